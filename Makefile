@@ -1,0 +1,47 @@
+# wxhub — every target sets up what it needs (virtualenv, packages) by itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint format bench-inbound bench-outbound migrate clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Start the whole platform in one process: SQLite, in-process bus, sandboxes, demo data.
+run: venv
+	$(BIN)/wxhub dev
+
+## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true).
+test: venv
+	$(BIN)/python -m pytest
+
+## ruff, mypy and import-linter (services never import each other).
+check: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy libs services sandboxes
+	$(BIN)/lint-imports
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: venv
+	$(BIN)/wxhub migrate
+
+## Benchmarks print figures; they are not tests.
+bench-inbound: venv
+	$(BIN)/python -m bench.inbound
+
+bench-outbound: venv
+	$(BIN)/python -m bench.outbound
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

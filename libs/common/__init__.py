@@ -1,0 +1,1 @@
+"""Code shared by every wxhub service: settings, bus, schemas, database, WeChat protocol."""

@@ -1,0 +1,81 @@
+"""The message bus: one small interface, an AMQP and an in-memory implementation, the topology."""
+
+from __future__ import annotations
+
+from libs.common.bus._amqp import AmqpBus, QueueType
+from libs.common.bus._base import (
+    Bus,
+    BusError,
+    Delivery,
+    Handler,
+    Message,
+    Reject,
+    RequestTimeout,
+    Retry,
+    Subscription,
+    Unroutable,
+)
+from libs.common.bus._memory import MemoryBus
+from libs.common.bus.runner import typed_handler
+from libs.common.bus.topology import (
+    DEAD,
+    DISPATCHER_ALERT,
+    DISPATCHER_BULK,
+    DLX,
+    ENGINE_INBOUND,
+    EVENTS,
+    INBOUND,
+    MAX_PRIORITY,
+    OUTBOUND,
+    STATS_EVENTS,
+    Exchange,
+    Queue,
+    Topology,
+    default_topology,
+)
+from libs.common.settings import CommonSettings
+
+__all__ = [
+    "DEAD",
+    "DISPATCHER_ALERT",
+    "DISPATCHER_BULK",
+    "DLX",
+    "ENGINE_INBOUND",
+    "EVENTS",
+    "INBOUND",
+    "MAX_PRIORITY",
+    "OUTBOUND",
+    "STATS_EVENTS",
+    "AmqpBus",
+    "Bus",
+    "BusError",
+    "Delivery",
+    "Exchange",
+    "Handler",
+    "MemoryBus",
+    "Message",
+    "Queue",
+    "QueueType",
+    "Reject",
+    "RequestTimeout",
+    "Retry",
+    "Subscription",
+    "Topology",
+    "Unroutable",
+    "default_topology",
+    "make_bus",
+    "typed_handler",
+]
+
+
+def make_bus(settings: CommonSettings) -> Bus:
+    """AmqpBus when the settings carry ``amqp_url``, otherwise an in-process MemoryBus."""
+    namespace: str = getattr(settings, "bus_namespace", "") or ""
+    if settings.amqp_url:
+        return AmqpBus(
+            settings.amqp_url,
+            namespace=namespace,
+            queue_type=settings.amqp_queue_type,
+            prefetch=settings.amqp_prefetch,
+        )
+    return MemoryBus(namespace, prefetch=settings.amqp_prefetch)

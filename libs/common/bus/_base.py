@@ -1,0 +1,302 @@
+"""The bus seam: messages, deliveries, outcome exceptions and the abstract :class:`Bus`.
+
+Delivery policy shared by every implementation (see :func:`deliver`):
+
+* a handler that returns without settling its delivery gets it acked;
+* a handler that raises on a first delivery (``redelivered=False``) gets it nacked with requeue;
+* a handler that raises on a redelivery (``redelivered=True``) gets it rejected, which routes it
+  to the dead-letter exchange ``wx.dlx`` (queue ``wx.dead``). A message redelivered for another
+  reason (a consumer cancelled or crashed while holding it) therefore gets one attempt only;
+* a delivery the handler settled itself is left alone, whatever the handler does afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from libs.common.bus.topology import Topology
+
+log = logging.getLogger("libs.common.bus")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message as a consumer sees it; ``exchange`` is the logical name (namespace stripped)."""
+
+    body: bytes
+    exchange: str
+    routing_key: str
+    message_id: str | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    redelivered: bool = False
+
+
+class BusError(Exception):
+    """The bus could not do what was asked (broker unreachable, nacked publish, unknown name)."""
+
+
+class RequestTimeout(BusError):
+    """No reply arrived before the request's deadline."""
+
+
+class Unroutable(BusError):
+    """The broker found no queue bound for a published message; nothing was stored."""
+
+
+class Retry(Exception):
+    """Raised by a typed handler: put the message back on its queue (after ``delay_s``)."""
+
+    def __init__(self, reason: str = "", *, delay_s: float = 0.0) -> None:
+        super().__init__(reason)
+        self.delay_s = delay_s
+
+
+class Reject(Exception):
+    """Raised by a typed handler: the message can never succeed; dead-letter it."""
+
+
+class Delivery(ABC):
+    """One delivered message awaiting settlement; only the first of ack/nack/reject counts."""
+
+    __slots__ = ("_settled", "message")
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self._settled = False
+
+    @property
+    def settled(self) -> bool:
+        """Whether ack, nack or reject was already called."""
+        return self._settled
+
+    async def ack(self) -> None:
+        """Acknowledge: the message is done and leaves the queue."""
+        if not self._settled:
+            self._settled = True
+            await self._ack()
+
+    async def nack(self, *, requeue: bool = True) -> None:
+        """Refuse: back on the queue (``redelivered=True``), or dead-lettered if not ``requeue``."""
+        if not self._settled:
+            self._settled = True
+            await self._nack(requeue=requeue)
+
+    async def reject(self) -> None:
+        """Dead-letter the message to ``wx.dlx`` (dropped if its queue has no dead-lettering)."""
+        if not self._settled:
+            self._settled = True
+            await self._nack(requeue=False)
+
+    @abstractmethod
+    async def _ack(self) -> None: ...
+
+    @abstractmethod
+    async def _nack(self, *, requeue: bool) -> None: ...
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class Subscription(ABC):
+    """A running consumer."""
+
+    @abstractmethod
+    async def cancel(self) -> None:
+        """Stop consuming; running handlers are cancelled and unsettled messages requeued."""
+
+
+async def deliver(handler: Handler, delivery: Delivery) -> None:
+    """Run ``handler`` on ``delivery`` and settle it according to the module's policy."""
+    try:
+        await handler(delivery)
+    except Exception:
+        message = delivery.message
+        if delivery.settled:
+            log.exception("bus handler failed after settling message %s", message.message_id)
+        elif message.redelivered:
+            log.exception("bus handler failed again, dead-lettering message %s", message.message_id)
+            await delivery.reject()
+        else:
+            log.warning(
+                "bus handler failed, requeueing message %s", message.message_id, exc_info=True
+            )
+            await delivery.nack(requeue=True)
+    else:
+        if not delivery.settled:
+            await delivery.ack()
+
+
+class Bus(ABC):
+    """Publish, consume with manual acks, and request/reply over named exchanges and queues.
+
+    Every exchange and queue name passed in is logical (``wx.inbound``); the bus prefixes it with
+    ``namespace`` so that several isolated topologies can share one broker. ``publish`` returns
+    only once the message is stored (publisher confirm) and raises :class:`Unroutable` when no
+    queue is bound for it. Handlers are settled as the module docstring describes. Replies that
+    arrive after their request timed out are dropped and counted in ``late_replies``.
+    """
+
+    namespace: str
+    late_replies: int
+
+    def __init__(self, namespace: str = "") -> None:
+        self.namespace = namespace
+        self.late_replies = 0
+        self._prefix = f"{namespace}." if namespace else ""
+        self._pending: dict[str, asyncio.Future[Message]] = {}
+        self._rpc_prefix = f"{uuid.uuid4().hex[:12]}."
+        self._rpc_seq = 0
+
+    def qualify(self, name: str) -> str:
+        """The broker-side name of a logical exchange or queue name (``""`` stays ``""``)."""
+        return self._prefix + name if name else name
+
+    def logical(self, name: str) -> str:
+        """The logical name of a broker-side exchange or queue name."""
+        if self._prefix and name.startswith(self._prefix):
+            return name[len(self._prefix) :]
+        return name
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open the connection (idempotent)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Cancel subscriptions, fail pending requests and close the connection."""
+
+    @abstractmethod
+    async def declare(self, topology: Topology) -> None:
+        """Declare exchanges, durable queues (dead-lettering to ``wx.dlx``) and bindings."""
+
+    @abstractmethod
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        priority: int = 0,
+        persistent: bool = True,
+    ) -> None:
+        """Publish and wait for the broker's confirm; raises :class:`Unroutable` or BusError."""
+
+    @abstractmethod
+    async def consume(
+        self, queue: str, handler: Handler, *, prefetch: int | None = None
+    ) -> Subscription:
+        """Run ``handler`` on each message of ``queue``, at most ``prefetch`` at a time."""
+
+    async def request(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        timeout: float,
+        message_id: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> Message:
+        """Publish with this bus's private ``reply_to`` and wait up to ``timeout`` s for the reply.
+
+        Raises :class:`RequestTimeout` when the deadline passes (a reply arriving later is
+        dropped and counted in ``late_replies``), :class:`Unroutable` when nobody consumes the
+        request, :class:`BusError` when the bus closes meanwhile.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        reply_to = await self._reply_address()
+        self._rpc_seq += 1
+        correlation_id = f"{self._rpc_prefix}{self._rpc_seq}"
+        future: asyncio.Future[Message] = loop.create_future()
+        self._pending[correlation_id] = future
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self.publish(
+                    exchange,
+                    routing_key,
+                    body,
+                    message_id=message_id,
+                    correlation_id=correlation_id,
+                    reply_to=reply_to,
+                    headers=headers,
+                    persistent=False,
+                )
+                return await future
+        except TimeoutError:
+            raise RequestTimeout(
+                f"no reply to {exchange}/{routing_key} within {timeout:.3f}s"
+            ) from None
+        finally:
+            del self._pending[correlation_id]
+
+    def _on_reply(self, message: Message) -> None:
+        """Complete the request a reply belongs to; count and drop replies nobody awaits."""
+        future = self._pending.get(message.correlation_id or "")
+        if future is None or future.done():
+            self.late_replies += 1
+            log.info("late or unknown reply dropped (correlation id %s)", message.correlation_id)
+            return
+        future.set_result(message)
+
+    def _fail_pending(self) -> None:
+        """Make every waiting request raise :class:`BusError` (the bus is closing)."""
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(BusError("bus closed while awaiting the reply"))
+
+    @abstractmethod
+    async def _reply_address(self) -> str:
+        """Name of this bus instance's private reply queue, created on first use."""
+
+    async def reply(
+        self, request: Message, body: bytes, *, headers: Mapping[str, Any] | None = None
+    ) -> None:
+        """Send ``body`` back to the requester; a no-op without ``reply_to``.
+
+        A requester that is gone (its reply queue no longer exists) is logged, not raised:
+        nobody could read the reply anyway.
+        """
+        if not request.reply_to:
+            return
+        try:
+            await self.publish(
+                "",
+                request.reply_to,
+                body,
+                correlation_id=request.correlation_id,
+                headers=headers,
+                persistent=False,
+            )
+        except Unroutable:
+            log.warning("reply to %s dropped: the requester is gone", request.reply_to)
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """Whether the bus is connected and usable (readiness)."""

@@ -1,0 +1,249 @@
+"""The callback ledger: which WeChat callbacks were seen, and what they were answered with.
+
+WeChat re-sends a callback it got no answer to (up to 3 deliveries, ~5 s apart), possibly to another
+gateway replica. Every callback's dedup key (WECHAT_PROTOCOL.md §7.4) gets one ledger entry in a
+store shared by all replicas, which moves through::
+
+    PENDING ──resolve()──▶ REPLIED(reply)         engine answered in time: passive reply
+       │
+       └──expire()──▶ EXPIRED ──forward()──▶ FORWARDED   gateway gave up; the engine's late answer
+                                                        goes out as a customer-service message
+
+Both transitions out of PENDING are compare-and-set, so the gateway's deadline and the engine's
+answer can race and exactly one of them wins: the user gets the answer once, passively or not.
+A retry reads the entry: REPLIED → the stored reply again; PENDING → wait; otherwise ``success``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+DEFAULT_TTL_S = 300
+
+
+class LedgerState(enum.Enum):
+    """Where a callback stands."""
+
+    PENDING = "P"
+    REPLIED = "R"
+    EXPIRED = "E"
+    FORWARDED = "F"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A ledger entry; ``reply`` is the engine's answer as JSON bytes (empty: nothing to say)."""
+
+    state: LedgerState
+    reply: bytes = b""
+
+    def encode(self) -> bytes:
+        """Storage form: one state byte, then the reply."""
+        return self.state.value.encode() + self.reply
+
+    @classmethod
+    def decode(cls, raw: bytes) -> LedgerEntry:
+        """Inverse of :meth:`encode`."""
+        return cls(LedgerState(raw[:1].decode()), raw[1:])
+
+
+class CallbackLedger(ABC):
+    """Shared store of callback outcomes; every method is atomic across replicas."""
+
+    @abstractmethod
+    async def claim(self, key: str) -> LedgerEntry | None:
+        """Create a PENDING entry; ``None`` if this call created it, else the existing entry."""
+
+    @abstractmethod
+    async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
+        """PENDING → REPLIED(reply). Returns the entry as it was before (``None``: no entry)."""
+
+    @abstractmethod
+    async def expire(self, key: str) -> LedgerEntry | None:
+        """PENDING → EXPIRED. Returns the entry as it was before (REPLIED means: use the reply)."""
+
+    @abstractmethod
+    async def forward(self, key: str) -> None:
+        """EXPIRED → FORWARDED, once the late answer is safely on ``wx.outbound``."""
+
+    @abstractmethod
+    async def get(self, key: str) -> LedgerEntry | None:
+        """The current entry, if any."""
+
+    @abstractmethod
+    async def release(self, key: str) -> None:
+        """Forget a PENDING entry whose message never reached the bus, so a retry can try again."""
+
+    async def ping(self) -> bool:
+        """Whether the store answers (readiness)."""
+        return True
+
+    async def close(self) -> None:  # noqa: B027 - optional hook, most ledgers hold nothing
+        """Release connections."""
+
+    async def wait_settled(self, key: str, *, timeout: float, poll_s: float = 0.05) -> LedgerEntry:
+        """Wait (up to ``timeout``) until a retried in-flight callback leaves PENDING."""
+        deadline = time.monotonic() + timeout
+        entry = await self.get(key)
+        while entry is not None and entry.state is LedgerState.PENDING:
+            if time.monotonic() >= deadline:
+                return entry
+            await asyncio.sleep(poll_s)
+            entry = await self.get(key)
+        return entry or LedgerEntry(LedgerState.EXPIRED)
+
+
+class MemoryCallbackLedger(CallbackLedger):
+    """In-process ledger for the embedded default and unit tests (one gateway replica only)."""
+
+    def __init__(self, ttl_s: float = DEFAULT_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, LedgerEntry]] = {}
+
+    def _live(self, key: str) -> LedgerEntry | None:
+        item = self._entries.get(key)
+        if item is None:
+            return None
+        expires_at, entry = item
+        if expires_at < time.monotonic():
+            del self._entries[key]
+            return None
+        return entry
+
+    def _put(self, key: str, entry: LedgerEntry) -> None:
+        if len(self._entries) > 100_000:
+            self._sweep()
+        self._entries[key] = (time.monotonic() + self._ttl_s, entry)
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (exp, _) in self._entries.items() if exp < now]:
+            del self._entries[key]
+
+    async def claim(self, key: str) -> LedgerEntry | None:
+        entry = self._live(key)
+        if entry is None:
+            self._put(key, LedgerEntry(LedgerState.PENDING))
+        return entry
+
+    async def _transition(
+        self, key: str, new: LedgerEntry, from_state: LedgerState
+    ) -> LedgerEntry | None:
+        entry = self._live(key)
+        if entry is not None and entry.state is from_state:
+            self._put(key, new)
+        return entry
+
+    async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
+        return await self._transition(
+            key, LedgerEntry(LedgerState.REPLIED, reply), LedgerState.PENDING
+        )
+
+    async def expire(self, key: str) -> LedgerEntry | None:
+        return await self._transition(key, LedgerEntry(LedgerState.EXPIRED), LedgerState.PENDING)
+
+    async def forward(self, key: str) -> None:
+        await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
+
+    async def get(self, key: str) -> LedgerEntry | None:
+        return self._live(key)
+
+    async def release(self, key: str) -> None:
+        entry = self._live(key)
+        if entry is not None and entry.state is LedgerState.PENDING:
+            del self._entries[key]
+
+
+# KEYS[1] = entry key; ARGV[1] = required current state byte; ARGV[2] = new value; ARGV[3] = ttl.
+# Returns the previous raw value (or false), writing only when the state byte matched.
+_CAS_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, 1) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+end
+return current
+"""
+
+_RELEASE_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, 1) == 'P' then
+  redis.call('DEL', KEYS[1])
+end
+return current
+"""
+
+
+class RedisCallbackLedger(CallbackLedger):
+    """Ledger in Redis (``SET NX EX`` + a compare-and-set script), shared by every replica."""
+
+    def __init__(self, url: str, *, ttl_s: int = DEFAULT_TTL_S, prefix: str = "wxhub:cb:") -> None:
+        from redis.asyncio import Redis
+
+        self._redis = Redis.from_url(url, decode_responses=False)
+        self._ttl_s = ttl_s
+        self._prefix = prefix
+        self._cas = self._redis.register_script(_CAS_SCRIPT)
+        self._release = self._redis.register_script(_RELEASE_SCRIPT)
+
+    async def claim(self, key: str) -> LedgerEntry | None:
+        k = self._prefix + key
+        created = await self._redis.set(k, LedgerState.PENDING.value, nx=True, ex=self._ttl_s)
+        if created:
+            return None
+        raw = await self._redis.get(k)
+        # Raced with an expiry between SET NX and GET: the caller now owns a fresh claim.
+        if raw is None:
+            return await self.claim(key)
+        return LedgerEntry.decode(_as_bytes(raw))
+
+    async def _transition(
+        self, key: str, new: LedgerEntry, from_state: LedgerState
+    ) -> LedgerEntry | None:
+        raw = await self._cas(
+            keys=[self._prefix + key], args=[from_state.value, new.encode(), self._ttl_s]
+        )
+        return None if raw is None else LedgerEntry.decode(_as_bytes(raw))
+
+    async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
+        return await self._transition(
+            key, LedgerEntry(LedgerState.REPLIED, reply), LedgerState.PENDING
+        )
+
+    async def expire(self, key: str) -> LedgerEntry | None:
+        return await self._transition(key, LedgerEntry(LedgerState.EXPIRED), LedgerState.PENDING)
+
+    async def forward(self, key: str) -> None:
+        await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
+
+    async def get(self, key: str) -> LedgerEntry | None:
+        raw = await self._redis.get(self._prefix + key)
+        return None if raw is None else LedgerEntry.decode(_as_bytes(raw))
+
+    async def release(self, key: str) -> None:
+        await self._release(keys=[self._prefix + key])
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    async def flush_prefix(self) -> None:
+        """Delete every entry under this ledger's prefix (tests)."""
+        async for k in self._redis.scan_iter(match=self._prefix + "*"):
+            await self._redis.delete(k)
+
+
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def make_callback_ledger(redis_url: str | None, *, prefix: str = "wxhub:cb:") -> CallbackLedger:
+    """Redis ledger when a URL is configured, otherwise the in-process one."""
+    if redis_url:
+        return RedisCallbackLedger(redis_url, prefix=prefix)
+    return MemoryCallbackLedger()

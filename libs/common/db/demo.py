@@ -1,0 +1,287 @@
+"""Demo data for the embedded default: the demo account (test credentials), commands, menu keys
+and branches/ATMs. Idempotent: running it again changes nothing that exists.
+
+Every credential here is a public TEST value (WECHAT_PROTOCOL.md §13), never a real secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db.models import Account, Command, Location, MenuAction
+from libs.common.secret_box import SecretBox
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """The demo account's test credentials."""
+
+    code: str = "demo"
+    name: str = "wxhub 演示基金"
+    appid: str = "wxe0b2aa0cdbb2de1d"
+    app_secret: str = "wxhub-demo-secret-not-real"
+    token: str = "wxhubdemotoken"
+    encoding_aes_key: str = "WFvFpOc4yr1ZCUmocbwe6Y5TvI15dQxddWNzj1psCMn"
+    original_id: str = "gh_wxhubdemo0001"
+    mode: str = "compatible"
+
+
+DEMO = DemoAccount()
+
+WELCOME = (
+    "欢迎关注 wxhub 演示基金！\n"
+    "回复“帮助”查看全部指令，例如：\n"
+    "· 基金 000001 —— 查询基金净值\n"
+    "· 汇率 / 黄金 / 利率 / 优惠\n"
+    "发送您的位置，可查找附近的网点和 ATM。"
+)
+
+# (name, kind, pattern, handler, params, priority, description, show_in_help)
+COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
+    (
+        "help",
+        "exact",
+        "帮助|help|?|？|菜单|menu",
+        "help",
+        {"example": "帮助"},
+        100,
+        "显示本帮助",
+        False,
+    ),
+    (
+        "fund_nav",
+        "prefix",
+        "基金|JZ",
+        "fund_nav",
+        {"example": "基金 000001"},
+        50,
+        "查询基金最新净值",
+        True,
+    ),
+    (
+        "wealth_nav",
+        "prefix",
+        "理财|LC",
+        "wealth_nav",
+        {"example": "理财 WM0001"},
+        50,
+        "查询理财产品净值",
+        True,
+    ),
+    ("fx_rates", "exact", "汇率|外汇|HL", "fx_rates", {"example": "汇率"}, 40, "外汇牌价", True),
+    (
+        "gold_price",
+        "exact",
+        "黄金|金价|HJ",
+        "gold_price",
+        {"example": "黄金"},
+        40,
+        "黄金行情",
+        True,
+    ),
+    (
+        "rates",
+        "exact",
+        "利率|存款利率|贷款利率|LL",
+        "deposit_loan_rates",
+        {"example": "利率"},
+        40,
+        "存贷款利率",
+        True,
+    ),
+    (
+        "promotions",
+        "exact",
+        "优惠|活动|YH",
+        "promotions",
+        {"example": "优惠"},
+        40,
+        "最新优惠活动",
+        True,
+    ),
+    (
+        "nearby",
+        "exact",
+        "网点|附近|ATM",
+        "nearest_locations",
+        {"example": "网点"},
+        40,
+        "附近网点和 ATM（请发送位置）",
+        True,
+    ),
+    (
+        "fund_code_only",
+        "regex",
+        r"(?P<arg>\d{6})",
+        "fund_nav",
+        {},
+        -10,
+        "直接发送 6 位基金代码",
+        False,
+    ),
+]
+
+MENU_ACTIONS: list[tuple[str, str, dict[str, Any], str]] = [
+    ("MARKET_FX", "fx_rates", {}, "菜单：外汇牌价"),
+    ("MARKET_GOLD", "gold_price", {}, "菜单：黄金行情"),
+    ("MARKET_RATES", "deposit_loan_rates", {}, "菜单：存贷款利率"),
+    ("PROMOTIONS", "promotions", {}, "菜单：最新优惠"),
+    (
+        "FUND_NAV",
+        "text",
+        {"content": "请发送“基金+代码”查询净值，例如：基金 000001"},
+        "菜单：基金净值",
+    ),
+    ("NEARBY", "nearest_locations", {}, "菜单：附近网点（location_select）"),
+    ("HELP", "help", {}, "菜单：帮助"),
+]
+
+# (kind, name, address, latitude, longitude, phone, opening hours, tags)
+LOCATIONS: list[tuple[str, str, str, float, float, str, str, list[str]]] = [
+    (
+        "branch",
+        "陆家嘴总部营业部",
+        "上海市浦东新区世纪大道 100 号",
+        31.2397,
+        121.4998,
+        "021-50000001",
+        "周一至周五 9:00-17:00",
+        ["理财", "外汇"],
+    ),
+    (
+        "branch",
+        "人民广场支行",
+        "上海市黄浦区南京西路 200 号",
+        31.2336,
+        121.4745,
+        "021-50000002",
+        "周一至周日 9:00-17:00",
+        ["对公", "个人"],
+    ),
+    (
+        "branch",
+        "徐家汇支行",
+        "上海市徐汇区漕溪北路 88 号",
+        31.1937,
+        121.4368,
+        "021-50000003",
+        "周一至周五 9:00-17:00",
+        ["个人"],
+    ),
+    (
+        "branch",
+        "北京金融街分行",
+        "北京市西城区金融大街 7 号",
+        39.9155,
+        116.3575,
+        "010-60000001",
+        "周一至周五 9:00-17:00",
+        ["理财"],
+    ),
+    (
+        "atm",
+        "陆家嘴 ATM（国金中心）",
+        "上海市浦东新区世纪大道 8 号",
+        31.2366,
+        121.5020,
+        "",
+        "24 小时",
+        ["存取款"],
+    ),
+    (
+        "atm",
+        "南京东路 ATM",
+        "上海市黄浦区南京东路 300 号",
+        31.2381,
+        121.4837,
+        "",
+        "24 小时",
+        ["取款"],
+    ),
+    (
+        "atm",
+        "静安寺 ATM",
+        "上海市静安区南京西路 1686 号",
+        31.2235,
+        121.4460,
+        "",
+        "24 小时",
+        ["存取款"],
+    ),
+    ("atm", "金融街 ATM", "北京市西城区金融大街 15 号", 39.9180, 116.3590, "", "24 小时", ["取款"]),
+    (
+        "promotion",
+        "陆家嘴理财节",
+        "上海市浦东新区世纪大道 100 号",
+        31.2399,
+        121.4995,
+        "021-50000001",
+        "11 月 1 日 - 12 月 31 日",
+        ["活动"],
+    ),
+]
+
+
+async def seed_demo(session: AsyncSession, box: SecretBox) -> Account:
+    """Create the demo account and its configuration if missing; returns the account."""
+    account = await session.scalar(select(Account).where(Account.code == DEMO.code))
+    if account is not None:
+        return account
+    account = Account(
+        code=DEMO.code,
+        name=DEMO.name,
+        appid=DEMO.appid,
+        original_id=DEMO.original_id,
+        mode=DEMO.mode,
+        app_secret_enc=box.encrypt(DEMO.app_secret),
+        token_enc=box.encrypt(DEMO.token),
+        aes_key_enc=box.encrypt(DEMO.encoding_aes_key),
+        welcome_text=WELCOME,
+        help_header="您好！回复以下指令即可查询：",
+    )
+    session.add(account)
+    await session.flush()
+    for name, kind, pattern, handler, params, priority, description, show in COMMANDS:
+        session.add(
+            Command(
+                account_id=account.id,
+                name=name,
+                match_kind=kind,
+                pattern=pattern,
+                handler=handler,
+                params=params,
+                priority=priority,
+                description=description,
+                show_in_help=show,
+            )
+        )
+    for key, handler, params, description in MENU_ACTIONS:
+        session.add(
+            MenuAction(
+                account_id=account.id,
+                key=key,
+                handler=handler,
+                params=params,
+                description=description,
+            )
+        )
+    for kind, name, address, lat, lon, phone, hours, tags in LOCATIONS:
+        session.add(
+            Location(
+                account_id=account.id,
+                kind=kind,
+                name=name,
+                address=address,
+                latitude=lat,
+                longitude=lon,
+                phone=phone,
+                opening_hours=hours,
+                tags=tags,
+            )
+        )
+    await session.flush()
+    return account

@@ -1,0 +1,32 @@
+"""WeChat followers of an account and what we know about them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.common.db.models._base import Base, Timestamped
+
+
+class Customer(Timestamped, Base):
+    """One follower (openid) of one account; bound customers also carry a customer number."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("account_id", "openid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    openid: Mapped[str] = mapped_column(String(64))
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    subscribed_at: Mapped[datetime | None] = mapped_column(default=None)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(default=None)
+    subscribe_scene: Mapped[str] = mapped_column(String(128), default="")
+    # "unbound" | "bound" | "suspended" (bindings are suspended on unsubscribe, R-EN-7).
+    binding_state: Mapped[str] = mapped_column(String(16), default="unbound")
+    customer_no: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,1 @@
+"""Logs, metrics, health endpoints and heartbeats shared by every service."""

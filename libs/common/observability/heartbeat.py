@@ -1,0 +1,90 @@
+"""Heartbeat: each service instance announces on ``wx.events`` that it is alive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from libs.common.bus import EVENTS, Bus
+from libs.common.schemas.events import HeartbeatSent
+
+log = logging.getLogger(__name__)
+
+
+class Heartbeat:
+    """Publishes :class:`HeartbeatSent` on ``wx.events`` / ``heartbeat.<service>`` every interval.
+
+    The first beat goes out at ``start()``; a failed beat (bus down, ``details`` raising) is
+    logged and the next tick tries again, so the loop never dies on its own.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        service: str,
+        instance_id: str,
+        interval_s: float = 10.0,
+        details: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self._bus = bus
+        self._service = service
+        self._instance_id = instance_id
+        self._interval_s = interval_s
+        self._details = details
+        self._started_at = time.monotonic()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the beat loop is active."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start beating (idempotent)."""
+        if self.running:
+            return
+        self._started_at = time.monotonic()
+        self._task = asyncio.create_task(self._run(), name=f"heartbeat-{self._service}")
+
+    async def stop(self) -> None:
+        """Stop beating and wait for the loop to end."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def beat(self) -> None:
+        """Publish one heartbeat now; raises what the bus raises."""
+        event = HeartbeatSent(
+            service=self._service,
+            instance_id=self._instance_id,
+            uptime_s=round(time.monotonic() - self._started_at, 3),
+            details=self._details() if self._details is not None else {},
+        )
+        await self._bus.publish(
+            EVENTS,
+            f"heartbeat.{self._service}",
+            event.to_bytes(),
+            message_id=event.message_id,
+            persistent=False,
+        )
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            try:
+                await self.beat()
+            except Exception:
+                log.warning(
+                    "heartbeat of %s failed, retrying next tick", self._service, exc_info=True
+                )
+            # After a stall, skip the missed ticks rather than bursting to catch up.
+            next_at = max(next_at + self._interval_s, loop.time())
+            await asyncio.sleep(next_at - loop.time())

@@ -1,0 +1,19 @@
+"""Prometheus helpers: the ``/metrics`` endpoint and metric families shared by all services."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+SERVICE_UP = Gauge("wxhub_service_up", "1 while the service instance runs", ["service"])
+BUS_MESSAGES_HANDLED = Counter(
+    "wxhub_bus_messages_handled_total",
+    "Bus messages consumed, by queue and outcome (ack, retry, dead)",
+    ["service", "queue", "outcome"],
+)
+
+
+async def metrics_endpoint(_request: Request) -> Response:
+    """Expose the process's metrics in the Prometheus text format."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

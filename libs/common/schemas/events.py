@@ -1,0 +1,48 @@
+"""Messages on ``wx.events``: facts that already happened, named in the past tense."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from libs.common.schemas._envelope import Envelope
+
+
+class HeartbeatSent(Envelope):
+    """A service instance is alive (routing key ``heartbeat.<service>``, every 10 s)."""
+
+    service: str
+    instance_id: str
+    uptime_s: float
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class InboundHandled(Envelope):
+    """The engine answered a callback (routing key ``inbound.handled``); feeds R-ST-2/R-ST-3."""
+
+    account: str
+    kind: str
+    openid: str
+    answer: str
+    outcome: str
+    handle_ms: float
+
+
+class DeliveryStatusChanged(Envelope):
+    """A notification changed status (routing key ``delivery.<status>``); feeds R-OUT-9 and stats.
+
+    ``accepted_at`` is when the notification was accepted, so consumers can measure
+    acceptance-to-delivery latency without reading the database.
+    """
+
+    notification_id: str
+    account: str
+    status: str
+    previous: str | None = None
+    channel: str | None = None
+    reason: str | None = None
+    errcode: int | None = None
+    priority: str = "alert"
+    accepted_at: datetime | None = None

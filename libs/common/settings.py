@@ -1,0 +1,70 @@
+"""Settings shared by every service (12-factor: environment variables with the ``WXHUB_`` prefix).
+
+Each service subclasses :class:`CommonSettings` in its own ``settings.py``. Instances are built on
+demand (``Settings()``), never at import time, so tests and the all-in-one dev process can build
+as many differently configured instances as they need.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that are fine on a developer's laptop and must never reach production.
+DEV_SECRET_KEY = "wxhub-dev-secret-key-not-for-production"
+
+
+class CommonSettings(BaseSettings):
+    """What every wxhub process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="WXHUB_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    service_name: str = "wxhub"
+    instance_id: str = ""
+
+    # Storage and messaging. No AMQP URL means the in-process bus (the embedded default);
+    # no Redis URL means an in-process dedup store (only correct with a single gateway).
+    database_url: str = "sqlite+aiosqlite:///./var/wxhub.db"
+    amqp_url: str | None = None
+    redis_url: str | None = None
+    amqp_queue_type: Literal["quorum", "classic"] = "quorum"
+    amqp_prefetch: int = 256
+
+    # Network. Ports are those of ARCHITECTURE.md's embedded default.
+    host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    admin_port: int = 8081
+    stats_port: int = 8082
+    engine_port: int = 8083
+    dispatcher_port: int = 8084
+    wechat_sandbox_port: int = 8090
+    sms_sandbox_port: int = 8091
+    core_sandbox_port: int = 8092
+
+    # Outside systems.
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    sms_url: str | None = None
+    core_url: str = "http://127.0.0.1:8092"
+    core_timeout_s: float = 2.0
+
+    # Secrets. The key encrypts account secrets at rest and signs admin tokens.
+    secret_key: str = DEV_SECRET_KEY
+
+    # Observability.
+    log_level: str = "INFO"
+    log_json: bool = False
+    heartbeat_interval_s: float = 10.0
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_prod(self) -> CommonSettings:
+        if self.env == "prod" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError("WXHUB_SECRET_KEY must be set to a real secret when WXHUB_ENV=prod")
+        return self
+
+    @property
+    def uses_amqp(self) -> bool:
+        """True when the services talk through RabbitMQ rather than the in-process bus."""
+        return bool(self.amqp_url)

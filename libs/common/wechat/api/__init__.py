@@ -1,0 +1,10 @@
+"""WeChat API families, one small class per family over a :class:`WeChatClient`."""
+
+from __future__ import annotations
+
+from libs.common.wechat.api.media import MediaApi
+from libs.common.wechat.api.menu import MenuApi
+from libs.common.wechat.api.message import MessageApi
+from libs.common.wechat.api.token import fetch_stable_token, fetch_token
+
+__all__ = ["MediaApi", "MenuApi", "MessageApi", "fetch_stable_token", "fetch_token"]
