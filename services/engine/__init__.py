@@ -1,0 +1,1 @@
+"""wxhub engine service."""

@@ -1,0 +1,139 @@
+"""Public market information from the core system (R-EN-1): NAVs, FX, gold, rates, promotions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from libs.common.wechat import TextReply
+from services.engine.core_system import CoreSystemError, NotFound
+from services.engine.registry import AnswerContext, AnswerRegistry, AnswerRequest
+
+UNAVAILABLE = "查询服务暂时不可用，请稍后再试。"
+_FUND_CODE = re.compile(r"^\d{6}$")
+
+
+def _pct(value: Any) -> str:
+    try:
+        return f"{float(value):+.2f}%"
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _nav_text(data: dict[str, Any], kind: str) -> str:
+    return "\n".join(
+        [
+            f"【{data.get('name', kind)} {data.get('code', '')}】",
+            f"单位净值：{data.get('nav', '—')}",
+            f"累计净值：{data.get('accumulated_nav', '—')}",
+            f"日涨跌幅：{_pct(data.get('daily_change_pct'))}",
+            f"净值日期：{data.get('nav_date', '—')}",
+            f"数据时间：{data.get('as_of', '—')}",
+        ]
+    )
+
+
+def _nav_answer(
+    kind: str, fetch: Callable[[AnswerContext, str], Awaitable[dict[str, Any]]]
+) -> Callable[[AnswerContext, AnswerRequest], Awaitable[TextReply]]:
+    async def answer(ctx: AnswerContext, request: AnswerRequest) -> TextReply:
+        code = request.argument.strip().upper()
+        usage = request.params.get("usage", f"请发送“{kind} + 代码”，例如：{kind} 000001")
+        if not code:
+            return TextReply(content=usage)
+        if kind == "基金" and not _FUND_CODE.match(code):
+            return TextReply(content=f"基金代码应为 6 位数字。{usage}")
+        try:
+            data = await fetch(ctx, code)
+        except NotFound:
+            return TextReply(content=f"未找到代码为 {code} 的{kind}产品，请核对后重试。")
+        except CoreSystemError:
+            return TextReply(content=UNAVAILABLE)
+        return TextReply(content=_nav_text(data, kind))
+
+    return answer
+
+
+async def _fund(ctx: AnswerContext, code: str) -> dict[str, Any]:
+    return await ctx.core.fund_nav(code)
+
+
+async def _wealth(ctx: AnswerContext, code: str) -> dict[str, Any]:
+    return await ctx.core.wealth_nav(code)
+
+
+async def fx_rates_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
+    """Foreign-exchange buying/selling rates."""
+    try:
+        data = await ctx.core.fx_rates()
+    except CoreSystemError:
+        return TextReply(content=UNAVAILABLE)
+    lines = ["【外汇牌价】（每 100 外币兑人民币）", "币种　现汇买入　现汇卖出"]
+    for rate in data.get("rates", []):
+        lines.append(
+            f"{rate.get('name', '')}({rate.get('currency', '')})　{rate.get('buy', '—')}"
+            f"　{rate.get('sell', '—')}"
+        )
+    lines.append(f"更新时间：{data.get('as_of', '—')}")
+    return TextReply(content="\n".join(lines))
+
+
+async def gold_price_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
+    """Gold prices."""
+    try:
+        data = await ctx.core.gold_price()
+    except CoreSystemError:
+        return TextReply(content=UNAVAILABLE)
+    lines = ["【黄金行情】"]
+    for item in data.get("items", []):
+        lines.append(
+            f"{item.get('product', '')}：{item.get('price', '—')} {item.get('unit', '')}"
+            f"（{_pct(item.get('change_pct'))}）"
+        )
+    lines.append(f"更新时间：{data.get('as_of', '—')}")
+    return TextReply(content="\n".join(lines))
+
+
+async def deposit_loan_rates_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
+    """Deposit and loan interest rates."""
+    try:
+        data = await ctx.core.deposit_loan_rates()
+    except CoreSystemError:
+        return TextReply(content=UNAVAILABLE)
+    lines = ["【存款利率】"]
+    lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("deposit", [])]
+    lines.append("【贷款利率】")
+    lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("loan", [])]
+    lines.append(f"执行日期：{data.get('as_of', '—')}")
+    return TextReply(content="\n".join(lines))
+
+
+async def promotions_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
+    """Current promotions, each with its link."""
+    try:
+        data = await ctx.core.promotions()
+    except CoreSystemError:
+        return TextReply(content=UNAVAILABLE)
+    items = data.get("items", [])
+    if not items:
+        return TextReply(content="目前暂无优惠活动，敬请关注。")
+    lines = ["【最新优惠】"]
+    for index, item in enumerate(items, start=1):
+        title = item.get("title", "")
+        url = item.get("url", "")
+        link = f'<a href="{url}">{title}</a>' if url else title
+        lines.append(
+            f"{index}. {link}\n{item.get('summary', '')}（至 {item.get('valid_until', '—')}）"
+        )
+    return TextReply(content="\n".join(lines))
+
+
+def register(registry: AnswerRegistry) -> None:
+    """Register this module's answers."""
+    registry.add("fund_nav", _nav_answer("基金", _fund))
+    registry.add("wealth_nav", _nav_answer("理财", _wealth))
+    registry.add("fx_rates", fx_rates_answer)
+    registry.add("gold_price", gold_price_answer)
+    registry.add("deposit_loan_rates", deposit_loan_rates_answer)
+    registry.add("promotions", promotions_answer)

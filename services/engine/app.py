@@ -1,0 +1,85 @@
+"""Wiring: ``build(settings, resources)`` returns the engine as a runnable :class:`Service`."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+
+from libs.common.bus import ENGINE_INBOUND, Subscription, typed_handler
+from libs.common.observability.health import probe_routes
+from libs.common.observability.heartbeat import Heartbeat
+from libs.common.resources import Resources
+from libs.common.schemas.inbound import InboundReceived
+from services.engine.answers import default_registry
+from services.engine.config import AccountConfigCache
+from services.engine.core_system import HttpCoreSystem
+from services.engine.handlers import InboundHandler
+from services.engine.locations import LocationFinder
+from services.engine.registry import AnswerContext
+from services.engine.responder import Responder
+from services.engine.settings import EngineSettings
+
+
+class EngineService:
+    """Consumes ``engine.inbound`` and answers; probes and metrics over HTTP."""
+
+    name = "engine"
+
+    def __init__(self, settings: EngineSettings, resources: Resources) -> None:
+        self.settings = settings
+        self.port = settings.engine_port
+        self.resources = resources
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.core_timeout_s),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+        self.registry = default_registry()
+        self.registry.load_plugins(settings.plugins)
+        self.configs = AccountConfigCache(resources.sessions, ttl_s=settings.config_cache_s)
+        context = AnswerContext(
+            core=HttpCoreSystem(self.http, settings.core_url),
+            locations=LocationFinder(
+                resources.sessions,
+                radius_km=settings.nearby_radius_km,
+                max_results=settings.nearby_max_results,
+                ttl_s=settings.config_cache_s,
+            ),
+        )
+        self.handler = InboundHandler(
+            bus=resources.bus,
+            ledger=resources.ledger,
+            sessions=resources.sessions,
+            configs=self.configs,
+            responder=Responder(self.registry, context, fallback_answer=settings.fallback_answer),
+        )
+        self.heartbeat = Heartbeat(
+            resources.bus,
+            service=self.name,
+            instance_id=settings.instance_id or "engine",
+            interval_s=settings.heartbeat_interval_s,
+        )
+        self.app = Starlette(
+            routes=probe_routes(
+                self.name, {"bus": resources.bus.ping, "ledger": resources.ledger.ping}
+            )
+        )
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        """Start consuming inbound messages and the heartbeat."""
+        self._subscription = await self.resources.bus.consume(
+            ENGINE_INBOUND, typed_handler(InboundReceived, self.handler)
+        )
+        await self.heartbeat.start()
+
+    async def stop(self) -> None:
+        """Stop consuming (unacked messages go back to the queue), then close the HTTP client."""
+        if self._subscription is not None:
+            await self._subscription.cancel()
+        await self.heartbeat.stop()
+        await self.http.aclose()
+
+
+def build(settings: EngineSettings, resources: Resources) -> EngineService:
+    """Assemble the engine on the given connections."""
+    return EngineService(settings, resources)

@@ -1,0 +1,172 @@
+"""The engine's bus edge: one ``InboundReceived`` in, one answer out — exactly once.
+
+The callback ledger arbitrates with the gateway (see ``libs/common/callback_ledger.py``): if our
+answer lands while the gateway still waits, it goes back as the passive reply; if the gateway
+already gave up, it goes to ``wx.outbound`` as a customer-service message. A redelivered message
+whose answer is already recorded is not answered again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.bus import EVENTS, OUTBOUND, Bus, Message, Retry
+from libs.common.callback_ledger import CallbackLedger, LedgerState
+from libs.common.observability.logging import bind_ids, clear_ids, get_logger
+from libs.common.schemas.events import InboundHandled
+from libs.common.schemas.inbound import InboundReceived, PassiveReply
+from libs.common.schemas.outbound import OutboundRequested
+from libs.common.wechat import (
+    InboundMessage,
+    Reply,
+    SubscribeEvent,
+    UnsubscribeEvent,
+    parse_message,
+)
+from services.engine import repository
+from services.engine.config import AccountConfig, AccountConfigCache
+from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
+from services.engine.responder import Responder
+
+log = get_logger(__name__)
+
+
+class InboundHandler:
+    """Answers inbound messages and settles each one in the callback ledger."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        ledger: CallbackLedger,
+        sessions: async_sessionmaker[AsyncSession],
+        configs: AccountConfigCache,
+        responder: Responder,
+    ) -> None:
+        self._bus = bus
+        self._ledger = ledger
+        self._sessions = sessions
+        self._configs = configs
+        self._responder = responder
+
+    async def __call__(self, request: InboundReceived, delivery: Message) -> None:
+        started = time.perf_counter()
+        bind_ids(message_id=request.message_id, account=request.account)
+        try:
+            await self._handle(request, delivery, started)
+        finally:
+            clear_ids()
+
+    async def _handle(self, request: InboundReceived, delivery: Message, started: float) -> None:
+        entry = await self._ledger.get(request.dedup_key)
+        if entry is not None and entry.state in (LedgerState.REPLIED, LedgerState.FORWARDED):
+            # Redelivered after we answered: repeat the passive reply (harmless), send nothing new.
+            if entry.state is LedgerState.REPLIED:
+                await self._reply(delivery, entry.reply)
+            OUTCOMES.labels("duplicate").inc()
+            return
+
+        message = parse_message(request.fields)
+        account = await self._configs.get(request.account)
+        if account is None:
+            log.warning("inbound_for_unknown_account")
+            await self._settle(request, delivery, message, None)
+            return
+        await self._record_side_effects(account, message)
+        answer, reply = await self._responder.respond(message, account)
+        outcome = await self._settle(request, delivery, message, reply)
+        elapsed = time.perf_counter() - started
+        HANDLE_SECONDS.observe(elapsed)
+        MESSAGES.labels(account.code, message.kind, answer or "-").inc()
+        event = InboundHandled(
+            correlation_id=request.message_id,
+            account=account.code,
+            kind=message.kind,
+            openid=message.from_user,
+            answer=answer,
+            outcome=outcome,
+            handle_ms=round(elapsed * 1000, 3),
+        )
+        await self._bus.publish(EVENTS, "inbound.handled", event.to_bytes())
+
+    async def _record_side_effects(self, account: AccountConfig, message: InboundMessage) -> None:
+        if not isinstance(message, SubscribeEvent | UnsubscribeEvent):
+            return
+        at = datetime.fromtimestamp(message.create_time, UTC)
+        async with self._sessions.begin() as session:
+            if isinstance(message, SubscribeEvent):
+                await repository.record_subscribe(
+                    session,
+                    account_id=account.id,
+                    openid=message.from_user,
+                    at=at,
+                    scene=message.scene,
+                )
+            else:
+                await repository.record_unsubscribe(
+                    session, account_id=account.id, openid=message.from_user, at=at
+                )
+
+    async def _settle(
+        self,
+        request: InboundReceived,
+        delivery: Message,
+        message: InboundMessage,
+        reply: Reply | None,
+    ) -> str:
+        encoded = json.dumps(reply.to_dict(), ensure_ascii=False).encode() if reply else b""
+        before = await self._ledger.resolve(request.dedup_key, encoded)
+        state = before.state if before is not None else LedgerState.PENDING
+        if state is LedgerState.EXPIRED:
+            if reply is not None:
+                await self._forward_late(request, message, reply)
+            await self._ledger.forward(request.dedup_key)
+            OUTCOMES.labels("late").inc()
+            return "late"
+        if state is LedgerState.FORWARDED:
+            OUTCOMES.labels("duplicate").inc()
+            return "duplicate"
+        if state is LedgerState.REPLIED:
+            encoded = before.reply if before is not None else encoded
+        await self._reply(delivery, encoded)
+        OUTCOMES.labels("passive").inc()
+        return "passive"
+
+    async def _reply(self, delivery: Message, encoded: bytes) -> None:
+        if not delivery.reply_to:
+            return
+        body = PassiveReply(
+            correlation_id=delivery.message_id,
+            reply=json.loads(encoded) if encoded else None,
+        )
+        await self._bus.reply(delivery, body.to_bytes())
+
+    async def _forward_late(
+        self, request: InboundReceived, message: InboundMessage, reply: Reply
+    ) -> None:
+        try:
+            custom = reply.to_custom_message(message.from_user)
+        except ValueError:
+            log.warning("late_reply_not_sendable", reply_type=type(reply).__name__)
+            return
+        outbound = OutboundRequested(
+            # Derived from the callback so a redelivery republishes the same id (dispatcher dedups).
+            message_id=f"late:{request.dedup_key}",
+            correlation_id=request.message_id,
+            account=request.account,
+            openid=message.from_user,
+            priority="alert",
+            origin="late_reply",
+            custom_message=custom,
+        )
+        try:
+            await self._bus.publish(
+                OUTBOUND, "alert.wechat", outbound.to_bytes(), message_id=outbound.message_id
+            )
+        except Exception as exc:
+            # Not on the bus yet: leave the ledger EXPIRED and let the message be redelivered.
+            raise Retry("late reply could not be published") from exc

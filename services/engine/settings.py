@@ -1,0 +1,22 @@
+"""Engine settings (``WXHUB_`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from libs.common.settings import CommonSettings
+
+
+class EngineSettings(CommonSettings):
+    """What the engine needs beyond the common settings."""
+
+    service_name: str = "engine"
+    # Nearest-location search (R-EN-3).
+    nearby_radius_km: float = 5.0
+    nearby_max_results: int = 8
+    # How long command/menu configuration is cached; admin changes show up within this time.
+    config_cache_s: float = 5.0
+    # Answer used when no command matches a text message (a chatbot plug-in can take this over).
+    fallback_answer: str = "help"
+    # Extra answer plug-ins: "package.module" or "package.module:function", each given the registry.
+    plugins: list[str] = Field(default_factory=list)

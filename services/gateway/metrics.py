@@ -1,0 +1,21 @@
+"""Gateway metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+CALLBACKS = Counter(
+    "wxhub_gateway_callbacks_total",
+    "WeChat callbacks by account and outcome (replied, success, retry_replied, rejected_*)",
+    ["account", "outcome"],
+)
+CALLBACK_LATENCY = Histogram(
+    "wxhub_gateway_callback_seconds",
+    "Time from request to response for WeChat callback POSTs",
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 4.5, 10),
+)
+LATE_REPLIES = Counter(
+    "wxhub_gateway_reply_deadline_missed_total",
+    "Callbacks answered 'success' because the engine missed the passive-reply deadline",
+    ["account"],
+)
