@@ -56,7 +56,9 @@ async def open_resources(
         db_engine = make_engine(settings.database_url)
         closers.append("db")
     if ledger is None:
-        ledger = make_callback_ledger(settings.redis_url)
+        ledger = make_callback_ledger(
+            settings.redis_url, prefix=f"wxhub:{settings.bus_namespace}cb:"
+        )
         closers.append("ledger")
     return Resources(
         bus=bus,

@@ -53,6 +53,7 @@ def make_server(app: ASGIApp, host: str, port: int, *, workers_hint: int = 1) ->
         loop="none",
         http="httptools",
         lifespan="off",
+        interface="asgi3",
         access_log=False,
         log_config=None,
         server_header=False,

@@ -31,6 +31,8 @@ class CommonSettings(BaseSettings):
     amqp_url: str | None = None
     redis_url: str | None = None
     amqp_queue_type: Literal["quorum", "classic"] = "quorum"
+    # Prefix for every exchange, queue and ledger key, so isolated stacks can share one broker.
+    bus_namespace: str = ""
     amqp_prefetch: int = 256
 
     # Network. Ports are those of ARCHITECTURE.md's embedded default.

@@ -62,7 +62,8 @@ class InboundHandler:
             clear_ids()
 
     async def _handle(self, request: InboundReceived, delivery: Message, started: float) -> None:
-        entry = await self._ledger.get(request.dedup_key)
+        # Only a redelivery can find its answer already settled; first deliveries skip the look-up.
+        entry = await self._ledger.get(request.dedup_key) if delivery.redelivered else None
         if entry is not None and entry.state in (LedgerState.REPLIED, LedgerState.FORWARDED):
             # Redelivered after we answered: repeat the passive reply (harmless), send nothing new.
             if entry.state is LedgerState.REPLIED:

@@ -1,0 +1,104 @@
+"""A lean HTTP/1.1 keep-alive load generator for pre-built requests (closed loop or fixed rate)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LoadResult:
+    """What a run measured."""
+
+    sent: int = 0
+    ok: int = 0
+    errors: int = 0
+    elapsed_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.elapsed_s if self.elapsed_s else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    body = await reader.readexactly(length) if length else b""
+    return status, body
+
+
+async def run_load(
+    host: str,
+    port: int,
+    requests: Sequence[bytes],
+    *,
+    concurrency: int,
+    rate: float | None = None,
+    expect: bytes = b"",
+) -> LoadResult:
+    """Send every request once over ``concurrency`` connections; ``rate`` paces sends (per second).
+
+    A response counts as ok when its status is 200 and its body contains ``expect``.
+    """
+    result = LoadResult()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+    start = time.perf_counter()
+    for index, request in enumerate(requests):
+        due = start + index / rate if rate else 0.0
+        queue.put_nowait((due, request))
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while True:
+                try:
+                    due, request = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                if rate:
+                    delay = due - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                # Fixed rate: latency counts from when the request was due (no coordinated
+                # omission).
+                sent_at = due if rate else time.perf_counter()
+                result.sent += 1
+                try:
+                    status, body = await _exchange(reader, writer, request)
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    result.errors += 1
+                    result.error_samples.append(repr(exc))
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+                    continue
+                latency = (time.perf_counter() - sent_at) * 1000
+                if status == 200 and expect in body:
+                    result.ok += 1
+                    result.latencies_ms.append(latency)
+                else:
+                    result.errors += 1
+                    if len(result.error_samples) < 5:
+                        result.error_samples.append(f"{status} {body[:80]!r}")
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.elapsed_s = time.perf_counter() - start
+    return result

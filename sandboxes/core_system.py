@@ -1,0 +1,313 @@
+"""Demo core system of the fund company (port 8092 in dev): the contract of R-EN-11's adapter.
+
+All answers are JSON with fixed demo values (nothing random); every body carries ``as_of``
+(ISO 8601, +08:00). Money is in CNY, rates and changes in percent. Unknown codes answer 404.
+
+Public data
+-----------
+``GET /v1/funds/{code}/nav``
+    → ``{"code", "name", "nav", "accumulated_nav", "nav_date", "daily_change_pct", "as_of"}``;
+    404 ``{"error": "fund_not_found"}``. Demo codes: 000001, 000011, 110022, 161725, 005827,
+    000198, 519674, 001632.
+``GET /v1/wealth/{code}/nav``
+    Wealth-product NAV, same shape; 404 ``{"error": "product_not_found"}``.
+    Demo codes: WM0001, WM0002, WM0003.
+``GET /v1/fx/rates``
+    → ``{"as_of", "rates": [{"currency": "USD", "name": "美元", "buy", "sell"}, …]}``
+    (CNY per 100 units of the currency).
+``GET /v1/gold/price``
+    → ``{"as_of", "items": [{"product": "Au99.99", "price", "unit": "元/克", "change_pct"}, …]}``.
+``GET /v1/rates/deposit-loan``
+    → ``{"as_of", "deposit": [{"term": "活期", "rate"}, …], "loan": [{"term", "rate"}, …]}``.
+``GET /v1/promotions``
+    → ``{"as_of", "items": [{"title", "summary", "url", "valid_until"}, …]}``.
+
+Personal data (for bound customers; card numbers are full, the engine masks them)
+---------------------------------------------------------------------------------
+``GET /v1/customers/{customer_no}/balance``
+    → ``{"customer_no", "name", "as_of", "total_assets", "accounts": [{"card_no", "type",
+    "currency", "balance", "available"}]}``; 404 ``{"error": "customer_not_found"}``.
+    Demo customers: C0001, C0002.
+``GET /v1/customers/{customer_no}/transactions?limit=`` (1..50, default 10)
+    → ``{"customer_no", "as_of", "items": [{"date", "card_no", "description", "amount",
+    "balance"}]}`` newest first; 400 ``{"error": "invalid_limit"}``.
+``GET /v1/customers/{customer_no}/holdings``
+    → ``{"customer_no", "as_of", "total_market_value", "items": [{"code", "name", "shares",
+    "nav", "nav_date", "market_value", "cost", "profit"}]}``.
+
+Control API (``/__sandbox__/``)
+-------------------------------
+``POST|GET|DELETE /__sandbox__/faults`` (see :mod:`sandboxes.faults`: ``latency_ms``,
+``http_status``, ``body``, ``count`` / ``percent`` / ``seed``; paths may be globs such as
+``/v1/funds/*``), ``GET|DELETE /__sandbox__/calls``, ``GET /__sandbox__/stats``
+(outcome = HTTP status).
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+
+from sandboxes.control import control_routes
+from sandboxes.endpoint import Clock, Reply, SandboxBase, recorded
+from sandboxes.faults import FaultBook, JsonObject
+from sandboxes.recording import CallLog
+
+AS_OF = "2025-06-30T15:00:00+08:00"
+NAV_DATE = "2025-06-30"
+MAX_TRANSACTIONS = 50
+
+# code: (name, nav, accumulated_nav, daily_change_pct)
+FUNDS: dict[str, tuple[str, float, float, float]] = {
+    "000001": ("演示成长混合", 1.2345, 3.8765, 0.85),
+    "000011": ("演示大盘精选混合", 2.0310, 4.5120, -0.42),
+    "110022": ("演示消费行业股票", 3.1820, 3.1820, 1.27),
+    "161725": ("演示白酒指数(LOF)A", 0.9876, 2.6543, -1.05),
+    "005827": ("演示蓝筹精选混合", 1.7654, 1.7654, 0.31),
+    "000198": ("演示天天理财货币A", 1.0000, 1.0000, 0.00),
+    "519674": ("演示创新成长混合", 4.2031, 4.9031, 2.14),
+    "001632": ("演示稳健纯债债券A", 1.0862, 1.2562, 0.02),
+}
+WEALTH: dict[str, tuple[str, float, float, float]] = {
+    "WM0001": ("演示稳享90天持有期理财", 1.0213, 1.0213, 0.01),
+    "WM0002": ("演示季季盈固收增强", 1.0457, 1.1157, 0.03),
+    "WM0003": ("演示年年红混合类理财", 0.9982, 1.0682, -0.08),
+}
+FX_RATES: list[JsonObject] = [
+    {"currency": "USD", "name": "美元", "buy": 716.52, "sell": 719.53},
+    {"currency": "EUR", "name": "欧元", "buy": 838.37, "sell": 844.55},
+    {"currency": "JPY", "name": "日元", "buy": 4.9512, "sell": 4.9896},
+    {"currency": "HKD", "name": "港币", "buy": 91.26, "sell": 91.63},
+    {"currency": "GBP", "name": "英镑", "buy": 980.12, "sell": 987.33},
+]
+GOLD: list[JsonObject] = [
+    {"product": "Au99.99", "price": 765.30, "unit": "元/克", "change_pct": 0.42},
+    {"product": "Au(T+D)", "price": 764.85, "unit": "元/克", "change_pct": 0.38},
+    {"product": "Ag(T+D)", "price": 8.812, "unit": "元/克", "change_pct": -0.61},
+]
+DEPOSIT_RATES: list[JsonObject] = [
+    {"term": "活期", "rate": 0.05},
+    {"term": "三个月", "rate": 0.65},
+    {"term": "六个月", "rate": 0.85},
+    {"term": "一年", "rate": 0.95},
+    {"term": "二年", "rate": 1.05},
+    {"term": "三年", "rate": 1.25},
+    {"term": "五年", "rate": 1.30},
+]
+LOAN_RATES: list[JsonObject] = [
+    {"term": "一年期LPR", "rate": 3.00},
+    {"term": "五年期以上LPR", "rate": 3.50},
+]
+PROMOTIONS: list[JsonObject] = [
+    {
+        "title": "定投满一年送体检券",
+        "summary": "活动期间新开定投并连续扣款12期，赠送体检券一张。",
+        "url": "https://example.com/promotions/sip-2025",
+        "valid_until": "2025-12-31",
+    },
+    {
+        "title": "货币基金转购费率1折",
+        "summary": "从演示天天理财货币A转购权益基金，申购费率享1折。",
+        "url": "https://example.com/promotions/switch-discount",
+        "valid_until": "2025-09-30",
+    },
+]
+CUSTOMERS: dict[str, JsonObject] = {
+    "C0001": {
+        "name": "张三",
+        "accounts": [
+            {
+                "card_no": "6222020000000012345",
+                "type": "借记卡",
+                "currency": "CNY",
+                "balance": 52340.18,
+                "available": 50340.18,
+            },
+            {
+                "card_no": "6222020000000067890",
+                "type": "借记卡",
+                "currency": "CNY",
+                "balance": 1200.00,
+                "available": 1200.00,
+            },
+        ],
+        "holdings": [("000001", 10000.00, 11000.00), ("001632", 20000.00, 21300.00)],
+        "transactions": [
+            ("2025-06-30", "6222020000000012345", "基金申购 000001", -5000.00, 52340.18),
+            ("2025-06-28", "6222020000000012345", "工资", 18500.00, 57340.18),
+            ("2025-06-25", "6222020000000067890", "转账收入", 1200.00, 1200.00),
+            ("2025-06-20", "6222020000000012345", "信用卡还款", -3210.55, 38840.18),
+            ("2025-06-15", "6222020000000012345", "基金赎回 005827", 8000.00, 42050.73),
+        ],
+    },
+    "C0002": {
+        "name": "李四",
+        "accounts": [
+            {
+                "card_no": "6217000000000054321",
+                "type": "借记卡",
+                "currency": "CNY",
+                "balance": 8800.00,
+                "available": 8800.00,
+            }
+        ],
+        "holdings": [("000198", 5000.00, 5000.00)],
+        "transactions": [
+            ("2025-06-29", "6217000000000054321", "货币基金收益", 0.68, 8800.00),
+        ],
+    },
+}
+
+
+def _nav(code: str, row: tuple[str, float, float, float]) -> JsonObject:
+    name, nav, accumulated, change = row
+    return {
+        "code": code,
+        "name": name,
+        "nav": nav,
+        "accumulated_nav": accumulated,
+        "nav_date": NAV_DATE,
+        "daily_change_pct": change,
+        "as_of": AS_OF,
+    }
+
+
+def _not_found(error: str) -> Reply:
+    return Reply({"error": error}, "404", 404)
+
+
+def _ok(body: JsonObject) -> Reply:
+    return Reply(body, "200")
+
+
+class CoreSystemState(SandboxBase):
+    """The core-system sandbox's faults and call log; the data are module constants."""
+
+    def __init__(self, *, call_log_size: int = 10_000, clock: Clock = time.time) -> None:
+        super().__init__(
+            faults=FaultBook(status_body=lambda status: {"error": f"http_{status}"}),
+            calls=CallLog(call_log_size),
+            clock=clock,
+        )
+
+
+async def fund_nav(request: Request) -> Reply:
+    """``GET /v1/funds/{code}/nav``."""
+    code = request.path_params["code"]
+    row = FUNDS.get(code)
+    return _ok(_nav(code, row)) if row else _not_found("fund_not_found")
+
+
+async def wealth_nav(request: Request) -> Reply:
+    """``GET /v1/wealth/{code}/nav``."""
+    code = request.path_params["code"]
+    row = WEALTH.get(code)
+    return _ok(_nav(code, row)) if row else _not_found("product_not_found")
+
+
+async def fx_rates(request: Request) -> Reply:
+    """``GET /v1/fx/rates``."""
+    return _ok({"as_of": AS_OF, "rates": FX_RATES})
+
+
+async def gold_price(request: Request) -> Reply:
+    """``GET /v1/gold/price``."""
+    return _ok({"as_of": AS_OF, "items": GOLD})
+
+
+async def deposit_loan_rates(request: Request) -> Reply:
+    """``GET /v1/rates/deposit-loan``."""
+    return _ok({"as_of": AS_OF, "deposit": DEPOSIT_RATES, "loan": LOAN_RATES})
+
+
+async def promotions(request: Request) -> Reply:
+    """``GET /v1/promotions``."""
+    return _ok({"as_of": AS_OF, "items": PROMOTIONS})
+
+
+async def balance(request: Request) -> Reply:
+    """``GET /v1/customers/{customer_no}/balance``."""
+    customer_no = request.path_params["customer_no"]
+    customer = CUSTOMERS.get(customer_no)
+    if customer is None:
+        return _not_found("customer_not_found")
+    accounts = customer["accounts"]
+    return _ok(
+        {
+            "customer_no": customer_no,
+            "name": customer["name"],
+            "as_of": AS_OF,
+            "total_assets": round(sum(a["balance"] for a in accounts), 2),
+            "accounts": accounts,
+        }
+    )
+
+
+async def transactions(request: Request) -> Reply:
+    """``GET /v1/customers/{customer_no}/transactions?limit=``."""
+    customer_no = request.path_params["customer_no"]
+    customer = CUSTOMERS.get(customer_no)
+    if customer is None:
+        return _not_found("customer_not_found")
+    raw = request.query_params.get("limit", "10")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRANSACTIONS:
+        return Reply({"error": "invalid_limit"}, "400", 400)
+    items = [
+        {"date": d, "card_no": card, "description": text, "amount": amount, "balance": after}
+        for d, card, text, amount, after in customer["transactions"][: int(raw)]
+    ]
+    return _ok({"customer_no": customer_no, "as_of": AS_OF, "items": items})
+
+
+async def holdings(request: Request) -> Reply:
+    """``GET /v1/customers/{customer_no}/holdings``."""
+    customer_no = request.path_params["customer_no"]
+    customer = CUSTOMERS.get(customer_no)
+    if customer is None:
+        return _not_found("customer_not_found")
+    items = []
+    for code, shares, cost in customer["holdings"]:
+        name, nav, _, _ = FUNDS[code]
+        value = round(shares * nav, 2)
+        items.append(
+            {
+                "code": code,
+                "name": name,
+                "shares": shares,
+                "nav": nav,
+                "nav_date": NAV_DATE,
+                "market_value": value,
+                "cost": cost,
+                "profit": round(value - cost, 2),
+            }
+        )
+    total = round(sum(i["market_value"] for i in items), 2)
+    return _ok(
+        {"customer_no": customer_no, "as_of": AS_OF, "total_market_value": total, "items": items}
+    )
+
+
+def build_app(state: CoreSystemState | None = None) -> Starlette:
+    """The demo core-system app; its state is ``app.state.sandbox``."""
+    core = state or CoreSystemState()
+    endpoints = [
+        ("/v1/funds/{code}/nav", fund_nav),
+        ("/v1/wealth/{code}/nav", wealth_nav),
+        ("/v1/fx/rates", fx_rates),
+        ("/v1/gold/price", gold_price),
+        ("/v1/rates/deposit-loan", deposit_loan_rates),
+        ("/v1/promotions", promotions),
+        ("/v1/customers/{customer_no}/balance", balance),
+        ("/v1/customers/{customer_no}/transactions", transactions),
+        ("/v1/customers/{customer_no}/holdings", holdings),
+    ]
+    routes = [
+        Route(path, recorded(core, handler, lambda body: "200"), methods=["GET"])
+        for path, handler in endpoints
+    ]
+    app = Starlette(routes=[*routes, *control_routes(core)])
+    app.state.sandbox = core
+    return app

@@ -1,0 +1,81 @@
+"""End-to-end fixtures: an isolated PostgreSQL database and bus namespace per test module."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from libs.common.bus import AmqpBus, default_topology
+from libs.common.db import make_engine, make_sessionmaker
+from libs.common.db.demo import seed_demo
+from libs.common.db.migrate import upgrade_async
+from libs.common.secret_box import SecretBox
+from sandboxes import core_system
+from sandboxes.server import RunningServer, serve
+from wxhub.processes import ProcessGroup
+
+SECRET_KEY = "e2e-secret-key"
+
+
+async def _admin(url: str, sql: str) -> None:
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def e2e_database(postgres_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database seeded with the demo account."""
+    name = f"wxhub_e2e_{uuid.uuid4().hex[:8]}"
+    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    await upgrade_async(url)
+    engine = make_engine(url)
+    async with make_sessionmaker(engine).begin() as session:
+        await seed_demo(session, SecretBox(SECRET_KEY))
+    await engine.dispose()
+    yield url
+    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def e2e_namespace(amqp_url: str) -> AsyncIterator[str]:
+    """A bus namespace of its own, deleted afterwards (quorum queues outlive their consumers)."""
+    namespace = f"e2e{uuid.uuid4().hex[:8]}."
+    yield namespace
+    bus = AmqpBus(amqp_url, namespace=namespace)
+    await bus.connect()
+    try:
+        await bus.delete(default_topology())
+    finally:
+        await bus.close()
+
+
+@pytest.fixture
+async def core_sandbox_server() -> AsyncIterator[RunningServer]:
+    """The demo core system on a free loopback port."""
+    running = await serve(core_system.build_app(), "127.0.0.1", 0)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[ProcessGroup]:
+    """A process group stopped at the end of the test."""
+    group = ProcessGroup(env={}, log_dir=tmp_path)
+    yield group
+    group.stop_all()
+
+
+async def wait_ready(*services: object) -> None:
+    """Wait for every service's /readyz without blocking the event loop."""
+    await asyncio.gather(*(asyncio.to_thread(s.wait_ready) for s in services))  # type: ignore[attr-defined]

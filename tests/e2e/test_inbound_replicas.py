@@ -1,0 +1,95 @@
+"""Two gateway processes and one engine on RabbitMQ + PostgreSQL + Redis: a WeChat retry landing on
+the other gateway gets the first reply, and the engine handles the message once (R-IN-4, R-IN-5)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+
+import httpx
+import pytest
+
+from libs.common.db.demo import DEMO
+from libs.common.wechat import parse_xml
+from sandboxes.server import RunningServer
+from sandboxes.wechat_push import CallbackPusher
+from tests.e2e.conftest import SECRET_KEY, wait_ready
+from wxhub.processes import ProcessGroup
+
+pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres, pytest.mark.redis]
+
+_ids = itertools.count(7_100_000_000_000_000_000)
+
+
+def handled_count(metrics_text: str, answer: str) -> float:
+    """Sum of wxhub_engine_messages_total samples for one answer."""
+    total = 0.0
+    for line in metrics_text.splitlines():
+        if line.startswith("wxhub_engine_messages_total{") and f'answer="{answer}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+async def test_retry_on_other_gateway_gets_first_reply_and_is_handled_once(
+    processes: ProcessGroup,
+    e2e_database: str,
+    e2e_namespace: str,
+    amqp_url: str,
+    redis_url: str,
+    core_sandbox_server: RunningServer,
+) -> None:
+    processes.env.update(
+        {
+            "WXHUB_ENV": "test",
+            "WXHUB_DATABASE_URL": e2e_database,
+            "WXHUB_AMQP_URL": amqp_url,
+            "WXHUB_REDIS_URL": redis_url,
+            "WXHUB_BUS_NAMESPACE": e2e_namespace,
+            "WXHUB_SECRET_KEY": SECRET_KEY,
+            "WXHUB_CORE_URL": f"http://127.0.0.1:{core_sandbox_server.port}",
+            "WXHUB_HEARTBEAT_INTERVAL_S": "1",
+        }
+    )
+    engine = processes.start("engine", port_setting="engine_port")
+    gateway_a = processes.start("gateway", port_setting="gateway_port")
+    gateway_b = processes.start("gateway", port_setting="gateway_port")
+    await wait_ready(engine, gateway_a, gateway_b)
+
+    pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def post(gateway_url: str, xml: bytes, *, encrypt: bool = False) -> bytes:
+            params, body = pusher.sign(xml, encrypt=encrypt)
+            response = await client.post(f"{gateway_url}/wechat/demo", params=params, content=body)
+            assert response.status_code == 200, response.text
+            return pusher.open_reply(response.content) if encrypt else response.content
+
+        # Sequential retry: the first attempt answers, the retry on the other replica repeats it.
+        xml = pusher.text("oReplica", "基金 000001", msg_id=next(_ids))
+        first = parse_xml(await post(gateway_a.url, xml))
+        retry = parse_xml(await post(gateway_b.url, xml, encrypt=True))
+        assert "单位净值" in first["Content"]
+        assert retry["Content"] == first["Content"]
+
+        # Concurrent deliveries of one message on both replicas: one answer, handled once.
+        xml2 = pusher.text("oReplica", "黄金", msg_id=next(_ids))
+        replies = await asyncio.gather(
+            post(gateway_a.url, xml2), post(gateway_b.url, xml2), post(gateway_a.url, xml2)
+        )
+        contents = {parse_xml(r)["Content"] for r in replies}
+        assert len(contents) == 1
+        assert "黄金行情" in contents.pop()
+
+        metrics = (await client.get(f"{engine.url}/metrics")).text
+        assert handled_count(metrics, "fund_nav") == 1
+        assert handled_count(metrics, "gold_price") == 1
+
+        # Every service publishes heartbeats and exposes probes.
+        for service in (engine, gateway_a, gateway_b):
+            assert (await client.get(f"{service.url}/healthz")).status_code == 200
+        gateway_metrics = (await client.get(f"{gateway_b.url}/metrics")).text
+        assert re.search(
+            r'wxhub_gateway_callbacks_total\{account="demo",outcome="retry_replied"\}',
+            gateway_metrics,
+        )

@@ -1,0 +1,118 @@
+"""``wxhub dev``: the whole platform in one process on the embedded default.
+
+SQLite, the in-process bus and ledger, the WeChat-API / SMS / core-system sandboxes on loopback, and
+demo data — nothing to install or start besides this.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from libs.common.bus import MemoryBus, default_topology
+from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.db import make_engine, make_sessionmaker
+from libs.common.db.demo import DEMO, seed_demo
+from libs.common.db.migrate import upgrade_async
+from libs.common.observability.logging import configure_logging
+from libs.common.resources import open_resources
+from libs.common.secret_box import SecretBox
+from libs.common.serving import serve_services
+from libs.common.settings import CommonSettings
+from sandboxes import core_system, sms, wechat_api
+from sandboxes.server import RunningServer, serve
+from wxhub.services import catalogue
+
+
+def _sandbox_overrides(settings: CommonSettings) -> dict[str, Any]:
+    """Point outside systems at the sandboxes unless the environment says otherwise."""
+    host = settings.host
+    wanted = {
+        "WXHUB_WECHAT_API_BASE": (
+            "wechat_api_base",
+            f"http://{host}:{settings.wechat_sandbox_port}",
+        ),
+        "WXHUB_SMS_URL": ("sms_url", f"http://{host}:{settings.sms_sandbox_port}/send"),
+        "WXHUB_CORE_URL": ("core_url", f"http://{host}:{settings.core_sandbox_port}"),
+    }
+    return {field: value for env, (field, value) in wanted.items() if env not in os.environ}
+
+
+async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
+    """Migrate and seed the database; returns demo logins (user, test password) to print."""
+    await upgrade_async(settings.database_url)
+    engine = make_engine(settings.database_url)
+    box = SecretBox(settings.secret_key)
+    logins: list[tuple[str, str]] = []
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await seed_demo(session, box)
+            from libs.common.db.demo_outbound import seed_outbound_demo
+
+            await seed_outbound_demo(session, box)
+            from libs.common.db.demo_admin import seed_admin_demo
+
+            logins = await seed_admin_demo(session, box)
+    finally:
+        await engine.dispose()
+    return logins
+
+
+async def run_dev() -> None:
+    """Start everything and serve until Ctrl-C."""
+    base = CommonSettings()
+    configure_logging(base.log_level, json=base.log_json)
+    logins = await seed(base)
+    overrides = _sandbox_overrides(base)
+
+    sandboxes: list[RunningServer] = [
+        await serve(wechat_api.build_app(), base.host, base.wechat_sandbox_port),
+        await serve(sms.build_app(), base.host, base.sms_sandbox_port),
+        await serve(core_system.build_app(), base.host, base.core_sandbox_port),
+    ]
+    bus = MemoryBus()
+    await bus.connect()
+    await bus.declare(default_topology())
+    resources = await open_resources(base, bus=bus, ledger=MemoryCallbackLedger())
+    services = []
+    for entry in catalogue().values():
+        settings = entry.settings(**overrides)
+        services.append(entry.build(settings, resources))
+    _print_banner(base, logins)
+    try:
+        await serve_services(services, base.host)
+    finally:
+        await resources.close()
+        await bus.close()
+        for sandbox in sandboxes:
+            await sandbox.stop()
+
+
+def _print_banner(settings: CommonSettings, logins: list[tuple[str, str]]) -> None:
+    h = settings.host
+    lines = [
+        "",
+        "wxhub is running (embedded default: SQLite, in-process bus, sandboxes, demo data)",
+        f"  WeChat callback URL   http://{h}:{settings.gateway_port}/wechat/{DEMO.code}",
+        f"    Token               {DEMO.token}",
+        f"    EncodingAESKey      {DEMO.encoding_aes_key}",
+        f"    AppID / AppSecret   {DEMO.appid} / {DEMO.app_secret}   (test values)",
+        f"    mode                {DEMO.mode} (plaintext and AES accepted)",
+        f"  business API          http://{h}:{settings.gateway_port}/api/v1  (docs: /docs)",
+        "    system / secret     demo-core / demo-core-secret-not-real   (test values)",
+        f"  admin API + SPA       http://{h}:{settings.admin_port}/  (docs: /docs)",
+    ]
+    lines += [
+        f"    login               {user} / {password}   (test password)"
+        for user, password in logins
+    ]
+    lines += [
+        f"  stats                 http://{h}:{settings.stats_port}/",
+        f"  engine / dispatcher   http://{h}:{settings.engine_port}/healthz  http://{h}:{settings.dispatcher_port}/healthz",
+        f"  WeChat API sandbox    http://{h}:{settings.wechat_sandbox_port}/__sandbox__/calls",
+        f"  SMS sandbox           http://{h}:{settings.sms_sandbox_port}/__sandbox__/calls",
+        f"  core-system sandbox   http://{h}:{settings.core_sandbox_port}/v1/funds/000001/nav",
+        "  every service: /healthz /readyz /metrics     Ctrl-C stops everything",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
