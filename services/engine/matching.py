@@ -41,7 +41,10 @@ class CompiledCommand:
         """Build from a configured row; raises ``ValueError`` for an unknown kind or bad regex."""
         if kind not in _KIND_ORDER:
             raise ValueError(f"unknown match kind {kind!r}")
-        regex = re.compile(pattern, re.IGNORECASE) if kind == "regex" else None
+        try:
+            regex = re.compile(pattern, re.IGNORECASE) if kind == "regex" else None
+        except re.error as exc:
+            raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
         alternatives = (
             ()
             if regex is not None

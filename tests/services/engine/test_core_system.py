@@ -1,0 +1,35 @@
+"""The business-integration adapter against the real core-system sandbox (R-EN-11)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sandboxes.server import RunningServer
+from services.engine.core_system import CoreSystemError, HttpCoreSystem, NotFound
+
+
+async def test_reads_nav_and_maps_404_and_timeouts(core_sandbox: RunningServer) -> None:
+    base = f"http://127.0.0.1:{core_sandbox.port}"
+    async with httpx.AsyncClient(timeout=0.3) as http:
+        core = HttpCoreSystem(http, base)
+        nav = await core.fund_nav("000001")
+        assert nav["code"] == "000001"
+        assert "nav_date" in nav
+        with pytest.raises(NotFound):
+            await core.fund_nav("999999")
+        fault = {"path": "/v1/gold/price", "latency_ms": 1000, "count": 1}
+        assert (await http.post(f"{base}/__sandbox__/faults", json=fault)).status_code < 300
+        with pytest.raises(CoreSystemError):
+            await core.gold_price()
+        fault = {"path": "/v1/fx/rates", "http_status": 503, "count": 1}
+        assert (await http.post(f"{base}/__sandbox__/faults", json=fault)).status_code < 300
+        with pytest.raises(CoreSystemError):
+            await core.fx_rates()
+        assert (await core.fx_rates())["rates"]
+
+
+async def test_unreachable_core_system_is_an_error() -> None:
+    async with httpx.AsyncClient(timeout=0.3) as http:
+        with pytest.raises(CoreSystemError):
+            await HttpCoreSystem(http, "http://127.0.0.1:9").promotions()
