@@ -5,10 +5,12 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from libs.common.bus import ENGINE_INBOUND, Subscription, typed_handler
+from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
+from libs.common.bus.batcher import EventBatcher
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
+from libs.common.schemas.events import InboundHandled, InboundHandledBatch
 from libs.common.schemas.inbound import InboundReceived
 from services.engine.answers import default_registry
 from services.engine.config import AccountConfigCache
@@ -45,12 +47,20 @@ class EngineService:
                 ttl_s=settings.config_cache_s,
             ),
         )
+        self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
+            resources.bus,
+            EVENTS,
+            "inbound.handled",
+            lambda items: InboundHandledBatch(items=items),
+            interval_s=settings.event_batch_interval_s,
+        )
         self.handler = InboundHandler(
             bus=resources.bus,
             ledger=resources.ledger,
             sessions=resources.sessions,
             configs=self.configs,
             responder=Responder(self.registry, context, fallback_answer=settings.fallback_answer),
+            events=self.events,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -70,6 +80,7 @@ class EngineService:
         self._subscription = await self.resources.bus.consume(
             ENGINE_INBOUND, typed_handler(InboundReceived, self.handler)
         )
+        await self.events.start()
         await self.heartbeat.start()
 
     async def stop(self) -> None:
@@ -77,6 +88,7 @@ class EngineService:
         if self._subscription is not None:
             await self._subscription.cancel()
         await self.heartbeat.stop()
+        await self.events.stop()
         await self.http.aclose()
 
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import EVENTS, OUTBOUND, Bus, Message, Retry
+from libs.common.bus import OUTBOUND, Bus, Message, Retry
+from libs.common.bus.batcher import EventBatcher
 from libs.common.callback_ledger import CallbackLedger, LedgerState
 from libs.common.observability.logging import bind_ids, clear_ids, get_logger
-from libs.common.schemas.events import InboundHandled
+from libs.common.schemas.events import InboundHandled, InboundHandledBatch
 from libs.common.schemas.inbound import InboundReceived, PassiveReply
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import (
@@ -46,12 +47,14 @@ class InboundHandler:
         sessions: async_sessionmaker[AsyncSession],
         configs: AccountConfigCache,
         responder: Responder,
+        events: EventBatcher[InboundHandled, InboundHandledBatch],
     ) -> None:
         self._bus = bus
         self._ledger = ledger
         self._sessions = sessions
         self._configs = configs
         self._responder = responder
+        self._events = events
 
     async def __call__(self, request: InboundReceived, delivery: Message) -> None:
         started = time.perf_counter()
@@ -92,7 +95,7 @@ class InboundHandler:
             outcome=outcome,
             handle_ms=round(elapsed * 1000, 3),
         )
-        await self._bus.publish(EVENTS, "inbound.handled", event.to_bytes())
+        self._events.add(event)
 
     async def _record_side_effects(self, account: AccountConfig, message: InboundMessage) -> None:
         if not isinstance(message, SubscribeEvent | UnsubscribeEvent):

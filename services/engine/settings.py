@@ -19,4 +19,6 @@ class EngineSettings(CommonSettings):
     # Answer used when no command matches a text message (a chatbot plug-in can take this over).
     fallback_answer: str = "help"
     # Extra answer plug-ins: "package.module" or "package.module:function", each given the registry.
+    # inbound.handled events go out in batches this often (statistics and service windows).
+    event_batch_interval_s: float = 1.0
     plugins: list[str] = Field(default_factory=list)

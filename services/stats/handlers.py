@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from libs.common.bus import Delivery
 from libs.common.observability.logging import get_logger
-from libs.common.schemas.events import HeartbeatSent, InboundHandled
+from libs.common.schemas.events import HeartbeatSent, InboundHandledBatch
 from services.stats.metrics import EVENTS, INBOUND_HANDLED, LAST_HEARTBEAT
 
 log = get_logger(__name__)
@@ -22,10 +22,10 @@ async def on_event(delivery: Delivery) -> None:
             beat = HeartbeatSent.from_bytes(message.body)
             LAST_HEARTBEAT.labels(beat.service, beat.instance_id).set(beat.occurred_at.timestamp())
         elif key == "inbound.handled":
-            handled = InboundHandled.from_bytes(message.body)
-            INBOUND_HANDLED.labels(
-                handled.account, handled.kind, handled.answer or "-", handled.outcome
-            ).inc()
+            for handled in InboundHandledBatch.from_bytes(message.body).items:
+                INBOUND_HANDLED.labels(
+                    handled.account, handled.kind, handled.answer or "-", handled.outcome
+                ).inc()
     except ValidationError:
         log.warning("malformed_event", routing_key=key, message_id=message.message_id)
         await delivery.reject()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -34,6 +33,8 @@ from libs.common.bus.topology import DLX, Topology
 log = logging.getLogger("libs.common.bus")
 
 QueueType = Literal["quorum", "classic"]
+
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
 # What a broken or closing connection raises; all of it surfaces as BusError.
 _BROKER_ERRORS = (AMQPError, ChannelInvalidStateError, ConnectionError)
@@ -113,6 +114,7 @@ class AmqpBus(Bus):
         self._publish_timeout = publish_timeout
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
+        self._reply_channel: AbstractRobustChannel | None = None
         # logical name -> broker name, for exchanges known to exist.
         self._exchange_names: dict[str, str] = {"": ""}
         self._subscriptions: set[_AmqpSubscription] = set()
@@ -126,10 +128,12 @@ class AmqpBus(Bus):
         try:
             connection = await aio_pika.connect_robust(self._url)
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            reply_channel = await connection.channel(publisher_confirms=False)
         except (*_BROKER_ERRORS, OSError) as exc:
             raise BusError(f"cannot connect to the broker: {exc}") from exc
         self._connection = connection
         self._channel = channel
+        self._reply_channel = reply_channel
 
     async def close(self) -> None:
         """Cancel subscriptions, fail waiting requests, close the connection."""
@@ -137,6 +141,7 @@ class AmqpBus(Bus):
             await subscription.cancel()
         self._fail_pending()
         connection, self._connection, self._channel = self._connection, None, None
+        self._reply_channel = None
         self._reply_queue = None
         self._exchange_names = {"": ""}
         if connection is not None:
@@ -286,6 +291,9 @@ class AmqpBus(Bus):
         self._subscriptions.discard(subscription)
 
     async def _reply_address(self) -> str:
+        # RabbitMQ's direct reply-to: no reply queue to create, persist or delete, and replies
+        # skip the queue machinery entirely. It must be consumed, without acks, on the channel
+        # that publishes the requests — the publishing channel.
         if self._reply_queue is not None:
             return self._reply_queue
         async with self._reply_lock:
@@ -293,14 +301,39 @@ class AmqpBus(Bus):
                 channel = self._channel
                 if channel is None:
                     raise BusError("bus is not connected")
-                name = self.qualify(f"reply.{uuid.uuid4().hex}")
                 try:
-                    queue = await channel.declare_queue(name, exclusive=True, auto_delete=True)
+                    queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
                     await queue.consume(self._on_amqp_reply, no_ack=True)
                 except _BROKER_ERRORS as exc:
-                    raise BusError(f"cannot create the reply queue: {exc}") from exc
-                self._reply_queue = name
+                    raise BusError(f"cannot consume direct replies: {exc}") from exc
+                self._reply_queue = DIRECT_REPLY_TO
             return self._reply_queue
+
+    async def reply(
+        self, request: Message, body: bytes, *, headers: Mapping[str, Any] | None = None
+    ) -> None:
+        """Send ``body`` to the requester, without waiting for a confirm.
+
+        A lost reply costs nothing: the requester's deadline passes and the callback ledger (or
+        its equivalent) still holds the answer. Skipping the confirm halves the broker's work.
+        """
+        if not request.reply_to:
+            return
+        channel = self._reply_channel
+        if channel is None:
+            raise BusError("bus is not connected")
+        properties = Basic.Properties(
+            delivery_mode=1,
+            correlation_id=request.correlation_id,
+            headers=dict(headers) if headers else None,
+        )
+        try:
+            underlay = await channel.get_underlay_channel()
+            await underlay.basic_publish(
+                body, exchange="", routing_key=request.reply_to, properties=properties
+            )
+        except _BROKER_ERRORS as exc:
+            log.warning("reply to %s lost: %s", request.reply_to, exc)
 
     async def _on_amqp_reply(self, incoming: AbstractIncomingMessage) -> None:
         self._on_reply(self._to_message(incoming))

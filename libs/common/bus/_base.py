@@ -246,7 +246,6 @@ class Bus(ABC):
                     correlation_id=correlation_id,
                     reply_to=reply_to,
                     headers=headers,
-                    persistent=False,
                 )
                 return await future
         except TimeoutError:

@@ -46,3 +46,9 @@ class DeliveryStatusChanged(Envelope):
     errcode: int | None = None
     priority: str = "alert"
     accepted_at: datetime | None = None
+
+
+class InboundHandledBatch(Envelope):
+    """Many ``InboundHandled`` at once (routing key ``inbound.handled``, about once a second)."""
+
+    items: list[InboundHandled]

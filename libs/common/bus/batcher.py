@@ -1,0 +1,88 @@
+"""Batching of high-volume, low-stakes events (one bus message per interval instead of per event).
+
+Per-callback facts such as ``inbound.handled`` would double the broker's work on the callback hot
+path if each were its own message. They feed statistics and the dispatcher's service windows, where
+a second's delay does not matter; a crash loses at most one unflushed batch of them (never a
+customer's message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from libs.common.bus._base import Bus
+from libs.common.schemas import Envelope
+
+log = logging.getLogger("libs.common.bus")
+
+E = TypeVar("E", bound=Envelope)
+B = TypeVar("B", bound=Envelope)
+
+# Beyond this many unpublished events (broker down for long), the oldest are dropped.
+MAX_BACKLOG = 100_000
+
+
+class EventBatcher(Generic[E, B]):
+    """Collects events and publishes them as one ``B`` every ``interval_s`` or ``max_items``."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        exchange: str,
+        routing_key: str,
+        make_batch: Callable[[list[E]], B],
+        *,
+        interval_s: float = 1.0,
+        max_items: int = 500,
+    ) -> None:
+        self._bus = bus
+        self._exchange = exchange
+        self._routing_key = routing_key
+        self._make_batch = make_batch
+        self._interval_s = interval_s
+        self._max_items = max_items
+        self._items: list[E] = []
+        self._task: asyncio.Task[None] | None = None
+        self._full = asyncio.Event()
+
+    def add(self, event: E) -> None:
+        """Queue one event (never blocks the caller)."""
+        self._items.append(event)
+        if len(self._items) >= self._max_items:
+            self._full.set()
+
+    async def start(self) -> None:
+        """Start flushing in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the background task and flush what is left."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Publish the queued events now (kept for the next try if the publish fails)."""
+        if not self._items:
+            return
+        items, self._items = self._items, []
+        self._full.clear()
+        try:
+            batch = self._make_batch(items)
+            await self._bus.publish(self._exchange, self._routing_key, batch.to_bytes())
+        except Exception:
+            log.warning("event batch publish failed; %d events kept for retry", len(items))
+            self._items = (items + self._items)[-MAX_BACKLOG:]
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), timeout=self._interval_s)
+            await self.flush()

@@ -1,0 +1,1 @@
+"""wxhub dispatcher service."""

@@ -1,0 +1,210 @@
+"""Wiring: ``build(settings, resources)`` returns the dispatcher as a runnable :class:`Service`.
+
+HTTP (port 8084): ``/healthz``, ``/readyz``, ``/metrics``, and the operator endpoints
+``GET /dead-letters?limit=`` and ``POST /dead-letters/replay`` (body ``{"limit": n,
+"message_ids": [...]}``, both optional).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, Subscription, typed_handler
+from libs.common.observability.health import probe_routes
+from libs.common.observability.heartbeat import Heartbeat
+from libs.common.resources import Resources
+from libs.common.schemas.outbound import OutboundRequested
+from services.dispatcher.accounts import AccountDirectory, WeChatApis
+from services.dispatcher.channels import ChannelRegistry
+from services.dispatcher.channels.sms import HttpJsonSms
+from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
+from services.dispatcher.dead_letters import list_dead_letters, replay_dead_letters
+from services.dispatcher.delivery import DeliveryService
+from services.dispatcher.fallback import RetryPolicy
+from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
+from services.dispatcher.rate_limit import RateLimiter
+from services.dispatcher.settings import DispatcherSettings
+
+
+class DispatcherService:
+    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes,
+    metrics and dead-letter operations over HTTP."""
+
+    name = "dispatcher"
+
+    def __init__(self, settings: DispatcherSettings, resources: Resources) -> None:
+        self.settings = settings
+        self.port = settings.dispatcher_port
+        self.resources = resources
+        owner = settings.instance_id or f"dispatcher-{uuid.uuid4().hex[:8]}"
+        timeout = httpx.Timeout(settings.http_timeout_s)
+        self._clients: list[httpx.AsyncClient] = []
+        self.directory = AccountDirectory(
+            resources.sessions,
+            resources.secret_box,
+            self._client(timeout, 4),
+            api_base=settings.wechat_api_base,
+            owner=owner,
+            ttl_s=settings.config_cache_s,
+            margin_s=settings.token_refresh_margin_s,
+            lease_s=settings.token_lease_s,
+            prefer_stable=settings.prefer_stable_token,
+        )
+        self.limiter = RateLimiter(
+            account_rate=settings.account_rate_per_s,
+            api_rates=settings.api_rates_per_s,
+            burst_s=settings.rate_burst_s,
+        )
+        policy = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            base_s=settings.backoff_base_s,
+            max_s=settings.backoff_max_s,
+            throttle_s=settings.throttle_backoff_s,
+        )
+        self.services = {
+            priority: DeliveryService(
+                sessions=resources.sessions,
+                bus=resources.bus,
+                directory=self.directory,
+                channels=self._channels(timeout, concurrency),
+                limiter=self.limiter,
+                policy=policy,
+                default_deadline_s=settings.default_deadline_s,
+                quota_block_s=settings.quota_block_s,
+            )
+            for priority, concurrency in (
+                ("alert", settings.alert_concurrency),
+                ("bulk", settings.bulk_concurrency),
+            )
+        }
+        self.interactions = InteractionHandler(
+            resources.sessions,
+            self.directory,
+            message_window=timedelta(seconds=settings.message_window_s),
+            message_quota=settings.message_window_quota,
+            event_window=timedelta(seconds=settings.event_window_s),
+            event_quota=settings.event_window_quota,
+        )
+        self.heartbeat = Heartbeat(
+            resources.bus,
+            service=self.name,
+            instance_id=owner,
+            interval_s=settings.heartbeat_interval_s,
+        )
+        self.app = Starlette(
+            routes=[
+                *probe_routes(self.name, {"bus": resources.bus.ping}),
+                Route("/dead-letters", self._list_dead, methods=["GET"]),
+                Route("/dead-letters/replay", self._replay_dead, methods=["POST"]),
+            ]
+        )
+        self._subscriptions: list[Subscription] = []
+
+    def _client(self, timeout: httpx.Timeout, connections: int) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
+        self._clients.append(client)
+        return client
+
+    def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:
+        """A channel set with its own connection pools (one per priority class)."""
+        apis = WeChatApis(
+            self.directory,
+            self._client(timeout, concurrency),
+            api_base=self.settings.wechat_api_base,
+        )
+        registry = ChannelRegistry([WeChatCustom(apis), WeChatTemplate(apis)])
+        if self.settings.sms_url:
+            registry.register(
+                HttpJsonSms(self._client(timeout, concurrency), self.settings.sms_url)
+            )
+        return registry
+
+    async def start(self) -> None:
+        """Declare the interactions queue, start the consumers and the heartbeat."""
+        bus, settings = self.resources.bus, self.settings
+        await bus.declare(interactions_topology())
+        # Alerts first: subscribed before bulk, with the larger budget.
+        self._subscriptions.append(
+            await bus.consume(
+                DISPATCHER_ALERT,
+                typed_handler(OutboundRequested, self.services["alert"]),
+                prefetch=settings.alert_concurrency,
+            )
+        )
+        self._subscriptions.append(
+            await bus.consume(
+                DISPATCHER_BULK,
+                typed_handler(OutboundRequested, self.services["bulk"]),
+                prefetch=settings.bulk_concurrency,
+            )
+        )
+        self._subscriptions.append(
+            await bus.consume(
+                INTERACTIONS,
+                self.interactions,
+                prefetch=settings.interactions_concurrency,
+            )
+        )
+        await self.heartbeat.start()
+
+    async def stop(self) -> None:
+        """Stop consuming (unacked messages go back to their queues), close HTTP pools."""
+        for subscription in self._subscriptions:
+            await subscription.cancel()
+        self._subscriptions.clear()
+        await self.heartbeat.stop()
+        for client in self._clients:
+            await client.aclose()
+
+    async def _list_dead(self, request: Request) -> Response:
+        limit = _limit(request.query_params.get("limit"))
+        if limit is None:
+            return JSONResponse({"error": "limit must be an integer 1..1000"}, status_code=422)
+        letters = await list_dead_letters(self.resources.bus, limit=limit)
+        return JSONResponse({"count": len(letters), "dead_letters": letters})
+
+    async def _replay_dead(self, request: Request) -> Response:
+        try:
+            body = await request.json() if await request.body() else {}
+        except ValueError:
+            return JSONResponse({"error": "body must be JSON"}, status_code=422)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "body must be a JSON object"}, status_code=422)
+        limit = _limit(body.get("limit", 100))
+        ids = body.get("message_ids")
+        if limit is None or (
+            ids is not None
+            and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids))
+        ):
+            return JSONResponse(
+                {"error": "limit must be 1..1000, message_ids a list of strings"}, status_code=422
+            )
+        result = await replay_dead_letters(
+            self.resources.bus, limit=limit, message_ids=set(ids) if ids is not None else None
+        )
+        return JSONResponse(result)
+
+
+def _limit(raw: object) -> int | None:
+    if raw is None:
+        return 100
+    try:
+        value = int(str(raw))
+    except ValueError:
+        return None
+    return value if 1 <= value <= 1000 else None
+
+
+def build(settings: DispatcherSettings, resources: Resources) -> DispatcherService:
+    """Assemble the dispatcher on the given connections."""
+    return DispatcherService(settings, resources)

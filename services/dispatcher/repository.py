@@ -1,0 +1,288 @@
+"""Typed queries of the dispatcher: notification status rows, their events, windows, customers.
+
+Functions take the session first and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db.models import (
+    Account,
+    Customer,
+    Notification,
+    NotificationEvent,
+    ReminderType,
+    ServiceWindow,
+)
+
+TERMINAL = frozenset({"delivered", "fallback_sent", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A notification this worker now owns in status ``sending``."""
+
+    id: str
+    account_id: int
+    event_type: str
+    priority: str
+    openid: str | None
+    customer_no: str | None
+    phone: str | None
+    data: dict[str, Any]
+    fallback: str
+    deadline_at: datetime
+    created_at: datetime
+    channel: str | None
+    attempts: int
+    previous: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """A history entry to store with the next transition."""
+
+    at: datetime
+    status: str
+    detail: str
+    channel: str | None = None
+    errcode: int | None = None
+
+
+_CLAIM_COLUMNS = (
+    Notification.id,
+    Notification.account_id,
+    Notification.event_type,
+    Notification.priority,
+    Notification.openid,
+    Notification.customer_no,
+    Notification.phone,
+    Notification.data,
+    Notification.fallback,
+    Notification.deadline_at,
+    Notification.created_at,
+    Notification.channel,
+    Notification.attempts,
+    Notification.reason,
+)
+
+
+async def claim(
+    session: AsyncSession, *, notification_id: str, now: datetime, reopen_failed: bool = False
+) -> Claimed | None:
+    """Move a notification to ``sending`` (from accepted, or resume a crashed ``sending``).
+
+    Returns None when it is not claimable (terminal, or missing). ``reopen_failed`` lets an
+    operator's dead-letter replay send a ``failed`` notification again.
+    """
+    claimable = ["accepted", "sending", *(["failed"] if reopen_failed else [])]
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status.in_(claimable))
+        .values(status="sending", attempts=Notification.attempts + 1, updated_at=now)
+        .returning(*_CLAIM_COLUMNS)
+    )
+    row = result.one_or_none()
+    if row is None:
+        return None
+    # attempts was 0 only for a first claim; otherwise a crashed or replayed run resumes.
+    previous = "accepted" if row.attempts == 1 else "sending"
+    return Claimed(
+        id=row.id,
+        account_id=row.account_id,
+        event_type=row.event_type,
+        priority=row.priority,
+        openid=row.openid,
+        customer_no=row.customer_no,
+        phone=row.phone,
+        data=dict(row.data or {}),
+        fallback=row.fallback,
+        deadline_at=row.deadline_at,
+        created_at=row.created_at,
+        channel=row.channel,
+        attempts=row.attempts,
+        previous=previous,
+    )
+
+
+async def get_status(session: AsyncSession, *, notification_id: str) -> str | None:
+    """The status of a notification, or None when it does not exist."""
+    result = await session.execute(
+        select(Notification.status).where(Notification.id == notification_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def set_channel(session: AsyncSession, *, notification_id: str, channel: str) -> None:
+    """Record the channel a ``sending`` notification is being sent on (crash recovery reads it)."""
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id).values(channel=channel)
+    )
+
+
+async def finish(
+    session: AsyncSession,
+    *,
+    notification_id: str,
+    status: str,
+    channel: str | None,
+    reason: str | None,
+    wechat_msgid: str | None,
+    now: datetime,
+) -> bool:
+    """Move a ``sending`` notification to a terminal status; False if it was not ``sending``."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "sending")
+        .values(
+            status=status,
+            channel=channel,
+            reason=reason,
+            wechat_msgid=wechat_msgid,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_events(
+    session: AsyncSession, *, notification_id: str, events: Iterable[PendingEvent]
+) -> None:
+    """Append history entries to a notification."""
+    rows = [
+        {
+            "notification_id": notification_id,
+            "at": event.at,
+            "status": event.status,
+            "channel": event.channel,
+            "detail": event.detail,
+            "errcode": event.errcode,
+        }
+        for event in events
+    ]
+    if rows:
+        await session.execute(insert(NotificationEvent), rows)
+
+
+async def get_account(
+    session: AsyncSession, *, account_id: int | None = None, code: str | None = None
+) -> Account | None:
+    """An account by id or by code."""
+    query = select(Account)
+    query = (
+        query.where(Account.id == account_id)
+        if account_id is not None
+        else query.where(Account.code == code)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_reminder_type(
+    session: AsyncSession, *, account_id: int, event_type: str
+) -> ReminderType | None:
+    """The reminder configuration of an event type."""
+    result = await session.execute(
+        select(ReminderType).where(
+            ReminderType.account_id == account_id, ReminderType.event_type == event_type
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_customer(
+    session: AsyncSession, *, account_id: int, openid: str | None, customer_no: str | None
+) -> Customer | None:
+    """The follower matching the openid, else the customer number."""
+    if openid:
+        query = select(Customer).where(Customer.account_id == account_id, Customer.openid == openid)
+    elif customer_no:
+        query = select(Customer).where(
+            Customer.account_id == account_id, Customer.customer_no == customer_no
+        )
+    else:
+        return None
+    return (await session.execute(query.limit(1))).scalars().first()
+
+
+async def use_window(session: AsyncSession, *, account_id: int, openid: str, now: datetime) -> bool:
+    """Take one send from the user's open customer-service window; False when none is left."""
+    result = await session.execute(
+        update(ServiceWindow)
+        .where(
+            ServiceWindow.account_id == account_id,
+            ServiceWindow.openid == openid,
+            ServiceWindow.expires_at > now,
+            ServiceWindow.used < ServiceWindow.quota,
+        )
+        .values(used=ServiceWindow.used + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def close_window(
+    session: AsyncSession, *, account_id: int, openid: str, now: datetime
+) -> None:
+    """Mark a window closed or exhausted after WeChat said so (45015/45047)."""
+    await session.execute(
+        update(ServiceWindow)
+        .where(ServiceWindow.account_id == account_id, ServiceWindow.openid == openid)
+        .values(expires_at=now)
+    )
+
+
+async def open_window(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    openid: str,
+    kind: str,
+    now: datetime,
+    duration: timedelta,
+    quota: int,
+) -> None:
+    """Open (or renew) a window after an interaction; a short event window never shortens an
+    open message window that still has sends left."""
+    window = await session.get(ServiceWindow, (account_id, openid), with_for_update=False)
+    if window is None:
+        session.add(
+            ServiceWindow(
+                account_id=account_id,
+                openid=openid,
+                kind=kind,
+                opened_at=now,
+                expires_at=now + duration,
+                quota=quota,
+                used=0,
+            )
+        )
+        return
+    live_message_window = (
+        window.kind == "message" and window.expires_at > now and window.used < window.quota
+    )
+    if kind == "event" and live_message_window:
+        return
+    window.kind = kind
+    window.opened_at = now
+    window.expires_at = now + duration
+    window.quota = quota
+    window.used = 0
+
+
+async def list_events(
+    session: AsyncSession, *, notification_id: str
+) -> Sequence[NotificationEvent]:
+    """The history of a notification, oldest first."""
+    result = await session.execute(
+        select(NotificationEvent)
+        .where(NotificationEvent.notification_id == notification_id)
+        .order_by(NotificationEvent.id)
+    )
+    return result.scalars().all()

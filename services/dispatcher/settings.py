@@ -1,0 +1,59 @@
+"""Dispatcher settings (``WXHUB_`` environment variables)."""
+
+from __future__ import annotations
+
+from libs.common.settings import CommonSettings
+
+# WeChat publishes daily caps only (WECHAT_PROTOCOL.md §10: custom 500,000/day, template
+# 100,000/day base); per-second ceilings are unpublished and signalled by 45011. These defaults
+# are the sustained rates we allow ourselves per account and API; operators tune them per account.
+DEFAULT_API_RATES: dict[str, float] = {
+    "wechat_custom": 2000.0,
+    "wechat_template": 2000.0,
+    "sms": 1000.0,
+}
+
+
+class DispatcherSettings(CommonSettings):
+    """What the dispatcher needs beyond the common settings."""
+
+    service_name: str = "dispatcher"
+    # Prefix of every exchange and queue name, to isolate test runs sharing one broker.
+    bus_namespace: str = ""
+
+    # Concurrency budgets per priority class: separate consumers, prefetch and HTTP pools, so a
+    # bulk flood can never occupy what alerts need (R-OUT-3).
+    alert_concurrency: int = 128
+    bulk_concurrency: int = 32
+    interactions_concurrency: int = 32
+
+    # Rate control (R-OUT-4): token buckets per account and per (account, API).
+    account_rate_per_s: float = 4000.0
+    api_rates_per_s: dict[str, float] = DEFAULT_API_RATES
+    rate_burst_s: float = 1.0
+
+    # Retries (WECHAT_PROTOCOL.md §9): exponential backoff with full jitter, bounded by the
+    # message's deadline; 45011 waits longer because the limit is per minute.
+    max_attempts: int = 5
+    backoff_base_s: float = 0.2
+    backoff_max_s: float = 5.0
+    throttle_backoff_s: float = 10.0
+    quota_block_s: float = 3600.0
+
+    # Access tokens (R-OUT-5): refresh this long before expiry, under a lease of this length.
+    token_refresh_margin_s: float = 300.0
+    token_lease_s: float = 15.0
+    prefer_stable_token: bool = True
+
+    # Delay budget from acceptance to delivery before falling back (R-PERF-6).
+    default_deadline_s: float = 30.0
+    http_timeout_s: float = 5.0
+
+    # Customer-service windows (WECHAT_PROTOCOL.md §8.2), config because WeChat changes them.
+    message_window_s: float = 48 * 3600.0
+    message_window_quota: int = 5
+    event_window_s: float = 60.0
+    event_window_quota: int = 3
+
+    # Reminder types / accounts are re-read from the database after this long.
+    config_cache_s: float = 5.0

@@ -1,0 +1,113 @@
+"""The bus edge: alerts are never delayed by a bulk flood (R-OUT-3); interactions open windows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import select
+
+from libs.common.bus import EVENTS
+from libs.common.db.models import ServiceWindow
+from libs.common.schemas.events import InboundHandled
+from tests.services.dispatcher.conftest import (
+    OPENID,
+    Harness,
+    Sandboxes,
+    start_harness,
+    stop_harness,
+)
+
+
+async def test_bulk_flood_does_not_delay_alerts(db_url: str, boxes: Sandboxes) -> None:
+    # Every WeChat call takes 20 ms; bulk may run 4 at a time, so 1,000 bulk take ≥ 5 s.
+    harness = await start_harness(db_url, boxes, bulk_concurrency=4, alert_concurrency=32)
+    try:
+        boxes.wx.faults.add({"path": "/cgi-bin/message/template/send", "latency_ms": 20})
+        bulk = [await harness.notify(priority="bulk", publish=False) for _ in range(1000)]
+        for nid in bulk:
+            await harness.publish(nid, priority="bulk")
+        await asyncio.sleep(0.3)  # the bulk consumer is saturated now
+        started = time.monotonic()
+        alerts = [await harness.notify(priority="alert") for _ in range(20)]
+        await harness.wait_terminal(alerts, timeout=5)
+        alert_time = time.monotonic() - started
+        bulk_rows = await harness.statuses(bulk)
+        bulk_done = sum(1 for row in bulk_rows.values() if row.status == "delivered")
+        # 20 alerts with 32 slots finish long before the ≥ 5 s bulk backlog (loose bound: the
+        # test machine is shared).
+        assert alert_time < 3.0, alert_time
+        assert bulk_done < 500, bulk_done
+    finally:
+        await stop_harness(harness)
+
+
+async def test_interactions_open_message_and_event_windows(harness: Harness) -> None:
+    bus = harness.resources.bus
+    tap = InboundHandled(
+        account="demo", kind="event.click", openid="o-tap", answer="", outcome="ok", handle_ms=1
+    )
+    text = InboundHandled(
+        account="demo", kind="text", openid=OPENID, answer="", outcome="ok", handle_ms=1
+    )
+    view = InboundHandled(
+        account="demo", kind="event.view", openid="o-view", answer="", outcome="ok", handle_ms=1
+    )
+    for event in (tap, text, view):
+        await bus.publish(EVENTS, "inbound.handled", event.to_bytes())
+    await asyncio.sleep(0.3)
+    async with harness.resources.sessions() as session:
+        windows = {w.openid: w for w in await session.scalars(select(ServiceWindow))}
+    assert set(windows) == {"o-tap", OPENID}
+    assert (windows["o-tap"].kind, windows["o-tap"].quota) == ("event", 3)
+    assert (windows[OPENID].kind, windows[OPENID].quota) == ("message", 5)
+    assert (windows[OPENID].expires_at - windows[OPENID].opened_at).total_seconds() == 48 * 3600
+    # A later menu tap does not shorten the open 48-hour message window.
+    tap2 = InboundHandled(
+        account="demo", kind="event.click", openid=OPENID, answer="", outcome="ok", handle_ms=1
+    )
+    await bus.publish(EVENTS, "inbound.handled", tap2.to_bytes())
+    await asyncio.sleep(0.2)
+    async with harness.resources.sessions() as session:
+        window = await session.get(ServiceWindow, (harness.account_id, OPENID))
+    assert window is not None
+    assert window.kind == "message"
+
+
+async def test_late_reply_goes_out_as_custom_message_without_sms(harness: Harness) -> None:
+    from libs.common.bus import OUTBOUND
+    from libs.common.schemas.outbound import OutboundRequested
+
+    late = OutboundRequested(
+        message_id="late:abc",
+        account="demo",
+        openid=OPENID,
+        origin="late_reply",
+        custom_message={"msgtype": "text", "text": {"content": "迟到的回答"}},
+    )
+    for _ in range(2):  # a redelivery is not sent twice
+        await harness.resources.bus.publish(
+            OUTBOUND, "alert.wechat", late.to_bytes(), message_id=late.message_id
+        )
+    await asyncio.sleep(0.4)
+    custom = [d for d in harness.boxes.wx.deliveries if d.kind == "custom"]
+    assert [d.body["text"]["content"] for d in custom] == ["迟到的回答"]
+    assert harness.boxes.sms.delivered == 0
+
+
+async def test_batched_interactions_from_the_engine_open_windows(harness: Harness) -> None:
+    from libs.common.schemas.events import InboundHandledBatch
+
+    batch = InboundHandledBatch(
+        items=[
+            InboundHandled(
+                account="demo", kind="text", openid=o, answer="", outcome="ok", handle_ms=1
+            )
+            for o in ("o-b1", "o-b2", "o-b1")
+        ]
+    )
+    await harness.resources.bus.publish(EVENTS, "inbound.handled", batch.to_bytes())
+    await asyncio.sleep(0.3)
+    async with harness.resources.sessions() as session:
+        windows = {w.openid: w.kind for w in await session.scalars(select(ServiceWindow))}
+    assert windows == {"o-b1": "message", "o-b2": "message"}
