@@ -11,6 +11,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from libs.common.observability.logging import get_logger
+from libs.common.observability.metrics import SERVICE_UP
 
 log = get_logger(__name__)
 
@@ -68,6 +69,7 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
     """Start the services, serve their HTTP apps until SIGINT/SIGTERM, then stop them in reverse."""
     for service in services:
         await service.start()
+        SERVICE_UP.labels(service.name).set(1)
     servers = [make_server(s.app, host, s.port) for s in services]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +88,7 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         for service in reversed(services):
+            SERVICE_UP.labels(service.name).set(0)
             try:
                 await service.stop()
             except Exception:
