@@ -10,7 +10,9 @@ import re
 import httpx
 import pytest
 
+from libs.common.bus import EVENTS, AmqpBus, Delivery, Queue, Topology
 from libs.common.db.demo import DEMO
+from libs.common.schemas.events import HeartbeatSent
 from libs.common.wechat import parse_xml
 from sandboxes.server import RunningServer
 from sandboxes.wechat_push import CallbackPusher
@@ -20,6 +22,30 @@ from wxhub.processes import ProcessGroup
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres, pytest.mark.redis]
 
 _ids = itertools.count(7_100_000_000_000_000_000)
+
+
+async def heartbeats_seen(amqp_url: str, namespace: str) -> set[str]:
+    """Services whose heartbeat arrives on wx.events within a few seconds."""
+    bus = AmqpBus(amqp_url, namespace=namespace)
+    await bus.connect()
+    probe = Topology(queues=[Queue("test.heartbeats", [(EVENTS, "heartbeat.*")])])
+    await bus.declare(probe)
+    seen: set[str] = set()
+
+    async def collect(delivery: Delivery) -> None:
+        seen.add(HeartbeatSent.from_bytes(delivery.message.body).service)
+        await delivery.ack()
+
+    try:
+        await bus.consume("test.heartbeats", collect)
+        for _ in range(50):
+            if {"engine", "gateway"} <= seen:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await bus.delete(probe)
+        await bus.close()
+    return seen
 
 
 def handled_count(metrics_text: str, answer: str) -> float:
@@ -85,9 +111,10 @@ async def test_retry_on_other_gateway_gets_first_reply_and_is_handled_once(
         assert handled_count(metrics, "fund_nav") == 1
         assert handled_count(metrics, "gold_price") == 1
 
-        # Every service publishes heartbeats and exposes probes.
+        # Every service exposes probes and publishes heartbeats on wx.events (R-OPS-5).
         for service in (engine, gateway_a, gateway_b):
             assert (await client.get(f"{service.url}/healthz")).status_code == 200
+        assert await heartbeats_seen(amqp_url, e2e_namespace) >= {"engine", "gateway"}
         gateway_metrics = (await client.get(f"{gateway_b.url}/metrics")).text
         assert re.search(
             r'wxhub_gateway_callbacks_total\{account="demo",outcome="retry_replied"\}',
