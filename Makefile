@@ -26,7 +26,7 @@ test: venv
 check: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy libs services sandboxes
+	$(BIN)/mypy libs services sandboxes wxhub bench
 	$(BIN)/lint-imports
 
 format: venv
