@@ -9,6 +9,7 @@ from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
 from services.gateway.accounts import AccountDirectory
+from services.gateway.api import install_notification_api
 from services.gateway.callback import PATH_PREFIX, CallbackEndpoint
 from services.gateway.settings import GatewaySettings
 
@@ -41,6 +42,8 @@ class GatewayService:
                 },
             )
         )
+        # Business-system notification API: /api/v1/... routers and their error handlers.
+        self.notifications = install_notification_api(self.api, settings, resources)
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,
@@ -67,6 +70,7 @@ class GatewayService:
     async def stop(self) -> None:
         """Stop background work."""
         await self.heartbeat.stop()
+        await self.notifications.stop()
         await self.accounts.stop()
 
 

@@ -15,3 +15,16 @@ class GatewaySettings(CommonSettings):
     # Freshness window for the query's timestamp (WeChat documents none; 0 disables the check).
     timestamp_tolerance_s: int = 300
     account_refresh_s: float = 5.0
+
+    # Business-system notification API (R-OUT-1).
+    # Signed requests older or newer than this are refused as replays.
+    api_timestamp_tolerance_s: int = 300
+    api_max_body_bytes: int = 4 * 1024 * 1024
+    # Systems, accounts and reminder types are re-read at most this often (hot path: no DB).
+    api_config_ttl_s: float = 5.0
+    batch_max: int = 1000
+    csv_max_bytes: int = 10 * 1024 * 1024
+    csv_max_rows: int = 100_000
+    csv_chunk_rows: int = 500
+    # Publishes in flight per batch; the AMQP confirm channel pipelines them.
+    publish_concurrency: int = 256

@@ -1,0 +1,1 @@
+"""Business-system notifications: acceptance (validate, store, publish), status, CSV jobs."""

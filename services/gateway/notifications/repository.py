@@ -1,0 +1,215 @@
+"""Typed queries for notifications, their history and CSV jobs. Functions flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db.models import Customer, Notification, NotificationEvent, NotificationJob
+
+# ``reason`` of a row whose publish was not confirmed: the next idempotent retry republishes it.
+PUBLISH_FAILED = "publish_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingNotification:
+    """What idempotent replays need of a row already stored under a key."""
+
+    id: str
+    idempotency_key: str
+    account_id: int
+    event_type: str
+    status: str
+    reason: str | None
+    priority: str
+    openid: str | None
+    deadline_at: datetime
+    job_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerContact:
+    """A follower's ways to be reached."""
+
+    openid: str
+    customer_no: str | None
+    phone: str | None
+
+
+async def create_many(
+    session: AsyncSession,
+    *,
+    notifications: Sequence[Mapping[str, Any]],
+    events: Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert notification rows and their first history events (one statement per table)."""
+    if notifications:
+        await session.execute(insert(Notification), list(notifications))
+    if events:
+        await session.execute(insert(NotificationEvent), list(events))
+
+
+async def list_by_idempotency_keys(
+    session: AsyncSession, *, system_id: int, keys: Collection[str]
+) -> list[ExistingNotification]:
+    """Rows a system already stored under any of ``keys``."""
+    if not keys:
+        return []
+    n = Notification
+    rows = await session.execute(
+        select(
+            n.id,
+            n.idempotency_key,
+            n.account_id,
+            n.event_type,
+            n.status,
+            n.reason,
+            n.priority,
+            n.openid,
+            n.deadline_at,
+            n.job_id,
+        ).where(n.system_id == system_id, n.idempotency_key.in_(list(keys)))
+    )
+    return [
+        ExistingNotification(
+            id=row.id,
+            idempotency_key=row.idempotency_key or "",
+            account_id=row.account_id,
+            event_type=row.event_type,
+            status=row.status,
+            reason=row.reason,
+            priority=row.priority,
+            openid=row.openid,
+            deadline_at=row.deadline_at,
+            job_id=row.job_id,
+        )
+        for row in rows.all()
+    ]
+
+
+async def list_customers(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    customer_nos: Collection[str] = (),
+    openids: Collection[str] = (),
+) -> list[CustomerContact]:
+    """Followers of an account matching any of the customer numbers or openids."""
+    conditions = []
+    if customer_nos:
+        conditions.append(Customer.customer_no.in_(list(customer_nos)))
+    if openids:
+        conditions.append(Customer.openid.in_(list(openids)))
+    if not conditions:
+        return []
+    rows = await session.execute(
+        select(Customer.openid, Customer.customer_no, Customer.phone).where(
+            Customer.account_id == account_id, or_(*conditions)
+        )
+    )
+    return [CustomerContact(*row) for row in rows.all()]
+
+
+async def mark_publish_failed(
+    session: AsyncSession, *, ids: Collection[str], detail: str, now: datetime
+) -> None:
+    """Flag accepted rows whose bus publish was not confirmed, with a history event."""
+    if not ids:
+        return
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(list(ids)), Notification.status == "accepted")
+        .values(reason=PUBLISH_FAILED, updated_at=now)
+    )
+    await session.execute(
+        insert(NotificationEvent),
+        [{"notification_id": i, "at": now, "status": "accepted", "detail": detail} for i in ids],
+    )
+
+
+async def clear_publish_failed(
+    session: AsyncSession, *, ids: Collection[str], now: datetime
+) -> None:
+    """Unflag rows whose republish was confirmed, with a history event."""
+    if not ids:
+        return
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(list(ids)), Notification.reason == PUBLISH_FAILED)
+        .values(reason=None, updated_at=now)
+    )
+    await session.execute(
+        insert(NotificationEvent),
+        [
+            {"notification_id": i, "at": now, "status": "accepted", "detail": "republished"}
+            for i in ids
+        ],
+    )
+
+
+async def get_for_system(
+    session: AsyncSession, *, notification_id: str, system_id: int
+) -> Notification | None:
+    """A notification, only if the given system sent it."""
+    return await session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.system_id == system_id
+        )
+    )
+
+
+async def list_events(session: AsyncSession, *, notification_id: str) -> list[NotificationEvent]:
+    """A notification's history, oldest first."""
+    rows = await session.scalars(
+        select(NotificationEvent)
+        .where(NotificationEvent.notification_id == notification_id)
+        .order_by(NotificationEvent.at, NotificationEvent.id)
+    )
+    return list(rows.all())
+
+
+async def create_job(session: AsyncSession, *, job: NotificationJob) -> NotificationJob:
+    """Store a new CSV job."""
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def update_job(
+    session: AsyncSession,
+    *,
+    job_id: str,
+    accepted_rows: int,
+    failed_rows: int,
+    errors: list[Any],
+    status: str,
+    now: datetime,
+) -> None:
+    """Record a job's progress (absolute counts) and status."""
+    await session.execute(
+        update(NotificationJob)
+        .where(NotificationJob.id == job_id)
+        .values(
+            accepted_rows=accepted_rows,
+            failed_rows=failed_rows,
+            errors=errors,
+            status=status,
+            updated_at=now,
+        )
+    )
+
+
+async def get_job_for_system(
+    session: AsyncSession, *, job_id: str, system_id: int
+) -> NotificationJob | None:
+    """A CSV job, only if the given system uploaded it."""
+    return await session.scalar(
+        select(NotificationJob).where(
+            NotificationJob.id == job_id, NotificationJob.system_id == system_id
+        )
+    )
