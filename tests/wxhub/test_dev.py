@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +103,58 @@ def test_demo_admin_can_log_in(dev: dict[str, int]) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["access_token"]
+
+
+def test_business_notification_is_delivered_through_the_wechat_sandbox(dev: dict[str, int]) -> None:
+    body = json.dumps(
+        {
+            "account": DEMO.code,
+            "event_type": "balance_change",
+            "to": {"customer_no": "C00000001"},
+            "data": {
+                "account_tail": "8888",
+                "time": "11-26 10:00",
+                "amount": "-100.00",
+                "balance": "900.00",
+            },
+            "idempotency_key": f"dev-smoke-{time.time_ns()}",
+        },
+        ensure_ascii=False,
+    ).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Wxhub-System": "demo-core",
+        "X-Wxhub-Timestamp": timestamp,
+        "X-Wxhub-Signature": hmac.new(
+            b"demo-core-secret-not-real", timestamp.encode() + b"." + body, hashlib.sha256
+        ).hexdigest(),
+    }
+    base = f"http://127.0.0.1:{dev['gateway_port']}"
+    accepted = httpx.post(f"{base}/api/v1/notifications", content=body, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    notification_id = accepted.json()["id"]
+
+    status: dict[str, object] = {}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        timestamp = str(int(time.time()))
+        signed = {
+            "X-Wxhub-System": "demo-core",
+            "X-Wxhub-Timestamp": timestamp,
+            "X-Wxhub-Signature": hmac.new(
+                b"demo-core-secret-not-real", timestamp.encode() + b".", hashlib.sha256
+            ).hexdigest(),
+        }
+        status = httpx.get(f"{base}/api/v1/notifications/{notification_id}", headers=signed).json()
+        if status.get("status") in {"delivered", "fallback_sent", "failed"}:
+            break
+        time.sleep(0.2)
+    assert status.get("status") == "delivered", status
+    calls = httpx.get(
+        f"http://127.0.0.1:{dev['wechat_sandbox_port']}/__sandbox__/calls",
+        params={"path": "/cgi-bin/message/template/send"},
+    ).json()
+    sent = [c for c in calls["calls"] if c["body"].get("client_msg_id") == notification_id]
+    assert len(sent) == 1
+    assert sent[0]["body"]["touser"] == "oWxhubDemoCustomer0000000001"
