@@ -65,6 +65,7 @@ class GatewayService:
     async def start(self) -> None:
         """Load accounts and start the heartbeat."""
         await self.accounts.start()
+        await self.notifications.start()
         await self.heartbeat.start()
 
     async def stop(self) -> None:

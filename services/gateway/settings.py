@@ -28,3 +28,6 @@ class GatewaySettings(CommonSettings):
     csv_chunk_rows: int = 500
     # Publishes in flight per batch; the AMQP confirm channel pipelines them.
     publish_concurrency: int = 256
+    # Accepted rows that may never have reached the bus are republished (see sweeper.py).
+    republish_interval_s: float = 30.0
+    republish_after_s: float = 120.0

@@ -9,18 +9,20 @@ from services.gateway.api.auth import SignatureVerifier
 from services.gateway.notifications.acceptance import NotificationService
 from services.gateway.notifications.config import ConfigCache
 from services.gateway.notifications.jobs import JobRunner
+from services.gateway.notifications.sweeper import UnpublishedSweeper
 from services.gateway.settings import GatewaySettings
 
 
 @dataclass
 class NotificationApi:
-    """Config cache, signature check, acceptance service and CSV job runner of one gateway."""
+    """Config cache, signature check, acceptance, CSV jobs and the republish sweeper."""
 
     settings: GatewaySettings
     config: ConfigCache
     verifier: SignatureVerifier
     service: NotificationService
     jobs: JobRunner
+    sweeper: UnpublishedSweeper
 
     @classmethod
     def build(cls, settings: GatewaySettings, resources: Resources) -> NotificationApi:
@@ -45,8 +47,19 @@ class NotificationApi:
             ),
             service=service,
             jobs=JobRunner(resources.sessions, config, service, chunk_rows=settings.csv_chunk_rows),
+            sweeper=UnpublishedSweeper(
+                resources.sessions,
+                service,
+                interval_s=settings.republish_interval_s,
+                stale_after_s=settings.republish_after_s,
+            ),
         )
 
+    async def start(self) -> None:
+        """Start republishing notifications that never reached the bus."""
+        await self.sweeper.start()
+
     async def stop(self) -> None:
-        """Interrupt running CSV jobs."""
+        """Interrupt running CSV jobs and stop the sweeper."""
+        await self.sweeper.stop()
         await self.jobs.stop()

@@ -129,7 +129,7 @@ class _Item:
 
 
 @dataclass(frozen=True, slots=True)
-class _Publication:
+class Publication:
     id: str
     account: str
     openid: str | None
@@ -256,7 +256,7 @@ class NotificationService:
             except Rejection as exc:
                 results[index] = ItemResult(index, "rejected", error=exc)
 
-        publications: list[_Publication] = []
+        publications: list[Publication] = []
         republished: set[str] = set()
         if candidates:
             async with self._sessions() as session:
@@ -300,9 +300,9 @@ class NotificationService:
                     republished.add(stored.id)
                     publications.append(_stored_publication(stored, item.account.code))
 
-        failed = await self._publish(publications)
+        failed = await self.publish(publications)
         if failed or republished:
-            await self._record_publish_outcomes(failed, republished - failed, republished)
+            await self.record_publish_outcomes(failed, republished - failed, republished)
             for result in results:
                 if result is not None and result.id in failed:
                     result.outcome = "publish_failed"
@@ -413,10 +413,10 @@ class NotificationService:
                 return pending, existing
         raise RuntimeError("idempotency keys kept conflicting; giving up")
 
-    async def _publish(self, publications: list[_Publication]) -> set[str]:
+    async def publish(self, publications: list[Publication]) -> set[str]:
         """Publish every message concurrently; returns the ids whose confirm did not come."""
 
-        async def publish(pub: _Publication) -> str | None:
+        async def publish(pub: Publication) -> str | None:
             message = OutboundRequested(
                 message_id=pub.id,
                 correlation_id=pub.job_id,
@@ -444,9 +444,10 @@ class NotificationService:
         outcomes = await asyncio.gather(*(publish(pub) for pub in publications))
         return {failed for failed in outcomes if failed is not None}
 
-    async def _record_publish_outcomes(
+    async def record_publish_outcomes(
         self, failed: set[str], cleared: set[str], republished: set[str]
     ) -> None:
+        """Flag rows whose publish failed (unless already flagged); unflag republished ones."""
         newly_failed = failed - republished
         try:
             async with self._sessions.begin() as session:
@@ -594,8 +595,8 @@ def _event(item: _Item, system: SystemConfig, now: datetime) -> dict[str, Any]:
     }
 
 
-def _publication(item: _Item, job_id: str | None) -> _Publication:
-    return _Publication(
+def _publication(item: _Item, job_id: str | None) -> Publication:
+    return Publication(
         id=item.id,
         account=item.account.code,
         openid=item.openid,
@@ -605,8 +606,8 @@ def _publication(item: _Item, job_id: str | None) -> _Publication:
     )
 
 
-def _stored_publication(stored: ExistingNotification, account_code: str) -> _Publication:
-    return _Publication(
+def _stored_publication(stored: ExistingNotification, account_code: str) -> Publication:
+    return Publication(
         id=stored.id,
         account=account_code,
         openid=stored.openid,

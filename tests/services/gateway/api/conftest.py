@@ -65,7 +65,6 @@ async def make_api(api_db: str) -> AsyncIterator[MakeApi]:
     yield start
     for gateway, resources, http, bus in started:
         await http.aclose()
-        await gateway.notifications.stop()
         await gateway.stop()
         await resources.close()
         await bus.close()

@@ -1,0 +1,101 @@
+"""Republishing accepted notifications that may never have reached the bus.
+
+A notification is committed before it is published. If the publish failed (flagged
+``publish_failed``) or the gateway died between the commit and the confirm, the row would wait
+forever in ``accepted``. Every replica sweeps such rows and publishes them again; the dispatcher
+claims a notification atomically, so a message published twice is still delivered once. A row past
+its deadline is not lost either: the dispatcher sends it to its fallback channel or fails it with a
+reason (R-PERF-3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db.models import Account, Notification
+from libs.common.observability.logging import get_logger
+from services.gateway.notifications.acceptance import NotificationService, Publication
+from services.gateway.notifications.repository import PUBLISH_FAILED
+
+log = get_logger(__name__)
+
+
+class UnpublishedSweeper:
+    """Every ``interval_s``, republish flagged rows and rows ``accepted`` for too long."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        service: NotificationService,
+        *,
+        interval_s: float = 30.0,
+        stale_after_s: float = 120.0,
+        batch: int = 500,
+    ) -> None:
+        self._sessions = sessions
+        self._service = service
+        self._interval_s = interval_s
+        self._stale_after = timedelta(seconds=stale_after_s)
+        self._batch = batch
+        self._task: asyncio.Task[None] | None = None
+
+    async def sweep(self) -> int:
+        """Republish one batch; returns how many were published."""
+        cutoff = datetime.now(UTC) - self._stale_after
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Notification, Account.code)
+                    .join(Account, Account.id == Notification.account_id)
+                    .where(
+                        Notification.status == "accepted",
+                        or_(
+                            Notification.reason == PUBLISH_FAILED, Notification.created_at < cutoff
+                        ),
+                    )
+                    .order_by(Notification.created_at)
+                    .limit(self._batch)
+                )
+            ).all()
+        publications = [
+            Publication(
+                id=row.id,
+                account=code,
+                openid=row.openid,
+                priority=row.priority,
+                deadline_at=row.deadline_at,
+                job_id=row.job_id,
+            )
+            for row, code in rows
+        ]
+        if not publications:
+            return 0
+        failed = await self._service.publish(publications)
+        flagged = {row.id for row, _ in rows if row.reason == PUBLISH_FAILED}
+        await self._service.record_publish_outcomes(failed, flagged - failed, flagged)
+        log.info("notifications_republished", count=len(publications) - len(failed))
+        return len(publications) - len(failed)
+
+    async def start(self) -> None:
+        """Sweep in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop sweeping."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("notification_sweep_failed")
