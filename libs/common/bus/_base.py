@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from libs.common.bus.topology import Topology
+from libs.common.observability.metrics import BUS_DELIVERIES
 
 log = logging.getLogger("libs.common.bus")
 
@@ -83,18 +84,21 @@ class Delivery(ABC):
         """Acknowledge: the message is done and leaves the queue."""
         if not self._settled:
             self._settled = True
+            BUS_DELIVERIES.labels(self.message.exchange, "ack").inc()
             await self._ack()
 
     async def nack(self, *, requeue: bool = True) -> None:
         """Refuse: back on the queue (``redelivered=True``), or dead-lettered if not ``requeue``."""
         if not self._settled:
             self._settled = True
+            BUS_DELIVERIES.labels(self.message.exchange, "requeue" if requeue else "dead").inc()
             await self._nack(requeue=requeue)
 
     async def reject(self) -> None:
         """Dead-letter the message to ``wx.dlx`` (dropped if its queue has no dead-lettering)."""
         if not self._settled:
             self._settled = True
+            BUS_DELIVERIES.labels(self.message.exchange, "dead").inc()
             await self._nack(requeue=False)
 
     @abstractmethod

@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 SERVICE_UP = Gauge("wxhub_service_up", "1 while the service instance runs", ["service"])
-BUS_MESSAGES_HANDLED = Counter(
-    "wxhub_bus_messages_handled_total",
-    "Bus messages consumed, by queue and outcome (ack, retry, dead)",
-    ["service", "queue", "outcome"],
+BUS_DELIVERIES = Counter(
+    "wxhub_bus_deliveries_total",
+    "Consumed bus messages by exchange and how they were settled (ack, requeue, dead)",
+    ["exchange", "outcome"],
 )
 
 
