@@ -16,8 +16,8 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.loadgen import LoadResult, run_load
@@ -73,6 +73,45 @@ async def drop_database(admin_url: str, url: str) -> None:
     conn = await asyncpg.connect(dsn)
     await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
     await conn.close()
+
+
+class CpuMeter:
+    """CPU time used by a set of processes (from /proc), to report CPU ms per callback."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._start = self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        sample = {}
+        for name, pid in self.pids.items():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                sample[name] = (int(fields[11]) + int(fields[12])) / self._tick
+            except (OSError, IndexError):
+                sample[name] = 0.0
+        return sample
+
+    def reset(self) -> None:
+        """Start measuring from now."""
+        self._start = self._sample()
+
+    def per_call_ms(self, calls: int) -> str:
+        now = self._sample()
+        used = {k: (now[k] - self._start[k]) * 1000 / max(calls, 1) for k in now}
+        self._start = now
+        return " ".join(f"{k} {v:.2f}" for k, v in used.items())
+
+
+def broker_pids() -> dict[str, int]:
+    """PIDs of the local RabbitMQ and Redis servers, when visible."""
+    found = {}
+    for name, pattern in (("rabbitmq", "beam.smp"), ("redis", "redis-server")):
+        out = subprocess.run(["pgrep", "-o", "-f", pattern], capture_output=True, text=True)
+        if out.stdout.strip():
+            found[name] = int(out.stdout.split()[0])
+    return found
 
 
 def row(label: str, result: LoadResult, ceiling: float | None = None) -> str:
@@ -145,6 +184,10 @@ async def main() -> None:
         ids = iter(range(8_000_000_000_000_000_000, 9_000_000_000_000_000_000, 10_000_000))
         path = "/wechat/demo"
         results: list[str] = []
+        cpu_notes: list[str] = []
+        meter = CpuMeter(
+            {"gateway": gateway.process.pid, "engine": engine.process.pid, **broker_pids()}
+        )
         warm = build_requests(2000, encrypt=False, first_id=next(ids), path=path)
         await run_load(
             "127.0.0.1", gateway.port, warm, concurrency=args.concurrency, expect=b"<xml>"
@@ -167,13 +210,14 @@ async def main() -> None:
         for encrypt in (False, True):
             mode = "AES" if encrypt else "plaintext"
             closed = build_requests(args.max_count, encrypt=encrypt, first_id=next(ids), path=path)
-            t0 = time.perf_counter()
+            meter.reset()
             result = await run_load(
                 "127.0.0.1", gateway.port, closed, concurrency=args.concurrency, expect=b"<xml>"
             )
-            del t0
             results.append(row(f"wxhub {mode}, max (closed loop)", result, ceiling_result.rate))
+            cpu_notes.append(f"{mode} max: CPU ms/callback {meter.per_call_ms(len(closed))}")
             paced = build_requests(fixed, encrypt=encrypt, first_id=next(ids), path=path)
+            meter.reset()
             result = await run_load(
                 "127.0.0.1",
                 gateway.port,
@@ -185,6 +229,7 @@ async def main() -> None:
             results.append(
                 row(f"wxhub {mode}, fixed {args.rate:,.0f}/s", result, ceiling_result.rate)
             )
+            cpu_notes.append(f"{mode} fixed: CPU ms/callback {meter.per_call_ms(len(paced))}")
             if result.error_samples:
                 print(f"  {mode} error samples: {result.error_samples[:3]}")
         print()
@@ -194,6 +239,8 @@ async def main() -> None:
         print(f"|{'-' * 36}|-----------:|-------:|-------:|-------:|-----------:|")
         for line in results:
             print(line)
+        for note in cpu_notes:
+            print(f"  {note}")
     finally:
         group.stop_all()
         ceiling.terminate()

@@ -2,6 +2,23 @@
 
 from libs.common.db.models._base import Base, Timestamped, UtcDateTime, utcnow
 from libs.common.db.models.account import Account
+from libs.common.db.models.admin import (
+    AccountGrant,
+    AdminUser,
+    AuditEntry,
+    AuthSession,
+    ConfigDocument,
+    ConfigVersion,
+    CustomerProfile,
+    MassQuotaEntry,
+    Material,
+    Menu,
+    Org,
+    Publication,
+    PublicationRecipient,
+    Role,
+    user_roles,
+)
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer
 from libs.common.db.models.location import Location
@@ -18,18 +35,33 @@ from libs.common.db.models.notification import (
 __all__ = [
     "AccessToken",
     "Account",
+    "AccountGrant",
+    "AdminUser",
+    "AuditEntry",
+    "AuthSession",
     "Base",
     "BusinessSystem",
     "Command",
+    "ConfigDocument",
+    "ConfigVersion",
     "Customer",
+    "CustomerProfile",
     "Location",
+    "MassQuotaEntry",
+    "Material",
+    "Menu",
     "MenuAction",
     "Notification",
     "NotificationEvent",
     "NotificationJob",
+    "Org",
+    "Publication",
+    "PublicationRecipient",
     "ReminderType",
+    "Role",
     "ServiceWindow",
     "Timestamped",
     "UtcDateTime",
+    "user_roles",
     "utcnow",
 ]

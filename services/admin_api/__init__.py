@@ -1,0 +1,1 @@
+"""wxhub admin_api service."""

@@ -1,0 +1,39 @@
+"""One router per resource; ``ROUTERS`` is what the app mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.admin_api.api.routes import (
+    accounts,
+    audit,
+    auth,
+    commands,
+    config_files,
+    customers,
+    locations,
+    materials,
+    menus,
+    orgs,
+    publications,
+    reminders,
+    roles,
+    users,
+)
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    orgs.router,
+    users.router,
+    roles.router,
+    accounts.router,
+    commands.router,
+    reminders.router,
+    locations.router,
+    menus.router,
+    materials.router,
+    publications.router,
+    config_files.router,
+    customers.router,
+    audit.router,
+]

@@ -1,0 +1,162 @@
+"""Commands (指令查询配置) and menu click actions, the tables the engine reads (R-AD-4)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from libs.common.db.models import Command, MenuAction
+from services.admin_api.api.crud import AccountResource, mount
+from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
+from services.admin_api.errors import FieldError, FieldErrors
+
+router = APIRouter(prefix="/api/v1")
+
+MatchKind = Literal["exact", "prefix", "regex"]
+_HANDLER = r"^[a-z][a-z0-9_.:]*$"
+
+
+class CommandCreate(WriteModel):
+    """A new command."""
+
+    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
+    name: str = Field(min_length=1, max_length=64, description="指令名称 · name")
+    match_kind: MatchKind = Field(description="匹配方式 exact/prefix/regex · match kind")
+    pattern: str = Field(
+        min_length=1,
+        max_length=512,
+        description="关键字（| 分隔）或正则 · keywords ('|'-separated) or regex",
+    )
+    handler: str = Field(
+        min_length=1, max_length=64, pattern=_HANDLER, description="处理器 · engine handler"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="处理器参数 · handler params")
+    priority: int = Field(0, ge=-1000, le=1000, description="优先级（大者优先） · priority")
+    description: str = Field("", max_length=1000, description="说明 · description")
+    show_in_help: bool = Field(True, description="显示在帮助中 · listed in help")
+    enabled: bool = Field(True, description="是否启用 · enabled")
+
+
+class CommandUpdate(WriteModel):
+    """Changes to a command."""
+
+    name: str | None = Field(None, min_length=1, max_length=64, description="指令名称 · name")
+    match_kind: MatchKind | None = Field(None, description="匹配方式 · match kind")
+    pattern: str | None = Field(
+        None, min_length=1, max_length=512, description="关键字/正则 · pattern"
+    )
+    handler: str | None = Field(
+        None, min_length=1, max_length=64, pattern=_HANDLER, description="处理器 · handler"
+    )
+    params: dict[str, Any] | None = Field(None, description="处理器参数 · handler params")
+    priority: int | None = Field(None, ge=-1000, le=1000, description="优先级 · priority")
+    description: str | None = Field(None, max_length=1000, description="说明 · description")
+    show_in_help: bool | None = Field(None, description="显示在帮助中 · listed in help")
+    enabled: bool | None = Field(None, description="是否启用 · enabled")
+
+
+class CommandRead(ReadModel):
+    """A command."""
+
+    id: int = Field(description="ID · id")
+    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
+    name: str = Field(description="指令名称 · name")
+    match_kind: str = Field(description="匹配方式 · match kind")
+    pattern: str = Field(description="关键字/正则 · pattern")
+    handler: str = Field(description="处理器 · handler")
+    params: dict[str, Any] = Field(description="处理器参数 · handler params")
+    priority: int = Field(description="优先级 · priority")
+    description: str = Field(description="说明 · description")
+    show_in_help: bool = Field(description="显示在帮助中 · listed in help")
+    enabled: bool = Field(description="是否启用 · enabled")
+
+
+def check_command(data: dict[str, Any]) -> None:
+    """A regex command must compile (the engine would otherwise skip it at run time)."""
+    if data.get("match_kind") == "regex":
+        try:
+            re.compile(str(data.get("pattern", "")))
+        except re.error as exc:
+            raise FieldErrors(
+                "invalid regular expression",
+                [FieldError("body.pattern", f"invalid regex: {exc}", "regex")],
+            ) from exc
+
+
+class MenuActionCreate(WriteModel):
+    """What a menu CLICK key runs."""
+
+    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
+    key: str = Field(min_length=1, max_length=128, description="菜单 KEY · menu key")
+    handler: str = Field(
+        min_length=1, max_length=64, pattern=_HANDLER, description="处理器 · handler"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="处理器参数 · handler params")
+    description: str = Field("", max_length=1000, description="说明 · description")
+    enabled: bool = Field(True, description="是否启用 · enabled")
+
+
+class MenuActionUpdate(WriteModel):
+    """Changes to a menu action."""
+
+    handler: str | None = Field(
+        None, min_length=1, max_length=64, pattern=_HANDLER, description="处理器 · handler"
+    )
+    params: dict[str, Any] | None = Field(None, description="处理器参数 · handler params")
+    description: str | None = Field(None, max_length=1000, description="说明 · description")
+    enabled: bool | None = Field(None, description="是否启用 · enabled")
+
+
+class MenuActionRead(ReadModel):
+    """A menu action."""
+
+    id: int = Field(description="ID · id")
+    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
+    key: str = Field(description="菜单 KEY · menu key")
+    handler: str = Field(description="处理器 · handler")
+    params: dict[str, Any] = Field(description="处理器参数 · handler params")
+    description: str = Field(description="说明 · description")
+    enabled: bool = Field(description="是否启用 · enabled")
+
+
+mount(
+    router,
+    AccountResource(
+        path="/commands",
+        entity="command",
+        label="commands 指令",
+        model=Command,
+        create=CommandCreate,
+        update=CommandUpdate,
+        read=CommandRead,
+        read_perm="command.read",
+        edit_perm="command.edit",
+        sortable={"id": Command.id, "name": Command.name, "priority": Command.priority},
+        search=[Command.name, Command.pattern, Command.description],
+        filters={
+            "enabled": (bool, Command.enabled, "是否启用 · enabled"),
+            "match_kind": (str, Command.match_kind, "匹配方式 · match kind"),
+        },
+        check=check_command,
+    ),
+)
+mount(
+    router,
+    AccountResource(
+        path="/menu-actions",
+        entity="menu_action",
+        label="commands 指令",
+        model=MenuAction,
+        create=MenuActionCreate,
+        update=MenuActionUpdate,
+        read=MenuActionRead,
+        read_perm="command.read",
+        edit_perm="command.edit",
+        sortable={"id": MenuAction.id, "key": MenuAction.key},
+        search=[MenuAction.key, MenuAction.description],
+        filters={"enabled": (bool, MenuAction.enabled, "是否启用 · enabled")},
+    ),
+)

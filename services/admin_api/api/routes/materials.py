@@ -1,0 +1,433 @@
+"""Material library (素材库, R-AD-5): text, news, and image/voice files streamed to shared storage
+with limits checked on content (size while streaming, then format and duration)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from libs.common.db.models import Material, utcnow
+from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
+from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
+from services.admin_api.audit import record, snapshot
+from services.admin_api.errors import Conflict, FieldError, FieldErrors, LimitExceeded, NotFound
+from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.media_limits import (
+    MAX_BYTES,
+    NEWS_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    VOICE_MAX_SECONDS,
+    duration_s,
+    sniff,
+)
+from services.admin_api.scope import Principal, by_org, org_in_scope
+
+router = APIRouter(prefix="/api/v1/materials", tags=["materials 素材库"])
+
+
+class Article(BaseModel):
+    """One article of a news item (图文)."""
+
+    title: str = Field(min_length=1, max_length=64, description="标题 · title")
+    author: str = Field("", max_length=16, description="作者 · author")
+    digest: str = Field("", max_length=120, description="摘要 · digest")
+    content: str = Field(min_length=1, description="正文（HTML） · body (HTML)")
+    cover_material_id: int = Field(
+        ge=1, le=MAX_ID, description="封面图片素材 ID · cover image material id"
+    )
+    content_source_url: str = Field("", max_length=1024, description="原文链接 · source URL")
+
+
+class TextCreate(WriteModel):
+    """A text material."""
+
+    title: str = Field("", max_length=256, description="标题 · title")
+    text: str = Field(min_length=1, description="文本（≤ 600 字） · text (≤ 600 characters)")
+    org_id: int | None = Field(None, ge=1, le=MAX_ID, description="所属机构 · owning org")
+
+
+class NewsCreate(WriteModel):
+    """A news material (1-8 articles, ≤ 20,000 characters in total)."""
+
+    title: str = Field("", max_length=256, description="标题 · title")
+    articles: list[Article] = Field(min_length=1, max_length=8, description="文章 · articles")
+    org_id: int | None = Field(None, ge=1, le=MAX_ID, description="所属机构 · owning org")
+
+
+class MaterialUpdate(WriteModel):
+    """Changes to a material (text/articles only for their kinds)."""
+
+    title: str | None = Field(None, max_length=256, description="标题 · title")
+    text: str | None = Field(None, min_length=1, description="文本 · text")
+    articles: list[Article] | None = Field(
+        None, min_length=1, max_length=8, description="文章 · articles"
+    )
+
+
+class MaterialRead(ReadModel):
+    """A material (files are fetched from ``/materials/{id}/file``)."""
+
+    id: int = Field(description="ID · id")
+    org_id: int = Field(ge=1, le=MAX_ID, description="所属机构 · org")
+    author_id: int | None = Field(ge=1, le=MAX_ID, description="作者 · author")
+    kind: str = Field(description="类型 text/image/voice/news · kind")
+    title: str = Field(description="标题 · title")
+    text: str = Field(description="文本 · text")
+    articles: list[dict[str, Any]] = Field(description="文章 · articles")
+    filename: str = Field(description="原文件名 · original file name")
+    format: str = Field(description="格式（按内容识别） · format (sniffed)")
+    size: int = Field(description="字节数 · size in bytes")
+    sha256: str = Field(description="SHA-256")
+    duration_s: float | None = Field(description="时长（秒） · duration in seconds")
+    created_at: datetime = Field(description="创建时间 · created at")
+
+
+def check_text(text: str) -> None:
+    """Text materials are at most 600 characters."""
+    if len(text) > TEXT_MAX_CHARS:
+        raise LimitExceeded(
+            f"text is {len(text)} characters; at most {TEXT_MAX_CHARS}",
+            limit="text_max_chars",
+            field_name="body.text",
+            max=TEXT_MAX_CHARS,
+        )
+
+
+async def check_articles(
+    session: SessionDep, principal: Principal, articles: list[Article]
+) -> list[dict[str, Any]]:
+    """News totals ≤ 20,000 characters; every cover is an image material the caller sees."""
+    total = sum(len(a.title) + len(a.digest) + len(a.content) for a in articles)
+    if total > NEWS_MAX_CHARS:
+        raise LimitExceeded(
+            f"news is {total} characters; at most {NEWS_MAX_CHARS}",
+            limit="news_max_chars",
+            field_name="body.articles",
+            max=NEWS_MAX_CHARS,
+        )
+    for i, article in enumerate(articles):
+        cover = await session.get(Material, article.cover_material_id)
+        if cover is None or cover.kind != "image":
+            raise FieldErrors(
+                "cover must be an image material",
+                [
+                    FieldError(
+                        f"body.articles[{i}].cover_material_id", "not an image material", "cover"
+                    )
+                ],
+            )
+        await by_org(session, principal, Material, cover.id, "material")
+    return [a.model_dump() for a in articles]
+
+
+async def load_material(
+    material_id: IdPath, principal: CurrentUser, session: SessionDep
+) -> Material:
+    """The material in the path, within the caller's scope."""
+    return await by_org(session, principal, Material, material_id, "material")
+
+
+ScopedMaterial = Annotated[Material, Depends(load_material)]
+_SORT = {
+    "id": Material.id,
+    "title": Material.title,
+    "created_at": Material.created_at,
+    "size": Material.size,
+}
+
+
+@router.get(
+    "",
+    response_model=Page[MaterialRead],
+    dependencies=[Perm("material.read")],
+    summary="素材列表 · list materials",
+)
+async def list_materials(
+    principal: CurrentUser,
+    session: SessionDep,
+    params: ListQuery,
+    kind: Annotated[
+        Literal["text", "image", "voice", "news"] | None, Query(description="类型 · kind")
+    ] = None,
+) -> Page[MaterialRead]:
+    """Materials of the caller's subtree."""
+    stmt = select(Material).where(principal.org_clause(Material.org_id))
+    if kind:
+        stmt = stmt.where(Material.kind == kind)
+    items, total = await paginate(
+        session,
+        stmt,
+        params,
+        sortable=_SORT,
+        default_sort=[Material.id.desc()],
+        search=[Material.title, Material.text],
+    )
+    return Page[MaterialRead](
+        items=[MaterialRead.model_validate(m) for m in items],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+@router.post(
+    "/text",
+    response_model=MaterialRead,
+    status_code=201,
+    dependencies=[Perm("material.edit")],
+    summary="新建文本素材 · create text",
+)
+async def create_text(
+    body: TextCreate, principal: CurrentUser, session: SessionDep
+) -> MaterialRead:
+    """A text material (≤ 600 characters)."""
+    check_text(body.text)
+    org_id = body.org_id if body.org_id is not None else principal.org_id
+    await org_in_scope(session, principal, org_id)
+    material = Material(
+        org_id=org_id,
+        author_id=principal.user_id,
+        kind="text",
+        title=body.title,
+        text=body.text,
+        size=len(body.text.encode()),
+    )
+    session.add(material)
+    await session.flush()
+    await record(
+        session, principal, "material.create", "material", material.id, after=snapshot(material)
+    )
+    return MaterialRead.model_validate(material)
+
+
+@router.post(
+    "/news",
+    response_model=MaterialRead,
+    status_code=201,
+    dependencies=[Perm("material.edit")],
+    summary="新建图文素材 · create news",
+)
+async def create_news(
+    body: NewsCreate, principal: CurrentUser, session: SessionDep
+) -> MaterialRead:
+    """A news material: articles with cover images, ≤ 20,000 characters."""
+    org_id = body.org_id if body.org_id is not None else principal.org_id
+    await org_in_scope(session, principal, org_id)
+    articles = await check_articles(session, principal, body.articles)
+    material = Material(
+        org_id=org_id,
+        author_id=principal.user_id,
+        kind="news",
+        title=body.title or body.articles[0].title,
+        articles=articles,
+    )
+    session.add(material)
+    await session.flush()
+    await record(
+        session, principal, "material.create", "material", material.id, after=snapshot(material)
+    )
+    return MaterialRead.model_validate(material)
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "文件内容（原始字节流） · the file's raw bytes",
+    }
+}
+
+
+@router.post(
+    "/upload",
+    response_model=MaterialRead,
+    status_code=201,
+    dependencies=[Perm("material.edit")],
+    openapi_extra=_UPLOAD_BODY,
+    summary="上传图片/语音 · upload image or voice",
+)
+async def upload_file(
+    request: Request,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    kind: Annotated[Literal["image", "voice"], Query(description="类型 · kind")],
+    filename: Annotated[str, Query(min_length=1, max_length=256, description="文件名 · file name")],
+    title: Annotated[str, Query(max_length=256, description="标题 · title")] = "",
+) -> MaterialRead:
+    """Stream the body to shared storage, refusing it as soon as it passes the size limit; then
+    check the format by content (and a voice's duration). 422 names the broken limit."""
+    limit = MAX_BYTES[kind]
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise LimitExceeded(
+            f"{kind} larger than {limit} bytes", limit=f"{kind}_max_bytes", max=limit
+        )
+    now = utcnow()
+    directory = state.storage_dir / f"{now:%Y}" / f"{now:%m}"
+    directory.mkdir(parents=True, exist_ok=True)
+    key = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+    partial = state.storage_dir / f"{key}.part"
+    digest, size, head = hashlib.sha256(), 0, b""
+    try:
+        with partial.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise LimitExceeded(
+                        f"{kind} larger than {limit} bytes", limit=f"{kind}_max_bytes", max=limit
+                    )
+                if len(head) < 64:
+                    head = (head + chunk)[:64]
+                digest.update(chunk)
+                out.write(chunk)
+        sniffed = sniff(head)
+        if sniffed is None or sniffed[0] != kind:
+            allowed = "bmp/png/jpeg/gif" if kind == "image" else "mp3/wma/wav/amr"
+            raise LimitExceeded(
+                f"content is not a supported {kind} ({allowed})",
+                limit=f"{kind}_format",
+                allowed=allowed,
+            )
+        seconds = None
+        if kind == "voice":
+            seconds = await asyncio.to_thread(duration_s, partial, sniffed[1])
+            if seconds is None:
+                raise LimitExceeded(
+                    "cannot determine the voice duration",
+                    limit="voice_duration",
+                    max=VOICE_MAX_SECONDS,
+                )
+            if seconds > VOICE_MAX_SECONDS:
+                raise LimitExceeded(
+                    f"voice lasts {seconds:.1f} s; at most {VOICE_MAX_SECONDS:.0f}",
+                    limit="voice_duration",
+                    max=VOICE_MAX_SECONDS,
+                )
+        final = state.storage_dir / f"{key}.{sniffed[1]}"
+        os.replace(partial, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
+    material = Material(
+        org_id=principal.org_id,
+        author_id=principal.user_id,
+        kind=kind,
+        title=title or filename,
+        filename=filename,
+        format=sniffed[1],
+        storage_key=f"{key}.{sniffed[1]}",
+        size=size,
+        sha256=digest.hexdigest(),
+        duration_s=seconds,
+    )
+    session.add(material)
+    await session.flush()
+    await record(
+        session, principal, "material.upload", "material", material.id, after=snapshot(material)
+    )
+    return MaterialRead.model_validate(material)
+
+
+@router.get(
+    "/{material_id}",
+    response_model=MaterialRead,
+    dependencies=[Perm("material.read")],
+    summary="素材详情 · get material",
+)
+async def get_material(material: ScopedMaterial) -> MaterialRead:
+    """One material."""
+    return MaterialRead.model_validate(material)
+
+
+@router.get(
+    "/{material_id}/file",
+    dependencies=[Perm("material.read")],
+    response_class=FileResponse,
+    summary="下载素材文件 · download file",
+)
+async def download_material(material: ScopedMaterial, state: StateDep) -> FileResponse:
+    """The stored file of an image or voice material."""
+    if not material.storage_key:
+        raise NotFound("this material has no file")
+    path = state.storage_dir / material.storage_key
+    if not await asyncio.to_thread(FsPath(path).is_file):
+        raise NotFound("file missing from storage")
+    media = {
+        "png": "image/png",
+        "jpeg": "image/jpeg",
+        "gif": "image/gif",
+        "bmp": "image/bmp",
+        "mp3": "audio/mpeg",
+        "wav": "audio/wav",
+        "amr": "audio/amr",
+        "wma": "audio/x-ms-wma",
+    }.get(material.format, "application/octet-stream")
+    return FileResponse(path, media_type=media, filename=material.filename or None)
+
+
+@router.patch(
+    "/{material_id}",
+    response_model=MaterialRead,
+    dependencies=[Perm("material.edit")],
+    summary="修改素材 · update material",
+)
+async def update_material(
+    material: ScopedMaterial, body: MaterialUpdate, principal: CurrentUser, session: SessionDep
+) -> MaterialRead:
+    """Change a title, a text or a news item's articles (limits checked again)."""
+    before = snapshot(material)
+    if body.title is not None:
+        material.title = body.title
+    if body.text is not None:
+        if material.kind != "text":
+            raise Conflict("only text materials have text")
+        check_text(body.text)
+        material.text = body.text
+    if body.articles is not None:
+        if material.kind != "news":
+            raise Conflict("only news materials have articles")
+        material.articles = await check_articles(session, principal, body.articles)
+    await session.flush()
+    await record(
+        session,
+        principal,
+        "material.update",
+        "material",
+        material.id,
+        before=before,
+        after=snapshot(material),
+    )
+    return MaterialRead.model_validate(material)
+
+
+@router.delete(
+    "/{material_id}",
+    response_model=Deleted,
+    dependencies=[Perm("material.edit")],
+    summary="删除素材 · delete material",
+)
+async def delete_material(
+    material: ScopedMaterial, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> Deleted:
+    """Delete a material (refused while a publication uses it); its file goes too."""
+    before = snapshot(material)
+    await session.delete(material)
+    await session.flush()
+    if material.storage_key:
+        with contextlib.suppress(OSError):
+            (state.storage_dir / material.storage_key).unlink()
+    await record(session, principal, "material.delete", "material", material.id, before=before)
+    return Deleted(id=str(material.id))

@@ -1,0 +1,185 @@
+"""Organisations: head office → branches → sub-branches (R-AD-1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+from sqlalchemy import exists, select
+
+from libs.common.db.models import AdminUser, Org
+from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
+from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
+from services.admin_api.audit import record, snapshot
+from services.admin_api.errors import Conflict
+from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.scope import org_in_scope
+
+router = APIRouter(prefix="/api/v1/orgs", tags=["orgs 机构"])
+
+
+class OrgCreate(WriteModel):
+    """A new organisation under ``parent_id``."""
+
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="机构代码 · organisation code",
+    )
+    name: str = Field(min_length=1, max_length=128, description="机构名称 · name")
+    parent_id: int = Field(ge=1, le=MAX_ID, description="上级机构 ID · parent organisation id")
+
+
+class OrgUpdate(WriteModel):
+    """Rename an organisation."""
+
+    name: str | None = Field(None, min_length=1, max_length=128, description="机构名称 · name")
+
+
+class OrgRead(ReadModel):
+    """An organisation."""
+
+    id: int = Field(description="机构 ID · id")
+    code: str = Field(description="机构代码 · code")
+    name: str = Field(description="机构名称 · name")
+    parent_id: int | None = Field(
+        ge=1, le=MAX_ID, description="上级机构 ID · parent id (null: head office)"
+    )
+    path: str = Field(description="机构路径 · materialised path")
+
+
+class OrgNode(OrgRead):
+    """An organisation with its children."""
+
+    children: list[OrgNode] = Field(default_factory=list, description="下级机构 · children")
+
+
+async def load_org(org_id: IdPath, principal: CurrentUser, session: SessionDep) -> Org:
+    """The organisation in the path, within the caller's scope."""
+    return await org_in_scope(session, principal, org_id)
+
+
+ScopedOrg = Annotated[Org, Depends(load_org)]
+_SORT = {"id": Org.id, "code": Org.code, "name": Org.name, "path": Org.path}
+
+
+@router.get(
+    "",
+    response_model=Page[OrgRead],
+    dependencies=[Perm("org.read")],
+    summary="机构列表 · list organisations",
+)
+async def list_orgs(
+    principal: CurrentUser,
+    session: SessionDep,
+    params: ListQuery,
+    parent_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="上级机构 · parent id")
+    ] = None,
+) -> Page[OrgRead]:
+    """Organisations in the caller's subtree."""
+    stmt = select(Org).where(principal.org_clause(Org.id))
+    if parent_id is not None:
+        stmt = stmt.where(Org.parent_id == parent_id)
+    items, total = await paginate(
+        session, stmt, params, sortable=_SORT, default_sort=[Org.path], search=[Org.name, Org.code]
+    )
+    return Page[OrgRead](
+        items=[OrgRead.model_validate(o) for o in items],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+@router.get(
+    "/tree",
+    response_model=list[OrgNode],
+    dependencies=[Perm("org.read")],
+    summary="机构树 · organisation tree",
+)
+async def org_tree(principal: CurrentUser, session: SessionDep) -> list[OrgNode]:
+    """The caller's subtree as nested nodes."""
+    orgs = (
+        await session.scalars(select(Org).where(principal.org_clause(Org.id)).order_by(Org.path))
+    ).all()
+    nodes = {o.id: OrgNode.model_validate(o) for o in orgs}
+    roots: list[OrgNode] = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+@router.post(
+    "",
+    response_model=OrgRead,
+    status_code=201,
+    dependencies=[Perm("org.manage")],
+    summary="新建机构 · create organisation",
+)
+async def create_org(body: OrgCreate, principal: CurrentUser, session: SessionDep) -> OrgRead:
+    """Create an organisation below one in the caller's subtree."""
+    parent = await org_in_scope(session, principal, body.parent_id)
+    org = Org(code=body.code, name=body.name, parent_id=parent.id, path="/")
+    session.add(org)
+    await session.flush()
+    org.path = f"{parent.path}{org.id}/"
+    await session.flush()
+    await record(session, principal, "org.create", "org", org.id, after=snapshot(org))
+    return OrgRead.model_validate(org)
+
+
+@router.get(
+    "/{org_id}",
+    response_model=OrgRead,
+    dependencies=[Perm("org.read")],
+    summary="机构详情 · get organisation",
+)
+async def get_org(org: ScopedOrg) -> OrgRead:
+    """One organisation."""
+    return OrgRead.model_validate(org)
+
+
+@router.patch(
+    "/{org_id}",
+    response_model=OrgRead,
+    dependencies=[Perm("org.manage")],
+    summary="修改机构 · update organisation",
+)
+async def update_org(
+    org: ScopedOrg, body: OrgUpdate, principal: CurrentUser, session: SessionDep
+) -> OrgRead:
+    """Rename an organisation."""
+    before = snapshot(org)
+    if body.name is not None:
+        org.name = body.name
+    await session.flush()
+    await record(
+        session, principal, "org.update", "org", org.id, before=before, after=snapshot(org)
+    )
+    return OrgRead.model_validate(org)
+
+
+@router.delete(
+    "/{org_id}",
+    response_model=Deleted,
+    dependencies=[Perm("org.manage")],
+    summary="删除机构 · delete organisation",
+)
+async def delete_org(org: ScopedOrg, principal: CurrentUser, session: SessionDep) -> Deleted:
+    """Delete an empty organisation (no children, no users); never one's own."""
+    if org.id == principal.org_id or org.parent_id is None:
+        raise Conflict("cannot delete your own organisation or the head office")
+    busy = await session.scalar(
+        select(exists().where(Org.parent_id == org.id))
+    ) or await session.scalar(select(exists().where(AdminUser.org_id == org.id)))
+    if busy:
+        raise Conflict("organisation still has sub-organisations or users")
+    before = snapshot(org)
+    await session.delete(org)
+    await session.flush()
+    await record(session, principal, "org.delete", "org", org.id, before=before)
+    return Deleted(id=str(org.id))

@@ -1,0 +1,109 @@
+"""Wiring: ``build(settings, resources)`` returns the admin API as a runnable :class:`Service`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from libs.common.observability.health import probe_routes
+from libs.common.observability.heartbeat import Heartbeat
+from libs.common.observability.logging import get_logger
+from libs.common.resources import Resources
+from services.admin_api.api import errors
+from services.admin_api.api.routes import ROUTERS
+from services.admin_api.security import TokenCodec
+from services.admin_api.settings import AdminSettings
+from services.admin_api.state import AdminState
+
+log = get_logger(__name__)
+
+DESCRIPTION = """wxhub 运营管理接口 · wxhub operations admin API.
+
+认证：`POST /api/v1/auth/login`（OAuth2 密码模式）获取 Bearer 令牌。
+Authentication: OAuth2 password flow at `POST /api/v1/auth/login`, then `Authorization: Bearer`.
+
+列表约定 · list convention: `page`, `page_size` (≤ 200), `sort=-field,field`, `q` (search),
+plus per-field filters; answers `{"items", "total", "page", "page_size"}`.
+
+错误 · errors: JSON `{"code", "message"}`; 422 adds `errors: [{"field", "message", "type"}]`.
+"""
+
+
+def create_app(state: AdminState) -> FastAPI:
+    """The FastAPI app over ``state`` (tests build it directly)."""
+    app = FastAPI(
+        title="wxhub admin API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.admin = state
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    async def db_ready() -> bool:
+        async with state.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        return True
+
+    async def bus_ready() -> bool:
+        return await state.bus.ping()
+
+    for route in probe_routes("admin_api", {"db": db_ready, "bus": bus_ready}):
+        app.router.routes.append(route)
+    return app
+
+
+class AdminService:
+    """The admin HTTP API plus the publication scheduler and the heartbeat."""
+
+    name = "admin_api"
+
+    def __init__(self, settings: AdminSettings, resources: Resources) -> None:
+        self.settings = settings
+        self.port = settings.admin_port
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        self.state = AdminState(
+            settings=settings,
+            sessions=resources.sessions,
+            secret_box=resources.secret_box,
+            tokens=TokenCodec(settings.secret_key, settings.access_token_ttl_s),
+            bus=resources.bus,
+            http=self.http,
+        )
+        self.app = create_app(self.state)
+        self.heartbeat = Heartbeat(
+            resources.bus,
+            service=self.name,
+            instance_id=settings.instance_id or self.name,
+            interval_s=settings.heartbeat_interval_s,
+        )
+        self._scheduler: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the heartbeat and the scheduler of due publications."""
+        from services.admin_api.publishing import run_scheduler
+
+        await self.heartbeat.start()
+        self._scheduler = asyncio.create_task(run_scheduler(self.state), name="admin scheduler")
+
+    async def stop(self) -> None:
+        """Stop background work and close the HTTP client."""
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scheduler
+        await self.heartbeat.stop()
+        await self.http.aclose()
+
+
+def build(settings: AdminSettings, resources: Resources) -> AdminService:
+    """Assemble the admin API on the given connections."""
+    return AdminService(settings, resources)

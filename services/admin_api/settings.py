@@ -1,0 +1,25 @@
+"""Admin API settings (``WXHUB_`` environment variables)."""
+
+from __future__ import annotations
+
+from libs.common.settings import CommonSettings
+
+
+class AdminSettings(CommonSettings):
+    """What the admin API needs beyond the common settings."""
+
+    service_name: str = "admin_api"
+    # Identity (R-AD-1): short-lived access tokens, longer refresh tokens, lock-out policy.
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 7 * 24 * 3600
+    lockout_threshold: int = 5
+    lockout_s: int = 15 * 60
+    min_password_length: int = 10
+    # Material library files, on a directory every replica mounts (R-AD-5).
+    storage_dir: str = "./var/materials"
+    # Mass sends per account per calendar month (service accounts: 4 per follower, §8.4).
+    mass_quota_per_month: int = 4
+    # How often the scheduler looks for approved publications that are due.
+    scheduler_interval_s: float = 5.0
+    # Largest CSV (locations, recipient lists) accepted in one upload.
+    max_csv_bytes: int = 5 * 1024 * 1024

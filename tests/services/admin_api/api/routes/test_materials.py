@@ -1,0 +1,102 @@
+"""Material uploads: streamed, limited by content (size, format, duration), 422 naming the limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.test_media_limits import mp3_bytes, wav_bytes
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+async def _upload(stack: AdminStack, kind: str, name: str, data: bytes, user: str = "admin"):
+    return await stack.call(
+        user,
+        "POST",
+        f"/api/v1/materials/upload?kind={kind}&filename={name}",
+        content=data,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+
+
+async def test_image_upload_is_stored_and_downloadable(stack: AdminStack) -> None:
+    response = await _upload(stack, "image", "logo.dat", PNG)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["kind"], body["format"], body["size"]) == ("image", "png", len(PNG))
+    stored = list(Path(stack.state.settings.storage_dir).rglob("*.png"))
+    assert [p.read_bytes() for p in stored] == [PNG]
+    download = await stack.call("admin", "GET", f"/api/v1/materials/{body['id']}/file")
+    assert download.content == PNG
+    assert download.headers["content-type"] == "image/png"
+
+
+async def test_file_name_does_not_decide_the_format(stack: AdminStack) -> None:
+    response = await _upload(stack, "image", "fake.png", b"<script>alert(1)</script>" * 4)
+    assert response.status_code == 422
+    assert response.json()["code"] == "limit_exceeded"
+    assert response.json()["details"]["limit"] == "image_format"
+    assert not list(Path(stack.state.settings.storage_dir).rglob("*.*"))
+
+
+async def test_image_over_2mb_is_refused_while_streaming(stack: AdminStack) -> None:
+    async def body():
+        yield PNG
+        for _ in range(40):
+            yield b"\x00" * 65536  # 2.5 MB in total, without a Content-Length header
+
+    response = await stack.call(
+        "admin",
+        "POST",
+        "/api/v1/materials/upload?kind=image&filename=big.png",
+        content=body(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 422
+    assert response.json()["details"] == {"limit": "image_max_bytes", "max": 2 * 1024 * 1024}
+    assert not list(Path(stack.state.settings.storage_dir).rglob("*.*"))
+
+
+async def test_voice_duration_limit(stack: AdminStack) -> None:
+    ok = await _upload(stack, "voice", "hello.mp3", mp3_bytes(200))
+    assert ok.status_code == 201, ok.text
+    assert abs(ok.json()["duration_s"] - 200 * 1152 / 44100) < 1e-6
+    too_long = await _upload(stack, "voice", "long.wav", wav_bytes(61))
+    assert too_long.status_code == 422
+    assert too_long.json()["details"]["limit"] == "voice_duration"
+    image_as_voice = await _upload(stack, "voice", "x.mp3", PNG)
+    assert image_as_voice.json()["details"]["limit"] == "voice_format"
+
+
+async def test_text_and_news_character_limits(stack: AdminStack) -> None:
+    ok = await stack.call("admin", "POST", "/api/v1/materials/text", json={"text": "好" * 600})
+    assert ok.status_code == 201
+    long = await stack.call("admin", "POST", "/api/v1/materials/text", json={"text": "好" * 601})
+    assert long.status_code == 422
+    assert long.json()["details"]["limit"] == "text_max_chars"
+    cover = (await _upload(stack, "image", "c.png", PNG)).json()["id"]
+    article = {"title": "标题", "content": "字" * 10_000, "cover_material_id": cover}
+    news = await stack.call(
+        "admin", "POST", "/api/v1/materials/news", json={"articles": [article, article]}
+    )
+    assert news.status_code == 422
+    assert news.json()["details"]["limit"] == "news_max_chars"
+    fine = await stack.call("admin", "POST", "/api/v1/materials/news", json={"articles": [article]})
+    assert fine.status_code == 201
+    not_image = await stack.call(
+        "admin",
+        "POST",
+        "/api/v1/materials/news",
+        json={"articles": [{**article, "cover_material_id": ok.json()["id"]}]},
+    )
+    assert not_image.status_code == 422
+
+
+async def test_branch_sees_only_its_own_materials(stack: AdminStack) -> None:
+    await stack.call("admin", "POST", "/api/v1/materials/text", json={"text": "总行"})
+    await stack.call("sh_editor", "POST", "/api/v1/materials/text", json={"text": "上海"})
+    mine = (await stack.call("sh_editor", "GET", "/api/v1/materials")).json()
+    assert [m["text"] for m in mine["items"]] == ["上海"]
+    everything = (await stack.call("admin", "GET", "/api/v1/materials?sort=id")).json()
+    assert [m["text"] for m in everything["items"]] == ["总行", "上海"]

@@ -1,0 +1,197 @@
+"""Publishing with review: branch drafts, head-office approval, quota ledger, bus dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from libs.common.bus import DISPATCHER_BULK, Delivery
+from libs.common.db.models import Customer, CustomerProfile, utcnow
+from libs.common.schemas.outbound import OutboundRequested
+from services.admin_api.publishing import run_due
+from tests.services.admin_api.conftest import AdminStack
+
+URL = "/api/v1/publications"
+
+
+async def _followers(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    async with stack.sessions.begin() as session:
+        rows = [Customer(account_id=acc, openid=f"oVip{i}") for i in range(3)]
+        rows.append(Customer(account_id=acc, openid="oGone", subscribed=False))
+        session.add_all(rows)
+        await session.flush()
+        session.add_all(
+            CustomerProfile(customer_id=c.id, category="vip", region="上海", tags=["基金"])
+            for c in rows
+        )
+
+
+async def _collect(stack: AdminStack) -> list[OutboundRequested]:
+    received: list[OutboundRequested] = []
+
+    async def handler(delivery: Delivery) -> None:
+        received.append(OutboundRequested.from_bytes(delivery.message.body))
+        await delivery.ack()
+
+    subscription = await stack.state.bus.consume(DISPATCHER_BULK, handler)
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+    await subscription.cancel()
+    return received
+
+
+async def _mass_draft(stack: AdminStack, user: str = "sh_editor", **extra: object) -> int:
+    response = await stack.call(
+        user,
+        "POST",
+        URL,
+        json={
+            "account_id": stack.ids["demo_account"],
+            "kind": "mass",
+            "title": "十一月基金周报",
+            "text": "本周基金净值上涨",
+            "audience": {"category": "vip", "region": "上海"},
+            **extra,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def test_branch_draft_approved_by_head_office_goes_out_per_follower(
+    stack: AdminStack,
+) -> None:
+    await _followers(stack)
+    live = await stack.call(
+        "sh_editor", "GET", "/api/v1/customers/count?category=vip&region=上海&subscribed=true"
+    )
+    assert live.json() == {"count": 3}
+    pid = await _mass_draft(stack)
+    submitted = await stack.call("sh_editor", "POST", f"{URL}/{pid}/submit")
+    assert submitted.json()["status"] == "submitted"
+    assert submitted.json()["recipient_count"] == 3
+    # The branch editor cannot approve (no permission); the approver can.
+    assert (
+        await stack.call("sh_editor", "POST", f"{URL}/{pid}/approve", json={})
+    ).status_code == 403
+    approved = await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={"comment": "ok"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "scheduled"
+    assert await run_due(stack.state) == 3
+    done = (await stack.call("approver", "GET", f"{URL}/{pid}")).json()
+    assert (done["status"], done["sent_count"]) == ("done", 3)
+    messages = await _collect(stack)
+    assert sorted(m.openid or "" for m in messages) == ["oVip0", "oVip1", "oVip2"]
+    assert messages[0].custom_message == {
+        "msgtype": "text",
+        "text": {"content": "本周基金净值上涨"},
+    }
+    assert messages[0].priority == "bulk"
+    recipients = (await stack.call("sh_editor", "GET", f"{URL}/{pid}/recipients")).json()
+    assert recipients["total"] == 3
+    assert {r["status"] for r in recipients["items"]} == {"queued"}
+    actions = (
+        await stack.call(
+            "admin", "GET", f"/api/v1/audit?entity=publication&entity_id={pid}&sort=id"
+        )
+    ).json()
+    assert [a["action"] for a in actions["items"]] == [
+        "publication.create",
+        "publication.submit",
+        "publication.approve",
+        "publication.schedule",
+    ]
+
+
+async def test_author_cannot_approve_own_and_rejection_needs_comment(stack: AdminStack) -> None:
+    await _followers(stack)
+    pid = await _mass_draft(stack, user="admin")
+    await stack.call("admin", "POST", f"{URL}/{pid}/submit")
+    own = await stack.call("admin", "POST", f"{URL}/{pid}/approve", json={})
+    assert own.status_code == 403
+    assert own.json()["message"] == "the approver cannot be the author"
+    bare = await stack.call("approver", "POST", f"{URL}/{pid}/reject", json={"comment": " "})
+    assert bare.status_code == 422
+    rejected = await stack.call(
+        "approver", "POST", f"{URL}/{pid}/reject", json={"comment": "改标题"}
+    )
+    assert rejected.json()["status"] == "rejected"
+    assert rejected.json()["review_comment"] == "改标题"
+    again = await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid_state"
+    edited = await stack.call("admin", "PATCH", f"{URL}/{pid}", json={"title": "新标题"})
+    assert edited.json()["status"] == "draft"
+
+
+async def test_quota_ledger_refuses_a_fifth_mass_send_and_cancel_releases(
+    stack: AdminStack,
+) -> None:
+    await _followers(stack)
+    later = (utcnow() + timedelta(days=1)).isoformat()
+    ids = [await _mass_draft(stack, scheduled_at=later) for _ in range(5)]
+    for pid in ids:
+        await stack.call("sh_editor", "POST", f"{URL}/{pid}/submit")
+    for pid in ids[:4]:
+        ok = await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
+        assert ok.status_code == 200, ok.text
+    refused = await stack.call("approver", "POST", f"{URL}/{ids[4]}/approve", json={})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "quota_exceeded"
+    assert refused.json()["details"]["used"] == 4
+    cancelled = await stack.call("sh_editor", "POST", f"{URL}/{ids[0]}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    assert (
+        await stack.call("approver", "POST", f"{URL}/{ids[4]}/approve", json={})
+    ).status_code == 200
+    # Scheduled for tomorrow: nothing is due yet.
+    assert await run_due(stack.state) == 0
+
+
+async def test_single_and_list_sends_and_branch_scope(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    single = await stack.call(
+        "sh_editor",
+        "POST",
+        URL,
+        json={"account_id": acc, "kind": "single", "text": "您好", "audience": {"openid": "oOne"}},
+    )
+    assert single.status_code == 201
+    listed = await stack.call(
+        "sh_editor", "POST", URL, json={"account_id": acc, "kind": "list", "text": "名单通知"}
+    )
+    lid = listed.json()["id"]
+    bad = await stack.call(
+        "sh_editor",
+        "PUT",
+        f"{URL}/{lid}/recipients",
+        files={"file": ("r.csv", b"openid\noA1\nnot an openid!\n", "text/csv")},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "file.line[3]"
+    good = await stack.call(
+        "sh_editor",
+        "PUT",
+        f"{URL}/{lid}/recipients",
+        files={"file": ("r.csv", b"openid\noA1\noA2\noA1\n", "text/csv")},
+    )
+    assert good.json()["audience"] == {"openids": ["oA1", "oA2"]}
+    # Branch users publish only to granted accounts: the BJ account is "not found" for SH.
+    other = await stack.call(
+        "sh_editor",
+        "POST",
+        URL,
+        json={
+            "account_id": stack.ids["bj_account"],
+            "kind": "single",
+            "text": "x",
+            "audience": {"openid": "o"},
+        },
+    )
+    assert other.status_code == 404
+    await stack.call("sh_editor", "POST", f"{URL}/{lid}/submit")
+    await stack.call("approver", "POST", f"{URL}/{lid}/approve", json={})
+    assert await run_due(stack.state) == 2
+    quota = await stack.call("sh_editor", "GET", f"{URL}/quota?account_id={acc}")
+    assert quota.json()["used"] == 0  # only mass sends count against the quota

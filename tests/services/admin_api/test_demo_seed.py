@@ -1,0 +1,41 @@
+"""The embedded default's admin seed: idempotent, and its permission list matches the catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from libs.common.db import make_engine, make_sessionmaker
+from libs.common.db.demo_admin import ALL_PERMISSIONS, seed_admin_demo
+from libs.common.db.migrate import upgrade_async
+from libs.common.db.models import AccountGrant, AdminUser, Org
+from libs.common.secret_box import SecretBox
+from services.admin_api.permissions import PERMISSIONS
+
+
+def test_seed_permissions_match_catalogue() -> None:
+    assert sorted(ALL_PERMISSIONS) == sorted(PERMISSIONS)
+
+
+async def test_seed_is_idempotent_and_grants_demo_account_to_branches(tmp_path: Path) -> None:
+    from libs.common.db.demo import seed_demo
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
+    await upgrade_async(url)
+    engine = make_engine(url)
+    box = SecretBox("k")
+    for _ in range(2):
+        async with make_sessionmaker(engine).begin() as session:
+            await seed_demo(session, box)
+            logins = await seed_admin_demo(session, box)
+    async with make_sessionmaker(engine)() as session:
+        users = await session.scalar(select(func.count()).select_from(AdminUser))
+        orgs = {o.code: o for o in await session.scalars(select(Org))}
+        grants = await session.scalar(select(func.count()).select_from(AccountGrant))
+    await engine.dispose()
+    assert [name for name, _ in logins] == ["admin", "approver", "sh_editor"]
+    assert all("TEST" in password for _, password in logins)
+    assert users == 3
+    assert orgs["SH"].path == f"/{orgs['HQ'].id}/{orgs['SH'].id}/"
+    assert grants == 2

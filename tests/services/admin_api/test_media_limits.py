@@ -1,0 +1,78 @@
+"""Format sniffing and voice durations from content (wav, amr, mp3, wma)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+from pathlib import Path
+
+import pytest
+
+from services.admin_api.media_limits import _ASF_FILE_PROPERTIES, _ASF_HEADER, duration_s, sniff
+
+
+def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(rate)
+        w.writeframes(b"\x80" * int(rate * seconds))
+    return buffer.getvalue()
+
+
+def amr_bytes(frames: int) -> bytes:
+    return b"#!AMR\n" + (bytes([7 << 3 | 4]) + b"\x00" * 31) * frames  # mode 7: 32-byte frames
+
+
+def mp3_bytes(frames: int) -> bytes:
+    # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames of 1152 samples.
+    frame = b"\xff\xfb\x90\x00" + b"\x00" * 413
+    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * frames
+
+
+def wma_bytes(seconds: float) -> bytes:
+    props = bytearray(80)
+    struct.pack_into("<Q", props, 40, int((seconds + 3) * 10_000_000))
+    struct.pack_into("<Q", props, 56, 3000)  # 3 s preroll
+    return _ASF_HEADER + b"\x00" * 14 + _ASF_FILE_PROPERTIES + struct.pack("<Q", 104) + bytes(props)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 8, ("image", "png")),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 8, ("image", "jpeg")),
+        (b"GIF89a" + b"\x00" * 8, ("image", "gif")),
+        (b"BM" + b"\x00" * 20, ("image", "bmp")),
+        (wav_bytes(0.1), ("voice", "wav")),
+        (amr_bytes(1), ("voice", "amr")),
+        (mp3_bytes(1), ("voice", "mp3")),
+        (wma_bytes(1), ("voice", "wma")),
+        (b"<html>not an image</html>", None),
+    ],
+)
+def test_sniff_by_content(data: bytes, expected: tuple[str, str] | None) -> None:
+    assert sniff(data[:64]) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data", "seconds"),
+    [
+        ("wav", wav_bytes(2.5), 2.5),
+        ("amr", amr_bytes(3000), 60.0),
+        ("mp3", mp3_bytes(100), 100 * 1152 / 44100),
+        ("wma", wma_bytes(42.0), 42.0),
+    ],
+)
+def test_duration(tmp_path: Path, fmt: str, data: bytes, seconds: float) -> None:
+    path = tmp_path / f"v.{fmt}"
+    path.write_bytes(data)
+    assert duration_s(path, fmt) == pytest.approx(seconds, abs=0.01)
+
+
+def test_truncated_wav_has_no_duration(tmp_path: Path) -> None:
+    path = tmp_path / "v.wav"
+    path.write_bytes(b"RIFF\x00\x00\x00\x00WAVE")
+    assert duration_s(path, "wav") is None
