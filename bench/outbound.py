@@ -1,48 +1,59 @@
-"""``python -m bench.outbound``: notifications → RabbitMQ → dispatcher → WeChat sandbox.
+"""``python -m bench.outbound``: business API → RabbitMQ → dispatcher → WeChat sandbox.
 
 Runs on PostgreSQL (a fresh ``wxhub_bench`` database next to ``WXHUB_TEST_DATABASE_URL``) and the
-RabbitMQ of ``WXHUB_TEST_AMQP_URL``, with the sandboxes and one dispatcher as child processes.
-Notifications are accepted the way the gateway accepts them (row inserted, then
-``OutboundRequested`` published with a confirm) directly from here, not through the HTTP API.
-Two runs: all WeChat calls succeed; then 20 % of template sends answer 43101 (user refuses:
-a verdict, so those fall back to SMS). Prints accepted/s, delivered/s and the p50/p99 latency
-from acceptance to the terminal status event.
+RabbitMQ of ``WXHUB_TEST_AMQP_URL``, with the sandboxes, one gateway and one dispatcher as child
+processes. Notifications are submitted through ``POST /api/v1/notifications:batch`` (HMAC-signed
+as system ``demo-core``), ``--batch`` items per call, paced at ``--rate`` per second (0: as fast
+as the gateway takes them); ``--direct`` inserts rows and publishes ``OutboundRequested`` from
+here instead. Two runs of ``--count``: all WeChat calls succeed; then ``--fail-percent`` of
+template sends answer 43101 (user refuses: a verdict, so those fall back to SMS). Prints accepted/s,
+delivered/s (terminal, end to end), p50/p99 from acceptance to the terminal status event, the
+fallbacks and their latency, and CPU ms per notification of each process (from /proc, so the
+figure is not distorted by other load on the machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
 import os
 import signal
 import socket
-import statistics
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.inbound import broker_pids
 from libs.common.bus import EVENTS, OUTBOUND, AmqpBus, Delivery, Queue, Topology, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import seed_outbound_demo
+from libs.common.db.demo_outbound import DEMO_SYSTEM, seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
-from libs.common.schemas.events import DeliveryStatusChanged
+from libs.common.schemas.events import DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-outbound-secret-key"
+DATABASE = "wxhub_bench"
 TERMINAL = {"delivered", "fallback_sent", "failed"}
 DATA = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
+Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclass
@@ -55,6 +66,62 @@ class Result:
     total_s: float
     statuses: dict[str, int]
     latencies: dict[str, list[float]]
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+
+
+class CpuMeter:
+    """CPU seconds (utime + stime from /proc) of named process groups since the last reset."""
+
+    def __init__(self, groups: dict[str, Any]) -> None:
+        # name → a pid, or a callable returning the pids to sum (re-evaluated at each sample).
+        self.groups = groups
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._start = self._sample()
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / self._tick
+        except (OSError, IndexError):
+            return 0.0
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        sample = {}
+        for name, pids in self.groups.items():
+            found = pids() if callable(pids) else [pids]
+            sample[name] = {pid: self._cpu(pid) for pid in found}
+        return sample
+
+    def reset(self) -> None:
+        """Start measuring from now."""
+        self._start = self._sample()
+
+    def per_message_ms(self, messages: int) -> dict[str, float]:
+        """CPU ms per message of each group since the last reset (then resets)."""
+        now = self._sample()
+        used = {}
+        for name, pids in now.items():
+            before = self._start.get(name, {})
+            # A process that appeared meanwhile counts from zero.
+            seconds = sum(cpu - before.get(pid, 0.0) for pid, cpu in pids.items())
+            used[name] = seconds * 1000 / max(messages, 1)
+        self._start = now
+        return used
+
+
+def postgres_backends(database: str) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to ``database`` (the bench's own load)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            pids.append(int(entry.name))
+    return pids
 
 
 def _free_port() -> int:
@@ -82,34 +149,75 @@ async def _fresh_database(base_url: str, name: str) -> str:
     return urlsplit(base_url)._replace(path=f"/{name}").geturl()
 
 
-async def _run(
-    label: str,
-    count: int,
-    *,
-    bus: AmqpBus,
-    sessions: object,
-    account_id: int,
-    events: asyncio.Queue[DeliveryStatusChanged],
-) -> Result:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+def _signed(body: bytes) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    signature = hmac.new(
+        DEMO_SYSTEM.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Wxhub-System": DEMO_SYSTEM.code,
+        "X-Wxhub-Timestamp": timestamp,
+        "X-Wxhub-Signature": signature,
+    }
 
-    assert isinstance(sessions, async_sessionmaker)
-    maker: async_sessionmaker[AsyncSession] = sessions
-    ids = [uuid.uuid4().hex for _ in range(count)]
-    pending = set(ids)
-    statuses: dict[str, int] = {}
-    latencies: dict[str, list[float]] = {}
-    started = time.perf_counter()
 
-    async def accept(chunk: list[str]) -> None:
+class Submitter:
+    """Accepts notifications either through the gateway API or directly (row + publish)."""
+
+    def __init__(
+        self,
+        *,
+        api: httpx.AsyncClient | None,
+        bus: AmqpBus,
+        sessions: Sessions,
+        account_id: int,
+    ) -> None:
+        self.api = api
+        self.bus = bus
+        self.sessions = sessions
+        self.account_id = account_id
+
+    async def submit(self, run: str, start: int, n: int) -> list[str]:
+        """Accept ``n`` notifications; returns their ids."""
+        if self.api is not None:
+            return await self._via_api(run, start, n)
+        return await self._direct(n)
+
+    async def _via_api(self, run: str, start: int, n: int) -> list[str]:
+        items = [
+            {
+                "account": DEMO.code,
+                "event_type": "balance_change",
+                "to": {"openid": f"o-bench-{run}-{start + i:06d}", "phone": "13800000001"},
+                "data": DATA,
+                "priority": "alert",
+                "idempotency_key": f"bench-{run}-{start + i}",
+                "fallback": "sms",
+            }
+            for i in range(n)
+        ]
+        body = json.dumps({"items": items}).encode()
+        assert self.api is not None
+        response = await self.api.post(
+            "/api/v1/notifications:batch", content=body, headers=_signed(body)
+        )
+        response.raise_for_status()
+        answer = response.json()
+        if answer["accepted"] != n:
+            raise RuntimeError(f"gateway accepted {answer['accepted']} of {n}: {answer}")
+        return [item["id"] for item in answer["results"]]
+
+    async def _direct(self, n: int) -> list[str]:
         now = datetime.now(UTC)
-        async with maker.begin() as session:
+        ids = [uuid.uuid4().hex for _ in range(n)]
+        async with self.sessions.begin() as session:
             await session.execute(
                 insert(Notification),
                 [
                     {
                         "id": nid,
-                        "account_id": account_id,
+                        "account_id": self.account_id,
                         "event_type": "balance_change",
                         "priority": "alert",
                         "openid": f"o-bench-{nid[:12]}",
@@ -120,7 +228,7 @@ async def _run(
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for nid in chunk
+                    for nid in ids
                 ],
             )
 
@@ -128,61 +236,138 @@ async def _run(
             request = OutboundRequested(
                 message_id=nid, account=DEMO.code, priority="alert", notification_id=nid
             )
-            await bus.publish(OUTBOUND, "alert.wechat", request.to_bytes(), message_id=nid)
+            await self.bus.publish(OUTBOUND, "alert.wechat", request.to_bytes(), message_id=nid)
 
-        await asyncio.gather(*(publish(nid) for nid in chunk))
+        await asyncio.gather(*(publish(nid) for nid in ids))
+        return ids
 
-    async def collect() -> None:
-        while pending:
-            event = await events.get()
-            if event.status in TERMINAL and event.notification_id in pending:
-                pending.discard(event.notification_id)
-                statuses[event.status] = statuses.get(event.status, 0) + 1
-                if event.accepted_at is not None:
-                    latency = (event.occurred_at - event.accepted_at).total_seconds()
-                    latencies.setdefault(event.status, []).append(latency)
 
-    collector = asyncio.create_task(collect())
-    chunk_size = 500
-    accepting = asyncio.Semaphore(4)
+class Collector:
+    """Terminal status events, by notification id, from the bench's ``delivery.*`` queue."""
 
-    async def accept_limited(chunk: list[str]) -> None:
-        async with accepting:
-            await accept(chunk)
+    def __init__(self) -> None:
+        self.terminal: dict[str, tuple[str, float]] = {}
+        self.changed = asyncio.Event()
 
-    await asyncio.gather(
-        *(accept_limited(ids[i : i + chunk_size]) for i in range(0, count, chunk_size))
-    )
+    async def on_event(self, delivery: Delivery) -> None:
+        """Record the terminal events of a batch."""
+        for event in DeliveryStatusChangedBatch.from_bytes(delivery.message.body).items:
+            if event.status in TERMINAL and event.accepted_at is not None:
+                latency = (event.occurred_at - event.accepted_at).total_seconds()
+                self.terminal[event.notification_id] = (event.status, latency)
+        self.changed.set()
+        await delivery.ack()
+
+
+async def _run(
+    label: str,
+    run: str,
+    count: int,
+    *,
+    submitter: Submitter,
+    collector: Collector,
+    rate: float,
+    batch: int,
+    cpu: CpuMeter,
+) -> Result:
+    cpu.reset()
+    ids: list[str] = []
+    started = time.perf_counter()
+    in_flight = asyncio.Semaphore(4)
+
+    async def one(start: int, n: int) -> None:
+        async with in_flight:
+            ids.extend(await submitter.submit(run, start, n))
+
+    tasks = []
+    for i, start in enumerate(range(0, count, batch)):
+        if rate > 0:
+            # Paced (open loop): batch i is due at i * batch / rate seconds.
+            delay = started + i * batch / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(start, min(batch, count - start))))
+    await asyncio.gather(*tasks)
     accept_s = time.perf_counter() - started
-    await asyncio.wait_for(collector, timeout=max(120.0, count / 100))
+    wanted = set(ids)
+    give_up = time.perf_counter() + max(120.0, count / 100)
+    while len(wanted.intersection(collector.terminal)) < len(wanted):
+        if time.perf_counter() > give_up:
+            break
+        collector.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(collector.changed.wait(), 1.0)
     total_s = time.perf_counter() - started
-    return Result(label, count, accept_s, total_s, statuses, latencies)
+    statuses: dict[str, int] = {}
+    latencies: dict[str, list[float]] = {}
+    for nid in wanted:
+        found = collector.terminal.get(nid)
+        if found is None:
+            continue
+        statuses[found[0]] = statuses.get(found[0], 0) + 1
+        latencies.setdefault(found[0], []).append(found[1])
+    done = sum(statuses.values())
+    return Result(label, count, accept_s, total_s, statuses, latencies, cpu.per_message_ms(done))
 
 
-def _print(result: Result) -> None:
-    done = sum(result.statuses.values())
-    all_lat = [v for values in result.latencies.values() for v in values]
-    print(f"\n== {result.label}: {result.count} notifications")
-    print(f"accepted/s           {result.count / result.accept_s:10.0f}")
-    print(f"delivered/s          {done / result.total_s:10.0f}   (terminal, end to end)")
-    print(f"statuses             {result.statuses}")
-    p50, p99 = _pct(all_lat, 0.5) * 1000, _pct(all_lat, 0.99) * 1000
-    print(f"latency p50 / p99    {p50:8.0f} ms / {p99:.0f} ms")
-    fallback = result.latencies.get("fallback_sent", [])
-    if fallback:
+def _table(results: list[Result], rate: float, via: str) -> None:
+    pace = f"paced at {rate:.0f}/s" if rate > 0 else "unpaced"
+    print(f"\n== {results[0].count} notifications per run, submitted {via}, {pace}")
+    header = (
+        f"{'run':<34} {'accepted/s':>10} {'delivered/s':>11} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'fallbacks':>9} {'fb p50/p99 ms':>14} {'failed':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        done = sum(r.statuses.values())
+        all_lat = [v for values in r.latencies.values() for v in values]
+        fb = r.latencies.get("fallback_sent", [])
+        fb_text = f"{_pct(fb, 0.5) * 1000:.0f}/{_pct(fb, 0.99) * 1000:.0f}" if fb else "-"
         print(
-            f"fallback p50 / p99   {_pct(fallback, 0.5) * 1000:8.0f} ms / "
-            f"{_pct(fallback, 0.99) * 1000:.0f} ms   ({len(fallback)} fallbacks)"
+            f"{r.label:<34} {r.count / r.accept_s:>10.0f} {done / r.total_s:>11.0f}"
+            f" {_pct(all_lat, 0.5) * 1000:>7.0f} {_pct(all_lat, 0.99) * 1000:>7.0f}"
+            f" {len(fb):>9} {fb_text:>14} {r.statuses.get('failed', 0):>6}"
         )
-    if all_lat:
-        print(f"latency mean         {statistics.fmean(all_lat) * 1000:8.0f} ms")
+        if done < r.count:
+            print(f"   !! only {done} of {r.count} reached a terminal status")
+    print("\nCPU ms per notification (utime+stime from /proc; postgres = the bench DB's backends)")
+    names = list(results[0].cpu_ms)
+    print(f"{'run':<34} " + " ".join(f"{n:>11}" for n in names))
+    for r in results:
+        print(f"{r.label:<34} " + " ".join(f"{r.cpu_ms[n]:>11.3f}" for n in names))
+
+
+async def _spawn(module: str, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    with log.open("wb") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+
+
+async def _wait_http(url: str, process: asyncio.subprocess.Process, seconds: float) -> bool:
+    async with httpx.AsyncClient() as client:
+        for _ in range(int(seconds * 10)):
+            if process.returncode is not None:
+                return False
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    return False
 
 
 async def main() -> None:
     """Set up, run the clean and the failing scenario, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=50_000)
+    parser.add_argument("--rate", type=float, default=0.0, help="submissions per second, 0: max")
+    parser.add_argument("--batch", type=int, default=100, help="notifications per API call")
     parser.add_argument("--fail-percent", type=float, default=20.0)
+    parser.add_argument("--direct", action="store_true", help="insert+publish, not the API")
+    parser.add_argument("--logs", default="var/bench-outbound", help="child process logs")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -194,8 +379,10 @@ async def main() -> None:
         default=os.environ.get("WXHUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
     )
     args = parser.parse_args()
+    logs = ROOT / args.logs
+    logs.mkdir(parents=True, exist_ok=True)
 
-    database = await _fresh_database(args.database_url, "wxhub_bench")
+    database = await _fresh_database(args.database_url, DATABASE)
     await upgrade_async(database)
     engine = make_engine(database, pool_size=8)
     sessions = make_sessionmaker(engine)
@@ -207,62 +394,81 @@ async def main() -> None:
 
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
     wechat_port, sms_port, core_port = _free_port(), _free_port(), _free_port()
-    base_env = {**os.environ, "WXHUB_LOG_LEVEL": "WARNING"}
-    sandboxes = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandboxes", cwd=ROOT,
-        env={
+    gateway_port = _free_port()
+    base_env = {
+        **os.environ,
+        "WXHUB_LOG_LEVEL": "WARNING",
+        "WXHUB_DATABASE_URL": database,
+        "WXHUB_AMQP_URL": args.amqp_url,
+        "WXHUB_BUS_NAMESPACE": namespace,
+        "WXHUB_SECRET_KEY": SECRET_KEY,
+    }
+    sandboxes = await _spawn(
+        "sandboxes",
+        {
             **base_env,
             "WXHUB_WECHAT_SANDBOX_PORT": str(wechat_port),
             "WXHUB_SMS_SANDBOX_PORT": str(sms_port),
             "WXHUB_CORE_SANDBOX_PORT": str(core_port),
         },
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+        logs / "sandboxes.log",
+    )
     bus = AmqpBus(args.amqp_url, namespace=namespace, prefetch=2000)
     await bus.connect()
     await bus.declare(default_topology())
     await bus.declare(Topology(queues=[Queue("bench.delivery", [(EVENTS, "delivery.*")])]))
-    events: asyncio.Queue[DeliveryStatusChanged] = asyncio.Queue()
-
-    async def on_event(delivery: Delivery) -> None:
-        events.put_nowait(DeliveryStatusChanged.from_bytes(delivery.message.body))
-        await delivery.ack()
-
-    await bus.consume("bench.delivery", on_event, prefetch=2000)
-    dispatcher = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.dispatcher", cwd=ROOT,
-        env={
+    collector = Collector()
+    events = await bus.consume("bench.delivery", collector.on_event, prefetch=200)
+    dispatcher = await _spawn(
+        "services.dispatcher",
+        {
             **base_env,
-            "WXHUB_DATABASE_URL": database,
-            "WXHUB_AMQP_URL": args.amqp_url,
-            "WXHUB_BUS_NAMESPACE": namespace,
-            "WXHUB_SECRET_KEY": SECRET_KEY,
             "WXHUB_WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}",
             "WXHUB_SMS_URL": f"http://127.0.0.1:{sms_port}/send",
             "WXHUB_DISPATCHER_PORT": str(_free_port()),
         },
-    )  # fmt: skip
+        logs / "dispatcher.log",
+    )
+    processes = [dispatcher, sandboxes]
+    api: httpx.AsyncClient | None = None
+    via = "directly (row insert + publish)"
+    if not args.direct:
+        gateway = await _spawn(
+            "services.gateway",
+            {**base_env, "WXHUB_GATEWAY_PORT": str(gateway_port)},
+            logs / "gateway.log",
+        )
+        processes.append(gateway)
+        if await _wait_http(f"http://127.0.0.1:{gateway_port}/readyz", gateway, 30):
+            api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_port}", timeout=60)
+            via = "through POST /api/v1/notifications:batch"
+        else:
+            print(f"gateway not ready (see {logs / 'gateway.log'}): submitting directly")
+    groups: dict[str, Any] = {"dispatcher": dispatcher.pid}
+    if api is not None:
+        groups["gateway"] = processes[-1].pid
+    groups["postgres"] = lambda: postgres_backends(DATABASE)
+    groups.update(broker_pids())
+    groups.pop("redis", None)
+    groups["sandboxes"] = sandboxes.pid
+    cpu = CpuMeter(groups)
+    print("processes:", {k: v for k, v in groups.items() if isinstance(v, int)}, flush=True)
+    submitter = Submitter(api=api, bus=bus, sessions=sessions, account_id=account_id)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{wechat_port}") as control:
-            for _ in range(100):
-                try:
-                    await control.get("/__sandbox__/stats")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            warm = await _run(
-                "warm-up", 500, bus=bus, sessions=sessions, account_id=account_id, events=events
-            )
-            del warm
-            clean = await _run(
-                "all WeChat calls succeed",
-                args.count,
-                bus=bus,
-                sessions=sessions,
-                account_id=account_id,
-                events=events,
-            )
-            _print(clean)
+            if not await _wait_http(
+                f"http://127.0.0.1:{wechat_port}/__sandbox__/stats", sandboxes, 10
+            ):
+                raise RuntimeError("sandboxes did not start")
+            common: dict[str, Any] = {
+                "submitter": submitter,
+                "collector": collector,
+                "rate": args.rate,
+                "batch": args.batch,
+                "cpu": cpu,
+            }
+            await _run("warm-up", "w", min(2000, args.count), **common)
+            clean = await _run("all WeChat calls succeed", "a", args.count, **common)
             await control.post(
                 "/__sandbox__/faults",
                 json={
@@ -273,22 +479,20 @@ async def main() -> None:
                 },
             )
             failing = await _run(
-                f"{args.fail_percent:.0f} % of template sends fail (43101 → SMS fallback)",
-                args.count,
-                bus=bus,
-                sessions=sessions,
-                account_id=account_id,
-                events=events,
+                f"{args.fail_percent:.0f} % WeChat fail → SMS", "f", args.count, **common
             )
-            _print(failing)
+            _table([clean, failing], args.rate, via)
     finally:
-        for process in (dispatcher, sandboxes):
+        if api is not None:
+            await api.aclose()
+        for process in processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
                 try:
                     await asyncio.wait_for(process.wait(), 15)
                 except TimeoutError:
                     process.kill()
+        await events.cancel()
         await bus.delete(default_topology())
         await bus.delete(
             Topology(queues=[Queue("bench.delivery"), Queue("dispatcher.interactions")])

@@ -29,6 +29,7 @@ from services.dispatcher.dead_letters import list_dead_letters, replay_dead_lett
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
+from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
 from services.dispatcher.rate_limit import RateLimiter
 from services.dispatcher.settings import DispatcherSettings
 
@@ -49,7 +50,7 @@ class DispatcherService:
         self.directory = AccountDirectory(
             resources.sessions,
             resources.secret_box,
-            self._client(timeout, 4),
+            self._client(timeout, 4, lean=False),
             api_base=settings.wechat_api_base,
             owner=owner,
             ttl_s=settings.config_cache_s,
@@ -77,7 +78,9 @@ class DispatcherService:
                 limiter=self.limiter,
                 policy=policy,
                 default_deadline_s=settings.default_deadline_s,
-                quota_block_s=settings.quota_block_s,
+                batch_max=settings.batch_max,
+                events_interval_s=settings.events_interval_s,
+                sends_in_flight=min(concurrency, settings.http_connections),
             )
             for priority, concurrency in (
                 ("alert", settings.alert_concurrency),
@@ -107,25 +110,34 @@ class DispatcherService:
         )
         self._subscriptions: list[Subscription] = []
 
-    def _client(self, timeout: httpx.Timeout, connections: int) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        )
+    def _client(
+        self, timeout: httpx.Timeout, connections: int, *, lean: bool = True
+    ) -> httpx.AsyncClient:
+        """An HTTP client; ``lean`` ones (the send path) are :class:`LeanAsyncClient`."""
+        client: httpx.AsyncClient
+        if lean:
+            transport = KeepAliveTransport(max_connections=connections)
+            client = LeanAsyncClient(transport, timeout=timeout)
+        else:
+            limits = httpx.Limits(
+                max_connections=connections, max_keepalive_connections=connections
+            )
+            client = httpx.AsyncClient(timeout=timeout, limits=limits)
         self._clients.append(client)
         return client
 
     def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:
         """A channel set with its own connection pools (one per priority class)."""
+        connections = min(concurrency, self.settings.http_connections)
         apis = WeChatApis(
             self.directory,
-            self._client(timeout, concurrency),
+            self._client(timeout, connections),
             api_base=self.settings.wechat_api_base,
         )
         registry = ChannelRegistry([WeChatCustom(apis), WeChatTemplate(apis)])
         if self.settings.sms_url:
             registry.register(
-                HttpJsonSms(self._client(timeout, concurrency), self.settings.sms_url)
+                HttpJsonSms(self._client(timeout, connections), self.settings.sms_url)
             )
         return registry
 
@@ -133,6 +145,8 @@ class DispatcherService:
         """Declare the interactions queue, start the consumers and the heartbeat."""
         bus, settings = self.resources.bus, self.settings
         await bus.declare(interactions_topology())
+        for service in self.services.values():
+            await service.start()
         # Alerts first: subscribed before bulk, with the larger budget.
         self._subscriptions.append(
             await bus.consume(
@@ -162,6 +176,8 @@ class DispatcherService:
         for subscription in self._subscriptions:
             await subscription.cancel()
         self._subscriptions.clear()
+        for service in self.services.values():
+            await service.stop()
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()

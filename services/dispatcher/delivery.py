@@ -1,18 +1,21 @@
 """The delivery state machine: accepted → sending → delivered | fallback_sent | failed(reason).
 
-One :meth:`DeliveryService.handle` call owns one bus message. Every transition is committed
-(the notification row and its history entries in one transaction) before it is published on
-``wx.events`` as ``delivery.<status>``, and the bus message is acked only after the terminal
-commit. The consumer is idempotent: a notification that is already terminal is just acked; one
-found in ``sending`` (its worker died) is resumed without repeating a send that has no
+One :meth:`DeliveryService.__call__` owns one bus message. Every transition is committed (the
+notification row and its history entries; concurrent deliveries share the transaction, see
+:mod:`services.dispatcher.batching`) before it is published on ``wx.events`` in a
+``delivery.<status>`` batch, and the bus message is acked only after its terminal commit. The
+consumer is idempotent: a notification that is already terminal is just acked; one found in
+``sending`` (its worker died) is resumed without repeating a send that has no
 idempotency key. A message delivered on WeChat is never also sent by SMS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import EVENTS, Bus, Message, Reject, Retry
+from libs.common.bus import Bus, Message, Reject, Retry
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.events import DeliveryStatusChanged
 from libs.common.schemas.outbound import OutboundRequested
@@ -31,6 +34,7 @@ from services.dispatcher.accounts import (
     ReminderConfig,
     UnknownAccount,
 )
+from services.dispatcher.batching import GroupCommit, StatusEvents
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
 from services.dispatcher.fallback import RetryPolicy, Step, decide
@@ -43,8 +47,8 @@ from services.dispatcher.metrics import (
     SEND_SECONDS,
     SENDS,
 )
-from services.dispatcher.rate_limit import RateLimiter
-from services.dispatcher.repository import Claimed, PendingEvent
+from services.dispatcher.rate_limit import RateLimiter, seconds_until_daily_reset
+from services.dispatcher.repository import Claimed, Finish, PendingEvent
 
 log = get_logger(__name__)
 
@@ -85,6 +89,8 @@ class _Run:
     outgoing: Outgoing
     events: list[PendingEvent] = field(default_factory=list)
     wechat_unknown: bool = False
+    # WeChat said the user unfollowed (43004): the customer row is updated with the finish.
+    unsubscribed: bool = False
     # Whether the customer-service window was taken (None: not checked yet).
     window: bool | None = None
 
@@ -104,8 +110,44 @@ class _Final:
     transient: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What claiming one bus message found: the claimed notification, or its current status."""
+
+    claimed: Claimed | None
+    status: str | None = None
+    # Whether the customer-service window was taken in the claim (None: decide later).
+    window: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Finishing:
+    """A terminal transition waiting for the finish batch."""
+
+    finish: Finish
+    account_id: int
+    # The openid WeChat called unsubscribed (43004), to mark the customer so.
+    unsubscribed: str | None = None
+
+
+def late_reply_id(message_id: str) -> str:
+    """The notification id recording a custom message (late reply, publication, hand-over).
+
+    A short bus message id is used as is, so the admin API can look up a publication
+    recipient's outcome by its message id; longer ones are hashed to fit the column.
+    """
+    if len(message_id) <= 32:
+        return message_id
+    return hashlib.blake2b(message_id.encode(), digest_size=16).hexdigest()
+
+
 class DeliveryService:
-    """Delivers notifications and late replies of one priority class."""
+    """Delivers notifications and late replies of one priority class.
+
+    Claims and terminal transitions of concurrent deliveries are written in shared
+    transactions (:class:`GroupCommit`); each delivery still waits for its own commit before
+    its bus message is acked.
+    """
 
     def __init__(
         self,
@@ -117,7 +159,10 @@ class DeliveryService:
         limiter: RateLimiter,
         policy: RetryPolicy,
         default_deadline_s: float = 30.0,
-        quota_block_s: float = 3600.0,
+        quota_reset: Callable[[], float] = seconds_until_daily_reset,
+        batch_max: int = 200,
+        events_interval_s: float = 0.2,
+        sends_in_flight: int = 32,
     ) -> None:
         self._sessions = sessions
         self._bus = bus
@@ -126,8 +171,29 @@ class DeliveryService:
         self._limiter = limiter
         self._policy = policy
         self._default_deadline = timedelta(seconds=default_deadline_s)
-        self._quota_block_s = quota_block_s
+        self._quota_reset = quota_reset
         self._late_sent: OrderedDict[str, None] = OrderedDict()
+        self._claims: GroupCommit[str, _Claim] = GroupCommit(self._claim_batch, max_items=batch_max)
+        self._finishes: GroupCommit[_Finishing, bool] = GroupCommit(
+            self._finish_batch, max_items=batch_max
+        )
+        self._fallbacks: GroupCommit[tuple[str, tuple[PendingEvent, ...]], None] = GroupCommit(
+            self._fallback_batch, max_items=batch_max
+        )
+        self._events = StatusEvents(bus, interval_s=events_interval_s)
+        # At most as many sends as pooled connections: httpcore scans its waiting requests and
+        # every pooled connection on each request, so a long queue inside it costs CPU per send.
+        self._send_slots = asyncio.Semaphore(sends_in_flight)
+
+    async def start(self) -> None:
+        """Start publishing status events."""
+        await self._events.start()
+
+    async def stop(self) -> None:
+        """Finish the batches being written, publish the status events still queued."""
+        for batches in (self._claims, self._finishes, self._fallbacks):
+            await batches.drain()
+        await self._events.stop()
 
     async def __call__(self, request: OutboundRequested, message: Message) -> None:
         """Bus entry point (see :func:`libs.common.bus.typed_handler`)."""
@@ -145,65 +211,49 @@ class DeliveryService:
     # -- notifications -------------------------------------------------------------------------
 
     async def _notification(self, request: OutboundRequested, nid: str, *, replay: bool) -> None:
-        async with self._sessions.begin() as session:
-            claimed = await repository.claim(
-                session, notification_id=nid, now=_now(), reopen_failed=replay
-            )
-            if claimed is None:
-                status = await repository.get_status(session, notification_id=nid)
-            else:
-                detail = "claimed" if claimed.previous == "accepted" else "resumed"
-                if replay:
-                    detail = "replayed from the dead-letter queue"
-                await repository.add_events(
-                    session,
-                    notification_id=nid,
-                    events=[PendingEvent(_now(), "sending", f"{detail} (run {claimed.attempts})")],
-                )
-                window = await self._window_in_claim(session, claimed)
+        found = await (self._claim_replay(nid) if replay else self._claims.submit(nid))
+        claimed = found.claimed
         if claimed is None:
-            if status is None:
+            if found.status is None:
                 raise Reject(f"unknown notification {nid}")
-            return  # already terminal: a redelivery, just ack
+            return  # already terminal (a redelivery) or being delivered by a twin: just ack
         try:
             account = await self._directory.account(account_id=claimed.account_id)
         except UnknownAccount as exc:
-            await self._finish_without_run(claimed, request, "failed", str(exc))
+            await self._finish_without_run(claimed, "failed", str(exc))
             return
-        await self._publish(claimed, account, "sending", previous=claimed.previous)
+        self._publish(claimed, account, "sending", previous=claimed.previous)
         config = await self._directory.reminder(claimed.account_id, claimed.event_type)
         if config is None:
             await self._finish_without_run(
-                claimed,
-                request,
-                "failed",
-                f"event type {claimed.event_type} is not configured",
-                account,
+                claimed, "failed", f"event type {claimed.event_type} is not configured", account
             )
             return
         run = _Run(claimed, account, config, await self._outgoing(claimed, account, config))
-        run.window = window
+        run.window = found.window
         final = await self._deliver(run)
-        async with self._sessions.begin() as session:
-            run.note(final.status, final.reason or "ok", channel=final.channel)
-            finished = await repository.finish(
-                session,
-                notification_id=claimed.id,
-                status=final.status,
-                channel=final.channel,
-                reason=final.reason,
-                wechat_msgid=final.provider_id if final.channel in WECHAT_CHANNELS else None,
-                now=_now(),
+        run.note(final.status, final.reason or "ok", channel=final.channel)
+        finished = await self._finishes.submit(
+            _Finishing(
+                Finish(
+                    claimed.id,
+                    final.status,
+                    final.channel,
+                    final.reason,
+                    final.provider_id if final.channel in WECHAT_CHANNELS else None,
+                    tuple(run.events),
+                ),
+                claimed.account_id,
+                run.outgoing.openid if run.unsubscribed else None,
             )
-            if finished:
-                await repository.add_events(session, notification_id=claimed.id, events=run.events)
+        )
         if not finished:
             return  # another worker finished it meanwhile; its outcome stands
         FINAL_STATUS.labels(claimed.priority, final.status, final.channel or "-").inc()
         DELIVERY_LATENCY.labels(claimed.priority).observe(
             max(0.0, (_now() - claimed.created_at).total_seconds())
         )
-        await self._publish(
+        self._publish(
             claimed,
             account,
             final.status,
@@ -214,30 +264,141 @@ class DeliveryService:
         if final.status == "failed" and final.transient:
             raise Reject(f"notification {claimed.id} failed: {final.reason}")
 
+    async def _claim_batch(self, ids: list[str]) -> list[_Claim]:
+        """Claim a batch of notifications in one transaction (and take their windows)."""
+        now = _now()
+        unique = list(dict.fromkeys(ids))
+        async with self._sessions.begin() as session:
+            claimed = await repository.claim_many(session, notification_ids=unique, now=now)
+            missing = [nid for nid in unique if nid not in claimed]
+            statuses = (
+                await repository.get_statuses(session, notification_ids=missing) if missing else {}
+            )
+            await repository.add_events_many(
+                session,
+                events=[
+                    (c.id, PendingEvent(now, "sending", f"{_claim_detail(c)} (run {c.attempts})"))
+                    for c in claimed.values()
+                ],
+            )
+            windows = await self._windows_in_claim(session, list(claimed.values()), now)
+        results: list[_Claim] = []
+        seen: set[str] = set()
+        for nid in ids:
+            if nid in seen:
+                # The same message twice in one batch: the first delivery owns it.
+                results.append(_Claim(None, "sending"))
+                continue
+            seen.add(nid)
+            row = claimed.get(nid)
+            results.append(
+                _Claim(row, window=windows.get(nid))
+                if row is not None
+                else _Claim(None, statuses.get(nid))
+            )
+        return results
+
+    async def _claim_replay(self, nid: str) -> _Claim:
+        """Claim one notification replayed from the dead letters (``failed`` may be reopened)."""
+        now = _now()
+        async with self._sessions.begin() as session:
+            claimed = await repository.claim(
+                session, notification_id=nid, now=now, reopen_failed=True
+            )
+            if claimed is None:
+                return _Claim(None, await repository.get_status(session, notification_id=nid))
+            detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
+            await repository.add_events(
+                session, notification_id=nid, events=[PendingEvent(now, "sending", detail)]
+            )
+        return _Claim(claimed)
+
+    async def _windows_in_claim(
+        self, session: AsyncSession, claimed: list[Claimed], now: datetime
+    ) -> dict[str, bool | None]:
+        """Take customer-service windows inside the claim transaction: one look-up per account
+        and batch; only users with an open window cost an update."""
+        decided: dict[str, bool | None] = {}
+        candidates: dict[int, list[Claimed]] = {}
+        for row in claimed:
+            if not row.openid or row.previous != "accepted":
+                continue  # a resumed run decides from its recorded channel
+            config = await self._directory.reminder(row.account_id, row.event_type)
+            if config is None or not config.cs_text or "wechat_custom" not in self._channels:
+                decided[row.id] = False
+                continue
+            candidates.setdefault(row.account_id, []).append(row)
+        for account_id, group in candidates.items():
+            open_ = await repository.open_windows(
+                session,
+                account_id=account_id,
+                openids=[row.openid for row in group if row.openid],
+                now=now,
+            )
+            for row in group:
+                assert row.openid is not None
+                taken = row.openid in open_ and await repository.use_window(
+                    session, account_id=account_id, openid=row.openid, now=now
+                )
+                if taken:
+                    await repository.set_channel(
+                        session, notification_id=row.id, channel="wechat_custom"
+                    )
+                decided[row.id] = taken
+        return decided
+
+    async def _finish_batch(self, items: list[_Finishing]) -> list[bool]:
+        """Commit a batch of terminal transitions with their history in one transaction."""
+        first: dict[str, _Finishing] = {}
+        for item in items:
+            first.setdefault(item.finish.notification_id, item)
+        now = _now()
+        async with self._sessions.begin() as session:
+            done = await repository.finish_many(
+                session, finishes=[item.finish for item in first.values()], now=now
+            )
+            unsubscribed: dict[int, list[str]] = {}
+            for item in first.values():
+                if item.unsubscribed and item.finish.notification_id in done:
+                    unsubscribed.setdefault(item.account_id, []).append(item.unsubscribed)
+            for account_id, openids in unsubscribed.items():
+                await repository.mark_unsubscribed(
+                    session, account_id=account_id, openids=openids, now=now
+                )
+        return [
+            item.finish.notification_id in done and first[item.finish.notification_id] is item
+            for item in items
+        ]
+
+    async def _fallback_batch(
+        self, items: list[tuple[str, tuple[PendingEvent, ...]]]
+    ) -> list[None]:
+        """Record in one transaction that these notifications left WeChat for the fallback."""
+        async with self._sessions.begin() as session:
+            await repository.set_channel_many(
+                session, notification_ids=[nid for nid, _ in items], channel=FALLBACK_CHANNEL
+            )
+            await repository.add_events_many(
+                session, events=[(nid, event) for nid, events in items for event in events]
+            )
+        return [None] * len(items)
+
     async def _finish_without_run(
         self,
         claimed: Claimed,
-        request: OutboundRequested,
         status: str,
         reason: str,
         account: AccountInfo | None = None,
     ) -> None:
-        async with self._sessions.begin() as session:
-            await repository.finish(
-                session,
-                notification_id=claimed.id,
-                status=status,
-                channel=None,
-                reason=reason,
-                wechat_msgid=None,
-                now=_now(),
-            )
-            await repository.add_events(
-                session, notification_id=claimed.id, events=[PendingEvent(_now(), status, reason)]
-            )
+        event = PendingEvent(_now(), status, reason)
+        finished = await self._finishes.submit(
+            _Finishing(Finish(claimed.id, status, None, reason, None, (event,)), claimed.account_id)
+        )
+        if not finished:
+            return
         FINAL_STATUS.labels(claimed.priority, status, "-").inc()
         if account is not None:
-            await self._publish(claimed, account, status, previous="sending", reason=reason)
+            self._publish(claimed, account, status, previous="sending", reason=reason)
 
     async def _outgoing(
         self, claimed: Claimed, account: AccountInfo, config: ReminderConfig
@@ -334,23 +495,6 @@ class DeliveryService:
                 )
         return taken
 
-    async def _window_in_claim(self, session: AsyncSession, claimed: Claimed) -> bool | None:
-        """Take the window inside the claim transaction when the configuration is cached
-        (saves a transaction per message); None when it must be decided later."""
-        config = self._directory.cached_reminder(claimed.account_id, claimed.event_type)
-        if config is None or not claimed.openid or claimed.previous != "accepted":
-            return None
-        if not config.cs_text or "wechat_custom" not in self._channels:
-            return False
-        taken = await repository.use_window(
-            session, account_id=claimed.account_id, openid=claimed.openid, now=_now()
-        )
-        if taken:
-            await repository.set_channel(
-                session, notification_id=claimed.id, channel="wechat_custom"
-            )
-        return taken
-
     async def _attempts(
         self, run: _Run, channel: Channel, *, deadline: datetime | None
     ) -> tuple[SendResult | None, str, bool, Step]:
@@ -378,9 +522,12 @@ class DeliveryService:
             if result.sent:
                 return result, "sent", False, Step.DONE
             if result.outcome is Outcome.QUOTA:
-                self._limiter.pause(account, channel.name, self._quota_block_s)
+                # 45009: the daily quota is gone until WeChat resets it (Beijing midnight).
+                self._limiter.pause(account, channel.name, self._quota_reset())
             elif result.outcome is Outcome.THROTTLED:
                 self._limiter.pause(account, channel.name, self._policy.throttle_s)
+            if result.errcode == 43004:
+                run.unsubscribed = True
             if result.errcode in (45015, 45047) and run.outgoing.openid:
                 async with self._sessions.begin() as session:
                     await repository.close_window(
@@ -413,11 +560,7 @@ class DeliveryService:
             # Durable before the SMS goes out: a crash after this resumes in fallback, never
             # back on WeChat, so the user never gets both.
             run.note("sending", detail, channel=FALLBACK_CHANNEL)
-            async with self._sessions.begin() as session:
-                await repository.set_channel(
-                    session, notification_id=claimed.id, channel=FALLBACK_CHANNEL
-                )
-                await repository.add_events(session, notification_id=claimed.id, events=run.events)
+            await self._fallbacks.submit((claimed.id, tuple(run.events)))
             run.events.clear()
         result, sms_reason, sms_transient, _ = await self._attempts(run, sms, deadline=None)
         if result is not None and result.sent:
@@ -430,15 +573,16 @@ class DeliveryService:
         )
 
     async def _send(self, channel: Channel, outgoing: Outgoing) -> SendResult:
-        started = time.perf_counter()
-        result = await channel.send(outgoing)
-        SEND_SECONDS.labels(channel.name).observe(time.perf_counter() - started)
+        async with self._send_slots:
+            started = time.perf_counter()
+            result = await channel.send(outgoing)
+            SEND_SECONDS.labels(channel.name).observe(time.perf_counter() - started)
         SENDS.labels(channel.name, result.outcome.value).inc()
         if result.errcode is not None:
             ERRCODES.labels(channel.name, str(result.errcode)).inc()
         return result
 
-    async def _publish(
+    def _publish(
         self,
         claimed: Claimed,
         account: AccountInfo,
@@ -448,34 +592,30 @@ class DeliveryService:
         channel: str | None = None,
         reason: str | None = None,
     ) -> None:
-        event = DeliveryStatusChanged(
-            correlation_id=claimed.id,
-            notification_id=claimed.id,
-            account=account.code,
-            status=status,
-            previous=previous,
-            channel=channel,
-            reason=reason,
-            priority=claimed.priority,
-            accepted_at=claimed.created_at,
-        )
-        try:
-            await self._bus.publish(
-                EVENTS, f"delivery.{status}", event.to_bytes(), message_id=event.message_id
-            )
-        except Exception:
-            # The status is durable in the database; the event is a notification of it.
-            log.warning(
-                "delivery_event_not_published",
+        """Queue the ``delivery.<status>`` event (the status is already durable)."""
+        self._events.add(
+            DeliveryStatusChanged(
+                correlation_id=claimed.id,
                 notification_id=claimed.id,
+                account=account.code,
                 status=status,
-                exc_info=True,
+                previous=previous,
+                channel=channel,
+                reason=reason,
+                priority=claimed.priority,
+                accepted_at=claimed.created_at,
             )
+        )
 
     # -- late passive replies ------------------------------------------------------------------
 
     async def _late_reply(self, request: OutboundRequested) -> None:
-        """Send an engine answer that missed the passive-reply deadline as a custom message."""
+        """Send an engine answer that missed the passive-reply deadline as a custom message.
+
+        A custom message has no idempotency key, so it goes out at most once: a notification
+        row keyed by the bus message id is written before the send, and a redelivery that
+        finds it (even after a crash) is only acked.
+        """
         if not request.openid or not request.custom_message:
             raise Reject("late reply without openid or message")
         if request.message_id in self._late_sent:
@@ -483,10 +623,23 @@ class DeliveryService:
         channel = self._channels.get("wechat_custom")
         if channel is None:
             raise Reject("no wechat_custom channel registered")
-        # Claimed before sending, so a concurrent duplicate delivery is skipped too.
-        self._late_sent[request.message_id] = None
-        if len(self._late_sent) > 10_000:
-            self._late_sent.popitem(last=False)
+        try:
+            account = await self._directory.account(code=request.account)
+        except UnknownAccount as exc:
+            raise Reject(str(exc)) from exc
+        nid = late_reply_id(request.message_id)
+        async with self._sessions.begin() as session:
+            started = await repository.start_late_reply(
+                session,
+                notification_id=nid,
+                account_id=account.id,
+                openid=request.openid,
+                priority=request.priority,
+                now=_now(),
+            )
+        self._remember_late(request.message_id)
+        if not started:
+            return
         outgoing = Outgoing(
             message_id=request.message_id,
             account=request.account,
@@ -497,19 +650,44 @@ class DeliveryService:
         result = await self._send(channel, outgoing)
         LATE_REPLIES.labels(result.outcome.value).inc()
         if result.outcome in (Outcome.RETRY, Outcome.THROTTLED):
+            # Certainly not sent: forget it so the retry may send it.
+            async with self._sessions.begin() as session:
+                await repository.forget_late_reply(session, notification_id=nid)
             self._late_sent.pop(request.message_id, None)
             raise Retry(f"late reply not sent: {result.detail}", delay_s=self._policy.backoff(1))
         if not result.sent:
             log.warning("late_reply_not_sent", openid=request.openid, detail=result.detail)
-            return
-        try:
-            account = await self._directory.account(code=request.account)
-        except UnknownAccount:
-            return
+        status = "delivered" if result.sent else "failed"
+        reason = None if result.sent else result.detail
+        now = _now()
         async with self._sessions.begin() as session:
-            await repository.use_window(
-                session, account_id=account.id, openid=request.openid, now=_now()
+            await repository.finish(
+                session,
+                notification_id=nid,
+                status=status,
+                channel=channel.name,
+                reason=reason,
+                wechat_msgid=None,
+                now=now,
             )
+            await repository.add_events(
+                session,
+                notification_id=nid,
+                events=[PendingEvent(now, status, reason or "late reply sent", channel.name)],
+            )
+            if result.sent:
+                await repository.use_window(
+                    session, account_id=account.id, openid=request.openid, now=now
+                )
+
+    def _remember_late(self, message_id: str) -> None:
+        self._late_sent[message_id] = None
+        if len(self._late_sent) > 10_000:
+            self._late_sent.popitem(last=False)
+
+
+def _claim_detail(claimed: Claimed) -> str:
+    return "claimed" if claimed.previous == "accepted" else "resumed"
 
 
 def _reason_label(reason: str) -> str:

@@ -3,7 +3,8 @@
 ``acquire(account, api, priority)`` waits until both buckets grant a token. While an alert is
 waiting for a bucket, bulk callers stand back, so a bulk flood cannot take the tokens alerts
 need (R-OUT-3). ``pause()`` stops an API of an account until a given time (45011: until the
-next minute; 45009: until the quota resets).
+next minute; 45009: until the quota resets at midnight Beijing time, see
+:func:`seconds_until_daily_reset`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,19 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 
 Clock = Callable[[], float]
+
+# WeChat's daily quotas (45009) reset at midnight China Standard Time, which has no DST.
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def seconds_until_daily_reset(now: datetime | None = None) -> float:
+    """Seconds from ``now`` (default: the current time) to the next midnight in Beijing."""
+    local = (now or datetime.now(UTC)).astimezone(BEIJING)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - local).total_seconds()
 
 
 @dataclass(slots=True)

@@ -22,13 +22,26 @@ class DispatcherSettings(CommonSettings):
     bus_namespace: str = ""
 
     # Concurrency budgets per priority class: separate consumers, prefetch and HTTP pools, so a
-    # bulk flood can never occupy what alerts need (R-OUT-3).
-    alert_concurrency: int = 128
-    bulk_concurrency: int = 32
+    # bulk flood can never occupy what alerts need (R-OUT-3). A delivery mostly waits (HTTP, the
+    # shared commit), so these are deliveries in flight, not CPU slots: at 1,000/s and ~50 ms
+    # each, 50 are busy; the headroom absorbs slow WeChat answers.
+    alert_concurrency: int = 512
+    bulk_concurrency: int = 256
     interactions_concurrency: int = 32
+    # Keep-alive HTTP connections per priority class and network; sends beyond this wait for a
+    # slot before entering the HTTP client (its pool bookkeeping is linear in connections and
+    # waiting requests, per request).
+    http_connections: int = 32
 
-    # Rate control (R-OUT-4): token buckets per account and per (account, API).
-    account_rate_per_s: float = 4000.0
+    # Database: connections per process, and the most claims/finishes written in one commit.
+    db_pool_size: int = 8
+    batch_max: int = 200
+    # delivery.<status> events are published in batches this often.
+    events_interval_s: float = 0.2
+
+    # Rate control (R-OUT-4): token buckets per account and per (account, API). The account
+    # bucket is the sum of what its APIs may use.
+    account_rate_per_s: float = 5000.0
     api_rates_per_s: dict[str, float] = DEFAULT_API_RATES
     rate_burst_s: float = 1.0
 
@@ -38,7 +51,6 @@ class DispatcherSettings(CommonSettings):
     backoff_base_s: float = 0.2
     backoff_max_s: float = 5.0
     throttle_backoff_s: float = 10.0
-    quota_block_s: float = 3600.0
 
     # Access tokens (R-OUT-5): refresh this long before expiry, under a lease of this length.
     token_refresh_margin_s: float = 300.0

@@ -8,13 +8,19 @@ fetches a token (``stable_token`` preferred) and writes it back. Losers keep usi
 valid token, or wait for the winner when there is none. ``invalidate(token)`` clears the row
 only if it still holds that token (compare-and-invalidate), so a burst of 40001s from many
 replicas causes one refresh, not one each.
+
+No refresh storms: ``stable_token`` hands out the current token until shortly before it
+expires, so a refresh made early (``margin_s`` larger than WeChat's rotation window) returns a
+token that is already inside the margin. The refresher then keeps the lease for half of that
+token's remaining life, and every replica uses the token without asking again until then, so
+such a period costs a few halving attempts, not one fetch per send.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -40,6 +46,9 @@ class _Cached:
     token: str
     expires_at: datetime
     generation: int
+    # A token inside the refresh margin that someone else is (or we were) refreshing: use it
+    # without asking the database again until then.
+    recheck_at: datetime | None = None
 
 
 class TokenUnavailable(WeChatTransportError):
@@ -64,6 +73,8 @@ class TokenLease:
         prefer_stable: bool = True,
         poll_s: float = 0.05,
         wait_s: float = 10.0,
+        recheck_s: float = 1.0,
+        min_hold_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
         self._http = http
@@ -77,16 +88,26 @@ class TokenLease:
         self._prefer_stable = prefer_stable
         self._poll_s = poll_s
         self._wait_s = wait_s
+        self._recheck = timedelta(seconds=recheck_s)
+        self._min_hold_s = min_hold_s
         self._cached: _Cached | None = None
         self._lock = asyncio.Lock()
 
     def _fresh(self, cached: _Cached | None, now: datetime) -> bool:
         return cached is not None and cached.expires_at - now > self._margin
 
+    def _usable(self, cached: _Cached | None, now: datetime) -> bool:
+        """Fresh, or inside the margin but not to be rechecked yet (and still valid)."""
+        if cached is None:
+            return False
+        if cached.expires_at - now > self._margin:
+            return True
+        return cached.recheck_at is not None and now < cached.recheck_at < cached.expires_at
+
     async def get(self) -> str:
         """A valid token: from memory, else from the shared row, else refreshed under the lease."""
         cached = self._cached
-        if self._fresh(cached, _now()):
+        if self._usable(cached, _now()):
             assert cached is not None
             return cached.token
         async with self._lock:
@@ -108,7 +129,7 @@ class TokenLease:
         give_up = loop.time() + self._wait_s
         while True:
             now = _now()
-            if self._fresh(self._cached, now):
+            if self._usable(self._cached, now):
                 assert self._cached is not None
                 return self._cached.token
             row = await self._read()
@@ -117,9 +138,11 @@ class TokenLease:
                 return row.token
             if await self._take_lease(now):
                 return await self._refresh()
-            # Someone else refreshes: a token that is still valid (inside the margin) will do.
+            # Someone else refreshes: a token that is still valid (inside the margin) will do,
+            # and is not rechecked in the database before a while.
             if row is not None and row.expires_at > now:
-                self._cached = row
+                recheck = min(self._recheck, (row.expires_at - now) / 2)
+                self._cached = replace(row, recheck_at=now + recheck)
                 return row.token
             if loop.time() > give_up:
                 raise TokenUnavailable(f"no access_token for account {self._account_id}")
@@ -180,7 +203,9 @@ class TokenLease:
                 token, expires_in = await fetch_token(
                     self._http, self._api_base, self._appid, self._secret
                 )
-            expires_at = _now() + timedelta(seconds=expires_in)
+            now = _now()
+            expires_at = now + timedelta(seconds=expires_in)
+            hold_until = self._hold_until(now, expires_in)
             async with self._sessions.begin() as session:
                 await session.execute(
                     update(AccessToken)
@@ -189,8 +214,9 @@ class TokenLease:
                         token=token,
                         expires_at=expires_at,
                         generation=AccessToken.generation + 1,
-                        lease_owner=None,
-                        lease_until=None,
+                        # Kept while the new token is already inside the margin (see above).
+                        lease_owner=self._owner if hold_until else None,
+                        lease_until=hold_until,
                     )
                 )
             TOKEN_REFRESHES.labels("ok").inc()
@@ -200,12 +226,22 @@ class TokenLease:
                 expires_in=expires_in,
                 took_ms=round((time.monotonic() - started) * 1000, 1),
             )
-            self._cached = _Cached(token, expires_at, 0)
+            self._cached = _Cached(token, expires_at, 0, recheck_at=hold_until)
             return token
         except Exception:
             TOKEN_REFRESHES.labels("error").inc()
             await self._release_lease()
             raise
+
+    def _hold_until(self, now: datetime, expires_in: float) -> datetime | None:
+        """Until when nobody may refresh again, for a token handed out inside the margin."""
+        if timedelta(seconds=expires_in) > self._margin:
+            return None
+        hold_s = max(self._min_hold_s, expires_in / 2)
+        if hold_s >= expires_in:
+            return None  # about to expire anyway: the next send refreshes
+        log.info("access_token_inside_margin", account_id=self._account_id, hold_s=hold_s)
+        return now + timedelta(seconds=hold_s)
 
     async def _release_lease(self) -> None:
         async with self._sessions.begin() as session:

@@ -52,3 +52,10 @@ class InboundHandledBatch(Envelope):
     """Many ``InboundHandled`` at once (routing key ``inbound.handled``, about once a second)."""
 
     items: list[InboundHandled]
+
+
+class DeliveryStatusChangedBatch(Envelope):
+    """Many ``DeliveryStatusChanged`` of one status at once (routing key ``delivery.<status>``,
+    a few times a second); the dispatcher publishes these instead of one message per change."""
+
+    items: list[DeliveryStatusChanged]

@@ -21,7 +21,7 @@ from libs.common.db.demo_outbound import seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
 from libs.common.resources import Resources, open_resources
-from libs.common.schemas.events import DeliveryStatusChanged
+from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
@@ -117,7 +117,7 @@ class Harness:
         """Publish the OutboundRequested of notification ``nid``."""
         request = OutboundRequested(
             message_id=nid, account=DEMO.code, priority=priority, notification_id=nid
-        )  # type: ignore[arg-type]
+        )
         await self.resources.bus.publish(
             OUTBOUND, f"{priority}.wechat", request.to_bytes(), message_id=nid
         )
@@ -174,6 +174,7 @@ async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -
         "backoff_max_s": 0.05,
         "throttle_backoff_s": 0.05,
         "heartbeat_interval_s": 3600,
+        "events_interval_s": 0.02,
         "amqp_url": None,
     }
     values.update(overrides)
@@ -189,7 +190,10 @@ async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -
     await resources.bus.declare(Topology(queues=[Queue("test.delivery", [(EVENTS, "delivery.*")])]))
 
     async def capture(delivery: Delivery) -> None:
-        harness.events.append(DeliveryStatusChanged.from_bytes(delivery.message.body))
+        # The dispatcher publishes status changes in batches, one status per batch.
+        batch = DeliveryStatusChangedBatch.from_bytes(delivery.message.body)
+        assert delivery.message.routing_key == f"delivery.{batch.items[0].status}"
+        harness.events.extend(batch.items)
 
     await resources.bus.consume("test.delivery", capture)
     await service.start()

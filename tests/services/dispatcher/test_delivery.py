@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+from sqlalchemy import select
 
 from libs.common.bus import DEAD, EVENTS
+from libs.common.db.models import Customer
 from libs.common.schemas.events import InboundHandled
 from services.dispatcher import repository
 from services.dispatcher.delivery import render
+from services.dispatcher.rate_limit import seconds_until_daily_reset
 from tests.services.dispatcher.conftest import OPENID, PHONE, Harness
 
 
@@ -98,6 +103,53 @@ async def test_verdict_falls_back_to_sms_now_and_never_both(harness: Harness) ->
     assert len(harness.boxes.wx.deliveries) == 0
     statuses = [s for s, _, _ in await history(harness, nid)]
     assert statuses[-1] == "fallback_sent"
+    # 43004 is remembered: the follower is marked unsubscribed.
+    async with harness.resources.sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.openid == OPENID))
+    assert customer is not None
+    assert (customer.subscribed, customer.unsubscribed_at is not None) == (False, True)
+
+
+async def test_daily_quota_pauses_the_api_until_beijing_midnight(harness: Harness) -> None:
+    harness.boxes.wx.faults.add(
+        {"path": "/cgi-bin/message/template/send", "errcode": 45009, "count": 1}
+    )
+    nid = await harness.notify()
+    rows = await harness.wait_terminal([nid])
+    assert (rows[nid].status, rows[nid].channel) == ("fallback_sent", "sms")
+    paused = harness.service.limiter.paused_for("demo", "wechat_template")
+    assert abs(paused - seconds_until_daily_reset()) < 5, paused
+    # While paused, the next one goes straight to SMS without calling WeChat.
+    calls = len(harness.boxes.wx.calls.find("/cgi-bin/message/template/send"))
+    nid2 = await harness.notify()
+    rows = await harness.wait_terminal([nid2])
+    assert rows[nid2].status == "fallback_sent"
+    assert len(harness.boxes.wx.calls.find("/cgi-bin/message/template/send")) == calls
+    assert "paused" in (rows[nid2].reason or "")
+
+
+async def test_concurrent_notifications_share_claim_and_finish_transactions(
+    harness: Harness,
+) -> None:
+    harness.boxes.wx.faults.add({"path": "/cgi-bin/message/template/send", "latency_ms": 20})
+    service = harness.service.services["alert"]
+    batches: list[int] = []
+    claim_batch = service._claim_batch
+
+    async def counting(ids: list[str]) -> Any:
+        batches.append(len(ids))
+        return await claim_batch(ids)
+
+    service._claims._write = counting
+    ids = [await harness.notify(publish=False) for _ in range(100)]
+    await asyncio.gather(*(harness.publish(nid) for nid in ids))
+    rows = await harness.wait_terminal(ids)
+    assert {row.status for row in rows.values()} == {"delivered"}
+    assert sum(batches) == 100
+    # Far fewer transactions than messages: concurrent deliveries joined shared batches.
+    assert len(batches) < 50, batches
+    for nid in ids[:5]:
+        assert [s for s, _, _ in await history(harness, nid)] == ["sending", "delivered"]
 
 
 async def test_busy_template_is_retried_with_the_same_client_msg_id(harness: Harness) -> None:
@@ -164,3 +216,14 @@ async def test_exhausted_retries_fail_dead_letter_and_replay(harness: Harness) -
     assert rows[nid].status == "fallback_sent"
     assert harness.boxes.sms.delivered == 1
     assert DEAD == "wx.dead"
+
+
+def test_custom_message_record_id_keeps_short_message_ids_for_outcome_lookups() -> None:
+    from services.dispatcher.delivery import late_reply_id
+
+    assert late_reply_id("pub12r345") == "pub12r345"
+    long_id = "late:demo:msg:6054768590064713728:oUser:1409735668"
+    hashed = late_reply_id(long_id)
+    assert len(hashed) == 32
+    assert hashed == late_reply_id(long_id)
+    assert hashed != late_reply_id(long_id + "x")
