@@ -1,18 +1,21 @@
-"""Customer selection shared by the customer search and the mass-send audience (R-AD-7/10)."""
+"""Customer selection shared by the customer search, saved audiences and the mass-send audience
+(R-AD-6/7/10)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, String, cast, select
+from sqlalchemy import ColumnElement, Select, String, cast, select
 
 from libs.common.db.models import Customer, CustomerProfile
 
 
 @dataclass(frozen=True)
 class CustomerFilter:
-    """Segmentation criteria; ``None`` means "any"."""
+    """Segmentation criteria; ``None`` (or an empty tuple) means "any"."""
 
     account_id: int | None = None
     category: str | None = None
@@ -21,6 +24,30 @@ class CustomerFilter:
     tag: str | None = None
     binding_state: str | None = None
     subscribed: bool | None = None
+    # Every one of these must be present (AND), unlike the single ``tag`` of ad-hoc searches.
+    tags: tuple[str, ...] = ()
+    subscriptions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_criteria(cls, account_id: int, criteria: Mapping[str, Any]) -> CustomerFilter:
+        """The filter a saved audience's stored ``criteria`` describe, on ``account_id``."""
+        return cls(
+            account_id=account_id,
+            category=criteria.get("category"),
+            region=criteria.get("region"),
+            occupation=criteria.get("occupation"),
+            binding_state=criteria.get("binding_state"),
+            subscribed=criteria.get("subscribed"),
+            tags=tuple(criteria.get("tags") or ()),
+            subscriptions=tuple(criteria.get("subscriptions") or ()),
+        )
+
+
+def _json_list_has(column: Any, value: str) -> ColumnElement[bool]:
+    # JSON lists are stored as serialised text (non-ASCII as \\u escapes); match the element
+    # exactly as json.dumps writes it, with "!" as the LIKE escape on both backends.
+    needle = json.dumps(value).replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return cast(column, String).like(f"%{needle}%", escape="!")
 
 
 def customer_query(f: CustomerFilter) -> Select[Customer]:
@@ -38,11 +65,10 @@ def customer_query(f: CustomerFilter) -> Select[Customer]:
         stmt = stmt.where(CustomerProfile.region == f.region)
     if f.occupation is not None:
         stmt = stmt.where(CustomerProfile.occupation == f.occupation)
-    if f.tag is not None:
-        # Tags are a JSON list stored as serialised text (non-ASCII as \\u escapes); match the
-        # element exactly as json.dumps writes it, with "!" as the LIKE escape on both backends.
-        needle = json.dumps(f.tag).replace("!", "!!").replace("%", "!%").replace("_", "!_")
-        stmt = stmt.where(cast(CustomerProfile.tags, String).like(f"%{needle}%", escape="!"))
+    for tag in (f.tag, *f.tags) if f.tag is not None else f.tags:
+        stmt = stmt.where(_json_list_has(CustomerProfile.tags, tag))
+    for service in f.subscriptions:
+        stmt = stmt.where(_json_list_has(CustomerProfile.subscriptions, service))
     return stmt
 
 

@@ -6,6 +6,7 @@
     ├── NotAuthenticated      401 not_authenticated   (no/invalid/expired/revoked token)
     │   └── InvalidCredentials 401 invalid_credentials
     ├── AccountLocked         423 account_locked
+    ├── TooManyRequests       429 too_many_requests    (login throttled per client address)
     ├── PermissionDenied      403 permission_denied
     ├── NotFound              404 not_found            (also: outside the data scope)
     ├── Conflict              409 conflict             (duplicates, objects still in use)
@@ -61,6 +62,17 @@ class AccountLocked(AdminError):
 
     status = 423
     code = "account_locked"
+
+
+class TooManyRequests(AdminError):
+    """Too many attempts from one client address; ``retry_after`` seconds until the next."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(AdminError):

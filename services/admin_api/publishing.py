@@ -1,5 +1,6 @@
 """Publications and mass sends (R-AD-6/7): the review state machine, the monthly mass-send quota
-ledger, and the scheduler that hands due sends to the dispatcher through the bus.
+ledger, and the scheduler that hands due sends to the dispatcher through the bus and resumes
+sends whose process died half-way (recipients are recorded first, then queued in batches).
 
 States: draft → submitted → approved | rejected (with comment) → scheduled → sending → done;
 rejected goes back to draft by editing; scheduled may be cancelled (its quota is released).
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -26,6 +28,7 @@ from libs.common.db.models import (
     PublicationRecipient,
     utcnow,
 )
+from libs.common.db.models.admin import SavedAudience
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat.api.media import MediaApi
@@ -105,13 +108,24 @@ async def release_quota(session: AsyncSession, publication: Publication) -> None
 
 
 async def audience_openids(session: AsyncSession, publication: Publication) -> list[str]:
-    """The openids a publication goes to (followers only for groups and mass sends)."""
+    """The openids a publication goes to (followers only for groups and mass sends); a saved
+    audience is resolved now, with its current criteria and the current customers."""
     audience = publication.audience or {}
     if publication.kind == "single":
         return [str(audience["openid"])]
     if publication.kind == "list":
         return [str(o) for o in audience.get("openids", [])]
-    if publication.kind == "group":
+    if audience.get("audience_id") is not None:
+        saved = (
+            await session.get(SavedAudience, publication.saved_audience_id)
+            if publication.saved_audience_id is not None
+            else None
+        )
+        if saved is None:  # deleted since: nobody is targeted rather than everybody
+            return []
+        base = CustomerFilter.from_criteria(publication.account_id, saved.criteria)
+        flt = dataclasses.replace(base, subscribed=True)
+    elif publication.kind == "group":
         flt = CustomerFilter(
             account_id=publication.account_id, tag=audience.get("tag"), subscribed=True
         )
@@ -167,57 +181,116 @@ async def upload_media(state: AdminState, account: Account, material: Material) 
 
 
 async def dispatch(state: AdminState, publication_id: int) -> int:
-    """Claim a due publication (one replica wins), queue one message per recipient on the bus,
-    mark it done; returns how many messages were queued."""
+    """Claim a due publication (one replica wins), record its recipients, then queue them;
+    returns how many messages were queued."""
     async with state.sessions.begin() as session:
         claimed = await session.execute(
             update(Publication)
             .where(Publication.id == publication_id, Publication.status == "scheduled")
-            .values(status="sending", started_at=utcnow())
+            .values(status="sending", started_at=utcnow(), updated_at=utcnow())
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return 0
+        # Recipients are committed together with the claim, as "pending": whoever resumes a
+        # send knows exactly who is still owed a message.
+        publication = await session.get(Publication, publication_id)
+        assert publication is not None
+        openids = await audience_openids(session, publication)
+        session.add_all(
+            PublicationRecipient(publication_id=publication_id, openid=o, status="pending")
+            for o in dict.fromkeys(openids)
+        )
+    return await send_pending(state, publication_id)
+
+
+async def resume(state: AdminState, publication_id: int) -> int:
+    """Take over a publication stuck in ``sending`` (its sender died) and queue only the
+    recipients still ``pending``; returns how many messages were queued (0 if not stale)."""
+    cutoff = utcnow() - timedelta(seconds=state.settings.sending_stale_s)
     async with state.sessions.begin() as session:
+        claimed = await session.execute(
+            update(Publication)
+            .where(
+                Publication.id == publication_id,
+                Publication.status == "sending",
+                Publication.updated_at <= cutoff,
+            )
+            .values(updated_at=utcnow())
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return 0
+    log.warning("publication_resumed", publication_id=publication_id)
+    return await send_pending(state, publication_id)
+
+
+async def send_pending(state: AdminState, publication_id: int) -> int:
+    """Queue the pending recipients in committed batches, then mark the publication done.
+
+    A batch is published before its rows say ``queued``, so a crash in between re-sends at most
+    one batch on resume (at-least-once); the message ids are stable (``pub<p>r<r>``), which is
+    what the dispatcher's notification rows are keyed by.
+    """
+    async with state.sessions() as session:
         publication = await session.get(Publication, publication_id)
         assert publication is not None
         account = await session.get(Account, publication.account_id)
+        assert account is not None
         material = (
             await session.get(Material, publication.material_id)
             if publication.material_id
             else None
         )
-        assert account is not None
-        media_id = None
-        if material is not None and material.kind in {"image", "voice"}:
-            media_id = await upload_media(state, account, material)
-        body = custom_message(publication, material, media_id)
-        openids = await audience_openids(session, publication)
-        recipients = [
-            PublicationRecipient(publication_id=publication.id, openid=o)
-            for o in dict.fromkeys(openids)
-        ]
-        session.add_all(recipients)
-        await session.flush()
-        for recipient in recipients:
-            message = OutboundRequested(
-                message_id=f"pub{publication.id}r{recipient.id}",
-                correlation_id=f"publication:{publication.id}",
-                account=account.code,
-                openid=recipient.openid,
-                priority="bulk",
-                origin="publication",
-                custom_message=body,
+    media_id = None
+    if material is not None and material.kind in {"image", "voice"}:
+        media_id = await upload_media(state, account, material)
+    body = custom_message(publication, material, media_id)
+    queued = 0
+    chunk = max(1, state.settings.dispatch_chunk_size)
+    while True:
+        async with state.sessions.begin() as session:
+            batch = list(
+                await session.scalars(
+                    select(PublicationRecipient)
+                    .where(
+                        PublicationRecipient.publication_id == publication_id,
+                        PublicationRecipient.status == "pending",
+                    )
+                    .order_by(PublicationRecipient.id)
+                    .limit(chunk)
+                )
             )
-            await state.bus.publish(
-                OUTBOUND, "bulk.wechat", message.to_bytes(), message_id=message.message_id
+            if not batch:
+                break
+            for recipient in batch:
+                message = OutboundRequested(
+                    message_id=f"pub{publication_id}r{recipient.id}",
+                    correlation_id=f"publication:{publication_id}",
+                    account=account.code,
+                    openid=recipient.openid,
+                    priority="bulk",
+                    origin="publication",
+                    custom_message=body,
+                )
+                await state.bus.publish(
+                    OUTBOUND, "bulk.wechat", message.to_bytes(), message_id=message.message_id
+                )
+                recipient.message_id = message.message_id
+                recipient.status = "queued"
+                recipient.sent_at = utcnow()
+            queued += len(batch)
+            # Touching the publication renews its claim, so no other replica takes it over.
+            await session.execute(
+                update(Publication)
+                .where(Publication.id == publication_id)
+                .values(sent_count=Publication.sent_count + len(batch), updated_at=utcnow())
             )
-            recipient.message_id = message.message_id
-            recipient.status = "queued"
-            recipient.sent_at = utcnow()
-        publication.sent_count = len(recipients)
-        publication.status = "done"
-        publication.finished_at = utcnow()
-        return len(recipients)
+    async with state.sessions.begin() as session:
+        await session.execute(
+            update(Publication)
+            .where(Publication.id == publication_id, Publication.status == "sending")
+            .values(status="done", finished_at=utcnow(), updated_at=utcnow())
+        )
+    return queued
 
 
 async def due_ids(state: AdminState) -> Sequence[int]:
@@ -233,9 +306,26 @@ async def due_ids(state: AdminState) -> Sequence[int]:
         return list(rows)
 
 
+async def stale_ids(state: AdminState) -> Sequence[int]:
+    """Publications left in ``sending`` longer than ``sending_stale_s`` (their sender died)."""
+    cutoff = utcnow() - timedelta(seconds=state.settings.sending_stale_s)
+    async with state.sessions() as session:
+        rows = await session.scalars(
+            select(Publication.id).where(
+                Publication.status == "sending", Publication.updated_at <= cutoff
+            )
+        )
+        return list(rows)
+
+
 async def run_due(state: AdminState) -> int:
-    """Dispatch every due publication once; returns messages queued."""
+    """Resume stuck sends, then dispatch every due publication once; returns messages queued."""
     total = 0
+    for publication_id in await stale_ids(state):
+        try:
+            total += await resume(state, publication_id)
+        except Exception:
+            log.exception("publication_resume_failed", publication_id=publication_id)
     for publication_id in await due_ids(state):
         try:
             total += await dispatch(state, publication_id)

@@ -14,6 +14,9 @@ class AdminSettings(CommonSettings):
     refresh_token_ttl_s: int = 7 * 24 * 3600
     lockout_threshold: int = 5
     lockout_s: int = 15 * 60
+    # Per client address, across users (guessing many usernames): N failures per window → 429.
+    login_ip_max_failures: int = 20
+    login_ip_window_s: int = 60
     min_password_length: int = 10
     # Material library files, on a directory every replica mounts (R-AD-5).
     storage_dir: str = "./var/materials"
@@ -21,5 +24,14 @@ class AdminSettings(CommonSettings):
     mass_quota_per_month: int = 4
     # How often the scheduler looks for approved publications that are due.
     scheduler_interval_s: float = 5.0
+    # Recipients queued per committed batch: a crash re-sends at most this many on resume.
+    dispatch_chunk_size: int = 100
+    # A publication left in "sending" untouched this long is taken over (its sender died).
+    sending_stale_s: float = 120.0
     # Largest CSV (locations, recipient lists) accepted in one upload.
     max_csv_bytes: int = 5 * 1024 * 1024
+    # Customer-service text of the "follow head office" hand-over; {account} is its name.
+    handover_text: str = (
+        "您好，该问题请关注总行公众号「{account}」咨询，我们将在那里为您服务。"
+        ' Please follow our head-office account "{account}" for help with this question.'
+    )

@@ -19,8 +19,9 @@ ALL_PERMISSIONS = [
     "org.read", "org.manage", "user.read", "user.manage", "role.read", "role.manage",
     "account.read", "account.manage", "command.read", "command.edit", "menu.read", "menu.edit",
     "menu.publish", "reminder.read", "reminder.edit", "location.read", "location.edit",
-    "config.read", "config.edit", "customer.read", "customer.edit", "material.read",
-    "material.edit", "content.read", "content.submit", "content.approve", "audit.read",
+    "config.read", "config.edit", "customer.read", "customer.edit", "customer.handover",
+    "material.read", "material.edit", "content.read", "content.submit", "content.approve",
+    "audit.read",
 ]  # fmt: skip
 
 ROLES: dict[str, tuple[str, str, list[str]]] = {
@@ -49,6 +50,7 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
             "material.edit",
             "account.read",
             "customer.read",
+            "customer.handover",
             "location.read",
             "menu.read",
             "command.read",

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
-from services.admin_api.api.models import Deleted, IdPath
+from services.admin_api.api.models import MAX_ID, Deleted, IdPath
 from services.admin_api.audit import record, snapshot
 from services.admin_api.listing import ListQuery, Page, paginate
 from services.admin_api.scope import Principal, account_in_scope, by_account
@@ -84,7 +84,7 @@ def mount(router: APIRouter, res: AccountResource) -> None:
         _param("params", ListQuery),
         _param(
             "account_id",
-            Annotated[int | None, Query(description="公众号 ID · account id")],
+            Annotated[int | None, Query(ge=1, le=MAX_ID, description="公众号 ID · account id")],
             None,
         ),
     ] + [

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common.observability.logging import get_logger
 from libs.common.wechat.errors import WeChatApiError, WeChatTransportError
-from services.admin_api.errors import AdminError, FieldErrors, NotAuthenticated
+from services.admin_api.errors import AdminError, FieldErrors, NotAuthenticated, TooManyRequests
 
 log = get_logger(__name__)
 
@@ -41,7 +41,11 @@ async def _admin_error(_request: Request, exc: Exception) -> JSONResponse:
         body["errors"] = [
             {"field": e.field, "message": e.message, "type": e.type} for e in exc.errors
         ]
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, NotAuthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 

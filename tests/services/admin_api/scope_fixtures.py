@@ -15,6 +15,7 @@ from libs.common.db.models import (
     Publication,
     ReminderType,
 )
+from libs.common.db.models.admin import SavedAudience
 from tests.services.admin_api.conftest import AdminStack
 
 
@@ -42,7 +43,10 @@ async def out_of_scope_objects(stack: AdminStack) -> dict[str, Any]:
         objects["publication_id"] = Publication(
             org_id=ids["org_bj"], account_id=bj, author_id=ids["user_bj_user"], kind="single"
         )
-        session.add(objects["publication_id"])
+        objects["audience_id"] = SavedAudience(
+            org_id=ids["org_bj"], account_id=bj, name="bj audience", criteria={}
+        )
+        session.add_all([objects["publication_id"], objects["audience_id"]])
         await session.flush()
         result: dict[str, Any] = {name: obj.id for name, obj in objects.items()}
     return result | {

@@ -1,5 +1,6 @@
 """Admin API tables (R-AD-1..11): organisations, users, roles, sessions, audit, menus, materials,
-config documents, publications with review, the mass-send quota ledger and customer profiles."""
+config documents, publications with review, the mass-send quota ledger, customer profiles, saved
+audiences and head-office hand-overs."""
 
 from __future__ import annotations
 
@@ -204,6 +205,10 @@ class Publication(Timestamped, Base):
     )
     text: Mapped[str] = mapped_column(Text, default="")
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A saved audience targeted by a group/mass send; its criteria are resolved at send time.
+    saved_audience_id: Mapped[int | None] = mapped_column(
+        ForeignKey("saved_audiences.id", ondelete="SET NULL"), default=None, index=True
+    )
     recipient_count: Mapped[int] = mapped_column(default=0)
     scheduled_at: Mapped[datetime | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft")
@@ -261,3 +266,43 @@ class CustomerProfile(Timestamped, Base):
     occupation: Mapped[str] = mapped_column(String(64), default="", index=True)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     subscriptions: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class SavedAudience(Timestamped, Base):
+    """A named customer filter of one account (保存的受众), resolved to openids at send time."""
+
+    __tablename__ = "saved_audiences"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # {"category", "region", "occupation", "tags": [...], "subscriptions": [...],
+    #  "binding_state", "subscribed"}; absent keys mean "any".
+    criteria: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    author_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class Handover(Base):
+    """A one-click hand-over (R-AD-10): a branch account's customer told to follow head office."""
+
+    __tablename__ = "customer_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    from_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    to_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    openid: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The OutboundRequested message id: the dispatcher's notification row carries the outcome.
+    message_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(default=None)
+    org_id: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.admin_api.api.routes import (
     accounts,
+    audiences,
     audit,
     auth,
     commands,
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     locations.router,
     menus.router,
     materials.router,
+    audiences.router,
     publications.router,
     config_files.router,
     customers.router,

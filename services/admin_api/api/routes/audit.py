@@ -75,7 +75,7 @@ def _filtered(
     return stmt
 
 
-UserFilter = Annotated[int | None, Query(description="操作人 ID · user id")]
+UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")]
 ActionFilter = Annotated[str | None, Query(max_length=64, description="动作前缀 · action prefix")]
 EntityFilter = Annotated[str | None, Query(max_length=64, description="对象类型 · entity type")]
 EntityIdFilter = Annotated[str | None, Query(max_length=64, description="对象 ID · entity id")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -11,7 +12,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from libs.common.db.models import AdminUser, AuthSession, utcnow
+from libs.common.db.models import AdminUser, AuditEntry, AuthSession, utcnow
 from services.admin_api.api.deps import (
     AUTHENTICATED,
     CurrentUser,
@@ -28,6 +29,7 @@ from services.admin_api.errors import (
     FieldErrors,
     InvalidCredentials,
     NotAuthenticated,
+    TooManyRequests,
 )
 from services.admin_api.security import (
     hash_password,
@@ -89,6 +91,35 @@ async def _issue(state: StateDep, session: SessionDep, user: AdminUser, ip: str)
     return TokenRead(access_token=access, expires_in=ttl, refresh_token=refresh)
 
 
+async def check_ip_throttle(session: SessionDep, state: StateDep, ip: str, username: str) -> None:
+    """Refuse a login from an address with too many recent failures, before checking the
+    password (so guessing across many usernames is slowed too, and costs no argon2 work)."""
+    window = timedelta(seconds=state.settings.login_ip_window_s)
+    since = utcnow() - window
+    # The audit log already records every failure with its address, on every replica.
+    failures = list(
+        await session.scalars(
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.action == "auth.login_failed",
+                AuditEntry.ip == ip,
+                AuditEntry.at > since,
+            )
+            .order_by(AuditEntry.at.desc())
+            .limit(state.settings.login_ip_max_failures)
+        )
+    )
+    if len(failures) < state.settings.login_ip_max_failures:
+        return
+    # The window frees a slot when the oldest of the last N failures leaves it.
+    retry_after = max(1, math.ceil((failures[-1] + window - utcnow()).total_seconds()))
+    await record(session, None, "auth.login_throttled", "user", "", ip=ip, username=username[:64])
+    await session.commit()
+    raise TooManyRequests(
+        "too many failed logins from this address; try again later", retry_after=retry_after
+    )
+
+
 @router.post("/login", response_model=TokenRead, summary="登录 · log in")
 async def login(
     request: Request,
@@ -96,8 +127,10 @@ async def login(
     session: SessionDep,
     state: StateDep,
 ) -> TokenRead:
-    """Exchange username + password for tokens; repeated failures lock the user out."""
+    """Exchange username + password for tokens; repeated failures lock the user out, and too
+    many failures from one client address answer 429 with ``Retry-After``."""
     ip = client_ip(request)
+    await check_ip_throttle(session, state, ip, form.username)
     user = await session.scalar(select(AdminUser).where(AdminUser.username == form.username))
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:

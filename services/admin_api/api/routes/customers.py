@@ -1,4 +1,5 @@
-"""Customers (R-AD-10): search and filter with pagination; segmentation profile editing."""
+"""Customers (R-AD-10): search and filter with pagination; segmentation profile editing; the
+one-click "follow head office" hand-over when a branch account cannot answer."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Customer, CustomerProfile
-from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
-from services.admin_api.api.models import MAX_ID, IdPath, WriteModel
+from libs.common.bus import OUTBOUND
+from libs.common.db.models import Account, Customer, CustomerProfile, Org
+from libs.common.db.models.admin import Handover
+from libs.common.schemas.outbound import OutboundRequested
+from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
+from services.admin_api.api.models import MAX_ID, IdPath, ReadModel, WriteModel
 from services.admin_api.audience import CustomerFilter, customer_query, mask_customer_no
 from services.admin_api.audit import record, snapshot
+from services.admin_api.errors import FieldError, FieldErrors, InvalidState
 from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.media_limits import TEXT_MAX_CHARS
 from services.admin_api.scope import by_account
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers 客户"])
@@ -51,6 +58,36 @@ class ProfileUpdate(WriteModel):
     subscriptions: list[Annotated[str, Field(max_length=64)]] | None = Field(
         None, max_length=50, description="订阅的服务 · subscriptions"
     )
+
+
+class HandoverCreate(WriteModel):
+    """A hand-over to a head-office account (the default one when ``to_account_id`` is omitted)."""
+
+    to_account_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="总行公众号 ID · head-office account (default: first)"
+    )
+    text: str | None = Field(
+        None,
+        min_length=1,
+        max_length=TEXT_MAX_CHARS,
+        description="发给客户的客服消息（默认模板） · message to the customer (default template)",
+    )
+    note: str = Field("", max_length=1000, description="内部备注 · internal note")
+
+
+class HandoverRead(ReadModel):
+    """A recorded hand-over and the message that tells the customer."""
+
+    id: int = Field(description="ID · id")
+    customer_id: int = Field(ge=1, le=MAX_ID, description="客户 ID · customer id")
+    from_account_id: int = Field(ge=1, le=MAX_ID, description="分行公众号 · branch account")
+    to_account_id: int = Field(ge=1, le=MAX_ID, description="总行公众号 · head-office account")
+    openid: str = Field(description="OpenID")
+    text: str = Field(description="客服消息 · message sent")
+    note: str = Field(description="内部备注 · note")
+    message_id: str = Field(description="消息 ID（投递结果按此查询） · message id")
+    user_id: int | None = Field(ge=1, le=MAX_ID, description="操作人 · by user")
+    created_at: datetime = Field(description="时间 · at")
 
 
 class CountRead(BaseModel):
@@ -204,3 +241,106 @@ async def update_customer(
         after=snapshot(profile),
     )
     return to_read(customer, profile)
+
+
+async def _head_office_account(session: AsyncSession, account_id: int | None) -> Account:
+    """The head-office account to hand over to: the one asked for, or the first enabled one."""
+    owned_by_root = Account.org_id.in_(select(Org.id).where(Org.parent_id.is_(None)))
+    stmt = select(Account).where(owned_by_root, Account.enabled.is_(True)).order_by(Account.id)
+    if account_id is not None:
+        stmt = stmt.where(Account.id == account_id)
+    account = await session.scalar(stmt.limit(1))
+    if account is None:
+        if account_id is not None:
+            raise FieldErrors(
+                "not an enabled head-office account",
+                [FieldError("body.to_account_id", "not a head-office account", "invalid")],
+            )
+        raise InvalidState("there is no enabled head-office account to hand over to")
+    return account
+
+
+@router.post(
+    "/{customer_id}/handover",
+    response_model=HandoverRead,
+    status_code=201,
+    dependencies=[Perm("customer.handover")],
+    summary="一键转总行 · hand over to head office",
+)
+async def handover(
+    customer: ScopedCustomer,
+    body: HandoverCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+) -> HandoverRead:
+    """For a branch account that cannot answer: record the hand-over and queue a
+    customer-service text telling the customer to follow the head-office account."""
+    source = await session.get(Account, customer.account_id)
+    assert source is not None  # the foreign key guarantees it
+    source_org = await session.get(Org, source.org_id) if source.org_id is not None else None
+    if source_org is None or source_org.parent_id is None:
+        raise InvalidState("the customer already follows a head-office account")
+    if not customer.subscribed:
+        raise InvalidState("the customer no longer follows the branch account")
+    target = await _head_office_account(session, body.to_account_id)
+    text = body.text or state.settings.handover_text.format(account=target.name)
+    row = Handover(
+        customer_id=customer.id,
+        from_account_id=source.id,
+        to_account_id=target.id,
+        openid=customer.openid,
+        text=text,
+        note=body.note,
+        message_id="",
+        user_id=principal.user_id,
+        org_id=principal.org_id,
+    )
+    session.add(row)
+    await session.flush()
+    row.message_id = f"handover{row.id}"
+    await record(
+        session, principal, "customer.handover", "customer", customer.id, after=snapshot(row)
+    )
+    # Published inside the request's transaction: a failure to queue rolls the record back, so
+    # the log never claims a message that was not sent (the rare reverse, a message whose
+    # commit then fails, still leaves the dispatcher's notification row keyed by message_id).
+    message = OutboundRequested(
+        message_id=row.message_id,
+        correlation_id=f"handover:{row.id}",
+        account=source.code,
+        openid=customer.openid,
+        priority="alert",
+        origin="handover",
+        custom_message={"msgtype": "text", "text": {"content": text}},
+    )
+    await state.bus.publish(
+        OUTBOUND, "alert.wechat", message.to_bytes(), message_id=message.message_id
+    )
+    return HandoverRead.model_validate(row)
+
+
+@router.get(
+    "/{customer_id}/handovers",
+    response_model=Page[HandoverRead],
+    dependencies=[Perm("customer.read")],
+    summary="转总行记录 · hand-overs of a customer",
+)
+async def list_handovers(
+    customer: ScopedCustomer, session: SessionDep, params: ListQuery
+) -> Page[HandoverRead]:
+    """The customer's hand-overs, newest first by default."""
+    stmt = select(Handover).where(Handover.customer_id == customer.id)
+    items, total = await paginate(
+        session,
+        stmt,
+        params,
+        sortable={"id": Handover.id, "created_at": Handover.created_at},
+        default_sort=[Handover.id.desc()],
+    )
+    return Page[HandoverRead](
+        items=[HandoverRead.model_validate(h) for h in items],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )

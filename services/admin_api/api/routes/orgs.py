@@ -12,7 +12,7 @@ from libs.common.db.models import AdminUser, Org
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
-from services.admin_api.errors import Conflict
+from services.admin_api.errors import Conflict, PermissionDenied
 from services.admin_api.listing import ListQuery, Page, paginate
 from services.admin_api.scope import org_in_scope
 
@@ -36,6 +36,14 @@ class OrgUpdate(WriteModel):
     """Rename an organisation."""
 
     name: str | None = Field(None, min_length=1, max_length=128, description="机构名称 · name")
+
+
+class OrgMove(WriteModel):
+    """Where to move an organisation (with its whole subtree)."""
+
+    parent_id: int = Field(
+        ge=1, le=MAX_ID, description="新上级机构 ID · new parent organisation id"
+    )
 
 
 class OrgRead(ReadModel):
@@ -183,3 +191,56 @@ async def delete_org(org: ScopedOrg, principal: CurrentUser, session: SessionDep
     await session.flush()
     await record(session, principal, "org.delete", "org", org.id, before=before)
     return Deleted(id=str(org.id))
+
+
+# Org.path is a String(512): a move must not push any descendant's path beyond it.
+_MAX_PATH = 512
+
+
+@router.post(
+    "/{org_id}/move",
+    response_model=OrgRead,
+    dependencies=[Perm("org.manage")],
+    summary="调整上级机构 · move organisation",
+)
+async def move_org(
+    org: ScopedOrg, body: OrgMove, principal: CurrentUser, session: SessionDep
+) -> OrgRead:
+    """Move an organisation and its subtree under another parent (head office only); data scope
+    follows at once, since it is derived from the materialised paths."""
+    if not principal.is_head_office:
+        raise PermissionDenied("only the head office re-parents organisations")
+    # Moves are serialised on the root row, so two concurrent moves cannot build a cycle from
+    # paths each read before the other wrote; both ends are re-read under the lock.
+    await session.execute(select(Org.id).where(Org.parent_id.is_(None)).with_for_update())
+    await session.refresh(org)
+    if org.parent_id is None:
+        raise Conflict("the head office has no parent to change")
+    parent = await org_in_scope(session, principal, body.parent_id)
+    await session.refresh(parent)
+    if parent.path.startswith(org.path):
+        raise Conflict(
+            "an organisation cannot move under itself or its own sub-organisation",
+            parent_id=parent.id,
+        )
+    if parent.id == org.parent_id:
+        return OrgRead.model_validate(org)
+    old_path, new_path = org.path, f"{parent.path}{org.id}/"
+    subtree = list(await session.scalars(select(Org).where(Org.path.startswith(old_path))))
+    if any(len(new_path) + len(o.path) - len(old_path) > _MAX_PATH for o in subtree):
+        raise Conflict("the organisation tree would become too deep")
+    before = snapshot(org)
+    for node in subtree:
+        node.path = new_path + node.path[len(old_path) :]
+    org.parent_id = parent.id
+    await session.flush()
+    await record(
+        session,
+        principal,
+        "org.move",
+        "org",
+        org.id,
+        before=before,
+        after={**(snapshot(org) or {}), "moved_descendants": len(subtree) - 1},
+    )
+    return OrgRead.model_validate(org)

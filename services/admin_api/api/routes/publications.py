@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from libs.common.db.models import (
     AdminUser,
@@ -18,6 +18,7 @@ from libs.common.db.models import (
     PublicationRecipient,
     utcnow,
 )
+from libs.common.db.models.admin import SavedAudience
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
@@ -50,8 +51,9 @@ MAX_LIST = 100_000
 
 
 class Audience(BaseModel):
-    """Who receives it: ``openid`` (single), ``tag`` (group), ``openids`` (list, or upload a
-    file), or segmentation criteria (mass: category, region, occupation, tag)."""
+    """Who receives it: ``openid`` (single), ``tag`` or ``audience_id`` (group), ``openids``
+    (list, or upload a file), or segmentation criteria (mass: category, region, occupation,
+    tag) or ``audience_id``; a saved audience is resolved when the send goes out."""
 
     openid: str | None = Field(None, max_length=64, description="单个用户 OpenID · one user")
     tag: str | None = Field(None, max_length=32, description="客户标签 · customer tag")
@@ -61,6 +63,16 @@ class Audience(BaseModel):
     category: str | None = Field(None, max_length=32, description="客户类别 · category")
     region: str | None = Field(None, max_length=64, description="地区 · region")
     occupation: str | None = Field(None, max_length=64, description="职业 · occupation")
+    audience_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="保存的受众 ID · saved audience (group or mass)"
+    )
+
+    @model_validator(mode="after")
+    def _saved_alone(self) -> Audience:
+        criteria = (self.tag, self.category, self.region, self.occupation, self.openid)
+        if self.audience_id is not None and any(c is not None for c in criteria):
+            raise ValueError("a saved audience (audience_id) takes no other criteria")
+        return self
 
 
 class PublicationCreate(WriteModel):
@@ -82,8 +94,10 @@ class PublicationCreate(WriteModel):
             raise ValueError("give either material_id or text")
         if self.kind == "single" and not self.audience.openid:
             raise ValueError("a single send needs audience.openid")
-        if self.kind == "group" and not self.audience.tag:
-            raise ValueError("a group send needs audience.tag")
+        if self.kind == "group" and not (self.audience.tag or self.audience.audience_id):
+            raise ValueError("a group send needs audience.tag or audience.audience_id")
+        if self.audience.audience_id is not None and self.kind not in {"group", "mass"}:
+            raise ValueError("only group and mass sends target a saved audience")
         return self
 
 
@@ -152,6 +166,22 @@ async def _check_content(
 ) -> None:
     if material_id is not None:
         await by_org(session, principal, Material, material_id, "material")
+
+
+async def _saved_audience(
+    session: SessionDep, principal: Principal, account_id: int, audience: dict[str, Any]
+) -> int | None:
+    """The id of the saved audience ``audience`` targets, checked against scope and account."""
+    audience_id = audience.get("audience_id")
+    if audience_id is None:
+        return None
+    saved = await by_org(session, principal, SavedAudience, audience_id, "audience")
+    if saved.account_id != account_id:
+        raise FieldErrors(
+            "the saved audience belongs to another account",
+            [FieldError("body.audience.audience_id", "not an audience of this account")],
+        )
+    return saved.id
 
 
 async def load_publication(
@@ -251,6 +281,8 @@ async def create_publication(
     """A draft for an account the caller's organisation may publish to."""
     await account_in_scope(session, principal, body.account_id)
     await _check_content(session, principal, body.material_id)
+    audience = body.audience.model_dump(exclude_none=True)
+    saved_id = await _saved_audience(session, principal, body.account_id, audience)
     publication = Publication(
         org_id=principal.org_id,
         account_id=body.account_id,
@@ -259,7 +291,8 @@ async def create_publication(
         title=body.title,
         material_id=body.material_id,
         text=body.text,
-        audience=body.audience.model_dump(exclude_none=True),
+        audience=audience,
+        saved_audience_id=saved_id,
         scheduled_at=body.scheduled_at,
     )
     session.add(publication)
@@ -312,6 +345,14 @@ async def update_publication(
         await _check_content(session, principal, changes["material_id"])
     if "audience" in changes and changes["audience"] is not None:
         changes["audience"] = {k: v for k, v in changes["audience"].items() if v is not None}
+        if "audience_id" in changes["audience"] and publication.kind not in {"group", "mass"}:
+            raise FieldErrors(
+                "only group and mass sends target a saved audience",
+                [FieldError("body.audience.audience_id", "not allowed for this kind")],
+            )
+        changes["saved_audience_id"] = await _saved_audience(
+            session, principal, publication.account_id, changes["audience"]
+        )
     for key, value in changes.items():
         setattr(publication, key, value)
     publication.status = "draft"
@@ -532,10 +573,19 @@ async def cancel(
     summary="发送明细 · what was sent",
 )
 async def list_recipients(
-    publication: ScopedPublication, session: SessionDep, params: ListQuery
+    publication: ScopedPublication,
+    session: SessionDep,
+    params: ListQuery,
+    status: Annotated[
+        Literal["pending", "queued"] | None,
+        Query(description="排队状态 · pending (not yet queued) or queued"),
+    ] = None,
 ) -> Page[RecipientRead]:
-    """Each recipient with the delivery outcome from the notification status rows."""
+    """Each recipient: ``status`` says whether it was queued on the bus, ``delivery_status`` the
+    outcome the dispatcher recorded in its notification row (keyed by ``message_id``)."""
     stmt = select(PublicationRecipient).where(PublicationRecipient.publication_id == publication.id)
+    if status is not None:
+        stmt = stmt.where(PublicationRecipient.status == status)
     items, total = await paginate(
         session,
         stmt,
@@ -568,6 +618,47 @@ async def list_recipients(
         total=total,
         page=params.page,
         page_size=params.page_size,
+    )
+
+
+class OutcomeRead(BaseModel):
+    """How a publication's messages fared, counted per queue state and per delivery outcome."""
+
+    publication_id: int = Field(description="发布 ID · publication id")
+    status: str = Field(description="发布状态 · publication status")
+    recipients: int = Field(description="接收人数 · recipients")
+    queued: dict[str, int] = Field(description="按排队状态计数 · per queue state")
+    delivery: dict[str, int] = Field(
+        description="按投递结果计数（unknown：尚无记录） · per delivery outcome (unknown: none yet)"
+    )
+
+
+@router.get(
+    "/{publication_id}/outcome",
+    response_model=OutcomeRead,
+    dependencies=[Perm("content.read")],
+    summary="发送结果汇总 · delivery outcome summary",
+)
+async def get_outcome(publication: ScopedPublication, session: SessionDep) -> OutcomeRead:
+    """Recipients counted by queue state and by the dispatcher's delivery status."""
+    rows = await session.execute(
+        select(PublicationRecipient.status, Notification.status, func.count())
+        .outerjoin(Notification, Notification.id == PublicationRecipient.message_id)
+        .where(PublicationRecipient.publication_id == publication.id)
+        .group_by(PublicationRecipient.status, Notification.status)
+    )
+    queued: dict[str, int] = {}
+    delivery: dict[str, int] = {}
+    for queue_state, delivery_state, count in rows:
+        queued[queue_state] = queued.get(queue_state, 0) + count
+        key = delivery_state or "unknown"
+        delivery[key] = delivery.get(key, 0) + count
+    return OutcomeRead(
+        publication_id=publication.id,
+        status=publication.status,
+        recipients=sum(queued.values()),
+        queued=queued,
+        delivery=delivery,
     )
 
 

@@ -1,0 +1,52 @@
+"""Login throttling per client address, on top of the per-user lock-out."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from libs.common.db.models import AuditEntry
+from tests.services.admin_api.conftest import PASSWORDS, AdminStack
+
+
+async def _login(
+    stack: AdminStack, username: str, password: str, ip: str
+) -> tuple[int, dict[str, str], dict[str, object]]:
+    response = await stack.client.post(
+        "/api/v1/auth/login",
+        data={"username": username, "password": password},
+        headers={"X-Forwarded-For": ip},
+    )
+    return response.status_code, dict(response.headers), response.json()
+
+
+async def test_failures_across_usernames_throttle_the_address_only(stack: AdminStack) -> None:
+    stack.state.settings.login_ip_max_failures = 3
+    stack.state.settings.login_ip_window_s = 60
+    # Guessing several usernames: no single user reaches the lock-out, the address does.
+    for name in ("admin", "approver", "nobody"):
+        status, _, _ = await _login(stack, name, "wrong-guess", "203.0.113.7")
+        assert status == 401
+    status, headers, body = await _login(stack, "admin", PASSWORDS["admin"], "203.0.113.7")
+    assert status == 429
+    assert body["code"] == "too_many_requests"
+    assert 1 <= int(headers["retry-after"]) <= 60
+    # Another address is unaffected, and the user is not locked.
+    status, _, _ = await _login(stack, "admin", PASSWORDS["admin"], "198.51.100.2")
+    assert status == 200
+    async with stack.sessions() as session:
+        throttled = list(
+            await session.scalars(
+                select(AuditEntry.ip).where(AuditEntry.action == "auth.login_throttled")
+            )
+        )
+    assert throttled == ["203.0.113.7"]
+
+
+async def test_the_window_slides(stack: AdminStack) -> None:
+    stack.state.settings.login_ip_max_failures = 2
+    for _ in range(2):
+        await _login(stack, "nobody", "x", "203.0.113.8")
+    assert (await _login(stack, "admin", PASSWORDS["admin"], "203.0.113.8"))[0] == 429
+    # Failures older than the window no longer count.
+    stack.state.settings.login_ip_window_s = 0
+    assert (await _login(stack, "admin", PASSWORDS["admin"], "203.0.113.8"))[0] == 200
