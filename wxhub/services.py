@@ -25,7 +25,6 @@ def catalogue() -> dict[str, ServiceEntry]:
     from services.admin_api.settings import AdminSettings
     from services.dispatcher.app import build as build_dispatcher
     from services.dispatcher.settings import DispatcherSettings
-
     from services.engine.app import build as build_engine
     from services.engine.settings import EngineSettings
     from services.gateway.app import build as build_gateway
