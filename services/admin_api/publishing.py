@@ -261,7 +261,27 @@ async def send_pending(state: AdminState, publication_id: int) -> int:
             )
             if not batch:
                 break
-            for recipient in batch:
+            if publication.kind == "mass" and len(batch) >= 2:
+                # 群发 goes through WeChat's mass API by OpenID list (not bound to the 48-hour
+                # customer-service window); the chunk's message id doubles as its clientmsgid.
+                message = OutboundRequested(
+                    message_id=f"pub{publication_id}m{batch[0].id}",
+                    correlation_id=f"publication:{publication_id}",
+                    account=account.code,
+                    priority="bulk",
+                    origin="publication",
+                    custom_message=body,
+                    mass_openids=[r.openid for r in batch],
+                )
+                await state.bus.publish(
+                    OUTBOUND, "bulk.wechat", message.to_bytes(), message_id=message.message_id
+                )
+                for recipient in batch:
+                    recipient.message_id = message.message_id
+                    recipient.status = "queued"
+                    recipient.sent_at = utcnow()
+            singles = [] if publication.kind == "mass" and len(batch) >= 2 else batch
+            for recipient in singles:
                 message = OutboundRequested(
                     message_id=f"pub{publication_id}r{recipient.id}",
                     correlation_id=f"publication:{publication_id}",

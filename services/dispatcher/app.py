@@ -24,7 +24,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory, WeChatApis
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.channels.sms import HttpJsonSms
-from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
+from services.dispatcher.channels.wechat import WeChatCustom, WeChatMass, WeChatTemplate
 from services.dispatcher.dead_letters import list_dead_letters, replay_dead_letters
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.fallback import RetryPolicy
@@ -134,7 +134,7 @@ class DispatcherService:
             self._client(timeout, connections),
             api_base=self.settings.wechat_api_base,
         )
-        registry = ChannelRegistry([WeChatCustom(apis), WeChatTemplate(apis)])
+        registry = ChannelRegistry([WeChatCustom(apis), WeChatTemplate(apis), WeChatMass(apis)])
         if self.settings.sms_url:
             registry.register(
                 HttpJsonSms(self._client(timeout, connections), self.settings.sms_url)

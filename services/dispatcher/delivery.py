@@ -616,13 +616,15 @@ class DeliveryService:
         row keyed by the bus message id is written before the send, and a redelivery that
         finds it (even after a crash) is only acked.
         """
-        if not request.openid or not request.custom_message:
-            raise Reject("late reply without openid or message")
+        mass = bool(request.mass_openids)
+        if not (request.openid or mass) or not request.custom_message:
+            raise Reject("custom message without recipient or body")
         if request.message_id in self._late_sent:
             return
-        channel = self._channels.get("wechat_custom")
+        channel_name = "wechat_mass" if mass else "wechat_custom"
+        channel = self._channels.get(channel_name)
         if channel is None:
-            raise Reject("no wechat_custom channel registered")
+            raise Reject(f"no {channel_name} channel registered")
         try:
             account = await self._directory.account(code=request.account)
         except UnknownAccount as exc:
@@ -636,6 +638,7 @@ class DeliveryService:
                 openid=request.openid,
                 priority=request.priority,
                 now=_now(),
+                channel=channel.name,
             )
         self._remember_late(request.message_id)
         if not started:
@@ -645,6 +648,7 @@ class DeliveryService:
             account=request.account,
             openid=request.openid,
             custom_message=request.custom_message,
+            openids=tuple(request.mass_openids or ()),
         )
         await self._limiter.acquire(request.account, channel.name, priority=request.priority)
         result = await self._send(channel, outgoing)
@@ -667,15 +671,15 @@ class DeliveryService:
                 status=status,
                 channel=channel.name,
                 reason=reason,
-                wechat_msgid=None,
+                wechat_msgid=result.provider_id if mass else None,
                 now=now,
             )
             await repository.add_events(
                 session,
                 notification_id=nid,
-                events=[PendingEvent(now, status, reason or "late reply sent", channel.name)],
+                events=[PendingEvent(now, status, reason or f"{channel.name} sent", channel.name)],
             )
-            if result.sent:
+            if result.sent and request.openid:
                 await repository.use_window(
                     session, account_id=account.id, openid=request.openid, now=now
                 )

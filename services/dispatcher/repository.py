@@ -384,9 +384,10 @@ async def start_late_reply(
     *,
     notification_id: str,
     account_id: int,
-    openid: str,
+    openid: str | None,
     priority: str,
     now: datetime,
+    channel: str = "wechat_custom",
 ) -> bool:
     """Record a late reply as a ``sending`` notification before it is sent; False when one with
     that id exists already (sent, or attempted before a crash): it must not go out again."""
@@ -402,7 +403,7 @@ async def start_late_reply(
                     fallback="none",
                     deadline_at=now,
                     status="sending",
-                    channel="wechat_custom",
+                    channel=channel,
                     attempts=1,
                     created_at=now,
                     updated_at=now,

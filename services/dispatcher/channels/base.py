@@ -41,6 +41,8 @@ class Outgoing:
     template_data: dict[str, Any] = field(default_factory=dict)
     template_url: str = ""
     custom_message: dict[str, Any] | None = None
+    # Recipients of a mass send (the mass channel only).
+    openids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,33 @@ class WeChatCustom(_WeChatChannel):
         return SendResult(Outcome.SENT, self.name, "ok")
 
 
+class WeChatMass(_WeChatChannel):
+    """Mass send by OpenID list with ``clientmsgid`` = message id (45065: already sent = done)."""
+
+    name: ClassVar[str] = "wechat_mass"
+    idempotent: ClassVar[bool] = True
+
+    def can_send(self, message: Outgoing) -> bool:
+        """Needs 2..10,000 OpenIDs and a message body."""
+        return 2 <= len(message.openids) <= 10_000 and bool(message.custom_message)
+
+    async def send(self, message: Outgoing) -> SendResult:
+        """One ``/cgi-bin/message/mass/send`` call for the whole list."""
+        assert message.custom_message is not None
+        msgtype = str(message.custom_message["msgtype"])
+        api = await self._apis(message.account)
+        try:
+            answer = await api.mass_send(
+                message.openids,
+                msgtype,
+                message.custom_message[msgtype],
+                clientmsgid=message.message_id,
+            )
+        except (WeChatApiError, WeChatTransportError) as exc:
+            return self.classify(exc)
+        return SendResult(Outcome.SENT, self.name, "ok", provider_id=str(answer.get("msg_id", "")))
+
+
 class WeChatTemplate(_WeChatChannel):
     """Template message with ``client_msg_id`` = message id, so retries never duplicate."""
 

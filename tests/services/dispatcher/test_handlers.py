@@ -136,3 +136,39 @@ async def test_batched_interactions_from_the_engine_open_windows(harness: Harnes
     async with harness.resources.sessions() as session:
         windows = {w.openid: w.kind for w in await session.scalars(select(ServiceWindow))}
     assert windows == {"o-b1": "message", "o-b2": "message"}
+
+
+async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harness) -> None:
+    from libs.common.bus import OUTBOUND
+    from libs.common.db.models import Notification
+    from libs.common.schemas.outbound import OutboundRequested
+
+    mass = OutboundRequested(
+        message_id="pub7m1",
+        account="demo",
+        priority="bulk",
+        origin="publication",
+        custom_message={"msgtype": "text", "text": {"content": "本周净值播报"}},
+        mass_openids=["oMass1", "oMass2", "oMass3"],
+    )
+    for _ in range(2):  # a redelivery does not start a second job
+        await harness.resources.bus.publish(
+            OUTBOUND, "bulk.wechat", mass.to_bytes(), message_id=mass.message_id
+        )
+    calls: list[dict] = []
+    for _ in range(40):
+        calls = [c.body for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
+        if calls:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    calls = [c.body for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
+    assert len(calls) == 1
+    assert calls[0]["touser"] == ["oMass1", "oMass2", "oMass3"]
+    assert calls[0]["clientmsgid"] == "pub7m1"
+    assert calls[0]["text"] == {"content": "本周净值播报"}
+    async with harness.resources.sessions() as session:
+        row = await session.get(Notification, "pub7m1")
+    assert row is not None
+    assert (row.status, row.channel) == ("delivered", "wechat_mass")
+    assert row.wechat_msgid

@@ -59,7 +59,7 @@ async def _mass_draft(stack: AdminStack, user: str = "sh_editor", **extra: objec
     return int(response.json()["id"])
 
 
-async def test_branch_draft_approved_by_head_office_goes_out_per_follower(
+async def test_branch_mass_send_approved_by_head_office_goes_out_by_openid_list(
     stack: AdminStack,
 ) -> None:
     await _followers(stack)
@@ -82,7 +82,10 @@ async def test_branch_draft_approved_by_head_office_goes_out_per_follower(
     done = (await stack.call("approver", "GET", f"{URL}/{pid}")).json()
     assert (done["status"], done["sent_count"]) == ("done", 3)
     messages = await _collect(stack)
-    assert sorted(m.openid or "" for m in messages) == ["oVip0", "oVip1", "oVip2"]
+    # One mass-API job for the whole chunk, not one customer-service message per follower.
+    assert len(messages) == 1
+    assert messages[0].openid is None
+    assert sorted(messages[0].mass_openids or []) == ["oVip0", "oVip1", "oVip2"]
     assert messages[0].custom_message == {
         "msgtype": "text",
         "text": {"content": "本周基金净值上涨"},
@@ -91,6 +94,7 @@ async def test_branch_draft_approved_by_head_office_goes_out_per_follower(
     recipients = (await stack.call("sh_editor", "GET", f"{URL}/{pid}/recipients")).json()
     assert recipients["total"] == 3
     assert {r["status"] for r in recipients["items"]} == {"queued"}
+    assert {r["message_id"] for r in recipients["items"]} == {messages[0].message_id}
     actions = (
         await stack.call(
             "admin", "GET", f"/api/v1/audit?entity=publication&entity_id={pid}&sort=id"
