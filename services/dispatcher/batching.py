@@ -6,19 +6,19 @@ and nothing waits; under load batches grow by themselves, so round trips and com
 shrink exactly when they matter. Each caller gets its own result (or the batch's exception)
 back, so it can ack its bus message only after its own write committed.
 
-:class:`StatusEvents` is the same idea for ``wx.events``: ``delivery.<status>`` facts go out as
-one :class:`~libs.common.schemas.events.DeliveryStatusChangedBatch` per status and interval
-(the model is :class:`libs.common.bus.batcher.EventBatcher`); the database stays the record.
+:func:`status_events` is the same idea for ``wx.events``: ``delivery.<status>`` facts go out as
+one ``DeliveryStatusChangedBatch`` per status and interval through the shared
+:class:`libs.common.bus.batcher.EventBatcher`; the database stays the record.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 from libs.common.bus import EVENTS, Bus
+from libs.common.bus.batcher import EventBatcher
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
 
@@ -27,10 +27,9 @@ log = get_logger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
+StatusEvents = EventBatcher[DeliveryStatusChanged, DeliveryStatusChangedBatch]
 # Status batches are published in this order, so a consumer sees ``sending`` before the outcome.
 _STATUS_ORDER = ("sending", "delivered", "fallback_sent", "failed")
-# Beyond this many unpublished events (broker down for long), the oldest are dropped.
-MAX_BACKLOG = 100_000
 
 
 class GroupCommit(Generic[T, R]):
@@ -98,61 +97,14 @@ class GroupCommit(Generic[T, R]):
             self._schedule()
 
 
-class StatusEvents:
-    """Publishes ``delivery.<status>`` events in batches, one per status and flush."""
-
-    def __init__(self, bus: Bus, *, interval_s: float = 0.2, max_items: int = 1000) -> None:
-        self._bus = bus
-        self._interval_s = interval_s
-        self._max_items = max_items
-        self._items: list[DeliveryStatusChanged] = []
-        self._full = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def add(self, event: DeliveryStatusChanged) -> None:
-        """Queue one event (never blocks the caller)."""
-        self._items.append(event)
-        if len(self._items) >= self._max_items:
-            self._full.set()
-
-    async def start(self) -> None:
-        """Start flushing in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        """Stop the background task and flush what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Publish the queued events now (kept for the next flush if a publish fails)."""
-        if not self._items:
-            return
-        items, self._items = self._items, []
-        self._full.clear()
-        by_status: dict[str, list[DeliveryStatusChanged]] = {}
-        for event in items:
-            by_status.setdefault(event.status, []).append(event)
-        order = [s for s in _STATUS_ORDER if s in by_status]
-        order += [s for s in by_status if s not in _STATUS_ORDER]
-        failed: list[DeliveryStatusChanged] = []
-        for status in order:
-            batch = DeliveryStatusChangedBatch(items=by_status[status])
-            try:
-                await self._bus.publish(EVENTS, f"delivery.{status}", batch.to_bytes())
-            except Exception:
-                log.warning("delivery_events_not_published", status=status, exc_info=True)
-                failed.extend(by_status[status])
-        if failed:
-            self._items = (failed + self._items)[-MAX_BACKLOG:]
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), timeout=self._interval_s)
-            await self.flush()
+def status_events(bus: Bus, *, interval_s: float = 0.2, max_items: int = 1000) -> StatusEvents:
+    """Batches ``delivery.<status>`` events, one batch per status, ``sending`` first."""
+    return EventBatcher(
+        bus,
+        EVENTS,
+        lambda event: f"delivery.{event.status}",
+        lambda items: DeliveryStatusChangedBatch(items=items),
+        interval_s=interval_s,
+        max_items=max_items,
+        key_order=[f"delivery.{status}" for status in _STATUS_ORDER],
+    )

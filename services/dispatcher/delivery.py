@@ -34,7 +34,7 @@ from services.dispatcher.accounts import (
     ReminderConfig,
     UnknownAccount,
 )
-from services.dispatcher.batching import GroupCommit, StatusEvents
+from services.dispatcher.batching import GroupCommit, status_events
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
 from services.dispatcher.fallback import RetryPolicy, Step, decide
@@ -180,7 +180,7 @@ class DeliveryService:
         self._fallbacks: GroupCommit[tuple[str, tuple[PendingEvent, ...]], None] = GroupCommit(
             self._fallback_batch, max_items=batch_max
         )
-        self._events = StatusEvents(bus, interval_s=events_interval_s)
+        self._events = status_events(bus, interval_s=events_interval_s)
         # At most as many sends as pooled connections: httpcore scans its waiting requests and
         # every pooled connection on each request, so a long queue inside it costs CPU per send.
         self._send_slots = asyncio.Semaphore(sends_in_flight)

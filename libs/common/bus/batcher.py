@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from libs.common.bus._base import Bus
@@ -27,21 +27,27 @@ MAX_BACKLOG = 100_000
 
 
 class EventBatcher(Generic[E, B]):
-    """Collects events and publishes them as one ``B`` every ``interval_s`` or ``max_items``."""
+    """Collects events and publishes them as ``B`` batches every ``interval_s`` or ``max_items``.
+
+    ``routing_key`` is a fixed key, or a function of the event: events are then published as
+    one batch per key, keys in ``key_order`` first (e.g. ``sending`` before ``delivered``).
+    """
 
     def __init__(
         self,
         bus: Bus,
         exchange: str,
-        routing_key: str,
+        routing_key: str | Callable[[E], str],
         make_batch: Callable[[list[E]], B],
         *,
         interval_s: float = 1.0,
         max_items: int = 500,
+        key_order: Sequence[str] = (),
     ) -> None:
         self._bus = bus
         self._exchange = exchange
         self._routing_key = routing_key
+        self._key_order = tuple(key_order)
         self._make_batch = make_batch
         self._interval_s = interval_s
         self._max_items = max_items
@@ -57,7 +63,8 @@ class EventBatcher(Generic[E, B]):
 
     async def start(self) -> None:
         """Start flushing in the background."""
-        self._task = asyncio.create_task(self._run())
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         """Stop the background task and flush what is left."""
@@ -69,17 +76,27 @@ class EventBatcher(Generic[E, B]):
         await self.flush()
 
     async def flush(self) -> None:
-        """Publish the queued events now (kept for the next try if the publish fails)."""
+        """Publish the queued events now (kept for the next flush if a publish fails)."""
         if not self._items:
             return
         items, self._items = self._items, []
         self._full.clear()
-        try:
-            batch = self._make_batch(items)
-            await self._bus.publish(self._exchange, self._routing_key, batch.to_bytes())
-        except Exception:
-            log.warning("event batch publish failed; %d events kept for retry", len(items))
-            self._items = (items + self._items)[-MAX_BACKLOG:]
+        key = self._routing_key
+        by_key: dict[str, list[E]] = {}
+        for event in items:
+            by_key.setdefault(key if isinstance(key, str) else key(event), []).append(event)
+        order = [k for k in self._key_order if k in by_key]
+        order += [k for k in by_key if k not in self._key_order]
+        failed: list[E] = []
+        for routing_key in order:
+            try:
+                batch = self._make_batch(by_key[routing_key])
+                await self._bus.publish(self._exchange, routing_key, batch.to_bytes())
+            except Exception:
+                log.warning("event batch on %s not published; kept for retry", routing_key)
+                failed.extend(by_key[routing_key])
+        if failed:
+            self._items = (failed + self._items)[-MAX_BACKLOG:]
 
     async def _run(self) -> None:
         while True:

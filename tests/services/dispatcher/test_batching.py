@@ -8,7 +8,7 @@ import pytest
 
 from libs.common.bus import EVENTS, Delivery, MemoryBus, Queue, Topology, default_topology
 from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
-from services.dispatcher.batching import GroupCommit, StatusEvents
+from services.dispatcher.batching import GroupCommit, status_events
 
 
 async def test_concurrent_submits_share_batches_and_get_their_own_results() -> None:
@@ -74,7 +74,7 @@ async def test_status_events_go_out_batched_per_status_sending_first() -> None:
         received.append((delivery.message.routing_key, [e.notification_id for e in batch.items]))
 
     await bus.consume("test.delivery", capture)
-    events = StatusEvents(bus, interval_s=60)
+    events = status_events(bus, interval_s=60)
     for nid, status in (("n1", "delivered"), ("n2", "sending"), ("n3", "delivered")):
         events.add(DeliveryStatusChanged(notification_id=nid, account="demo", status=status))
     await events.stop()  # flushes what is queued
