@@ -18,8 +18,6 @@ class DispatcherSettings(CommonSettings):
     """What the dispatcher needs beyond the common settings."""
 
     service_name: str = "dispatcher"
-    # Prefix of every exchange and queue name, to isolate test runs sharing one broker.
-    bus_namespace: str = ""
 
     # Concurrency budgets per priority class: separate consumers, prefetch and HTTP pools, so a
     # bulk flood can never occupy what alerts need (R-OUT-3). A delivery mostly waits (HTTP, the

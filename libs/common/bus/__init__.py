@@ -70,7 +70,7 @@ __all__ = [
 
 def make_bus(settings: CommonSettings) -> Bus:
     """AmqpBus when the settings carry ``amqp_url``, otherwise an in-process MemoryBus."""
-    namespace: str = getattr(settings, "bus_namespace", "") or ""
+    namespace = settings.bus_namespace
     if settings.amqp_url:
         return AmqpBus(
             settings.amqp_url,

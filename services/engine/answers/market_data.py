@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from libs.common.wechat import TextReply
-from services.engine.core_system import CoreSystemError, NotFound
+from services.engine.core_system import CoreSystem, CoreSystemError, NotFound
 from services.engine.registry import AnswerContext, AnswerRegistry, AnswerRequest
 
 UNAVAILABLE = "查询服务暂时不可用，请稍后再试。"
@@ -63,12 +63,7 @@ async def _wealth(ctx: AnswerContext, code: str) -> dict[str, Any]:
     return await ctx.core.wealth_nav(code)
 
 
-async def fx_rates_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
-    """Foreign-exchange buying/selling rates."""
-    try:
-        data = await ctx.core.fx_rates()
-    except CoreSystemError:
-        return TextReply(content=UNAVAILABLE)
+def _fx_text(data: dict[str, Any]) -> str:
     lines = ["【外汇牌价】（每 100 外币兑人民币）", "币种　现汇买入　现汇卖出"]
     for rate in data.get("rates", []):
         lines.append(
@@ -76,15 +71,10 @@ async def fx_rates_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextRe
             f"　{rate.get('sell', '—')}"
         )
     lines.append(f"更新时间：{data.get('as_of', '—')}")
-    return TextReply(content="\n".join(lines))
+    return "\n".join(lines)
 
 
-async def gold_price_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
-    """Gold prices."""
-    try:
-        data = await ctx.core.gold_price()
-    except CoreSystemError:
-        return TextReply(content=UNAVAILABLE)
+def _gold_text(data: dict[str, Any]) -> str:
     lines = ["【黄金行情】"]
     for item in data.get("items", []):
         lines.append(
@@ -92,32 +82,22 @@ async def gold_price_answer(ctx: AnswerContext, _request: AnswerRequest) -> Text
             f"（{_pct(item.get('change_pct'))}）"
         )
     lines.append(f"更新时间：{data.get('as_of', '—')}")
-    return TextReply(content="\n".join(lines))
+    return "\n".join(lines)
 
 
-async def deposit_loan_rates_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
-    """Deposit and loan interest rates."""
-    try:
-        data = await ctx.core.deposit_loan_rates()
-    except CoreSystemError:
-        return TextReply(content=UNAVAILABLE)
+def _rates_text(data: dict[str, Any]) -> str:
     lines = ["【存款利率】"]
     lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("deposit", [])]
     lines.append("【贷款利率】")
     lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("loan", [])]
     lines.append(f"执行日期：{data.get('as_of', '—')}")
-    return TextReply(content="\n".join(lines))
+    return "\n".join(lines)
 
 
-async def promotions_answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
-    """Current promotions, each with its link."""
-    try:
-        data = await ctx.core.promotions()
-    except CoreSystemError:
-        return TextReply(content=UNAVAILABLE)
+def _promotions_text(data: dict[str, Any]) -> str:
     items = data.get("items", [])
     if not items:
-        return TextReply(content="目前暂无优惠活动，敬请关注。")
+        return "目前暂无优惠活动，敬请关注。"
     lines = ["【最新优惠】"]
     for index, item in enumerate(items, start=1):
         title = item.get("title", "")
@@ -126,14 +106,32 @@ async def promotions_answer(ctx: AnswerContext, _request: AnswerRequest) -> Text
         lines.append(
             f"{index}. {link}\n{item.get('summary', '')}（至 {item.get('valid_until', '—')}）"
         )
-    return TextReply(content="\n".join(lines))
+    return "\n".join(lines)
+
+
+def _core_answer(
+    fetch: Callable[[CoreSystem], Awaitable[dict[str, Any]]],
+    render: Callable[[dict[str, Any]], str],
+) -> Callable[[AnswerContext, AnswerRequest], Awaitable[TextReply]]:
+    """An answer that shows one core-system query, or "unavailable" when the query fails."""
+
+    async def answer(ctx: AnswerContext, _request: AnswerRequest) -> TextReply:
+        try:
+            data = await fetch(ctx.core)
+        except CoreSystemError:
+            return TextReply(content=UNAVAILABLE)
+        return TextReply(content=render(data))
+
+    return answer
 
 
 def register(registry: AnswerRegistry) -> None:
     """Register this module's answers."""
     registry.add("fund_nav", _nav_answer("基金", _fund))
     registry.add("wealth_nav", _nav_answer("理财", _wealth))
-    registry.add("fx_rates", fx_rates_answer)
-    registry.add("gold_price", gold_price_answer)
-    registry.add("deposit_loan_rates", deposit_loan_rates_answer)
-    registry.add("promotions", promotions_answer)
+    registry.add("fx_rates", _core_answer(lambda core: core.fx_rates(), _fx_text))
+    registry.add("gold_price", _core_answer(lambda core: core.gold_price(), _gold_text))
+    registry.add(
+        "deposit_loan_rates", _core_answer(lambda core: core.deposit_loan_rates(), _rates_text)
+    )
+    registry.add("promotions", _core_answer(lambda core: core.promotions(), _promotions_text))
