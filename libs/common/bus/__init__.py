@@ -77,5 +77,6 @@ def make_bus(settings: CommonSettings) -> Bus:
             namespace=namespace,
             queue_type=settings.amqp_queue_type,
             prefetch=settings.amqp_prefetch,
+            connection_name=settings.instance_id or None,
         )
     return MemoryBus(namespace, prefetch=settings.amqp_prefetch)

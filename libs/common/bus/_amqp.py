@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import aio_pika
-from aio_pika.abc import (
-    AbstractIncomingMessage,
-    AbstractQueue,
-    AbstractRobustChannel,
-    AbstractRobustConnection,
-)
+from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aiormq.abc import AbstractChannel, DeliveredMessage
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError, PublishError
 from pamqp.commands import Basic
 
@@ -40,34 +37,153 @@ DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 _BROKER_ERRORS = (AMQPError, ChannelInvalidStateError, ConnectionError)
 
 
-class _AmqpDelivery(Delivery):
-    __slots__ = ("_incoming",)
+class _Acker:
+    """Settles the deliveries of one channel, folding acks into ``basic.ack(multiple=True)``.
 
-    def __init__(self, incoming: AbstractIncomingMessage, message: Message) -> None:
+    Acks made in the same event-loop turn go out together: one multiple-ack up to the newest tag
+    whose older tags are all acked, single acks for the rest. Handlers on a busy queue finish
+    nearly in order, so most turns send one frame for many messages — and on a quorum queue every
+    ack frame is an entry in the queue's log, so this takes work off the broker too. Nacks go out
+    at once, before any later multiple-ack can cover their tag.
+    """
+
+    __slots__ = ("_acked", "_flush", "_outstanding", "channel")
+
+    def __init__(self, channel: AbstractChannel) -> None:
+        self.channel = channel
+        # delivery tag -> acked; tags arrive in increasing order, so insertion order is tag order.
+        self._outstanding: dict[int, bool] = {}
+        self._acked = 0
+        self._flush: asyncio.Task[None] | None = None
+
+    def delivered(self, tag: int) -> None:
+        self._outstanding[tag] = False
+
+    def ack(self, tag: int) -> None:
+        if self._outstanding.get(tag) is False:
+            self._outstanding[tag] = True
+            self._acked += 1
+            if self._flush is None:
+                # Runs after the handlers already scheduled in this turn have acked too.
+                self._flush = asyncio.get_running_loop().create_task(self._send_acks())
+
+    async def nack(self, tag: int, *, requeue: bool) -> None:
+        if self._outstanding.pop(tag, None) is None:
+            return
+        await self.channel.basic_nack(tag, requeue=requeue, wait=False)
+
+    async def flush(self) -> None:
+        """Send the pending acks now (before the channel closes)."""
+        if self._flush is not None:
+            await self._flush
+
+    async def _send_acks(self) -> None:
+        # Acks made while this one sends start another round, so none is left waiting.
+        try:
+            while self._acked:
+                await self._send_round()
+        finally:
+            self._flush = None
+
+    async def _send_round(self) -> None:
+        outstanding = self._outstanding
+        if self.channel.is_closed:
+            # The broker requeued everything unacked on this channel; nothing to send.
+            outstanding.clear()
+            self._acked = 0
+            return
+        newest_contiguous = None
+        for tag, acked in outstanding.items():
+            if not acked:
+                break
+            newest_contiguous = tag
+        if newest_contiguous is not None:
+            for tag in list(outstanding):
+                del outstanding[tag]
+                self._acked -= 1
+                if tag == newest_contiguous:
+                    break
+        singles = [tag for tag, acked in outstanding.items() if acked] if self._acked else []
+        for tag in singles:
+            del outstanding[tag]
+        self._acked = 0
+        try:
+            if newest_contiguous is not None:
+                await self.channel.basic_ack(newest_contiguous, multiple=True, wait=False)
+            for tag in singles:
+                await self.channel.basic_ack(tag, wait=False)
+        except _BROKER_ERRORS:
+            log.warning("acks lost with their channel; those messages will be redelivered")
+
+
+class _AmqpDelivery(Delivery):
+    __slots__ = ("_acker", "_tag")
+
+    def __init__(self, acker: _Acker, tag: int, message: Message) -> None:
         super().__init__(message)
-        self._incoming = incoming
+        self._acker = acker
+        self._tag = tag
 
     async def _ack(self) -> None:
-        try:
-            await self._incoming.ack()
-        except _BROKER_ERRORS:
-            log.warning("ack of %s lost with its channel; it will be redelivered", self.message)
+        self._acker.ack(self._tag)
 
     async def _nack(self, *, requeue: bool) -> None:
         try:
-            await self._incoming.nack(requeue=requeue)
+            await self._acker.nack(self._tag, requeue=requeue)
         except _BROKER_ERRORS:
             log.warning("nack of %s lost with its channel; it will be redelivered", self.message)
 
 
 class _AmqpSubscription(Subscription):
-    def __init__(self, bus: AmqpBus, channel: AbstractRobustChannel, queue: AbstractQueue) -> None:
+    """A consumer on its own robust channel, consuming on the channel's current underlay.
+
+    aio-pika's ``IncomingMessage`` and its extra task per message cost more than the handler on the
+    callback path, so messages are taken straight from aiormq; after a reconnect the channel's
+    reopen hook consumes again on the new underlay.
+    """
+
+    def __init__(
+        self,
+        bus: AmqpBus,
+        channel: AbstractRobustChannel,
+        queue_name: str,
+        handler: Handler,
+    ) -> None:
         self._bus = bus
         self._channel = channel
-        self._queue = queue
+        self._queue_name = queue_name
+        self._handler = handler
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.consumer_tag: str | None = None
+        self._acker: _Acker | None = None
+        self._consumer_tag: str | None = None
         self._cancelled = False
+
+    async def start(self) -> None:
+        """Consume on the channel's current underlay; called again after every reopen."""
+        underlay = await self._channel.get_underlay_channel()
+        acker = _Acker(underlay)
+        to_message = self._bus._to_message
+        handler = self._handler
+        tasks = self.tasks
+
+        async def on_message(incoming: DeliveredMessage) -> None:
+            task = asyncio.current_task()
+            tag = incoming.delivery_tag or 0
+            acker.delivered(tag)
+            if task is not None:
+                tasks.add(task)
+            try:
+                await deliver(handler, _AmqpDelivery(acker, tag, to_message(incoming)))
+            finally:
+                tasks.discard(task)
+
+        self._acker = acker
+        ok = await underlay.basic_consume(self._queue_name, on_message)
+        self._consumer_tag = ok.consumer_tag
+
+    async def _on_reopen(self, *_: Any) -> None:
+        if not self._cancelled:
+            await self.start()
 
     async def cancel(self) -> None:
         """Stop consuming; running handlers are cancelled and unsettled messages requeued."""
@@ -75,14 +191,17 @@ class _AmqpSubscription(Subscription):
             return
         self._cancelled = True
         self._bus.forget(self)
-        if self.consumer_tag is not None:
+        acker, tag = self._acker, self._consumer_tag
+        if acker is not None and tag is not None and not acker.channel.is_closed:
             with contextlib.suppress(*_BROKER_ERRORS):
-                await self._queue.cancel(self.consumer_tag)
+                await acker.channel.basic_cancel(tag)
         current = asyncio.current_task()
         running = [task for task in self.tasks if task is not current]
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
+        if acker is not None:
+            await acker.flush()
         # Closing the channel makes the broker requeue whatever it still holds unacked.
         with contextlib.suppress(*_BROKER_ERRORS):
             await self._channel.close()
@@ -106,9 +225,13 @@ class AmqpBus(Bus):
         queue_type: QueueType = "quorum",
         prefetch: int = 256,
         publish_timeout: float = 10.0,
+        connection_name: str | None = None,
     ) -> None:
         super().__init__(namespace)
         self._url = url
+        # Shown by the broker (management UI, rabbitmqctl) so operators can tell connections apart.
+        self.connection_name = connection_name or f"wxhub-{namespace or 'bus'}-{os.getpid()}"
+
         self._queue_type = queue_type
         self._default_prefetch = prefetch
         self._publish_timeout = publish_timeout
@@ -126,7 +249,9 @@ class AmqpBus(Bus):
         if self._connection is not None:
             return
         try:
-            connection = await aio_pika.connect_robust(self._url)
+            connection = await aio_pika.connect_robust(
+                self._url, client_properties={"connection_name": self.connection_name}
+            )
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             reply_channel = await connection.channel(publisher_confirms=False)
         except (*_BROKER_ERRORS, OSError) as exc:
@@ -267,22 +392,14 @@ class AmqpBus(Bus):
             with contextlib.suppress(*_BROKER_ERRORS):
                 await channel.close()
             raise BusError(f"cannot consume {queue}: {exc}") from exc
-        subscription = _AmqpSubscription(self, channel, amqp_queue)
-        to_message = self._to_message
-
-        async def on_message(incoming: AbstractIncomingMessage) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                subscription.tasks.add(task)
-            try:
-                await deliver(handler, _AmqpDelivery(incoming, to_message(incoming)))
-            finally:
-                subscription.tasks.discard(task)
-
+        subscription = _AmqpSubscription(self, channel, amqp_queue.name, handler)
         try:
-            subscription.consumer_tag = await amqp_queue.consume(on_message)
+            await subscription.start()
         except _BROKER_ERRORS as exc:
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await channel.close()
             raise BusError(f"cannot consume {queue}: {exc}") from exc
+        channel.reopen_callbacks.add(subscription._on_reopen)
         self._subscriptions.add(subscription)
         return subscription
 
@@ -302,10 +419,10 @@ class AmqpBus(Bus):
                 if channel is None:
                     raise BusError("bus is not connected")
                 try:
-                    queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
-                    await queue.consume(self._on_amqp_reply, no_ack=True)
+                    await self._consume_replies(channel)
                 except _BROKER_ERRORS as exc:
                     raise BusError(f"cannot consume direct replies: {exc}") from exc
+                channel.reopen_callbacks.add(self._on_reopen)
                 self._reply_queue = DIRECT_REPLY_TO
             return self._reply_queue
 
@@ -335,7 +452,15 @@ class AmqpBus(Bus):
         except _BROKER_ERRORS as exc:
             log.warning("reply to %s lost: %s", request.reply_to, exc)
 
-    async def _on_amqp_reply(self, incoming: AbstractIncomingMessage) -> None:
+    async def _consume_replies(self, channel: AbstractRobustChannel) -> None:
+        """Consume direct replies on the channel's current underlay (again after a reopen)."""
+        underlay = await channel.get_underlay_channel()
+        await underlay.basic_consume(DIRECT_REPLY_TO, self._on_amqp_reply, no_ack=True)
+
+    async def _on_reopen(self, channel: Any, *_: Any) -> None:
+        await self._consume_replies(channel)
+
+    async def _on_amqp_reply(self, incoming: DeliveredMessage) -> None:
         self._on_reply(self._to_message(incoming))
 
     async def _known_exchange(self, exchange: str) -> str:
@@ -359,15 +484,16 @@ class AmqpBus(Bus):
             raise BusError("bus is not connected")
         return self._connection
 
-    def _to_message(self, incoming: AbstractIncomingMessage) -> Message:
+    def _to_message(self, incoming: DeliveredMessage) -> Message:
+        properties = incoming.header.properties
         return Message(
             body=incoming.body,
             exchange=self.logical(incoming.exchange or ""),
             routing_key=incoming.routing_key or "",
-            message_id=incoming.message_id,
-            correlation_id=incoming.correlation_id,
-            reply_to=incoming.reply_to,
-            headers=incoming.headers or {},
-            priority=incoming.priority or 0,
+            message_id=properties.message_id,
+            correlation_id=properties.correlation_id,
+            reply_to=properties.reply_to,
+            headers=properties.headers or {},
+            priority=properties.priority or 0,
             redelivered=bool(incoming.redelivered),
         )

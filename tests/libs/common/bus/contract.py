@@ -256,6 +256,40 @@ class BusContract:
         (message,) = await inbox.wait(1)
         assert (message.body, message.message_id, message.redelivered) == (b"held", "m-held", True)
 
+    async def test_settlements_in_any_order_all_take_effect(self, bus: Bus) -> None:
+        # Handlers finish in reverse order of delivery, and some dead-letter in between: every
+        # ack and reject must land, whatever order and batching the bus uses to send them.
+        count = 40
+        for n in range(count):
+            await bus.publish(INBOUND, "demo.text", str(n).encode())
+        settled: list[int] = []
+
+        async def handler(delivery: Delivery) -> None:
+            n = int(delivery.message.body)
+            await asyncio.sleep((count - n) * 0.002)
+            if n % 7 == 3:
+                await delivery.reject()
+            else:
+                await delivery.ack()
+            settled.append(n)
+
+        dead = Inbox()
+        await bus.consume(DEAD, dead)
+        subscription = await bus.consume(ENGINE_INBOUND, handler, prefetch=count)
+        await eventually(lambda: len(settled) == count)
+        assert settled[0] > settled[-1]
+        await subscription.cancel()
+
+        rejected = sorted(int(m.body) for m in await dead.wait(count // 7))
+        assert rejected == [n for n in range(count) if n % 7 == 3]
+        await bus.publish(INBOUND, "demo.text", b"marker")
+        inbox = Inbox()
+        await bus.consume(ENGINE_INBOUND, inbox)
+        await inbox.wait(1)
+        await asyncio.sleep(0.2)
+        # Nothing acked or rejected came back: the marker is all that was left on the queue.
+        assert [m.body for m in inbox.messages] == [b"marker"]
+
     async def test_request_reply_round_trip(self, bus: Bus) -> None:
         async def engine(delivery: Delivery) -> None:
             request = delivery.message

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from libs.common.bus import (
+    DISPATCHER_ALERT,
     ENGINE_INBOUND,
     INBOUND,
+    OUTBOUND,
     AmqpBus,
     Bus,
     BusError,
+    Delivery,
     QueueType,
     default_topology,
 )
@@ -63,3 +68,66 @@ async def test_unreachable_broker_raises_bus_error() -> None:
     with pytest.raises(BusError):
         await bus.connect()
     assert await bus.ping() is False
+
+
+def _close_on_broker(connection_name: str) -> None:
+    """Have RabbitMQ drop a client connection, as on a network cut or a node restart."""
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "pid", "client_properties"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pids = [line.split()[0] for line in listed.splitlines() if connection_name in line]
+    assert len(pids) == 1, f"connection {connection_name} not found: {listed}"
+    subprocess.run(
+        ["rabbitmqctl", "-q", "close_connection", pids[0], "test: dropped"],
+        capture_output=True,
+        check=True,
+    )
+
+
+@pytest.fixture
+async def quorum_bus(amqp_url: str) -> AsyncIterator[AmqpBus]:
+    async for bus in _isolated_bus(amqp_url, "quorum"):
+        yield bus
+
+
+async def _until_ping_is(bus: AmqpBus, expected: bool, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await bus.ping() is not expected:
+        assert asyncio.get_running_loop().time() < deadline, f"ping never became {expected}"
+        await asyncio.sleep(0.02)
+
+
+async def test_consumers_and_request_reply_recover_after_the_broker_drops_the_connection(
+    quorum_bus: AmqpBus,
+) -> None:
+    bus = quorum_bus
+    inbox = Inbox()
+
+    async def echo(delivery: Delivery) -> None:
+        await bus.reply(delivery.message, b"re:" + delivery.message.body)
+
+    await bus.consume(ENGINE_INBOUND, inbox)
+    await bus.consume(DISPATCHER_ALERT, echo)
+    await bus.publish(INBOUND, "demo.text", b"before")
+    assert (await bus.request(OUTBOUND, "alert.wechat", b"q1", timeout=5)).body == b"re:q1"
+    await inbox.wait(1)
+
+    await asyncio.to_thread(_close_on_broker, bus.connection_name)
+    await _until_ping_is(bus, False, timeout=10)
+    await _until_ping_is(bus, True, timeout=20)
+
+    # The same subscriptions consume again, and replies find their way on the new channel.
+    for attempt in range(50):
+        try:
+            reply = await bus.request(OUTBOUND, "alert.wechat", b"q2", timeout=2)
+            break
+        except BusError:
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.2)
+    assert reply.body == b"re:q2"
+    await bus.publish(INBOUND, "demo.text", b"after")
+    assert [m.body for m in await inbox.wait(2, timeout=10)][-1] == b"after"
