@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Sequence
 from typing import Protocol
 
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from libs.common.corking import CorkedTransport
 from libs.common.observability.logging import get_logger
 from libs.common.observability.metrics import SERVICE_UP
 
@@ -38,6 +41,14 @@ class Service(Protocol):
         """Stop background work after the HTTP server has stopped taking requests."""
 
 
+class _CorkedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol sending a response's head and body in one write."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        loop = asyncio.get_running_loop()
+        super().connection_made(CorkedTransport(transport, loop).as_transport())
+
+
 class _QuietServer(uvicorn.Server):
     """A uvicorn server that leaves signal handling to us, so several can share one loop."""
 
@@ -52,7 +63,7 @@ def make_server(app: ASGIApp, host: str, port: int, *, workers_hint: int = 1) ->
         host=host,
         port=port,
         loop="none",
-        http="httptools",
+        http=_CorkedHttpProtocol,
         lifespan="off",
         interface="asgi3",
         access_log=False,
@@ -71,6 +82,7 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
         await service.start()
         SERVICE_UP.labels(service.name).set(1)
     servers = [make_server(s.app, host, s.port) for s in services]
+    freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,6 +105,18 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
                 await service.stop()
             except Exception:
                 log.exception("service_stop_failed", service=service.name)
+
+
+def freeze_startup_objects() -> None:
+    """Exclude everything built at start-up from the cyclic garbage collector.
+
+    Imported modules, ORM mappers, pydantic schemas and caches are hundreds of thousands of
+    long-lived objects; every full collection walked them all and stalled the event loop for
+    100 ms or more (seen as p99 spikes on the callback path). Frozen, they are never scanned again;
+    what is allocated per request is still collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def run(coro_factory: object) -> None:

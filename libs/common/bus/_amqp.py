@@ -12,8 +12,16 @@ from typing import Any, Literal
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 from aiormq.abc import AbstractChannel, DeliveredMessage
-from aiormq.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError, PublishError
+from aiormq.connection import TransportFactory
+from aiormq.exceptions import (
+    AMQPConnectionError,
+    AMQPError,
+    ChannelInvalidStateError,
+    DeliveryError,
+    PublishError,
+)
 from pamqp.commands import Basic
+from yarl import URL
 
 from libs.common.bus._base import (
     Bus,
@@ -26,6 +34,7 @@ from libs.common.bus._base import (
     deliver,
 )
 from libs.common.bus.topology import DLX, Topology
+from libs.common.corking import open_corked_connection
 
 log = logging.getLogger("libs.common.bus")
 
@@ -35,6 +44,23 @@ DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
 # What a broken or closing connection raises; all of it surfaces as BusError.
 _BROKER_ERRORS = (AMQPError, ChannelInvalidStateError, ConnectionError)
+
+
+class _CorkedTcpTransportFactory(TransportFactory):
+    """Plain-TCP AMQP connections whose frames written in one loop turn leave in one write.
+
+    aiormq writes each frame (publish, ack, reply) on its own; under load that is a system call per
+    frame on both ends. See ``libs/common/corking.py``.
+    """
+
+    async def create(
+        self, url: URL, **kwargs: Any
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        kwargs.pop("ssl_context_provider", None)
+        try:
+            return await open_corked_connection(url.host or "localhost", url.port or 5672, **kwargs)
+        except OSError as exc:
+            raise AMQPConnectionError(*exc.args) from exc
 
 
 class _Acker:
@@ -249,9 +275,12 @@ class AmqpBus(Bus):
         if self._connection is not None:
             return
         try:
-            connection = await aio_pika.connect_robust(
-                self._url, client_properties={"connection_name": self.connection_name}
+            connection = aio_pika.RobustConnection(
+                URL(self._url), client_properties={"connection_name": self.connection_name}
             )
+            if connection.url.scheme == "amqp":
+                connection.kwargs["transport_factory"] = _CorkedTcpTransportFactory()
+            await connection.connect()
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             reply_channel = await connection.channel(publisher_confirms=False)
         except (*_BROKER_ERRORS, OSError) as exc:
