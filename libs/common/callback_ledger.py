@@ -22,6 +22,8 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from libs.common.redis_pipeline import PipelinedRedis, RedisError, Script
+
 DEFAULT_TTL_S = 300
 
 
@@ -160,53 +162,49 @@ class MemoryCallbackLedger(CallbackLedger):
 
 # KEYS[1] = entry key; ARGV[1] = required current state byte; ARGV[2] = new value; ARGV[3] = ttl.
 # Returns the previous raw value (or false), writing only when the state byte matched.
-_CAS_SCRIPT = """
+_CAS = Script("""
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, 1) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 end
 return current
-"""
+""")
 
-_RELEASE_SCRIPT = """
+_RELEASE = Script("""
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, 1) == 'P' then
   redis.call('DEL', KEYS[1])
 end
 return current
-"""
+""")
 
 
 class RedisCallbackLedger(CallbackLedger):
-    """Ledger in Redis (``SET NX EX`` + a compare-and-set script), shared by every replica."""
+    """Ledger in Redis (``SET NX GET EX`` + a compare-and-set script), shared by every replica.
+
+    Needs Redis 7.0 or newer (``SET`` with both ``NX`` and ``GET``). Commands go over one
+    pipelined connection (:class:`PipelinedRedis`): this is on every callback's path.
+    """
 
     def __init__(self, url: str, *, ttl_s: int = DEFAULT_TTL_S, prefix: str = "wxhub:cb:") -> None:
-        from redis.asyncio import Redis
-
-        self._redis = Redis.from_url(url, decode_responses=False)
+        self._redis = PipelinedRedis(url)
         self._ttl_s = ttl_s
         self._prefix = prefix
-        self._cas = self._redis.register_script(_CAS_SCRIPT)
-        self._release = self._redis.register_script(_RELEASE_SCRIPT)
 
     async def claim(self, key: str) -> LedgerEntry | None:
-        k = self._prefix + key
-        created = await self._redis.set(k, LedgerState.PENDING.value, nx=True, ex=self._ttl_s)
-        if created:
-            return None
-        raw = await self._redis.get(k)
-        # Raced with an expiry between SET NX and GET: the caller now owns a fresh claim.
-        if raw is None:
-            return await self.claim(key)
-        return LedgerEntry.decode(_as_bytes(raw))
+        # One atomic command: creates the entry, or leaves it and returns it.
+        raw = await self._redis.execute(
+            "SET", self._prefix + key, LedgerState.PENDING.value, "NX", "GET", "EX", self._ttl_s
+        )
+        return None if raw is None else LedgerEntry.decode(raw)
 
     async def _transition(
         self, key: str, new: LedgerEntry, from_state: LedgerState
     ) -> LedgerEntry | None:
-        raw = await self._cas(
-            keys=[self._prefix + key], args=[from_state.value, new.encode(), self._ttl_s]
+        raw = await self._redis.evalsha(
+            _CAS, (self._prefix + key,), from_state.value, new.encode(), self._ttl_s
         )
-        return None if raw is None else LedgerEntry.decode(_as_bytes(raw))
+        return None if raw is None else LedgerEntry.decode(raw)
 
     async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
         return await self._transition(
@@ -220,26 +218,32 @@ class RedisCallbackLedger(CallbackLedger):
         await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
 
     async def get(self, key: str) -> LedgerEntry | None:
-        raw = await self._redis.get(self._prefix + key)
-        return None if raw is None else LedgerEntry.decode(_as_bytes(raw))
+        raw = await self._redis.execute("GET", self._prefix + key)
+        return None if raw is None else LedgerEntry.decode(raw)
 
     async def release(self, key: str) -> None:
-        await self._release(keys=[self._prefix + key])
+        await self._redis.evalsha(_RELEASE, (self._prefix + key,))
 
     async def ping(self) -> bool:
-        return bool(await self._redis.ping())
+        try:
+            return bool(await self._redis.execute("PING") == b"PONG")
+        except RedisError:
+            return False
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.close()
 
     async def flush_prefix(self) -> None:
         """Delete every entry under this ledger's prefix (tests)."""
-        async for k in self._redis.scan_iter(match=self._prefix + "*"):
-            await self._redis.delete(k)
-
-
-def _as_bytes(raw: bytes | str) -> bytes:
-    return raw.encode() if isinstance(raw, str) else raw
+        cursor = b"0"
+        while True:
+            cursor, keys = await self._redis.execute(
+                "SCAN", cursor, "MATCH", self._prefix + "*", "COUNT", 1000
+            )
+            if keys:
+                await self._redis.execute("DEL", *keys)
+            if cursor == b"0":
+                return
 
 
 def make_callback_ledger(redis_url: str | None, *, prefix: str = "wxhub:cb:") -> CallbackLedger:
