@@ -70,6 +70,9 @@ def make_server(app: ASGIApp, host: str, port: int, *, workers_hint: int = 1) ->
         log_config=None,
         server_header=False,
         date_header=False,
+        # Nothing reads the peer address uvicorn would rewrite from X-Forwarded-For (the admin
+        # API's throttling reads the header itself), so skip the middleware on every request.
+        proxy_headers=False,
         backlog=4096,
         timeout_keep_alive=75,
     )

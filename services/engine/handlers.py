@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -122,7 +123,8 @@ class InboundHandler:
         message: InboundMessage,
         reply: Reply | None,
     ) -> str:
-        encoded = json.dumps(reply.to_dict(), ensure_ascii=False).encode() if reply else b""
+        answer = reply.to_dict() if reply else None
+        encoded = json.dumps(answer, ensure_ascii=False).encode() if answer else b""
         before = await self._ledger.resolve(request.dedup_key, encoded)
         state = before.state if before is not None else LedgerState.PENDING
         if state is LedgerState.EXPIRED:
@@ -134,19 +136,21 @@ class InboundHandler:
         if state is LedgerState.FORWARDED:
             OUTCOMES.labels("duplicate").inc()
             return "duplicate"
-        if state is LedgerState.REPLIED:
-            encoded = before.reply if before is not None else encoded
-        await self._reply(delivery, encoded)
+        if state is LedgerState.REPLIED and before is not None:
+            # Answered before (a redelivery): repeat what was recorded, not what we just made.
+            await self._reply(delivery, before.reply)
+        else:
+            await self._send_reply(delivery, answer)
         OUTCOMES.labels("passive").inc()
         return "passive"
 
     async def _reply(self, delivery: Message, encoded: bytes) -> None:
+        await self._send_reply(delivery, json.loads(encoded) if encoded else None)
+
+    async def _send_reply(self, delivery: Message, answer: dict[str, Any] | None) -> None:
         if not delivery.reply_to:
             return
-        body = PassiveReply(
-            correlation_id=delivery.message_id,
-            reply=json.loads(encoded) if encoded else None,
-        )
+        body = PassiveReply(correlation_id=delivery.message_id, reply=answer)
         await self._bus.reply(delivery, body.to_bytes())
 
     async def _forward_late(

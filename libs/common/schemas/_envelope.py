@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import random
 from datetime import UTC, datetime
 from typing import Literal, Self
 
@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 def new_id() -> str:
-    """A fresh message id (hex UUID4)."""
-    return uuid.uuid4().hex
+    """A fresh message id: 128 random bits as 32 hex digits (the shape of a hex UUID4).
+
+    From the process's PRNG (reseeded after fork) rather than ``uuid4()``, which asks the kernel
+    for randomness on every call; ids need uniqueness, not unpredictability.
+    """
+    return f"{random.getrandbits(128):032x}"
 
 
 def utcnow() -> datetime:
