@@ -18,6 +18,16 @@ class AdminSettings(CommonSettings):
     login_ip_max_failures: int = 20
     login_ip_window_s: int = 60
     min_password_length: int = 10
+    # Peers whose X-Forwarded-For is believed (load balancers, ingress): the client address is
+    # the right-most hop not in these networks. Anyone else's header is ignored.
+    trusted_proxies: tuple[str, ...] = (
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    )
     # Material library files, on a directory every replica mounts (R-AD-5).
     storage_dir: str = "./var/materials"
     # Mass sends per account per calendar month (service accounts: 4 per follower, §8.4).

@@ -8,6 +8,7 @@ parameter and body validation, so a caller without the permission gets 401/403, 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -50,11 +51,30 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address (the first X-Forwarded-For hop behind the load balancer)."""
+    """The caller's address, for throttling and the audit log.
+
+    X-Forwarded-For counts only when the direct peer is a trusted proxy, and then its right-most
+    untrusted hop is the client: hops further left were written by the client and can say
+    anything, so a caller cannot pick the address its failed logins are counted against.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = get_state(request).trusted_proxies
     forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else ""
+    if not forwarded or not _in_networks(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _in_networks(hop, trusted):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def _in_networks(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 async def load_principal(

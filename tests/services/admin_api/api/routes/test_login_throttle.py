@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import select
+from starlette.requests import Request
 
 from libs.common.db.models import AuditEntry
+from services.admin_api.api.deps import client_ip
 from tests.services.admin_api.conftest import PASSWORDS, AdminStack
 
 
@@ -50,3 +54,23 @@ async def test_the_window_slides(stack: AdminStack) -> None:
     # Failures older than the window no longer count.
     stack.state.settings.login_ip_window_s = 0
     assert (await _login(stack, "admin", PASSWORDS["admin"], "203.0.113.8"))[0] == 200
+
+
+def _address_seen(stack: AdminStack, peer: str, forwarded: str | None) -> str:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    app = SimpleNamespace(state=SimpleNamespace(admin=stack.state))
+    scope = {"type": "http", "headers": headers, "client": (peer, 40000), "app": app}
+    return client_ip(Request(scope))
+
+
+async def test_forwarded_for_counts_only_from_a_trusted_proxy(stack: AdminStack) -> None:
+    # A caller on the internet cannot choose the address its failures are counted against.
+    assert _address_seen(stack, "203.0.113.50", "10.9.9.9") == "203.0.113.50"
+    # Behind the load balancer the client is the right-most hop the proxies did not add; hops
+    # further left were written by the client itself.
+    assert _address_seen(stack, "10.0.0.5", "1.2.3.4, 198.51.100.7") == "198.51.100.7"
+    assert _address_seen(stack, "10.0.0.5", "198.51.100.7, 10.0.0.9") == "198.51.100.7"
+    assert _address_seen(stack, "10.0.0.5", None) == "10.0.0.5"
+    stack.state.settings.trusted_proxies = ("192.0.2.0/24",)
+    assert _address_seen(stack, "10.0.0.5", "198.51.100.7") == "10.0.0.5"
+    assert _address_seen(stack, "192.0.2.1", "198.51.100.7") == "198.51.100.7"
