@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import hashlib
 import time
 from typing import Any
@@ -112,6 +111,9 @@ class PipelinedRedis:
         connection = self._connection
         if connection is None or connection.closed:
             connection = await self._connect()
+        return await self._send(connection, args)
+
+    async def _send(self, connection: _Connection, args: tuple[bytes | str | int, ...]) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         connection.pending.append((time.monotonic(), future))
         assert connection.transport is not None
@@ -152,10 +154,10 @@ class PipelinedRedis:
                     )
                     self._connection = connection
                     if self._password is not None:
-                        auth = (self._username, self._password) if self._username else ()
-                        await self._handshake(connection, "AUTH", *(auth or (self._password,)))
+                        user = (self._username,) if self._username else ()
+                        await self._send(connection, ("AUTH", *user, self._password))
                     if self._db:
-                        await self._handshake(connection, "SELECT", self._db)
+                        await self._send(connection, ("SELECT", self._db))
             except (OSError, TimeoutError, RedisError) as exc:
                 failed, self._connection = self._connection, None
                 if failed is not None:
@@ -164,13 +166,6 @@ class PipelinedRedis:
                     f"cannot connect to Redis at {self._host}:{self._port}: {exc}"
                 ) from exc
             return connection
-
-    async def _handshake(self, connection: _Connection, *args: bytes | str | int) -> None:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        connection.pending.append((time.monotonic(), future))
-        assert connection.transport is not None
-        connection.transport.write(encode_command(args))
-        await future
 
     def _arm_watchdog(self) -> None:
         self._watchdog = asyncio.get_running_loop().call_later(
@@ -186,7 +181,6 @@ class PipelinedRedis:
             return
         sent_at, _ = connection.pending[0]
         if time.monotonic() - sent_at > self._command_timeout_s:
-            with contextlib.suppress(Exception):
-                connection.fail(RedisError(f"no reply from Redis in {self._command_timeout_s}s"))
+            connection.fail(RedisError(f"no reply from Redis in {self._command_timeout_s}s"))
             return
         self._arm_watchdog()

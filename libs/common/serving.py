@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Sequence
 from typing import Protocol
@@ -85,7 +84,6 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
         await service.start()
         SERVICE_UP.labels(service.name).set(1)
     servers = [make_server(s.app, host, s.port) for s in services]
-    freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -108,18 +106,6 @@ async def serve_services(services: Sequence[Service], host: str) -> None:
                 await service.stop()
             except Exception:
                 log.exception("service_stop_failed", service=service.name)
-
-
-def freeze_startup_objects() -> None:
-    """Exclude everything built at start-up from the cyclic garbage collector.
-
-    Imported modules, ORM mappers, pydantic schemas and caches are hundreds of thousands of
-    long-lived objects; every full collection walked them all and stalled the event loop for
-    100 ms or more (seen as p99 spikes on the callback path). Frozen, they are never scanned again;
-    what is allocated per request is still collected as before.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def run(coro_factory: object) -> None:

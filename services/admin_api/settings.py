@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
+
+from pydantic import IPvAnyNetwork
+
 from libs.common.settings import CommonSettings
 
 
@@ -20,13 +24,16 @@ class AdminSettings(CommonSettings):
     min_password_length: int = 10
     # Peers whose X-Forwarded-For is believed (load balancers, ingress): the client address is
     # the right-most hop not in these networks. Anyone else's header is ignored.
-    trusted_proxies: tuple[str, ...] = (
-        "127.0.0.0/8",
-        "::1/128",
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "fc00::/7",
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = tuple(
+        ip_network(n)
+        for n in (
+            "127.0.0.0/8",
+            "::1/128",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "fc00::/7",
+        )
     )
     # Material library files, on a directory every replica mounts (R-AD-5).
     storage_dir: str = "./var/materials"

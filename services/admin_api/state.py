@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,19 +24,6 @@ class AdminState:
     tokens: TokenCodec
     bus: Bus
     http: httpx.AsyncClient
-    _trusted_cache: tuple[tuple[str, ...], tuple[IPv4Network | IPv6Network, ...]] | None = field(
-        default=None, repr=False
-    )
-
-    @property
-    def trusted_proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
-        """The networks of ``settings.trusted_proxies``, parsed once per value."""
-        configured = tuple(self.settings.trusted_proxies)
-        cached = self._trusted_cache
-        if cached is None or cached[0] != configured:
-            cached = (configured, tuple(ip_network(n, strict=False) for n in configured))
-            self._trusted_cache = cached
-        return cached[1]
 
     @property
     def storage_dir(self) -> Path:

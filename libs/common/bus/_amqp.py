@@ -466,7 +466,7 @@ class AmqpBus(Bus):
                     await self._consume_replies(channel)
                 except _BROKER_ERRORS as exc:
                     raise BusError(f"cannot consume direct replies: {exc}") from exc
-                channel.reopen_callbacks.add(self._on_reopen)
+                channel.reopen_callbacks.add(self._resume_replies)
                 self._reply_queue = DIRECT_REPLY_TO
             return self._reply_queue
 
@@ -501,7 +501,7 @@ class AmqpBus(Bus):
         underlay = await channel.get_underlay_channel()
         await underlay.basic_consume(DIRECT_REPLY_TO, self._on_amqp_reply, no_ack=True)
 
-    async def _on_reopen(self, channel: Any, *_: Any) -> None:
+    async def _resume_replies(self, channel: Any, *_: Any) -> None:
         await self._consume_replies(channel)
 
     async def _on_amqp_reply(self, incoming: DeliveredMessage) -> None:

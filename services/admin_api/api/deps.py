@@ -58,7 +58,7 @@ def client_ip(request: Request) -> str:
     anything, so a caller cannot pick the address its failed logins are counted against.
     """
     peer = request.client.host if request.client else ""
-    trusted = get_state(request).trusted_proxies
+    trusted = get_state(request).settings.trusted_proxies
     forwarded = request.headers.get("x-forwarded-for")
     if not forwarded or not _in_networks(peer, trusted):
         return peer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -71,6 +72,6 @@ async def test_forwarded_for_counts_only_from_a_trusted_proxy(stack: AdminStack)
     assert _address_seen(stack, "10.0.0.5", "1.2.3.4, 198.51.100.7") == "198.51.100.7"
     assert _address_seen(stack, "10.0.0.5", "198.51.100.7, 10.0.0.9") == "198.51.100.7"
     assert _address_seen(stack, "10.0.0.5", None) == "10.0.0.5"
-    stack.state.settings.trusted_proxies = ("192.0.2.0/24",)
+    stack.state.settings.trusted_proxies = (ip_network("192.0.2.0/24"),)
     assert _address_seen(stack, "10.0.0.5", "198.51.100.7") == "10.0.0.5"
     assert _address_seen(stack, "192.0.2.1", "198.51.100.7") == "198.51.100.7"
