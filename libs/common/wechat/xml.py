@@ -6,6 +6,7 @@ references forbidden, so entity-expansion and XXE payloads are rejected before a
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,35 @@ MAX_XML_BYTES = 1024 * 1024
 _ALWAYS_LIST = frozenset({"item"})
 
 _TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+
+# The XML declaration and its encoding; expat decodes only UTF-8/16, ASCII and Latin-1 itself.
+_DECLARATION = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>"
+)
+_EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "ascii", "latin-1", "iso8859-1"})
+
+
+def _to_utf8(body: bytes) -> bytes:
+    """Transcode a document whose declaration names another encoding (GBK, GB18030…) to UTF-8.
+
+    WeChat itself sends UTF-8, but a proxy or a test tool in a Chinese environment may send GBK;
+    expat would refuse it with a ``ValueError`` that is not a parse error at all.
+    """
+    match = _DECLARATION.match(body)
+    if match is None:
+        return body
+    label = match.group(1).decode("ascii")
+    try:
+        name = codecs.lookup(label).name
+    except LookupError as exc:
+        raise MalformedXml(f"unknown XML encoding {label!r}") from exc
+    if name in _EXPAT_ENCODINGS:
+        return body
+    try:
+        text = body[match.end() :].decode(name)
+    except UnicodeDecodeError as exc:
+        raise MalformedXml(f"body is not valid {label}: {exc.reason}") from exc
+    return text.encode()
 
 
 def _convert(element: Element) -> Any:
@@ -56,8 +86,10 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> dict[str, Any]:
     if len(body) > max_bytes:
         raise MalformedXml(f"XML body larger than {max_bytes} bytes")
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException) as exc:
+        root = fromstring(
+            _to_utf8(body), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (ParseError, DefusedXmlException, ValueError) as exc:
         raise MalformedXml(f"unacceptable XML: {exc}") from exc
     if root.tag != "xml":
         raise MalformedXml(f"root element is {root.tag!r}, expected 'xml'")

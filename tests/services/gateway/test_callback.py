@@ -255,6 +255,10 @@ async def test_bad_input_is_rejected_and_never_published(stack: InboundStack) ->
     response = await post(params=hostile[0], content=hostile[1])
     assert response.status_code == 400
     assert response.json()["error"] == "malformed_xml"
+    undecodable = stack.pusher.sign(b'<?xml version="1.0" encoding="GBK"?><xml><a>\x81</a></xml>')
+    response = await post(params=undecodable[0], content=undecodable[1])
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_xml"
     good = await post()  # the same request, correctly signed, does reach the bus
     assert good.status_code == 200
     await asyncio.sleep(0.05)
@@ -284,3 +288,12 @@ async def test_processing_failure_still_answers_success(stack: InboundStack) -> 
     response = await stack.post(stack.pusher.text("oUserY", "帮助", msg_id=msg_id()))
     assert response.status_code == 200
     assert response.text == "success"
+
+
+async def test_callback_declared_in_gbk_is_answered(stack: InboundStack) -> None:
+    xml = stack.pusher.text("oGbk", "帮助", msg_id=msg_id()).decode()
+    gbk = ('<?xml version="1.0" encoding="GBK"?>' + xml).encode("gbk")
+    params, body = stack.pusher.sign(gbk)
+    response = await stack.client.post("/wechat/demo", params=params, content=body)
+    assert response.status_code == 200
+    assert "基金" in response.text

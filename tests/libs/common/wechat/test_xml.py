@@ -135,3 +135,27 @@ def test_build_refuses_invalid_tag_names(bad: dict[str, str]) -> None:
 def test_build_refuses_unrenderable_values(value: object) -> None:
     with pytest.raises(TypeError):
         build_xml({"Field": value})
+
+
+@pytest.mark.parametrize("label", ["GBK", "gb2312", "GB18030"])
+def test_documents_declared_in_a_chinese_encoding_are_transcoded(label: str) -> None:
+    body = f'<?xml version="1.0" encoding="{label}"?><xml><Content>基金净值</Content></xml>'
+    assert parse_xml(body.encode("gb18030"))["Content"] == "基金净值"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'<?xml version="1.0" encoding="no-such"?><xml/>', id="unknown-encoding"),
+        pytest.param(
+            b'<?xml version="1.0" encoding="GBK"?><xml><a>\x81</a></xml>', id="invalid-gbk"
+        ),
+        pytest.param(
+            b'<?xml version="1.0" encoding="utf-16"?><xml><a>x</a></xml>',
+            id="declared-utf16-sent-utf8",
+        ),
+    ],
+)
+def test_undecodable_declared_encodings_are_malformed_xml(body: bytes) -> None:
+    with pytest.raises(MalformedXml):
+        parse_xml(body)
