@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("service", choices=["gateway", "engine", "dispatcher", "admin_api", "stats"])
     commands.add_parser("migrate", help="apply database migrations (WXHUB_DATABASE_URL)")
     commands.add_parser("seed", help="migrate and load the demo data")
+    commands.add_parser(
+        "rotate-secrets",
+        help="re-encrypt stored secrets under WXHUB_SECRET_KEY (old: WXHUB_PREVIOUS_SECRET_KEYS)",
+    )
     args = parser.parse_args(argv)
 
     from libs.common.serving import run
@@ -37,6 +41,17 @@ def main(argv: list[str] | None = None) -> int:
         from wxhub.dev import seed
 
         run(seed(CommonSettings()))
+    elif args.command == "rotate-secrets":
+        import asyncio
+
+        from libs.common.secret_box import SecretBox
+        from libs.common.settings import CommonSettings
+        from wxhub.rotate import rotate_secrets
+
+        settings = CommonSettings()
+        box = SecretBox(settings.secret_key, settings.previous_secret_keys)
+        count = asyncio.run(rotate_secrets(settings.database_url, box))
+        print(f"re-encrypted {count} stored secrets under the current key")  # noqa: T201
     return 0
 
 

@@ -42,7 +42,7 @@ async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
     """Migrate and seed the database; returns demo logins (user, test password) to print."""
     await upgrade_async(settings.database_url)
     engine = make_engine(settings.database_url)
-    box = SecretBox(settings.secret_key)
+    box = SecretBox(settings.secret_key, settings.previous_secret_keys)
     logins: list[tuple[str, str]] = []
     try:
         async with make_sessionmaker(engine).begin() as session:

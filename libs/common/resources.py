@@ -65,6 +65,6 @@ async def open_resources(
         db_engine=db_engine,
         sessions=make_sessionmaker(db_engine),
         ledger=ledger,
-        secret_box=SecretBox(settings.secret_key),
+        secret_box=SecretBox(settings.secret_key, settings.previous_secret_keys),
         _closers=closers,
     )

@@ -1,42 +1,105 @@
-"""Encryption at rest for account secrets (AppSecret, token, EncodingAESKey).
+"""Encryption at rest for secrets (AppSecret, token, EncodingAESKey, access tokens, API secrets).
 
-Fernet (AES-128-CBC + HMAC-SHA256) with a key derived from ``WXHUB_SECRET_KEY``: a leaked database
-dump alone does not reveal credentials, and a tampered value fails loudly instead of decrypting.
+Fernet (AES-128-CBC + HMAC-SHA256) with keys derived from ``WXHUB_SECRET_KEY`` by HKDF, one key per
+purpose, so the same platform secret never signs admin tokens with the key that encrypts
+credentials. A leaked database dump alone does not reveal credentials, and a tampered value fails
+loudly instead of decrypting.
+
+Rotation: set the new key as ``WXHUB_SECRET_KEY`` and the old ones in
+``WXHUB_PREVIOUS_SECRET_KEYS``; values encrypted under any of them still decrypt, new values are
+encrypted under the new key, and ``wxhub rotate-secrets`` re-encrypts what is stored.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import math
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# A prod secret must carry at least this much entropy (estimated from its length and alphabet).
+MIN_SECRET_ENTROPY_BITS = 256
 
 
 class SecretBoxError(ValueError):
     """A stored secret could not be decrypted (wrong key or tampered value)."""
 
 
-class SecretBox:
-    """Encrypts and decrypts short secrets with a key derived from the platform secret key."""
+def derive_key(secret_key: str, purpose: str, length: int = 32) -> bytes:
+    """A key for one purpose (``"secret-box"``, ``"admin-jwt"``…) derived from the platform key."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=length, salt=None, info=b"wxhub:" + purpose.encode()
+    )
+    return hkdf.derive(secret_key.encode())
 
-    def __init__(self, secret_key: str) -> None:
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A conservative estimate of a secret's entropy: length × log2(the alphabet it draws from).
+
+    The alphabet is the smallest usual one the secret fits (hex, base64/url-safe, printable), and a
+    secret made of very few distinct characters counts only as much as those allow — enough to
+    refuse short and ``aaaa…`` keys, not a proof of randomness.
+    """
+    if not secret:
+        return 0.0
+    chars = set(secret)
+    if chars <= set("0123456789abcdef") or chars <= set("0123456789ABCDEF"):
+        alphabet = 16
+    elif chars <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"):
+        alphabet = 64
+    else:
+        alphabet = 94
+    if len(chars) < 8:
+        alphabet = max(len(chars), 2)
+    return len(secret) * math.log2(alphabet)
+
+
+class SecretBox:
+    """Encrypts with the current key; decrypts with the current or any previous key."""
+
+    def __init__(self, secret_key: str, previous_keys: Sequence[str] = ()) -> None:
+        keys = [self._fernet(secret_key)]
+        for old in previous_keys:
+            keys.append(self._fernet(old))
+        # Values written before keys were derived by HKDF still decrypt, and rotate to the new key.
+        keys.extend(self._legacy_fernet(key) for key in (secret_key, *previous_keys))
+        self._current = keys[0]
+        self._all = MultiFernet(keys)
+
+    @staticmethod
+    def _fernet(secret_key: str) -> Fernet:
+        return Fernet(base64.urlsafe_b64encode(derive_key(secret_key, "secret-box")))
+
+    @staticmethod
+    def _legacy_fernet(secret_key: str) -> Fernet:
         digest = hashlib.sha256(b"wxhub-secret-box:" + secret_key.encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        return Fernet(base64.urlsafe_b64encode(digest))
 
     def encrypt(self, plaintext: str) -> str:
         """Encrypt ``plaintext``; the result is ASCII and safe to store in a text column."""
-        return self._fernet.encrypt(plaintext.encode()).decode()
+        return self._current.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
-        """Decrypt a value produced by :meth:`encrypt`."""
+        """Decrypt a value produced by :meth:`encrypt` under the current or a previous key."""
         try:
-            return self._fernet.decrypt(ciphertext.encode()).decode()
+            return self._all.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise SecretBoxError("stored secret cannot be decrypted with this key") from exc
 
     def decrypt_optional(self, ciphertext: str | None) -> str | None:
         """Like :meth:`decrypt`, passing ``None`` through."""
         return None if ciphertext is None else self.decrypt(ciphertext)
+
+    def rotate(self, ciphertext: str) -> str:
+        """Re-encrypt a stored value under the current key (keeping its plaintext)."""
+        try:
+            return self._all.rotate(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretBoxError("stored secret cannot be decrypted with this key") from exc
 
 
 def last4(secret: str | None) -> str | None:

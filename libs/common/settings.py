@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.common.secret_box import MIN_SECRET_ENTROPY_BITS, estimated_entropy_bits
+
 # Values that are fine on a developer's laptop and must never reach production.
 DEV_SECRET_KEY = "wxhub-dev-secret-key-not-for-production"
 
@@ -52,8 +54,10 @@ class CommonSettings(BaseSettings):
     core_url: str = "http://127.0.0.1:8092"
     core_timeout_s: float = 2.0
 
-    # Secrets. The key encrypts account secrets at rest and signs admin tokens.
+    # Secrets. The key encrypts secrets at rest and signs admin tokens (a key per purpose, by
+    # HKDF). On rotation the old keys stay here (a JSON list) until `wxhub rotate-secrets` ran.
     secret_key: str = DEV_SECRET_KEY
+    previous_secret_keys: tuple[str, ...] = ()
 
     # Observability.
     log_level: str = "INFO"
@@ -61,9 +65,17 @@ class CommonSettings(BaseSettings):
     heartbeat_interval_s: float = 10.0
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_prod(self) -> CommonSettings:
-        if self.env == "prod" and self.secret_key == DEV_SECRET_KEY:
+    def _refuse_weak_secrets_in_prod(self) -> CommonSettings:
+        if self.env != "prod":
+            return self
+        if self.secret_key == DEV_SECRET_KEY or DEV_SECRET_KEY in self.previous_secret_keys:
             raise ValueError("WXHUB_SECRET_KEY must be set to a real secret when WXHUB_ENV=prod")
+        if estimated_entropy_bits(self.secret_key) < MIN_SECRET_ENTROPY_BITS:
+            raise ValueError(
+                "WXHUB_SECRET_KEY is too weak for WXHUB_ENV=prod: it needs at least "
+                f"{MIN_SECRET_ENTROPY_BITS // 8} random bytes, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
         return self
 
     @property

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from libs.common.db.models import utcnow
+from libs.common.secret_box import derive_key
 from services.admin_api.errors import NotAuthenticated
 
 _hasher = PasswordHasher()
@@ -48,7 +49,7 @@ class TokenCodec:
     algorithm = "HS256"
 
     def __init__(self, secret_key: str, ttl_s: int) -> None:
-        self._key = hashlib.sha256(b"wxhub-admin-jwt:" + secret_key.encode()).hexdigest()
+        self._key = derive_key(secret_key, "admin-jwt")
         self.ttl_s = ttl_s
 
     def issue(self, user_id: int, session_id: str) -> tuple[str, int]:

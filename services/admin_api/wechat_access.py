@@ -2,7 +2,8 @@
 
 The dispatcher owns refreshing (with a lease); here we only read its row, and when it is empty or
 about to expire we fetch a *stable* token — which returns the same token every caller already
-has, so we never invalidate the dispatcher's — and store it for everyone.
+has, so we never invalidate the dispatcher's — and store it (encrypted, as the dispatcher does)
+for everyone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from libs.common.db.models import AccessToken, Account, utcnow
+from libs.common.secret_box import SecretBoxError
 from libs.common.wechat import WeChatClient
 from libs.common.wechat.api.token import fetch_stable_token
 from services.admin_api.state import AdminState
@@ -33,8 +35,9 @@ class StoredTokenSource:
         async with self._state.sessions.begin() as session:
             row = await session.get(AccessToken, self._account_id)
             now = utcnow()
-            if row and row.token and row.expires_at and row.expires_at - _MARGIN > now:
-                return row.token
+            stored = self._stored_token(row)
+            if row and stored and row.expires_at and row.expires_at - _MARGIN > now:
+                return stored
             secret = self._state.secret_box.decrypt(self._secret_enc)
             token, expires_in = await fetch_stable_token(
                 self._state.http, self._state.settings.wechat_api_base, self._appid, secret
@@ -42,7 +45,7 @@ class StoredTokenSource:
             if row is None:
                 row = AccessToken(account_id=self._account_id, generation=0)
                 session.add(row)
-            row.token = token
+            row.token = self._state.secret_box.encrypt(token)
             row.expires_at = now + timedelta(seconds=expires_in)
             row.generation = (row.generation or 0) + 1
             return token
@@ -51,8 +54,17 @@ class StoredTokenSource:
         """Mark ``token`` expired if it is still the stored one (compare-and-invalidate)."""
         async with self._state.sessions.begin() as session:
             row = await session.get(AccessToken, self._account_id)
-            if row is not None and row.token == token:
+            if row is not None and self._stored_token(row) == token:
                 row.expires_at = utcnow()
+
+    def _stored_token(self, row: AccessToken | None) -> str | None:
+        """The row's token in clear, or None when there is none or it is not ours to read."""
+        if row is None or not row.token:
+            return None
+        try:
+            return self._state.secret_box.decrypt(row.token)
+        except SecretBoxError:
+            return None  # written under a retired key: fetch a fresh one
 
 
 def client_for(state: AdminState, account: Account) -> WeChatClient:

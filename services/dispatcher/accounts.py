@@ -127,6 +127,7 @@ class AccountDirectory:
             lease = TokenLease(
                 self._sessions,
                 self._token_http,
+                secret_box=self._box,
                 account_id=account.id,
                 appid=account.appid,
                 secret=account.secret,

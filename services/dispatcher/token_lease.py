@@ -6,8 +6,9 @@ the row; if the row is stale too it tries to take the lease with a compare-and-s
 (``UPDATE … WHERE lease_until IS NULL OR lease_until < now``) — one winner per expiry period —
 fetches a token (``stable_token`` preferred) and writes it back. Losers keep using the still
 valid token, or wait for the winner when there is none. ``invalidate(token)`` clears the row
-only if it still holds that token (compare-and-invalidate), so a burst of 40001s from many
-replicas causes one refresh, not one each.
+only if it still holds that token (compare-and-invalidate on the generation), so a burst of
+40001s from many replicas causes one refresh, not one each. The token is stored encrypted, like
+every other credential: a database dump alone cannot call WeChat as the account.
 
 No refresh storms: ``stable_token`` hands out the current token until shortly before it
 expires, so a refresh made early (``margin_s`` larger than WeChat's rotation window) returns a
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import AccessToken
 from libs.common.observability.logging import get_logger
+from libs.common.secret_box import SecretBox, SecretBoxError
 from libs.common.wechat.api.token import fetch_stable_token, fetch_token
 from libs.common.wechat.errors import WeChatTransportError
 from services.dispatcher.metrics import TOKEN_REFRESHES
@@ -63,6 +65,7 @@ class TokenLease:
         sessions: async_sessionmaker[AsyncSession],
         http: httpx.AsyncClient,
         *,
+        secret_box: SecretBox,
         account_id: int,
         appid: str,
         secret: str,
@@ -78,6 +81,7 @@ class TokenLease:
     ) -> None:
         self._sessions = sessions
         self._http = http
+        self._box = secret_box
         self._account_id = account_id
         self._appid = appid
         self._secret = secret
@@ -117,10 +121,16 @@ class TokenLease:
         """Forget ``token`` here and in the shared row, only if it is still the current one."""
         if self._cached is not None and self._cached.token == token:
             self._cached = None
+        row = await self._read()
+        if row is None or row.token != token:
+            return
         async with self._sessions.begin() as session:
             await session.execute(
                 update(AccessToken)
-                .where(AccessToken.account_id == self._account_id, AccessToken.token == token)
+                .where(
+                    AccessToken.account_id == self._account_id,
+                    AccessToken.generation == row.generation,
+                )
                 .values(token=None, expires_at=None)
             )
 
@@ -162,7 +172,13 @@ class TokenLease:
             return None
         if row.token is None or row.expires_at is None:
             return None
-        return _Cached(row.token, row.expires_at, row.generation)
+        try:
+            token = self._box.decrypt(row.token)
+        except SecretBoxError:
+            # Written under a key we no longer have (or before tokens were encrypted): refresh.
+            log.warning("access_token_undecryptable", account_id=self._account_id)
+            return None
+        return _Cached(token, row.expires_at, row.generation)
 
     async def _ensure_row(self) -> None:
         try:
@@ -207,17 +223,18 @@ class TokenLease:
             expires_at = now + timedelta(seconds=expires_in)
             hold_until = self._hold_until(now, expires_in)
             async with self._sessions.begin() as session:
-                await session.execute(
+                generation = await session.scalar(
                     update(AccessToken)
                     .where(AccessToken.account_id == self._account_id)
                     .values(
-                        token=token,
+                        token=self._box.encrypt(token),
                         expires_at=expires_at,
                         generation=AccessToken.generation + 1,
                         # Kept while the new token is already inside the margin (see above).
                         lease_owner=self._owner if hold_until else None,
                         lease_until=hold_until,
                     )
+                    .returning(AccessToken.generation)
                 )
             TOKEN_REFRESHES.labels("ok").inc()
             log.info(
@@ -226,7 +243,7 @@ class TokenLease:
                 expires_in=expires_in,
                 took_ms=round((time.monotonic() - started) * 1000, 1),
             )
-            self._cached = _Cached(token, expires_at, 0, recheck_at=hold_until)
+            self._cached = _Cached(token, expires_at, generation or 0, recheck_at=hold_until)
             return token
         except Exception:
             TOKEN_REFRESHES.labels("error").inc()

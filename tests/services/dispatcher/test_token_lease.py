@@ -39,6 +39,7 @@ async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) ->
             TokenLease(
                 sessions,
                 http,
+                secret_box=box,
                 account_id=account.id,
                 appid=DEMO.appid,
                 secret=DEMO.app_secret,
@@ -127,7 +128,10 @@ async def test_invalidate_is_compare_and_set(db_url: str) -> None:
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))
                 assert row is not None
-                assert row.token == token
+                assert row.token is not None
+                # Stored encrypted: the dump of the row does not hold the token.
+                assert token not in row.token
+                assert SecretBox("test-key").decrypt(row.token) == token
             await lease.invalidate(token)
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))
