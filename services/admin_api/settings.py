@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_network
-
 from pydantic import IPvAnyNetwork
 
 from libs.common.settings import CommonSettings
@@ -21,20 +19,15 @@ class AdminSettings(CommonSettings):
     # Per client address, across users (guessing many usernames): N failures per window → 429.
     login_ip_max_failures: int = 20
     login_ip_window_s: int = 60
+    # Per username, across addresses (one name guessed from many addresses, existing or not).
+    login_user_max_failures: int = 10
+    login_user_window_s: int = 15 * 60
     min_password_length: int = 10
     # Peers whose X-Forwarded-For is believed (load balancers, ingress): the client address is
-    # the right-most hop not in these networks. Anyone else's header is ignored.
-    trusted_proxies: tuple[IPvAnyNetwork, ...] = tuple(
-        ip_network(n)
-        for n in (
-            "127.0.0.0/8",
-            "::1/128",
-            "10.0.0.0/8",
-            "172.16.0.0/12",
-            "192.168.0.0/16",
-            "fc00::/7",
-        )
-    )
+    # the right-most hop not in these networks. Anyone else's header is ignored. None by default:
+    # trusting whole private ranges would let any caller inside them pick its own address.
+    # Set it to the load balancers' addresses, e.g. WXHUB_TRUSTED_PROXIES='["10.0.3.0/24"]'.
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
     # Material library files, on a directory every replica mounts (R-AD-5).
     storage_dir: str = "./var/materials"
     # Mass sends per account per calendar month (service accounts: 4 per follower, §8.4).

@@ -226,6 +226,8 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[AdminStack]:
         wechat_api_base=wechat.url,
         storage_dir=str(tmp_path / "materials"),
         env="test",
+        # The test client stands where the load balancer would (its X-Forwarded-For counts).
+        trusted_proxies=("127.0.0.0/8",),
     )
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)

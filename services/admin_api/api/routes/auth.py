@@ -91,33 +91,55 @@ async def _issue(state: StateDep, session: SessionDep, user: AdminUser, ip: str)
     return TokenRead(access_token=access, expires_in=ttl, refresh_token=refresh)
 
 
-async def check_ip_throttle(session: SessionDep, state: StateDep, ip: str, username: str) -> None:
-    """Refuse a login from an address with too many recent failures, before checking the
-    password (so guessing across many usernames is slowed too, and costs no argon2 work)."""
-    window = timedelta(seconds=state.settings.login_ip_window_s)
-    since = utcnow() - window
-    # The audit log already records every failure with its address, on every replica.
-    failures = list(
-        await session.scalars(
-            select(AuditEntry.at)
-            .where(
-                AuditEntry.action == "auth.login_failed",
-                AuditEntry.ip == ip,
-                AuditEntry.at > since,
+async def check_login_throttle(
+    session: SessionDep, state: StateDep, ip: str, username: str
+) -> None:
+    """Refuse a login with too many recent failures from its address (guessing across many
+    usernames) or for its username (one name guessed from many addresses, existing or not).
+
+    Checked before the password, so a throttled attempt costs no argon2 work. The audit log
+    already records every failure with its address and username, on every replica.
+    """
+    settings = state.settings
+    limits = (
+        (
+            AuditEntry.ip == ip,
+            settings.login_ip_max_failures,
+            settings.login_ip_window_s,
+            "address",
+        ),
+        (
+            AuditEntry.username == username[:64],
+            settings.login_user_max_failures,
+            settings.login_user_window_s,
+            "username",
+        ),
+    )
+    for matches, max_failures, window_s, what in limits:
+        window = timedelta(seconds=window_s)
+        failures = list(
+            await session.scalars(
+                select(AuditEntry.at)
+                .where(
+                    AuditEntry.action == "auth.login_failed",
+                    matches,
+                    AuditEntry.at > utcnow() - window,
+                )
+                .order_by(AuditEntry.at.desc())
+                .limit(max_failures)
             )
-            .order_by(AuditEntry.at.desc())
-            .limit(state.settings.login_ip_max_failures)
         )
-    )
-    if len(failures) < state.settings.login_ip_max_failures:
-        return
-    # The window frees a slot when the oldest of the last N failures leaves it.
-    retry_after = max(1, math.ceil((failures[-1] + window - utcnow()).total_seconds()))
-    await record(session, None, "auth.login_throttled", "user", "", ip=ip, username=username[:64])
-    await session.commit()
-    raise TooManyRequests(
-        "too many failed logins from this address; try again later", retry_after=retry_after
-    )
+        if len(failures) < max_failures:
+            continue
+        # The window frees a slot when the oldest of the last N failures leaves it.
+        retry_after = max(1, math.ceil((failures[-1] + window - utcnow()).total_seconds()))
+        await record(
+            session, None, "auth.login_throttled", "user", "", ip=ip, username=username[:64]
+        )
+        await session.commit()
+        raise TooManyRequests(
+            f"too many failed logins for this {what}; try again later", retry_after=retry_after
+        )
 
 
 @router.post("/login", response_model=TokenRead, summary="登录 · log in")
@@ -128,9 +150,9 @@ async def login(
     state: StateDep,
 ) -> TokenRead:
     """Exchange username + password for tokens; repeated failures lock the user out, and too
-    many failures from one client address answer 429 with ``Retry-After``."""
+    many failures from one client address or for one username answer 429 with ``Retry-After``."""
     ip = client_ip(request)
-    await check_ip_throttle(session, state, ip, form.username)
+    await check_login_throttle(session, state, ip, form.username)
     user = await session.scalar(select(AdminUser).where(AdminUser.username == form.username))
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
