@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -15,6 +13,7 @@ from pydantic import Field
 from sqlalchemy import Select, select
 
 from libs.common.db.models import AuditEntry
+from libs.common.spreadsheet import SafeCsvRows
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel
 from services.admin_api.listing import ListQuery, Page, order_by, paginate
@@ -157,17 +156,13 @@ async def export_audit(
     sessions = state.sessions
 
     async def rows() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(_CSV_COLUMNS)
-        yield "\ufeff" + buffer.getvalue()
+        csv_rows = SafeCsvRows()
+        yield "\ufeff" + csv_rows.render(_CSV_COLUMNS)
         # Its own session: the request's session ends before the body is streamed.
         async with sessions() as reader:
             result = await reader.stream_scalars(stmt.execution_options(yield_per=500))
             async for entry in result:
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerow(
+                yield csv_rows.render(
                     [
                         entry.id,
                         entry.at.isoformat(),
@@ -182,7 +177,6 @@ async def export_audit(
                         json.dumps(entry.after, ensure_ascii=False) if entry.after else "",
                     ]
                 )
-                yield buffer.getvalue()
 
     return StreamingResponse(
         rows(),

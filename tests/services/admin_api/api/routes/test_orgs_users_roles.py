@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import select
 
 from libs.common.db.models import AuditEntry
@@ -158,6 +161,23 @@ async def test_audit_export_is_csv_and_scoped(stack: AdminStack) -> None:
     branch = (await stack.call("sh_super", "GET", "/api/v1/audit/export.csv?action=org.")).text
     assert "北京" not in branch
     assert "沪" in branch
+
+
+async def test_audit_export_cannot_carry_a_formula_into_a_spreadsheet(stack: AdminStack) -> None:
+    # Anyone can put text into the audit log: a failed login records the username typed.
+    payload = '=HYPERLINK("http://evil.test","点此")'
+    failed = await stack.client.post(
+        "/api/v1/auth/login", data={"username": payload, "password": "guess"}
+    )
+    assert failed.status_code == 401
+    text = (await stack.call("admin", "GET", "/api/v1/audit/export.csv?action=auth.")).text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [row["username"] for row in rows if row["action"] == "auth.login_failed"] == [
+        "'" + payload
+    ]
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
 async def test_delete_org_with_users_is_conflict(stack: AdminStack) -> None:
