@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, select
 
 from libs.common.db.models import Customer, CustomerProfile
+from services.admin_api.listing import LIKE_ESCAPE, contains_pattern
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,8 @@ class CustomerFilter:
 
 def _json_list_has(column: Any, value: str) -> ColumnElement[bool]:
     # JSON lists are stored as serialised text (non-ASCII as \\u escapes); match the element
-    # exactly as json.dumps writes it, with "!" as the LIKE escape on both backends.
-    needle = json.dumps(value).replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return cast(column, String).like(f"%{needle}%", escape="!")
+    # exactly as json.dumps writes it.
+    return cast(column, String).like(contains_pattern(json.dumps(value)), escape=LIKE_ESCAPE)
 
 
 def customer_query(f: CustomerFilter) -> Select[Customer]:

@@ -87,6 +87,18 @@ def order_by(sort: str | None, sortable: Mapping[str, Any], default: Sequence[An
     return [*clauses, *default]
 
 
+LIKE_ESCAPE = "!"
+
+
+def contains_pattern(needle: str) -> str:
+    """A LIKE pattern matching ``needle`` anywhere, its own ``%`` and ``_`` taken literally.
+
+    Use with ``escape=LIKE_ESCAPE`` (the same on SQLite and PostgreSQL).
+    """
+    escaped = needle.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
@@ -98,8 +110,10 @@ async def paginate(
 ) -> tuple[list[Any], int]:
     """Apply search, count, sort and page ``stmt`` (a select of one entity)."""
     if params.q and search:
-        pattern = f"%{params.q.lower()}%"
-        conditions: list[ColumnElement[bool]] = [func.lower(c).like(pattern) for c in search]
+        pattern = contains_pattern(params.q.lower())
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(c).like(pattern, escape=LIKE_ESCAPE) for c in search
+        ]
         stmt = stmt.where(or_(*conditions))
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     stmt = stmt.order_by(*order_by(params.sort, sortable, default_sort))

@@ -44,6 +44,14 @@ async def test_list_convention_paging_sorting_search_and_bad_sort(stack: AdminSt
     assert [u["username"] for u in second.json()["items"]] == ["noperm", "bj_user"]
     found = (await stack.call("admin", "GET", "/api/v1/users?q=EDIT")).json()
     assert [u["username"] for u in found["items"]] == ["sh_editor"]
+    # LIKE wildcards in the search text are literal: "%" matches no name, "_" only names with one.
+    wildcard = (await stack.call("admin", "GET", "/api/v1/users", params={"q": "%"})).json()
+    assert wildcard["total"] == 0
+    underscore = (await stack.call("admin", "GET", "/api/v1/users", params={"q": "_"})).json()
+    names = [u["username"] for u in underscore["items"]]
+    assert names
+    assert all("_" in name for name in names)
+    assert "admin" not in names
     bad = await stack.call("admin", "GET", "/api/v1/users?sort=password_hash")
     assert bad.status_code == 422
     assert bad.json()["code"] == "validation_error"
