@@ -34,6 +34,17 @@ async def _stored_values(url: str) -> list[str]:
         await engine.dispose()
 
 
+def _rotate_secrets(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wxhub.cli", "rotate-secrets"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 async def test_rotation_moves_every_stored_secret_to_the_new_key(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
     await seed(CommonSettings(database_url=url, secret_key=OLD))
@@ -55,14 +66,7 @@ async def test_rotation_moves_every_stored_secret_to_the_new_key(tmp_path: Path)
         "WXHUB_SECRET_KEY": NEW,
         "WXHUB_PREVIOUS_SECRET_KEYS": f'["{OLD}"]',
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "wxhub.cli", "rotate-secrets"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _rotate_secrets(env)
     assert done.returncode == 0, done.stderr
     assert f"re-encrypted {len(before)} stored secrets" in done.stdout
 
@@ -80,14 +84,7 @@ async def test_rotation_without_the_old_key_changes_nothing(tmp_path: Path) -> N
     before = await _stored_values(url)
     env = {**os.environ, "WXHUB_DATABASE_URL": url, "WXHUB_SECRET_KEY": NEW}
     env.pop("WXHUB_PREVIOUS_SECRET_KEYS", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "wxhub.cli", "rotate-secrets"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _rotate_secrets(env)
     assert done.returncode != 0
     assert "cannot be decrypted" in done.stderr
     assert await _stored_values(url) == before
