@@ -12,7 +12,6 @@ from typing import Any
 from libs.common.bus import MemoryBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.observability.logging import configure_logging
 from libs.common.resources import open_resources
@@ -21,6 +20,9 @@ from libs.common.serving import serve_services
 from libs.common.settings import CommonSettings
 from sandboxes import core_system, sms, wechat_api
 from sandboxes.server import RunningServer, serve
+from wxhub.demo.account import DEMO, seed_demo
+from wxhub.demo.admin import seed_admin_demo
+from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.services import catalogue
 
 
@@ -47,11 +49,7 @@ async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
     try:
         async with make_sessionmaker(engine).begin() as session:
             await seed_demo(session, box)
-            from libs.common.db.demo_outbound import seed_outbound_demo
-
             await seed_outbound_demo(session, box)
-            from libs.common.db.demo_admin import seed_admin_demo
-
             logins = await seed_admin_demo(session, box)
     finally:
         await engine.dispose()

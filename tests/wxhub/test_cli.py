@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 
 def _wxhub(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""

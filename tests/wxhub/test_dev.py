@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from libs.common.db.demo import DEMO
 from libs.common.wechat import parse_xml
 from sandboxes.wechat_push import CallbackPusher
+from wxhub.demo.account import DEMO
 from wxhub.processes import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.e2e

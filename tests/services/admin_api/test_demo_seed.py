@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo_admin import ALL_PERMISSIONS, seed_admin_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import AccountGrant, AdminUser, Org
 from libs.common.secret_box import SecretBox
 from services.admin_api.permissions import PERMISSIONS
+from wxhub.demo.admin import ALL_PERMISSIONS, seed_admin_demo
 
 
 def test_seed_permissions_match_catalogue() -> None:
@@ -19,7 +19,7 @@ def test_seed_permissions_match_catalogue() -> None:
 
 
 async def test_seed_is_idempotent_and_grants_demo_account_to_branches(tmp_path: Path) -> None:
-    from libs.common.db.demo import seed_demo
+    from wxhub.demo.account import seed_demo
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
     await upgrade_async(url)

@@ -16,8 +16,6 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.bus import EVENTS, OUTBOUND, Delivery, Queue, Topology
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
 from libs.common.resources import Resources, open_resources
@@ -28,6 +26,8 @@ from sandboxes import wechat_api
 from sandboxes.server import RunningServer, serve
 from services.dispatcher.app import DispatcherService, build
 from services.dispatcher.settings import DispatcherSettings
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import seed_outbound_demo
 
 TERMINAL = {"delivered", "fallback_sent", "failed"}
 OPENID = "oWxhubDemoCustomer0000000001"

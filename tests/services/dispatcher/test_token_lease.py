@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import AccessToken, Account
 from libs.common.secret_box import SecretBox
@@ -21,6 +20,7 @@ from sandboxes import wechat_api
 from sandboxes.server import serve
 from services.dispatcher.token_lease import TokenLease
 from tests.services.dispatcher.conftest import fresh_postgres
+from wxhub.demo.account import DEMO, seed_demo
 
 
 async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) -> list[TokenLease]:

@@ -18,8 +18,6 @@ from sqlalchemy import func, insert, select
 
 from libs.common.bus import OUTBOUND, AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
 from libs.common.schemas.outbound import OutboundRequested
@@ -27,6 +25,8 @@ from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from tests.services.dispatcher.conftest import BALANCE, fresh_postgres
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]

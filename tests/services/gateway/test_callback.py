@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.bus import DISPATCHER_ALERT, INBOUND, Queue, Topology
-from libs.common.db.demo import DEMO
 from libs.common.db.models import Customer
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
 from tests.services.conftest import InboundStack
+from wxhub.demo.account import DEMO
 
 _ids = itertools.count(6_000_000_000_000_000_000)
 

@@ -9,7 +9,6 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from libs.common.db.demo import DEMO
 from libs.common.wechat.api.message import MessageApi
 from libs.common.wechat.api.token import fetch_stable_token
 from libs.common.wechat.client import WeChatClient
@@ -19,6 +18,7 @@ from services.dispatcher.channels.sms import HttpJsonSms
 from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
 from tests.services.dispatcher.conftest import OPENID, PHONE, Sandboxes
+from wxhub.demo.account import DEMO
 
 TEMPLATE_PATH = "/cgi-bin/message/template/send"
 CUSTOM_PATH = "/cgi-bin/message/custom/send"

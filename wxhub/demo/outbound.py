@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.models import Account, BusinessSystem, Customer, ReminderType
 from libs.common.secret_box import SecretBox
+from wxhub.demo.account import DEMO, seed_demo
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.demo import DEMO
 from libs.common.db.models import Account, AccountGrant, AdminUser, Org, Role, user_roles
 from libs.common.secret_box import SecretBox
+from wxhub.demo.account import DEMO
 
 # Mirrors services.admin_api.permissions (libs must not import services); a test keeps them equal.
 ALL_PERMISSIONS = [
