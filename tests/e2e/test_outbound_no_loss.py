@@ -59,7 +59,7 @@ async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
 @pytest.fixture
 async def database(postgres_url: str) -> str:
     """A fresh, migrated PostgreSQL database for this test."""
-    url = await fresh_postgres(postgres_url, "wxhub_test_dispatcher_e2e")
+    url = await fresh_postgres(postgres_url, "outbound_e2e")
     await upgrade_async(url)
     return url
 

@@ -15,6 +15,7 @@ from libs.common.db.models import Customer
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
+from tests.polling import eventually
 from tests.services.conftest import InboundStack
 from wxhub.demo.account import DEMO
 
@@ -208,11 +209,8 @@ async def test_late_answer_goes_out_once_as_customer_service_message(
     assert response.text == "success"
     retry = await stack.post(xml, nonce="2")
     assert retry.text == "success"
-    for _ in range(60):
-        if received:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
+    await eventually(lambda: received, what="the late reply")
+    await asyncio.sleep(0.2)  # time for a wrong second one to show
     assert len(received) == 1
     late = received[0]
     assert late.origin == "late_reply"
