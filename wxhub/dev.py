@@ -40,8 +40,22 @@ def _sandbox_overrides(settings: CommonSettings) -> dict[str, Any]:
     return {field: value for env, (field, value) in wanted.items() if env not in os.environ}
 
 
+class DemoRefused(Exception):
+    """Demo data asked for where it must not go."""
+
+
 async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
-    """Migrate and seed the database; returns demo logins (user, test password) to print."""
+    """Migrate and seed the database; returns demo logins (user, test password) to print.
+
+    Refused in production: the demo users' passwords, the ``demo-core`` system secret and the
+    demo account's credentials are public test values.
+    """
+    if settings.env == "prod":
+        raise DemoRefused(
+            "WXHUB_ENV=prod: the demo data (demo users, the public demo-core secret, the demo "
+            "account) is never loaded in production; create the first administrator with "
+            "'wxhub create-admin'"
+        )
     await upgrade_async(settings.database_url)
     engine = make_engine(settings.database_url)
     box = SecretBox(settings.secret_key)
