@@ -69,7 +69,7 @@ async def test_open_window_uses_custom_message_and_counts_quota(harness: Harness
     assert channels.count("wechat_custom") == 5
     assert channels.count("wechat_template") == 1
     custom = [d for d in harness.boxes.wx.deliveries if d.kind == "custom"]
-    assert custom[0].body["text"]["content"].startswith("【余额变动提醒】您尾号1234")
+    assert custom[0].body["text"]["content"].startswith("【资金变动提醒】您尾号1234")
 
 
 async def test_closed_window_errcode_routes_to_template(harness: Harness) -> None:

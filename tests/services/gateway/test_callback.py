@@ -70,7 +70,8 @@ async def test_aes_request_gets_aes_reply(stack: InboundStack) -> None:
         ("000001", "单位净值"),
         ("汇率", "外汇牌价"),
         ("黄金", "黄金行情"),
-        ("利率", "存款利率"),
+        ("利率", "七日年化"),
+        ("收益", "存款利率参考"),
         ("优惠", "最新优惠"),
         ("基金 999999", "未找到"),
         ("基金", "例如"),
@@ -85,7 +86,7 @@ async def test_configured_commands(stack: InboundStack, text: str, expected: str
 async def test_help_and_unknown_text_list_the_commands(stack: InboundStack, text: str) -> None:
     response = await stack.post(stack.pusher.text("oUser3", text, msg_id=msg_id()))
     content = stack.reply_fields(response)["Content"]
-    for example in ("基金 000001", "汇率", "黄金", "利率", "优惠"):
+    for example in ("基金 000001", "汇率", "黄金", "收益", "优惠"):
         assert example in content
 
 

@@ -14,7 +14,7 @@ from libs.common.db.models._base import Base, Timestamped, utcnow
 
 
 class Org(Timestamped, Base):
-    """An organisation: head office (总行, the root), branches (分行) and sub-branches (支行)."""
+    """An organisation: head office (总部, the root), branch companies (分公司) and their offices."""
 
     __tablename__ = "orgs"
 
