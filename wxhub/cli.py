@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("service", choices=["gateway", "engine", "dispatcher", "admin_api", "stats"])
     commands.add_parser("migrate", help="apply database migrations (WXHUB_DATABASE_URL)")
     commands.add_parser("seed", help="migrate and load the demo data (refused when WXHUB_ENV=prod)")
+    commands.add_parser("env-example", help="print every WXHUB_* setting with its default")
     create = commands.add_parser(
         "create-admin",
         help="create an administrator (asks, or reads WXHUB_ADMIN_USERNAME/WXHUB_ADMIN_PASSWORD)",
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "create-admin":
         return _create_admin(args)
+    if args.command == "env-example":
+        from wxhub.env_example import render
+
+        sys.stdout.write(render())
+        return 0
 
     from libs.common.serving import run
 

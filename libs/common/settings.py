@@ -35,7 +35,7 @@ class CommonSettings(BaseSettings):
     bus_namespace: str = ""
     amqp_prefetch: int = 256
 
-    # Network. Ports are those of ARCHITECTURE.md's embedded default.
+    # Network. Ports are those of docs/architecture.md's embedded default.
     host: str = "127.0.0.1"
     gateway_port: int = 8080
     admin_port: int = 8081

@@ -2,7 +2,7 @@
 commands, menu keys, and its wealth-management centres and branches. Idempotent: running it again
 changes nothing that exists.
 
-Every credential here is a public TEST value (docs/wechat-protocol.md, "Test values"), never a
+Every credential here is a public TEST value (docs/wechat-protocol.md §13), never a
 real secret.
 """
 

@@ -30,7 +30,7 @@ class DemoSystem:
 DEMO_SYSTEM = DemoSystem()
 
 # event_type → ReminderType fields. ``template_fields`` maps WeChat category-template keys to
-# format strings over the notification's ``data`` (docs/wechat-protocol.md, "Template messages").
+# format strings over the notification's ``data`` (docs/wechat-protocol.md §8.3).
 REMINDER_TYPES: dict[str, dict[str, Any]] = {
     "balance_change": {
         "name": "交易账户资金变动提醒",
