@@ -13,7 +13,7 @@ from libs.common.bus import MemoryBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
-from libs.common.observability.logging import configure_logging
+from libs.common.observability.logging import configure_logging, get_logger
 from libs.common.resources import open_resources
 from libs.common.secret_box import SecretBox
 from libs.common.serving import serve_services
@@ -127,4 +127,8 @@ def _print_banner(settings: CommonSettings, logins: list[tuple[str, str]]) -> No
         "  every service: /healthz /readyz /metrics     Ctrl-C stops everything",
         "",
     ]
-    print("\n".join(lines), flush=True)
+    if settings.log_json:
+        # Every line JSON, the banner too: one event with the same text.
+        get_logger("wxhub.dev").info("wxhub_dev_ready", banner="\n".join(lines).strip())
+    else:
+        print("\n".join(lines), flush=True)

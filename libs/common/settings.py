@@ -58,6 +58,8 @@ class CommonSettings(BaseSettings):
     # Observability.
     log_level: str = "INFO"
     log_json: bool = False
+    # One line per HTTP request with a request id (costs about as much as a callback: opt-in).
+    log_access: bool = False
     heartbeat_interval_s: float = 10.0
 
     @model_validator(mode="after")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +67,30 @@ def test_the_stack_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         stack.wait_ready(Deadline(90))
         assert stack.stop() == 0
         assert "Traceback" not in stack.log(tail=10**7)
+
+
+def test_json_logging_makes_every_line_json_with_request_ids(tmp_path: Path) -> None:
+    env = {"WXHUB_LOG_JSON": "true", "WXHUB_LOG_ACCESS": "true"}
+    with dev_stack(tmp_path, extra_env=env) as stack:
+        stack.wait_ready(Deadline(90))
+        assert "单位净值" in check_callback(stack, encrypt=True, msg_id=201)
+        response = httpx.get(
+            f"{stack.url('admin_port')}/readyz", headers={"X-Request-Id": "ops-check-1"}
+        )
+        assert response.headers["x-request-id"] == "ops-check-1"
+        # Not HTTP at all: uvicorn itself logs a warning, which must come out as JSON too.
+        with socket.create_connection(("127.0.0.1", stack.ports["gateway_port"])) as raw:
+            raw.sendall(b"NOT HTTP\r\n\r\n")
+            raw.recv(1024)
+        assert stack.stop() == 0
+        lines = [line for line in stack.log(tail=10**7).splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    loggers = {r.get("logger") for r in records}
+    assert {"alembic.runtime.migration", "uvicorn.error"} <= loggers, loggers
+    assert any(r["event"] == "wxhub_dev_ready" for r in records)
+    access = [r for r in records if r["event"] == "http_request"]
+    ops = [r for r in access if r["request_id"] == "ops-check-1"]
+    assert [(r["service"], r["path"], r["status"]) for r in ops] == [("admin_api", "/readyz", 200)]
+    callbacks = [r for r in access if r["path"] == "/wechat/demo"]
+    assert len(callbacks) == 1
+    assert len(callbacks[0]["request_id"]) == 32
