@@ -128,7 +128,7 @@ async def test_latency_fault_makes_adapters_time_out(client: httpx.AsyncClient) 
 
     with pytest.raises(httpx.ReadTimeout):
         await client.get("/v1/funds/000001/nav", timeout=0.1)
-    assert (await client.get("/v1/funds/000001/nav", timeout=0.3)).status_code == 200
+    assert (await client.get("/v1/funds/000001/nav", timeout=10)).status_code == 200
 
 
 async def test_http_status_fault_count(client: httpx.AsyncClient, state: CoreSystemState) -> None:
