@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 from bench.loadgen import LoadResult, run_load
 from libs.common.bus import AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.secret_box import SecretBox
 from sandboxes.wechat_push import CallbackPusher
+from wxhub.demo.account import DEMO, seed_demo
 from wxhub.processes import REPO_ROOT, ProcessGroup, free_port
 
 SECRET_KEY = "bench-secret-key"

@@ -40,13 +40,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.inbound import broker_pids
 from libs.common.bus import EVENTS, OUTBOUND, AmqpBus, Delivery, Queue, Topology, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import DEMO_SYSTEM, seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
 from libs.common.schemas.events import DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-outbound-secret-key"

@@ -8,7 +8,7 @@ Public data
 ``GET /v1/funds/{code}/nav``
     → ``{"code", "name", "nav", "accumulated_nav", "nav_date", "daily_change_pct", "as_of"}``;
     404 ``{"error": "fund_not_found"}``. Demo codes: 000001, 000011, 110022, 161725, 005827,
-    000198, 519674, 001632.
+    000198, 003474 (money-market), 519674, 001632.
 ``GET /v1/wealth/{code}/nav``
     Wealth-product NAV, same shape; 404 ``{"error": "product_not_found"}``.
     Demo codes: WM0001, WM0002, WM0003.
@@ -17,8 +17,10 @@ Public data
     (CNY per 100 units of the currency).
 ``GET /v1/gold/price``
     → ``{"as_of", "items": [{"product": "Au99.99", "price", "unit": "元/克", "change_pct"}, …]}``.
-``GET /v1/rates/deposit-loan``
-    → ``{"as_of", "deposit": [{"term": "活期", "rate"}, …], "loan": [{"term", "rate"}, …]}``.
+``GET /v1/rates/yields``
+    → ``{"as_of", "money_funds": [{"code", "name", "seven_day_yield", "income_per_10k"}, …],
+    "deposit": [{"term": "活期", "rate"}, …]}``: money-market funds' seven-day annualised yield
+    (percent) and income per 10,000 shares (CNY), with deposit rates for reference.
 ``GET /v1/promotions``
     → ``{"as_of", "items": [{"title", "summary", "url", "valid_until"}, …]}``.
 
@@ -68,6 +70,7 @@ FUNDS: dict[str, tuple[str, float, float, float]] = {
     "161725": ("演示白酒指数(LOF)A", 0.9876, 2.6543, -1.05),
     "005827": ("演示蓝筹精选混合", 1.7654, 1.7654, 0.31),
     "000198": ("演示天天理财货币A", 1.0000, 1.0000, 0.00),
+    "003474": ("演示现金宝货币A", 1.0000, 1.0000, 0.00),
     "519674": ("演示创新成长混合", 4.2031, 4.9031, 2.14),
     "001632": ("演示稳健纯债债券A", 1.0862, 1.2562, 0.02),
 }
@@ -97,9 +100,19 @@ DEPOSIT_RATES: list[JsonObject] = [
     {"term": "三年", "rate": 1.25},
     {"term": "五年", "rate": 1.30},
 ]
-LOAN_RATES: list[JsonObject] = [
-    {"term": "一年期LPR", "rate": 3.00},
-    {"term": "五年期以上LPR", "rate": 3.50},
+MONEY_FUNDS: list[JsonObject] = [
+    {
+        "code": "000198",
+        "name": "演示天天理财货币A",
+        "seven_day_yield": 1.852,
+        "income_per_10k": 0.4932,
+    },
+    {
+        "code": "003474",
+        "name": "演示现金宝货币A",
+        "seven_day_yield": 1.716,
+        "income_per_10k": 0.4617,
+    },
 ]
 PROMOTIONS: list[JsonObject] = [
     {
@@ -218,9 +231,9 @@ async def gold_price(request: Request) -> Reply:
     return _ok({"as_of": AS_OF, "items": GOLD})
 
 
-async def deposit_loan_rates(request: Request) -> Reply:
-    """``GET /v1/rates/deposit-loan``."""
-    return _ok({"as_of": AS_OF, "deposit": DEPOSIT_RATES, "loan": LOAN_RATES})
+async def yields(request: Request) -> Reply:
+    """``GET /v1/rates/yields``."""
+    return _ok({"as_of": AS_OF, "money_funds": MONEY_FUNDS, "deposit": DEPOSIT_RATES})
 
 
 async def promotions(request: Request) -> Reply:
@@ -298,7 +311,7 @@ def build_app(state: CoreSystemState | None = None) -> Starlette:
         ("/v1/wealth/{code}/nav", wealth_nav),
         ("/v1/fx/rates", fx_rates),
         ("/v1/gold/price", gold_price),
-        ("/v1/rates/deposit-loan", deposit_loan_rates),
+        ("/v1/rates/yields", yields),
         ("/v1/promotions", promotions),
         ("/v1/customers/{customer_no}/balance", balance),
         ("/v1/customers/{customer_no}/transactions", transactions),

@@ -1,7 +1,7 @@
 """WeChat API sandbox (port 8090 in dev): the real API's paths and JSON on loopback.
 
 Point a client's API base at it (``WXHUB_WECHAT_API_BASE=http://127.0.0.1:8090``). It checks
-what the real API checks (WECHAT_PROTOCOL.md §8, §9): ``access_token`` missing → 41001,
+what the real API checks (docs/wechat-protocol.md §8, §9): ``access_token`` missing → 41001,
 unknown or superseded → 40001, expired → 42001; bodies with ``\\uXXXX`` escapes → 40033,
 unparsable → 47001, empty → 44002; openids in the ``unknown`` set → 40003, in the
 ``unsubscribed`` set → 43004 (every other openid is a follower); appid/secret against the

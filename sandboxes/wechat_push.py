@@ -1,5 +1,6 @@
 """Stands in for WeChat's servers pushing callbacks: builds message XML and signs (and encrypts)
-requests exactly as WeChat does (WECHAT_PROTOCOL.md §2–§6), for tests, benchmarks and manual use.
+requests exactly as WeChat does (docs/wechat-protocol.md §2–§6), for tests, benchmarks and manual
+use.
 
     push = CallbackPusher(token, appid, original_id, encoding_aes_key)
     params, body = push.sign(push.text("oUser", "基金 000001", msg_id=1), encrypt=True)

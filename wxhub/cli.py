@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 
 
@@ -14,19 +16,40 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run one service on its configured connections")
     serve.add_argument("service", choices=["gateway", "engine", "dispatcher", "admin_api", "stats"])
     commands.add_parser("migrate", help="apply database migrations (WXHUB_DATABASE_URL)")
-    commands.add_parser("seed", help="migrate and load the demo data")
+    commands.add_parser("seed", help="migrate and load the demo data (refused when WXHUB_ENV=prod)")
+    commands.add_parser("env-example", help="print every WXHUB_* setting with its default")
     commands.add_parser(
         "rotate-secrets",
         help="re-encrypt stored secrets under WXHUB_SECRET_KEY (old: WXHUB_PREVIOUS_SECRET_KEYS)",
     )
+    create = commands.add_parser(
+        "create-admin",
+        help="create an administrator (asks, or reads WXHUB_ADMIN_USERNAME/WXHUB_ADMIN_PASSWORD)",
+    )
+    create.add_argument("--username", help="login name (default: WXHUB_ADMIN_USERNAME, or asked)")
+    create.add_argument("--display-name", default="", help="name shown in the admin app")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     args = parser.parse_args(argv)
+    if args.command == "create-admin":
+        return _create_admin(args)
+    if args.command == "env-example":
+        from wxhub.env_example import render
+
+        sys.stdout.write(render())
+        return 0
 
     from libs.common.serving import run
 
     if args.command == "dev":
-        from wxhub.dev import run_dev
+        from wxhub.dev import DemoRefused, run_dev
 
-        run(run_dev())
+        try:
+            run(run_dev())
+        except DemoRefused as exc:
+            print(f"wxhub dev: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "serve":
         from wxhub.serve import serve_one
 
@@ -38,9 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(CommonSettings().database_url)
     elif args.command == "seed":
         from libs.common.settings import CommonSettings
-        from wxhub.dev import seed
+        from wxhub.dev import DemoRefused, seed
 
-        run(seed(CommonSettings()))
+        try:
+            run(seed(CommonSettings()))
+        except DemoRefused as exc:
+            print(f"wxhub seed: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "rotate-secrets":
         import asyncio
 
@@ -52,6 +79,49 @@ def main(argv: list[str] | None = None) -> int:
         box = SecretBox(settings.secret_key, settings.previous_secret_keys)
         count = asyncio.run(rotate_secrets(settings.database_url, box))
         print(f"re-encrypted {count} stored secrets under the current key")  # noqa: T201
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    """Flags and environment for automation; questions on a terminal otherwise."""
+    from libs.common.serving import run
+    from libs.common.settings import CommonSettings
+    from wxhub.admins import AdminNotCreated, CreatedAdmin, check_password, create_admin
+
+    interactive = sys.stdin.isatty() and not args.password_stdin
+    username = args.username or os.environ.get("WXHUB_ADMIN_USERNAME", "")
+    password = os.environ.get("WXHUB_ADMIN_PASSWORD", "")
+    try:
+        if not username:
+            if not interactive:
+                raise AdminNotCreated("give --username or WXHUB_ADMIN_USERNAME")
+            username = input("username: ").strip()
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        elif not password:
+            if not interactive:
+                raise AdminNotCreated("give WXHUB_ADMIN_PASSWORD or --password-stdin")
+            password = getpass.getpass("password: ")
+            check_password(password)
+            if getpass.getpass("password again: ") != password:
+                raise AdminNotCreated("the passwords differ")
+        created: list[CreatedAdmin] = []
+
+        async def create() -> None:
+            settings = CommonSettings()
+            created.append(
+                await create_admin(settings, username, password, display_name=args.display_name)
+            )
+
+        run(create())
+    except AdminNotCreated as exc:
+        print(f"wxhub create-admin: {exc}", file=sys.stderr)
+        return 2
+    admin = created[0]
+    print(
+        f"wxhub create-admin: created {admin.username!r} (id {admin.user_id}), role "
+        f"{admin.role_code} in organisation {admin.org_code}"
+    )
     return 0
 
 

@@ -12,15 +12,17 @@ from typing import Any
 from libs.common.bus import MemoryBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
-from libs.common.observability.logging import configure_logging
+from libs.common.observability.logging import configure_logging, get_logger
 from libs.common.resources import open_resources
 from libs.common.secret_box import SecretBox
 from libs.common.serving import serve_services
 from libs.common.settings import CommonSettings
 from sandboxes import core_system, sms, wechat_api
 from sandboxes.server import RunningServer, serve
+from wxhub.demo.account import DEMO, seed_demo
+from wxhub.demo.admin import seed_admin_demo
+from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.services import catalogue
 
 
@@ -38,8 +40,22 @@ def _sandbox_overrides(settings: CommonSettings) -> dict[str, Any]:
     return {field: value for env, (field, value) in wanted.items() if env not in os.environ}
 
 
+class DemoRefused(Exception):
+    """Demo data asked for where it must not go."""
+
+
 async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
-    """Migrate and seed the database; returns demo logins (user, test password) to print."""
+    """Migrate and seed the database; returns demo logins (user, test password) to print.
+
+    Refused in production: the demo users' passwords, the ``demo-core`` system secret and the
+    demo account's credentials are public test values.
+    """
+    if settings.env == "prod":
+        raise DemoRefused(
+            "WXHUB_ENV=prod: the demo data (demo users, the public demo-core secret, the demo "
+            "account) is never loaded in production; create the first administrator with "
+            "'wxhub create-admin'"
+        )
     await upgrade_async(settings.database_url)
     engine = make_engine(settings.database_url)
     box = SecretBox(settings.secret_key, settings.previous_secret_keys)
@@ -47,11 +63,7 @@ async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
     try:
         async with make_sessionmaker(engine).begin() as session:
             await seed_demo(session, box)
-            from libs.common.db.demo_outbound import seed_outbound_demo
-
             await seed_outbound_demo(session, box)
-            from libs.common.db.demo_admin import seed_admin_demo
-
             logins = await seed_admin_demo(session, box)
     finally:
         await engine.dispose()
@@ -115,4 +127,8 @@ def _print_banner(settings: CommonSettings, logins: list[tuple[str, str]]) -> No
         "  every service: /healthz /readyz /metrics     Ctrl-C stops everything",
         "",
     ]
-    print("\n".join(lines), flush=True)
+    if settings.log_json:
+        # Every line JSON, the banner too: one event with the same text.
+        get_logger("wxhub.dev").info("wxhub_dev_ready", banner="\n".join(lines).strip())
+    else:
+        print("\n".join(lines), flush=True)

@@ -1,8 +1,8 @@
 """The callback ledger: which WeChat callbacks were seen, and what they were answered with.
 
-WeChat re-sends a callback it got no answer to (up to 3 deliveries, ~5 s apart), possibly to another
-gateway replica. Every callback's dedup key (WECHAT_PROTOCOL.md §7.4) gets one ledger entry in a
-store shared by all replicas, which moves through::
+WeChat re-sends a callback it got no answer to (up to 3 deliveries, ~5 s apart), possibly to
+another gateway replica. Every callback's dedup key (docs/wechat-protocol.md §7.4) gets one ledger
+entry in a store shared by all replicas, which moves through::
 
     PENDING ──resolve()──▶ REPLIED(reply)         engine answered in time: passive reply
        │

@@ -37,7 +37,7 @@ class CommonSettings(BaseSettings):
     bus_namespace: str = ""
     amqp_prefetch: int = 256
 
-    # Network. Ports are those of ARCHITECTURE.md's embedded default.
+    # Network. Ports are those of docs/architecture.md's embedded default.
     host: str = "127.0.0.1"
     gateway_port: int = 8080
     admin_port: int = 8081
@@ -62,6 +62,8 @@ class CommonSettings(BaseSettings):
     # Observability.
     log_level: str = "INFO"
     log_json: bool = False
+    # One line per HTTP request with a request id (costs about as much as a callback: opt-in).
+    log_access: bool = False
     heartbeat_interval_s: float = 10.0
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""WeChat custom-menu rules (WECHAT_PROTOCOL.md §8.5), checked before anything reaches WeChat."""
+"""WeChat custom-menu rules (docs/wechat-protocol.md §8.5), checked before reaching WeChat."""
 
 from __future__ import annotations
 

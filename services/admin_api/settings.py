@@ -41,7 +41,4 @@ class AdminSettings(CommonSettings):
     # Largest CSV (locations, recipient lists) accepted in one upload.
     max_csv_bytes: int = 5 * 1024 * 1024
     # Customer-service text of the "follow head office" hand-over; {account} is its name.
-    handover_text: str = (
-        "您好，该问题请关注总行公众号「{account}」咨询，我们将在那里为您服务。"
-        ' Please follow our head-office account "{account}" for help with this question.'
-    )
+    handover_text: str = "您好，该问题请关注总部公众号「{account}」咨询，我们将在那里为您服务。"

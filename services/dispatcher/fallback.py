@@ -1,4 +1,4 @@
-"""What to do after a send attempt (WECHAT_PROTOCOL.md §9): retry, next channel, fall back, fail.
+"""What to do after a send attempt (docs/wechat-protocol.md §9): retry, switch, fall back, fail.
 
 The delay budget (R-PERF-6) applies to WeChat: a retry that would end after the message's
 deadline is not attempted, the message falls back instead. The fallback channel itself is

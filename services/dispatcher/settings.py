@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from libs.common.settings import CommonSettings
 
-# WeChat publishes daily caps only (WECHAT_PROTOCOL.md §10: custom 500,000/day, template
+# WeChat publishes daily caps only (docs/wechat-protocol.md §10: custom 500,000/day, template
 # 100,000/day base); per-second ceilings are unpublished and signalled by 45011. These defaults
 # are the sustained rates we allow ourselves per account and API; operators tune them per account.
 DEFAULT_API_RATES: dict[str, float] = {
@@ -43,7 +43,7 @@ class DispatcherSettings(CommonSettings):
     api_rates_per_s: dict[str, float] = DEFAULT_API_RATES
     rate_burst_s: float = 1.0
 
-    # Retries (WECHAT_PROTOCOL.md §9): exponential backoff with full jitter, bounded by the
+    # Retries (docs/wechat-protocol.md §9): exponential backoff with full jitter, bounded by the
     # message's deadline; 45011 waits longer because the limit is per minute.
     max_attempts: int = 5
     backoff_base_s: float = 0.2
@@ -59,7 +59,7 @@ class DispatcherSettings(CommonSettings):
     default_deadline_s: float = 30.0
     http_timeout_s: float = 5.0
 
-    # Customer-service windows (WECHAT_PROTOCOL.md §8.2), config because WeChat changes them.
+    # Customer-service windows (docs/wechat-protocol.md §8.2), config because WeChat changes them.
     message_window_s: float = 48 * 3600.0
     message_window_quota: int = 5
     event_window_s: float = 60.0

@@ -40,8 +40,8 @@ class CoreSystem(Protocol):
         """Gold prices."""
         ...
 
-    async def deposit_loan_rates(self) -> dict[str, Any]:
-        """Deposit and loan rates."""
+    async def yields(self) -> dict[str, Any]:
+        """Money-market funds' seven-day yields, with deposit rates for reference."""
         ...
 
     async def promotions(self) -> dict[str, Any]:
@@ -82,8 +82,8 @@ class HttpCoreSystem:
     async def gold_price(self) -> dict[str, Any]:
         return await self._get("/v1/gold/price")
 
-    async def deposit_loan_rates(self) -> dict[str, Any]:
-        return await self._get("/v1/rates/deposit-loan")
+    async def yields(self) -> dict[str, Any]:
+        return await self._get("/v1/rates/yields")
 
     async def promotions(self) -> dict[str, Any]:
         return await self._get("/v1/promotions")

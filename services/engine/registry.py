@@ -35,7 +35,7 @@ class AnswerRequest:
 
     @property
     def is_user_message(self) -> bool:
-        """Replies to user messages may carry only one news article (WECHAT_PROTOCOL.md §7.1)."""
+        """A reply to a user message carries one news article (docs/wechat-protocol.md §7.1)."""
         return self.message.msg_type != "event"
 
 

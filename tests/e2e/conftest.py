@@ -13,11 +13,11 @@ import pytest
 
 from libs.common.bus import AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.secret_box import SecretBox
 from sandboxes import core_system
 from sandboxes.server import RunningServer, serve
+from wxhub.demo.account import seed_demo
 from wxhub.processes import ProcessGroup
 
 SECRET_KEY = "e2e-secret-key"

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from libs.common.bus import EVENTS, AmqpBus, Delivery, Queue, Topology
-from libs.common.db.demo import DEMO
 from libs.common.schemas.events import HeartbeatSent
 from libs.common.wechat import parse_xml
 from sandboxes.server import RunningServer
 from sandboxes.wechat_push import CallbackPusher
 from tests.e2e.conftest import SECRET_KEY, wait_ready
+from wxhub.demo.account import DEMO
 from wxhub.processes import ProcessGroup
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres, pytest.mark.redis]

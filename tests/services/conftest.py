@@ -13,7 +13,6 @@ import pytest
 from libs.common.bus import MemoryBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.resources import Resources, open_resources
 from libs.common.secret_box import SecretBox
@@ -26,6 +25,7 @@ from services.engine.app import EngineService
 from services.engine.settings import EngineSettings
 from services.gateway.app import GatewayService
 from services.gateway.settings import GatewaySettings
+from wxhub.demo.account import DEMO, seed_demo
 
 SECRET_KEY = "test-secret-key"
 

@@ -1,160 +1,96 @@
-"""``wxhub dev`` (what ``make run`` starts): the whole platform in one process answers for real."""
+"""``wxhub dev`` (what ``make run`` starts) answers for real, driven by ``wxhub.smoke``'s steps."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
-import subprocess
-import sys
-import time
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from libs.common.db.demo import DEMO
-from libs.common.wechat import parse_xml
-from sandboxes.wechat_push import CallbackPusher
-from wxhub.processes import REPO_ROOT, free_port
+from wxhub.smoke import (
+    SERVICE_PORTS,
+    Deadline,
+    DevStack,
+    SmokeFailure,
+    check_admin_login,
+    check_callback,
+    check_notification,
+    dev_stack,
+)
 
 pytestmark = pytest.mark.e2e
 
-PORTS = (
-    "gateway_port",
-    "admin_port",
-    "stats_port",
-    "engine_port",
-    "dispatcher_port",
-    "wechat_sandbox_port",
-    "sms_sandbox_port",
-    "core_sandbox_port",
-)
-
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
-    """``wxhub dev`` on free ports and a fresh SQLite file; yields the ports."""
-    tmp: Path = tmp_path_factory.mktemp("dev")
-    ports = {name: free_port() for name in PORTS}
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WXHUB_")},
-        **{f"WXHUB_{name.upper()}": str(port) for name, port in ports.items()},
-        "WXHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/wxhub.db",
-    }
-    log = (tmp / "dev.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxhub.cli", "dev"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{ports['gateway_port']}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp / "dev.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield ports
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """``wxhub dev`` on free ports and a fresh SQLite file in a folder that does not exist yet."""
+    with dev_stack(tmp_path_factory.mktemp("dev")) as stack:
+        stack.wait_ready(Deadline(90))
+        yield stack
 
 
-SERVICES = {
-    "gateway": "gateway_port",
-    "admin_api": "admin_port",
-    "stats": "stats_port",
-    "engine": "engine_port",
-    "dispatcher": "dispatcher_port",
-}
-
-
-def test_every_service_is_ready_and_reports_up(dev: dict[str, int]) -> None:
-    for service, port in SERVICES.items():
-        base = f"http://127.0.0.1:{dev[port]}"
-        assert httpx.get(f"{base}/readyz").status_code == 200, service
-        metrics = httpx.get(f"{base}/metrics").text
+def test_every_service_is_ready_and_reports_up(dev: DevStack) -> None:
+    for service, setting in SERVICE_PORTS.items():
+        assert httpx.get(f"{dev.url(setting)}/readyz").status_code == 200, service
+        metrics = httpx.get(f"{dev.url(setting)}/metrics").text
         assert f'wxhub_service_up{{service="{service}"}} 1.0' in metrics, service
 
 
-def test_callback_answers_in_plaintext_and_aes(dev: dict[str, int]) -> None:
-    pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
-    url = f"http://127.0.0.1:{dev['gateway_port']}/wechat/{DEMO.code}"
+def test_callback_answers_in_plaintext_and_aes(dev: DevStack) -> None:
     for msg_id, encrypt in ((101, False), (102, True)):
-        params, body = pusher.sign(
-            pusher.text("oDev", "基金 000001", msg_id=msg_id), encrypt=encrypt
+        assert "单位净值" in check_callback(dev, encrypt=encrypt, msg_id=msg_id)
+
+
+def test_demo_admin_can_log_in(dev: DevStack) -> None:
+    assert check_admin_login(dev)
+
+
+def test_business_notification_is_delivered_through_the_wechat_sandbox(dev: DevStack) -> None:
+    sent = check_notification(dev, Deadline(60))
+    assert sent["touser"] == "oWxhubDemoCustomer0000000001"
+    assert sent["data"]["character_string2"]["value"] == "000001"
+
+
+def test_a_stack_that_cannot_start_fails_the_smoke_run_with_its_reason(tmp_path: Path) -> None:
+    # Production mode refuses the development secret key: the process exits before it is ready.
+    with dev_stack(tmp_path, extra_env={"WXHUB_ENV": "prod"}) as stack:
+        with pytest.raises(SmokeFailure, match="exited with 1"):
+            stack.wait_ready(Deadline(60))
+        assert "WXHUB_SECRET_KEY" in stack.log()
+
+
+def test_the_stack_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    with dev_stack(tmp_path) as stack:
+        stack.wait_ready(Deadline(90))
+        assert stack.stop() == 0
+        assert "Traceback" not in stack.log(tail=10**7)
+
+
+def test_json_logging_makes_every_line_json_with_request_ids(tmp_path: Path) -> None:
+    env = {"WXHUB_LOG_JSON": "true", "WXHUB_LOG_ACCESS": "true"}
+    with dev_stack(tmp_path, extra_env=env) as stack:
+        stack.wait_ready(Deadline(90))
+        assert "单位净值" in check_callback(stack, encrypt=True, msg_id=201)
+        response = httpx.get(
+            f"{stack.url('admin_port')}/readyz", headers={"X-Request-Id": "ops-check-1"}
         )
-        response = httpx.post(url, params=params, content=body)
-        assert response.status_code == 200
-        xml = pusher.open_reply(response.content) if encrypt else response.content
-        assert "单位净值" in parse_xml(xml)["Content"]
-
-
-def test_demo_admin_can_log_in(dev: dict[str, int]) -> None:
-    response = httpx.post(
-        f"http://127.0.0.1:{dev['admin_port']}/api/v1/auth/login",
-        data={"username": "admin", "password": "admin-TEST-pass-1"},
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["access_token"]
-
-
-def test_business_notification_is_delivered_through_the_wechat_sandbox(dev: dict[str, int]) -> None:
-    body = json.dumps(
-        {
-            "account": DEMO.code,
-            "event_type": "balance_change",
-            "to": {"customer_no": "C00000001"},
-            "data": {
-                "account_tail": "8888",
-                "time": "11-26 10:00",
-                "amount": "-100.00",
-                "balance": "900.00",
-            },
-            "idempotency_key": f"dev-smoke-{time.time_ns()}",
-        },
-        ensure_ascii=False,
-    ).encode()
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-Wxhub-System": "demo-core",
-        "X-Wxhub-Timestamp": timestamp,
-        "X-Wxhub-Signature": hmac.new(
-            b"demo-core-secret-not-real", timestamp.encode() + b"." + body, hashlib.sha256
-        ).hexdigest(),
-    }
-    base = f"http://127.0.0.1:{dev['gateway_port']}"
-    accepted = httpx.post(f"{base}/api/v1/notifications", content=body, headers=headers)
-    assert accepted.status_code == 202, accepted.text
-    notification_id = accepted.json()["id"]
-
-    status: dict[str, object] = {}
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        timestamp = str(int(time.time()))
-        signed = {
-            "X-Wxhub-System": "demo-core",
-            "X-Wxhub-Timestamp": timestamp,
-            "X-Wxhub-Signature": hmac.new(
-                b"demo-core-secret-not-real", timestamp.encode() + b".", hashlib.sha256
-            ).hexdigest(),
-        }
-        status = httpx.get(f"{base}/api/v1/notifications/{notification_id}", headers=signed).json()
-        if status.get("status") in {"delivered", "fallback_sent", "failed"}:
-            break
-        time.sleep(0.2)
-    assert status.get("status") == "delivered", status
-    calls = httpx.get(
-        f"http://127.0.0.1:{dev['wechat_sandbox_port']}/__sandbox__/calls",
-        params={"path": "/cgi-bin/message/template/send"},
-    ).json()
-    sent = [c for c in calls["calls"] if c["body"].get("client_msg_id") == notification_id]
-    assert len(sent) == 1
-    assert sent[0]["body"]["touser"] == "oWxhubDemoCustomer0000000001"
+        assert response.headers["x-request-id"] == "ops-check-1"
+        # Not HTTP at all: uvicorn itself logs a warning, which must come out as JSON too.
+        with socket.create_connection(("127.0.0.1", stack.ports["gateway_port"])) as raw:
+            raw.sendall(b"NOT HTTP\r\n\r\n")
+            raw.recv(1024)
+        assert stack.stop() == 0
+        lines = [line for line in stack.log(tail=10**7).splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    loggers = {r.get("logger") for r in records}
+    assert {"alembic.runtime.migration", "uvicorn.error"} <= loggers, loggers
+    assert any(r["event"] == "wxhub_dev_ready" for r in records)
+    access = [r for r in records if r["event"] == "http_request"]
+    ops = [r for r in access if r["request_id"] == "ops-check-1"]
+    assert [(r["service"], r["path"], r["status"]) for r in ops] == [("admin_api", "/readyz", 200)]
+    callbacks = [r for r in access if r["path"] == "/wechat/demo"]
+    assert len(callbacks) == 1
+    assert len(callbacks[0]["request_id"]) == 32

@@ -1,4 +1,4 @@
-"""Exchanges and queues of the wxhub bus: the ARCHITECTURE.md contract as data."""
+"""Exchanges and queues of the wxhub bus: the docs/architecture.md contract as data."""
 
 from __future__ import annotations
 

@@ -24,6 +24,6 @@ class OutboundRequested(Envelope):
     origin: str = "notification"
     custom_message: dict[str, Any] | None = None
     notification_id: str | None = None
-    # A mass send by OpenID list (2..10,000, WECHAT_PROTOCOL.md §8.4) of ``custom_message``.
+    # A mass send by OpenID list (2..10,000, docs/wechat-protocol.md §8.4) of ``custom_message``.
     mass_openids: list[str] | None = None
     deadline_at: datetime | None = None

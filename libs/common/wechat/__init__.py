@@ -1,6 +1,7 @@
 """The WeChat Official Account protocol: signatures, AES mode, XML, messages, replies, API.
 
-Split the way wechatpy splits it (STYLE.md §15), typed and async. WECHAT_PROTOCOL.md is the spec.
+Split the way wechatpy splits it (docs/style.md §12), typed and async; docs/wechat-protocol.md is
+the spec.
 """
 
 from __future__ import annotations

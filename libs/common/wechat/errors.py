@@ -13,7 +13,7 @@
     └── InvalidReply                 a reply we were asked to build breaks WeChat's rules
 
 ``classify(errcode)`` maps an API errcode to an :class:`ErrorAction` following
-WECHAT_PROTOCOL.md §9. Codes not listed there map to ``ErrorAction.FALLBACK``: do not retry the
+docs/wechat-protocol.md §9. Codes not listed there map to ``ErrorAction.FALLBACK``: do not retry the
 same request blindly (a retry could duplicate a message), give up on this channel for this
 message and let the dispatcher try the next one.
 """
@@ -60,7 +60,7 @@ class WeChatTransportError(WeChatError):
 
 
 class ErrorCode(IntEnum):
-    """The API errcodes wxhub acts on (WECHAT_PROTOCOL.md §9)."""
+    """The API errcodes wxhub acts on (docs/wechat-protocol.md §9)."""
 
     SYSTEM_BUSY = -1
     OK = 0

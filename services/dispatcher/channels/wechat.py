@@ -1,6 +1,6 @@
 """WeChat channels: customer-service messages (§8.2) and template messages (§8.3).
 
-Errcodes are classified per WECHAT_PROTOCOL.md §9. Token errors are already handled inside the
+Errcodes are classified per docs/wechat-protocol.md §9. Token errors are already handled inside the
 client (compare-and-invalidate, one refresh, one retry); one that persists is retryable. A
 customer-service send has no idempotency key, so after a timeout or ``-1`` its fate is
 ``UNKNOWN`` rather than ``RETRY``; template sends carry ``client_msg_id`` and are retried.

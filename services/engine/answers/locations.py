@@ -1,4 +1,4 @@
-"""``nearest_locations``: branches/ATMs/promotions near the user's location (R-EN-3)."""
+"""``nearest_locations``: service centres, branches and events near the user's location (R-EN-3)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from services.engine.geo import format_distance
 from services.engine.locations import NearbyPlace
 from services.engine.registry import AnswerContext, AnswerRegistry, AnswerRequest
 
-KIND_NAMES = {"branch": "网点", "atm": "ATM", "promotion": "优惠"}
+KIND_NAMES = {"branch": "网点", "atm": "自助终端", "promotion": "活动"}
 ASK_FOR_LOCATION = (
-    "请点击输入框旁的“+”，选择“位置”发送您的当前位置，我们将为您查找附近的网点和 ATM。"
+    "请点击输入框旁的“+”，选择“位置”发送您的当前位置，我们将为您查找附近的理财中心和网点。"
 )
 
 
@@ -36,7 +36,7 @@ async def nearest_locations_answer(ctx: AnswerContext, request: AnswerRequest) -
     )
     if not nearby:
         km = float(radius) if radius else ctx.locations.radius_km
-        return TextReply(content=f"您附近 {km:g} 公里内暂无网点或 ATM，请换个位置再试。")
+        return TextReply(content=f"您附近 {km:g} 公里内暂无理财中心或网点，请换个位置再试。")
     if request.is_user_message:
         # A passive reply to a user's message may carry one article only: list the rest inside it.
         first = nearby[0].place

@@ -1,9 +1,14 @@
-"""Public market information from the core system (R-EN-1): NAVs, FX, gold, rates, promotions."""
+"""Public market information from the core system (R-EN-1): NAVs, FX, gold, yields, promotions.
+
+Customers read these in WeChat: times as ``2025-06-30 15:00`` (Beijing time, as the core system
+sends them), NAVs with 4 decimals, percentages and prices with 2.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from libs.common.wechat import TextReply
@@ -14,22 +19,41 @@ UNAVAILABLE = "查询服务暂时不可用，请稍后再试。"
 _FUND_CODE = re.compile(r"^\d{6}$")
 
 
-def _pct(value: Any) -> str:
+def _number(value: Any, decimals: int, *, sign: bool = False, suffix: str = "") -> str:
     try:
-        return f"{float(value):+.2f}%"
+        number = float(value)
     except (TypeError, ValueError):
         return "—"
+    return f"{number:{'+' if sign else ''}.{decimals}f}{suffix}"
+
+
+def _change(value: Any) -> str:
+    """A change in percent, always signed: ``+0.85%``, ``-1.05%``, ``+0.00%``."""
+    return _number(value, 2, sign=True, suffix="%")
+
+
+def _rate(value: Any) -> str:
+    """A rate or yield in percent: ``1.85%``."""
+    return _number(value, 2, suffix="%")
+
+
+def _when(value: Any) -> str:
+    """``2025-06-30T15:00:00+08:00`` as people read it: ``2025-06-30 15:00``."""
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value) if value else "—"
 
 
 def _nav_text(data: dict[str, Any], kind: str) -> str:
     return "\n".join(
         [
-            f"【{data.get('name', kind)} {data.get('code', '')}】",
-            f"单位净值：{data.get('nav', '—')}",
-            f"累计净值：{data.get('accumulated_nav', '—')}",
-            f"日涨跌幅：{_pct(data.get('daily_change_pct'))}",
+            f"【{data.get('name', kind)}（{data.get('code', '')}）】",
+            f"单位净值：{_number(data.get('nav'), 4)} 元",
+            f"累计净值：{_number(data.get('accumulated_nav'), 4)} 元",
+            f"日涨跌幅：{_change(data.get('daily_change_pct'))}",
             f"净值日期：{data.get('nav_date', '—')}",
-            f"数据时间：{data.get('as_of', '—')}",
+            f"数据时间：{_when(data.get('as_of'))}",
         ]
     )
 
@@ -47,7 +71,7 @@ def _nav_answer(
         try:
             data = await fetch(ctx, code)
         except NotFound:
-            return TextReply(content=f"未找到代码为 {code} 的{kind}产品，请核对后重试。")
+            return TextReply(content=f"未找到代码为 {code} 的{kind}产品，请核对代码后重试。")
         except CoreSystemError:
             return TextReply(content=UNAVAILABLE)
         return TextReply(content=_nav_text(data, kind))
@@ -64,33 +88,41 @@ async def _wealth(ctx: AnswerContext, code: str) -> dict[str, Any]:
 
 
 def _fx_text(data: dict[str, Any]) -> str:
-    lines = ["【外汇牌价】（每 100 外币兑人民币）", "币种　现汇买入　现汇卖出"]
+    lines = ["【外汇牌价】（每 100 外币兑人民币，供 QDII 基金参考）", "币种　现汇买入　现汇卖出"]
     for rate in data.get("rates", []):
         lines.append(
-            f"{rate.get('name', '')}({rate.get('currency', '')})　{rate.get('buy', '—')}"
-            f"　{rate.get('sell', '—')}"
+            f"{rate.get('name', '')}（{rate.get('currency', '')}）"
+            f"　{_number(rate.get('buy'), 2)}　{_number(rate.get('sell'), 2)}"
         )
-    lines.append(f"更新时间：{data.get('as_of', '—')}")
+    lines.append(f"更新时间：{_when(data.get('as_of'))}")
     return "\n".join(lines)
 
 
 def _gold_text(data: dict[str, Any]) -> str:
-    lines = ["【黄金行情】"]
+    lines = ["【黄金行情】（供黄金 ETF 及联接基金参考）"]
     for item in data.get("items", []):
         lines.append(
-            f"{item.get('product', '')}：{item.get('price', '—')} {item.get('unit', '')}"
-            f"（{_pct(item.get('change_pct'))}）"
+            f"{item.get('product', '')}：{_number(item.get('price'), 2)} {item.get('unit', '')}"
+            f"（{_change(item.get('change_pct'))}）"
         )
-    lines.append(f"更新时间：{data.get('as_of', '—')}")
+    lines.append(f"更新时间：{_when(data.get('as_of'))}")
     return "\n".join(lines)
 
 
-def _rates_text(data: dict[str, Any]) -> str:
-    lines = ["【存款利率】"]
-    lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("deposit", [])]
-    lines.append("【贷款利率】")
-    lines += [f"{r.get('term', '')}：{r.get('rate', '—')}%" for r in data.get("loan", [])]
-    lines.append(f"执行日期：{data.get('as_of', '—')}")
+def _yields_text(data: dict[str, Any]) -> str:
+    lines = ["【货币基金收益】"]
+    for fund in data.get("money_funds", []):
+        lines.append(
+            f"{fund.get('name', '')}（{fund.get('code', '')}）："
+            f"七日年化 {_rate(fund.get('seven_day_yield'))}，"
+            f"每万份收益 {_number(fund.get('income_per_10k'), 4)} 元"
+        )
+    deposit = data.get("deposit", [])
+    if deposit:
+        lines.append("【存款利率参考】")
+        lines += [f"{r.get('term', '')}：{_rate(r.get('rate'))}" for r in deposit]
+    lines.append(f"数据时间：{_when(data.get('as_of'))}")
+    lines.append("过往业绩不代表未来表现，基金投资有风险。")
     return "\n".join(lines)
 
 
@@ -104,7 +136,7 @@ def _promotions_text(data: dict[str, Any]) -> str:
         url = item.get("url", "")
         link = f'<a href="{url}">{title}</a>' if url else title
         lines.append(
-            f"{index}. {link}\n{item.get('summary', '')}（至 {item.get('valid_until', '—')}）"
+            f"{index}. {link}\n{item.get('summary', '')}（活动截至 {item.get('valid_until', '—')}）"
         )
     return "\n".join(lines)
 
@@ -131,7 +163,8 @@ def register(registry: AnswerRegistry) -> None:
     registry.add("wealth_nav", _nav_answer("理财", _wealth))
     registry.add("fx_rates", _core_answer(lambda core: core.fx_rates(), _fx_text))
     registry.add("gold_price", _core_answer(lambda core: core.gold_price(), _gold_text))
-    registry.add(
-        "deposit_loan_rates", _core_answer(lambda core: core.deposit_loan_rates(), _rates_text)
-    )
+    yields = _core_answer(lambda core: core.yields(), _yields_text)
+    registry.add("money_fund_yields", yields)
+    # The former name, which accounts configured before may still refer to.
+    registry.add("deposit_loan_rates", yields)
     registry.add("promotions", _core_answer(lambda core: core.promotions(), _promotions_text))

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from libs.common.redis_pipeline import PipelinedRedis, RedisError, Script, encode_command
+from tests.polling import eventually
 
 
 def test_commands_are_encoded_as_resp_arrays() -> None:
@@ -88,9 +89,12 @@ async def test_a_dropped_connection_fails_what_was_pending_and_the_next_call_rec
 ) -> None:
     client_id = await redis.execute("CLIENT", "ID")
     blocked = asyncio.ensure_future(redis.execute("BLPOP", f"{prefix}never", 30))
-    await asyncio.sleep(0.1)
     killer = PipelinedRedis(redis_url)
     try:
+        # Kill the connection once the server has the BLPOP, not after a guessed delay.
+        await eventually(
+            lambda: _is_blocked(killer, client_id), what="the BLPOP to reach the server"
+        )
         assert await killer.execute("CLIENT", "KILL", "ID", client_id) == 1
     finally:
         await killer.close()
@@ -126,3 +130,8 @@ async def test_an_unreachable_server_raises_redis_error() -> None:
     client = PipelinedRedis("redis://127.0.0.1:1/0", connect_timeout_s=1)
     with pytest.raises(RedisError, match="cannot connect"):
         await client.execute("PING")
+
+
+async def _is_blocked(redis: PipelinedRedis, client_id: object) -> bool:
+    listed = await redis.execute("CLIENT", "LIST", "ID", client_id)
+    return b"cmd=blpop" in listed

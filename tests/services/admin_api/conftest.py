@@ -20,8 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import MemoryBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import seed_demo
-from libs.common.db.demo_admin import USERS, seed_admin_demo
 from libs.common.db.migrate import upgrade
 from libs.common.db.models import Account, AdminUser, AuthSession, Org, Role, user_roles, utcnow
 from libs.common.secret_box import SecretBox
@@ -32,6 +30,8 @@ from services.admin_api.permissions import ALL_PERMISSIONS
 from services.admin_api.security import TokenCodec, hash_password
 from services.admin_api.settings import AdminSettings
 from services.admin_api.state import AdminState
+from wxhub.demo.account import seed_demo
+from wxhub.demo.admin import USERS, seed_admin_demo
 
 PASSWORDS = {username: password for username, _, _, _, password in USERS}
 # TEST passwords of the extra users the fixtures create.

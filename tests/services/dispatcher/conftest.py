@@ -16,10 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.bus import EVENTS, OUTBOUND, Delivery, Queue, Topology
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
-from libs.common.db.models import Account, Notification
+from libs.common.db.models import Account, Notification, ServiceWindow
 from libs.common.resources import Resources, open_resources
 from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
@@ -28,6 +26,8 @@ from sandboxes import wechat_api
 from sandboxes.server import RunningServer, serve
 from services.dispatcher.app import DispatcherService, build
 from services.dispatcher.settings import DispatcherSettings
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import seed_outbound_demo
 
 TERMINAL = {"delivered", "fallback_sent", "failed"}
 OPENID = "oWxhubDemoCustomer0000000001"
@@ -35,9 +35,13 @@ PHONE = "13800000001"
 BALANCE = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
 
 
-async def fresh_postgres(url: str, name: str) -> str:
-    """Drop and recreate database ``name`` on the server of ``url``; returns its URL."""
+async def fresh_postgres(url: str, suffix: str) -> str:
+    """Drop and recreate the scratch database ``<test database>_<suffix>``; returns its URL.
+
+    Named after the configured test database, so runs with their own database never share one.
+    """
     parts = urlsplit(url.replace("+asyncpg", ""))
+    name = f"{parts.path.lstrip('/')}_{suffix}"
     conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -128,7 +132,12 @@ class Harness:
             rows = await session.scalars(select(Notification).where(Notification.id.in_(list(ids))))
             return {row.id: row for row in rows}
 
-    async def wait_terminal(self, ids: list[str], timeout: float = 10.0) -> dict[str, Notification]:
+    async def windows(self) -> dict[str, ServiceWindow]:
+        """The open service windows by openid."""
+        async with self.resources.sessions() as session:
+            return {w.openid: w for w in await session.scalars(select(ServiceWindow))}
+
+    async def wait_terminal(self, ids: list[str], timeout: float = 30.0) -> dict[str, Notification]:
         """Wait until every notification is terminal; returns the rows."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

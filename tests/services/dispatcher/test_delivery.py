@@ -13,6 +13,7 @@ from libs.common.schemas.events import InboundHandled
 from services.dispatcher import repository
 from services.dispatcher.delivery import render
 from services.dispatcher.rate_limit import seconds_until_daily_reset
+from tests.polling import eventually
 from tests.services.dispatcher.conftest import OPENID, PHONE, Harness
 
 
@@ -39,7 +40,7 @@ async def test_template_delivery_is_stored_published_and_sent_once(harness: Harn
     assert sent[0].body["data"]["amount3"] == {"value": "100.00"}
     steps = [status for status, _, _ in await history(harness, nid)]
     assert steps == ["sending", "delivered"]
-    await asyncio.sleep(0.05)
+    await eventually(lambda: len([e for e in harness.events if e.notification_id == nid]) >= 2)
     published = [(e.status, e.previous) for e in harness.events if e.notification_id == nid]
     assert published == [("sending", "accepted"), ("delivered", "sending")]
     assert harness.boxes.sms.delivered == 0
@@ -60,7 +61,7 @@ async def test_open_window_uses_custom_message_and_counts_quota(harness: Harness
         account="demo", kind="text", openid=OPENID, answer="help", outcome="ok", handle_ms=1.0
     )
     await harness.resources.bus.publish(EVENTS, "inbound.handled", interaction.to_bytes())
-    await asyncio.sleep(0.2)
+    await eventually(lambda: _has_window(harness), what="the message window")
     ids = [await harness.notify() for _ in range(6)]
     rows = await harness.wait_terminal(ids)
     channels = sorted(row.channel or "" for row in rows.values())
@@ -68,7 +69,7 @@ async def test_open_window_uses_custom_message_and_counts_quota(harness: Harness
     assert channels.count("wechat_custom") == 5
     assert channels.count("wechat_template") == 1
     custom = [d for d in harness.boxes.wx.deliveries if d.kind == "custom"]
-    assert custom[0].body["text"]["content"].startswith("【余额变动提醒】您尾号1234")
+    assert custom[0].body["text"]["content"].startswith("【资金变动提醒】您尾号1234")
 
 
 async def test_closed_window_errcode_routes_to_template(harness: Harness) -> None:
@@ -76,7 +77,7 @@ async def test_closed_window_errcode_routes_to_template(harness: Harness) -> Non
         account="demo", kind="text", openid=OPENID, answer="", outcome="ok", handle_ms=1.0
     )
     await harness.resources.bus.publish(EVENTS, "inbound.handled", interaction.to_bytes())
-    await asyncio.sleep(0.2)
+    await eventually(lambda: _has_window(harness), what="the message window")
     harness.boxes.wx.faults.add(
         {"path": "/cgi-bin/message/custom/send", "errcode": 45015, "count": 1}
     )
@@ -227,3 +228,7 @@ def test_custom_message_record_id_keeps_short_message_ids_for_outcome_lookups() 
     assert len(hashed) == 32
     assert hashed == late_reply_id(long_id)
     assert hashed != late_reply_id(long_id + "x")
+
+
+async def _has_window(harness: Harness) -> bool:
+    return OPENID in await harness.windows()

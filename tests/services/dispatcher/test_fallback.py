@@ -1,4 +1,4 @@
-"""Decisions after a send attempt (WECHAT_PROTOCOL.md §9, R-PERF-6)."""
+"""Decisions after a send attempt (docs/wechat-protocol.md §9, R-PERF-6)."""
 
 from __future__ import annotations
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
-
-from sqlalchemy import select
 
 from libs.common.bus import EVENTS
 from libs.common.db.models import ServiceWindow
 from libs.common.schemas.events import InboundHandled
+from tests.polling import eventually
 from tests.services.dispatcher.conftest import (
     OPENID,
     Harness,
@@ -27,17 +25,18 @@ async def test_bulk_flood_does_not_delay_alerts(db_url: str, boxes: Sandboxes) -
         bulk = [await harness.notify(priority="bulk", publish=False) for _ in range(1000)]
         for nid in bulk:
             await harness.publish(nid, priority="bulk")
-        await asyncio.sleep(0.3)  # the bulk consumer is saturated now
-        started = time.monotonic()
+        # The bulk consumer is busy before the alerts arrive.
+        await eventually(
+            lambda: len(boxes.wx.calls.find("/cgi-bin/message/template/send")) >= 4,
+            what="bulk sending",
+        )
         alerts = [await harness.notify(priority="alert") for _ in range(20)]
-        await harness.wait_terminal(alerts, timeout=5)
-        alert_time = time.monotonic() - started
+        await harness.wait_terminal(alerts)
         bulk_rows = await harness.statuses(bulk)
         bulk_done = sum(1 for row in bulk_rows.values() if row.status == "delivered")
-        # 20 alerts with 32 slots finish long before the ≥ 12.5 s bulk backlog (loose bound:
-        # the test machine is shared); bulk, 80/s at most, is far from done meanwhile.
-        assert alert_time < 3.0, alert_time
-        assert bulk_done < 500, bulk_done
+        # Behind the bulk backlog the alerts would finish after all 1,000 (≥ 12.5 s at 80/s);
+        # beside it they finish while most of the bulk still waits, however busy the machine.
+        assert bulk_done < 700, bulk_done
     finally:
         await stop_harness(harness)
 
@@ -53,11 +52,13 @@ async def test_interactions_open_message_and_event_windows(harness: Harness) -> 
     view = InboundHandled(
         account="demo", kind="event.view", openid="o-view", answer="", outcome="ok", handle_ms=1
     )
-    for event in (tap, text, view):
+    for event in (view, tap, text):
         await bus.publish(EVENTS, "inbound.handled", event.to_bytes())
-    await asyncio.sleep(0.3)
-    async with harness.resources.sessions() as session:
-        windows = {w.openid: w for w in await session.scalars(select(ServiceWindow))}
+    await eventually(
+        lambda: _windows_for(harness, {"o-tap", OPENID}), what="windows of the tap and the text"
+    )
+    await asyncio.sleep(0.1)  # the view came first; give a wrongly opened window time to show
+    windows = await harness.windows()
     assert set(windows) == {"o-tap", OPENID}
     assert (windows["o-tap"].kind, windows["o-tap"].quota) == ("event", 3)
     assert (windows[OPENID].kind, windows[OPENID].quota) == ("message", 5)
@@ -89,7 +90,8 @@ async def test_late_reply_goes_out_as_custom_message_without_sms(harness: Harnes
         await harness.resources.bus.publish(
             OUTBOUND, "alert.wechat", late.to_bytes(), message_id=late.message_id
         )
-    await asyncio.sleep(0.4)
+    await eventually(lambda: [d for d in harness.boxes.wx.deliveries if d.kind == "custom"])
+    await asyncio.sleep(0.3)  # time for a wrong second send to show
     custom = [d for d in harness.boxes.wx.deliveries if d.kind == "custom"]
     assert [d.body["text"]["content"] for d in custom] == ["迟到的回答"]
     assert harness.boxes.sms.delivered == 0
@@ -132,10 +134,11 @@ async def test_batched_interactions_from_the_engine_open_windows(harness: Harnes
         ]
     )
     await harness.resources.bus.publish(EVENTS, "inbound.handled", batch.to_bytes())
-    await asyncio.sleep(0.3)
-    async with harness.resources.sessions() as session:
-        windows = {w.openid: w.kind for w in await session.scalars(select(ServiceWindow))}
-    assert windows == {"o-b1": "message", "o-b2": "message"}
+    windows = await eventually(lambda: _windows_for(harness, {"o-b1", "o-b2"}))
+    assert {openid: w.kind for openid, w in windows.items()} == {
+        "o-b1": "message",
+        "o-b2": "message",
+    }
 
 
 async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harness) -> None:
@@ -155,13 +158,10 @@ async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harn
         await harness.resources.bus.publish(
             OUTBOUND, "bulk.wechat", mass.to_bytes(), message_id=mass.message_id
         )
-    calls: list[dict] = []
-    for _ in range(40):
-        calls = [c.body for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
-        if calls:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
+    await eventually(
+        lambda: [c for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
+    )
+    await asyncio.sleep(0.3)  # time for a wrong second job to show
     calls = [c.body for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
     assert len(calls) == 1
     assert calls[0]["touser"] == ["oMass1", "oMass2", "oMass3"]
@@ -172,3 +172,9 @@ async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harn
     assert row is not None
     assert (row.status, row.channel) == ("delivered", "wechat_mass")
     assert row.wechat_msgid
+
+
+async def _windows_for(harness: Harness, openids: set[str]) -> dict[str, ServiceWindow] | None:
+    """The open windows once every one of ``openids`` has one."""
+    windows = await harness.windows()
+    return windows if openids <= set(windows) else None

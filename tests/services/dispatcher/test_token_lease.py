@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import AccessToken, Account
 from libs.common.secret_box import SecretBox
@@ -21,6 +20,7 @@ from sandboxes import wechat_api
 from sandboxes.server import serve
 from services.dispatcher.token_lease import TokenLease
 from tests.services.dispatcher.conftest import fresh_postgres
+from wxhub.demo.account import DEMO, seed_demo
 
 
 async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) -> list[TokenLease]:
@@ -62,9 +62,12 @@ async def _exercise(
 
     async def worker(api: MessageApi) -> None:
         nonlocal sent
-        while time.monotonic() < stop:
+        # At least one send each, however late a busy machine starts the worker.
+        while True:
             await api.send_custom("o-user", {"msgtype": "text", "text": {"content": "hi"}})
             sent += 1
+            if time.monotonic() >= stop:
+                return
             await asyncio.sleep(0.01)
 
     await asyncio.gather(*(worker(api) for api in apis for _ in range(10)))
@@ -73,7 +76,7 @@ async def _exercise(
 
 @pytest.mark.postgres
 async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) -> None:
-    url = await fresh_postgres(postgres_url, "wxhub_test_dispatcher_lease")
+    url = await fresh_postgres(postgres_url, "lease")
     await upgrade_async(url)
     # Tokens live 3 s and rotate in their last second; replicas refresh 1 s before expiry.
     state = wechat_api.WeChatApiState(token_lifetime_s=3.0, stable_rotate_s=1.0)
@@ -81,11 +84,16 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
     async with httpx.AsyncClient() as http:
         leases = await _replicas(url, server.url, http)
         try:
+            started = time.monotonic()
             sent = await _exercise(leases, http, server.url, 7.0)
+            elapsed = time.monotonic() - started  # more than 7 s on a busy machine
             issued = state.tokens_issued[DEMO.appid, "stable"]
             calls = len(state.calls.find("/cgi-bin/stable_token"))
-            # One issuance at start, then one per 2 s period (3 s life − 1 s margin): 4 in 7 s.
-            assert 3 <= issued <= 5, issued
+            # Sends went on for 7 s and a token lives 3 s: at least 3 issuances. The replicas
+            # share them: one at start, then one per 2 s period (3 s life − 1 s margin), plus one
+            # for a refresh landing on a period's edge; two replicas refreshing on their own
+            # would issue about twice as many.
+            assert 3 <= issued <= 2 + elapsed / 2.0, (issued, elapsed)
             # A refresh a hair early on a loaded machine gets the old token back (and then
             # waits, see TokenLease): a few calls more than issuances, never a storm.
             assert calls <= issued + 3, calls
@@ -94,14 +102,17 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
             outcomes = [c.outcome for c in state.calls.find("/cgi-bin/message/custom/send")]
             assert set(outcomes) <= {"0", "42001", "40001"}, set(outcomes)
             assert outcomes.count("0") == sent
-            assert sent > 200
+            assert sent >= 20 * 3  # every worker kept sending through the periods
 
             # Expiry behind our back (42001): both replicas hit it, one refresh follows (two at
             # most when the regular refresh falls into the same half second).
             before = state.tokens_issued[DEMO.appid, "stable"]
             state.expire_tokens()
+            started = time.monotonic()
             await _exercise(leases, http, server.url, 0.5)
-            assert before + 1 <= state.tokens_issued[DEMO.appid, "stable"] <= before + 2
+            elapsed = time.monotonic() - started
+            after = state.tokens_issued[DEMO.appid, "stable"]
+            assert before + 1 <= after <= before + 2 + int(elapsed / 2.0), (after - before, elapsed)
             engine = make_engine(url)
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))

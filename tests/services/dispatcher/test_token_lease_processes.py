@@ -18,8 +18,6 @@ from sqlalchemy import func, insert, select
 
 from libs.common.bus import OUTBOUND, AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
 from libs.common.schemas.outbound import OutboundRequested
@@ -27,6 +25,8 @@ from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from tests.services.dispatcher.conftest import BALANCE, fresh_postgres
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
@@ -50,7 +50,7 @@ async def _sent_by(process: ServiceProcess) -> float:
 async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
     amqp_url: str, postgres_url: str, tmp_path: Path
 ) -> None:
-    database = await fresh_postgres(postgres_url, "wxhub_test_dispatcher_lease_processes")
+    database = await fresh_postgres(postgres_url, "lease_processes")
     await upgrade_async(database)
     engine = make_engine(database)
     sessions = make_sessionmaker(engine)
@@ -120,7 +120,7 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
             await asyncio.sleep(0.1)
         window_s = time.monotonic() - (first_send or stop - RUN_S)
 
-        give_up = time.monotonic() + 30
+        give_up = time.monotonic() + 60
         while True:
             async with sessions() as session:
                 delivered = await session.scalar(

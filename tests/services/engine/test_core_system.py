@@ -11,14 +11,15 @@ from services.engine.core_system import CoreSystemError, HttpCoreSystem, NotFoun
 
 async def test_reads_nav_and_maps_404_and_timeouts(core_sandbox: RunningServer) -> None:
     base = f"http://127.0.0.1:{core_sandbox.port}"
-    async with httpx.AsyncClient(timeout=0.3) as http:
+    # 2 s: ample for the loopback sandbox on a busy machine, short against the 5 s latency fault.
+    async with httpx.AsyncClient(timeout=2.0) as http:
         core = HttpCoreSystem(http, base)
         nav = await core.fund_nav("000001")
         assert nav["code"] == "000001"
         assert "nav_date" in nav
         with pytest.raises(NotFound):
             await core.fund_nav("999999")
-        fault = {"path": "/v1/gold/price", "latency_ms": 1000, "count": 1}
+        fault = {"path": "/v1/gold/price", "latency_ms": 5000, "count": 1}
         assert (await http.post(f"{base}/__sandbox__/faults", json=fault)).status_code < 300
         with pytest.raises(CoreSystemError):
             await core.gold_price()

@@ -19,6 +19,7 @@ def test_builtin_answers_are_registered() -> None:
         "fund_nav",
         "fx_rates",
         "gold_price",
+        "money_fund_yields",
         "deposit_loan_rates",
         "promotions",
         "nearest_locations",

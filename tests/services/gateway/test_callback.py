@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from libs.common.bus import DISPATCHER_ALERT, INBOUND, Queue, Topology
-from libs.common.db.demo import DEMO
 from libs.common.db.models import Customer
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
+from tests.polling import eventually
 from tests.services.conftest import InboundStack
+from wxhub.demo.account import DEMO
 
 _ids = itertools.count(6_000_000_000_000_000_000)
 
@@ -69,7 +70,8 @@ async def test_aes_request_gets_aes_reply(stack: InboundStack) -> None:
         ("000001", "单位净值"),
         ("汇率", "外汇牌价"),
         ("黄金", "黄金行情"),
-        ("利率", "存款利率"),
+        ("利率", "七日年化"),
+        ("收益", "存款利率参考"),
         ("优惠", "最新优惠"),
         ("基金 999999", "未找到"),
         ("基金", "例如"),
@@ -84,7 +86,7 @@ async def test_configured_commands(stack: InboundStack, text: str, expected: str
 async def test_help_and_unknown_text_list_the_commands(stack: InboundStack, text: str) -> None:
     response = await stack.post(stack.pusher.text("oUser3", text, msg_id=msg_id()))
     content = stack.reply_fields(response)["Content"]
-    for example in ("基金 000001", "汇率", "黄金", "利率", "优惠"):
+    for example in ("基金 000001", "汇率", "黄金", "收益", "优惠"):
         assert example in content
 
 
@@ -208,11 +210,8 @@ async def test_late_answer_goes_out_once_as_customer_service_message(
     assert response.text == "success"
     retry = await stack.post(xml, nonce="2")
     assert retry.text == "success"
-    for _ in range(60):
-        if received:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
+    await eventually(lambda: received, what="the late reply")
+    await asyncio.sleep(0.2)  # time for a wrong second one to show
     assert len(received) == 1
     late = received[0]
     assert late.origin == "late_reply"

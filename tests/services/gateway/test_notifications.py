@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo_outbound import DEMO_SYSTEM, seed_outbound_demo
 from libs.common.db.models import BusinessSystem, Customer, ReminderType
 from libs.common.secret_box import SecretBox
 from services.gateway.api.schemas import mask_phone
@@ -18,6 +17,7 @@ from services.gateway.notifications.acceptance import Rejection, new_notificatio
 from services.gateway.notifications.config import ConfigCache, ConfigSnapshot, placeholders
 from services.gateway.notifications.jobs import JobOptions, parse_csv, row_item
 from tests.services.gateway.api.support import SECRET_KEY, seed_database
+from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from libs.common.db.models._base import Base, Timestamped, utcnow
 
 
 class Org(Timestamped, Base):
-    """An organisation: head office (总行, the root), branches (分行) and sub-branches (支行)."""
+    """An organisation: the head office (总部, the root) and branch companies (分公司) under it."""
 
     __tablename__ = "orgs"
 

@@ -1,4 +1,4 @@
-"""Branches, ATMs and promotions with coordinates (地理位置管理)."""
+"""Service centres, branches, self-service terminals and events with coordinates (地理位置管理)."""
 
 from __future__ import annotations
 

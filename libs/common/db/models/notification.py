@@ -136,7 +136,7 @@ class ServiceWindow(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # "message" (48 h, 5 sends) or "event" (1 min, 3 sends) per WECHAT_PROTOCOL.md §8.2.
+    # "message" (48 h, 5 sends) or "event" (1 min, 3 sends) per docs/wechat-protocol.md §8.2.
     kind: Mapped[str] = mapped_column(String(16))
     opened_at: Mapped[datetime]
     expires_at: Mapped[datetime]

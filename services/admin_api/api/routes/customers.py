@@ -64,7 +64,7 @@ class HandoverCreate(WriteModel):
     """A hand-over to a head-office account (the default one when ``to_account_id`` is omitted)."""
 
     to_account_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="总行公众号 ID · head-office account (default: first)"
+        None, ge=1, le=MAX_ID, description="总部公众号 ID · head-office account (default: first)"
     )
     text: str | None = Field(
         None,
@@ -81,7 +81,7 @@ class HandoverRead(ReadModel):
     id: int = Field(description="ID · id")
     customer_id: int = Field(ge=1, le=MAX_ID, description="客户 ID · customer id")
     from_account_id: int = Field(ge=1, le=MAX_ID, description="分行公众号 · branch account")
-    to_account_id: int = Field(ge=1, le=MAX_ID, description="总行公众号 · head-office account")
+    to_account_id: int = Field(ge=1, le=MAX_ID, description="总部公众号 · head-office account")
     openid: str = Field(description="OpenID")
     text: str = Field(description="客服消息 · message sent")
     note: str = Field(description="内部备注 · note")

@@ -49,6 +49,14 @@ async def test_sqlite_upgrade_creates_every_model_table(tmp_path: Any) -> None:
     assert await _diff(url) == []
 
 
+async def test_sqlite_upgrade_creates_the_missing_folder(tmp_path: Any) -> None:
+    # A fresh clone has no var/: migrating must create the file's folder, however deep.
+    url = f"sqlite+aiosqlite:///{tmp_path}/not/yet/there/wxhub.db"
+    await upgrade_async(url)
+    assert (tmp_path / "not" / "yet" / "there" / "wxhub.db").is_file()
+    assert set(Base.metadata.tables) <= await _tables(url)
+
+
 @pytest.fixture
 async def scratch_postgres(postgres_url: str) -> AsyncIterator[str]:
     name = f"wxhub_mig_{uuid.uuid4().hex[:8]}"

@@ -8,7 +8,7 @@ from libs.common.wechat.signature import (
     compute_signature,
 )
 
-# (token, timestamp, nonce, signature) from WECHAT_PROTOCOL.md §2, §3 and §4.1.
+# (token, timestamp, nonce, signature) from docs/wechat-protocol.md §2, §3 and §4.1.
 PLAIN_VECTORS = [
     ("AAAAA", "1714036504", "1514711492", "f464b24fc39322e44b38aa78f5edd27bd1441696"),
     ("AAAAA", "1714037059", "486452656", "899cf89e464efb63f54ddac96b0a0a235f53aa78"),

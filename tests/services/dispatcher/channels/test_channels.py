@@ -9,7 +9,6 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from libs.common.db.demo import DEMO
 from libs.common.wechat.api.message import MessageApi
 from libs.common.wechat.api.token import fetch_stable_token
 from libs.common.wechat.client import WeChatClient
@@ -19,6 +18,7 @@ from services.dispatcher.channels.sms import HttpJsonSms
 from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
 from tests.services.dispatcher.conftest import OPENID, PHONE, Sandboxes
+from wxhub.demo.account import DEMO
 
 TEMPLATE_PATH = "/cgi-bin/message/template/send"
 CUSTOM_PATH = "/cgi-bin/message/custom/send"
@@ -56,8 +56,9 @@ class StableToken:
 
 @pytest.fixture
 async def channels(boxes: Sandboxes) -> AsyncIterator[ChannelRegistry]:
-    """The WeChat and SMS channels as the dispatcher builds them (lean transport, 1 s timeout)."""
-    http = LeanAsyncClient(KeepAliveTransport(max_connections=4), timeout=httpx.Timeout(1.0))
+    """The WeChat and SMS channels as the dispatcher builds them (lean transport, 3 s timeout:
+    ample for the loopback sandboxes on a busy machine, short against the latency fault)."""
+    http = LeanAsyncClient(KeepAliveTransport(max_connections=4), timeout=httpx.Timeout(3.0))
     api = MessageApi(
         WeChatClient(http, base_url=boxes.wechat_url, tokens=StableToken(http, boxes.wechat_url))
     )
@@ -106,7 +107,7 @@ async def test_custom_send_delivers_unicode_text(
     [
         ({"errcode": -1}, Outcome.RETRY, Outcome.UNKNOWN),
         ({"http_status": 503}, Outcome.RETRY, Outcome.UNKNOWN),
-        ({"latency_ms": 1500}, Outcome.RETRY, Outcome.UNKNOWN),
+        ({"latency_ms": 6000}, Outcome.RETRY, Outcome.UNKNOWN),
         ({"errcode": 45009}, Outcome.QUOTA, Outcome.QUOTA),
         ({"errcode": 45011}, Outcome.THROTTLED, Outcome.THROTTLED),
         ({"errcode": 43101}, Outcome.RECIPIENT, Outcome.RECIPIENT),

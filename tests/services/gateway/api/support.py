@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from libs.common.bus import Bus, Delivery, Message
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.demo import DEMO
-from libs.common.db.demo_outbound import DEMO_SYSTEM, seed_outbound_demo
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, BusinessSystem, ReminderType
 from libs.common.secret_box import SecretBox
 from services.gateway.api.auth import signed_headers
 from services.gateway.app import GatewayService
+from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 
 SECRET_KEY = "test-secret-key"
 OTHER_SYSTEM = ("other-core", "other-core-secret-not-real")

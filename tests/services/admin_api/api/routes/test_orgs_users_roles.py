@@ -13,8 +13,8 @@ from tests.services.admin_api.conftest import PASSWORDS, AdminStack
 
 async def test_org_tree_and_branch_user_sees_only_own_subtree(stack: AdminStack) -> None:
     tree = (await stack.call("admin", "GET", "/api/v1/orgs/tree")).json()
-    assert [n["name"] for n in tree] == ["总行"]
-    assert sorted(c["name"] for c in tree[0]["children"]) == ["上海分行", "北京分行"]
+    assert [n["name"] for n in tree] == ["总部"]
+    assert sorted(c["name"] for c in tree[0]["children"]) == ["上海分公司", "北京分公司"]
     sub = await stack.call(
         "sh_super",
         "POST",
@@ -149,7 +149,7 @@ async def test_every_write_is_audited_with_before_and_after(stack: AdminStack) -
     assert entry.username == "admin"
     assert entry.ip == "10.1.2.3"
     assert entry.before is not None
-    assert entry.before["display_name"] == "上海分行编辑"
+    assert entry.before["display_name"] == "上海分公司编辑"
     assert entry.after is not None
     assert entry.after["display_name"] == "新名字"
     assert entry.after["password_hash"] == "set"

@@ -10,25 +10,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.demo import DEMO
 from libs.common.db.models import Account, AccountGrant, AdminUser, Org, Role, user_roles
 from libs.common.secret_box import SecretBox
+from services.admin_api.permissions import PERMISSIONS
+from wxhub.demo.account import DEMO
 
-# Mirrors services.admin_api.permissions (libs must not import services); a test keeps them equal.
-ALL_PERMISSIONS = [
-    "org.read", "org.manage", "user.read", "user.manage", "role.read", "role.manage",
-    "account.read", "account.manage", "command.read", "command.edit", "menu.read", "menu.edit",
-    "menu.publish", "reminder.read", "reminder.edit", "location.read", "location.edit",
-    "config.read", "config.edit", "customer.read", "customer.edit", "customer.handover",
-    "material.read", "material.edit", "content.read", "content.submit", "content.approve",
-    "audit.read",
-]  # fmt: skip
+ALL_PERMISSIONS = sorted(PERMISSIONS)
 
 ROLES: dict[str, tuple[str, str, list[str]]] = {
     # code: (name, org code, permissions)
-    "hq_admin": ("总行管理员 · head-office administrator", "HQ", ALL_PERMISSIONS),
+    "hq_admin": ("总部管理员 · head-office administrator", "HQ", ALL_PERMISSIONS),
     "hq_approver": (
-        "总行审核员 · head-office approver",
+        "总部审核员 · head-office approver",
         "HQ",
         [
             "content.read",
@@ -41,7 +34,7 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
         ],
     ),
     "branch_editor": (
-        "分行编辑 · branch editor",
+        "分公司编辑 · branch editor",
         "HQ",
         [
             "content.read",
@@ -61,15 +54,15 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
 
 # (username, display name, org code, role code, TEST password)
 USERS: list[tuple[str, str, str, str, str]] = [
-    ("admin", "总行管理员", "HQ", "hq_admin", "admin-TEST-pass-1"),
-    ("approver", "总行审核员", "HQ", "hq_approver", "approver-TEST-pass-1"),
-    ("sh_editor", "上海分行编辑", "SH", "branch_editor", "editor-TEST-pass-1"),
+    ("admin", "总部管理员", "HQ", "hq_admin", "admin-TEST-pass-1"),
+    ("approver", "总部审核员", "HQ", "hq_approver", "approver-TEST-pass-1"),
+    ("sh_editor", "上海分公司编辑", "SH", "branch_editor", "editor-TEST-pass-1"),
 ]
 
 ORGS: list[tuple[str, str, str | None]] = [
-    ("HQ", "总行", None),
-    ("SH", "上海分行", "HQ"),
-    ("BJ", "北京分行", "HQ"),
+    ("HQ", "总部", None),
+    ("SH", "上海分公司", "HQ"),
+    ("BJ", "北京分公司", "HQ"),
 ]
 
 

@@ -1,7 +1,9 @@
-"""Demo data for the embedded default: the demo account (test credentials), commands, menu keys
-and branches/ATMs. Idempotent: running it again changes nothing that exists.
+"""Demo data for the embedded default: the demo fund company's account (test credentials),
+commands, menu keys, and its wealth-management centres and branches. Idempotent: running it again
+changes nothing that exists.
 
-Every credential here is a public TEST value (WECHAT_PROTOCOL.md §13), never a real secret.
+Every credential here is a public TEST value (docs/wechat-protocol.md §13), never a
+real secret.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ WELCOME = (
     "欢迎关注 wxhub 演示基金！\n"
     "回复“帮助”查看全部指令，例如：\n"
     "· 基金 000001 —— 查询基金净值\n"
-    "· 汇率 / 黄金 / 利率 / 优惠\n"
-    "发送您的位置，可查找附近的网点和 ATM。"
+    "· 理财 WM0001 —— 查询理财产品净值\n"
+    "· 收益 —— 货币基金七日年化\n"
+    "发送您的位置，可查找附近的理财中心和网点。"
 )
 
 # (name, kind, pattern, handler, params, priority, description, show_in_help)
@@ -84,13 +87,13 @@ COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
         True,
     ),
     (
-        "rates",
+        "yields",
         "exact",
-        "利率|存款利率|贷款利率|LL",
-        "deposit_loan_rates",
-        {"example": "利率"},
+        "收益|七日年化|货币基金|利率|存款利率|SY",
+        "money_fund_yields",
+        {"example": "收益"},
         40,
-        "存贷款利率",
+        "货币基金七日年化及存款利率参考",
         True,
     ),
     (
@@ -106,11 +109,11 @@ COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
     (
         "nearby",
         "exact",
-        "网点|附近|ATM",
+        "网点|附近|理财中心",
         "nearest_locations",
         {"example": "网点"},
         40,
-        "附近网点和 ATM（请发送位置）",
+        "附近的理财中心和网点（请发送位置）",
         True,
     ),
     (
@@ -128,15 +131,15 @@ COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
 MENU_ACTIONS: list[tuple[str, str, dict[str, Any], str]] = [
     ("MARKET_FX", "fx_rates", {}, "菜单：外汇牌价"),
     ("MARKET_GOLD", "gold_price", {}, "菜单：黄金行情"),
-    ("MARKET_RATES", "deposit_loan_rates", {}, "菜单：存贷款利率"),
-    ("PROMOTIONS", "promotions", {}, "菜单：最新优惠"),
+    ("MARKET_RATES", "money_fund_yields", {}, "菜单：货币基金收益"),
+    ("PROMOTIONS", "promotions", {}, "菜单：最新活动"),
     (
         "FUND_NAV",
         "text",
         {"content": "请发送“基金+代码”查询净值，例如：基金 000001"},
         "菜单：基金净值",
     ),
-    ("NEARBY", "nearest_locations", {}, "菜单：附近网点（location_select）"),
+    ("NEARBY", "nearest_locations", {}, "菜单：附近理财中心（location_select）"),
     ("HELP", "help", {}, "菜单：帮助"),
 ]
 
@@ -144,84 +147,63 @@ MENU_ACTIONS: list[tuple[str, str, dict[str, Any], str]] = [
 LOCATIONS: list[tuple[str, str, str, float, float, str, str, list[str]]] = [
     (
         "branch",
-        "陆家嘴总部营业部",
-        "上海市浦东新区世纪大道 100 号",
+        "陆家嘴财富管理中心（总部）",
+        "上海市浦东新区世纪大道 100 号 20 楼",
         31.2397,
         121.4998,
         "021-50000001",
         "周一至周五 9:00-17:00",
-        ["理财", "外汇"],
+        ["开户", "基金", "理财", "投资顾问"],
     ),
     (
         "branch",
-        "人民广场支行",
-        "上海市黄浦区南京西路 200 号",
+        "人民广场理财中心",
+        "上海市黄浦区南京西路 200 号 5 楼",
         31.2336,
         121.4745,
         "021-50000002",
-        "周一至周日 9:00-17:00",
-        ["对公", "个人"],
+        "周一至周六 9:00-17:00",
+        ["基金", "理财"],
     ),
     (
         "branch",
-        "徐家汇支行",
-        "上海市徐汇区漕溪北路 88 号",
+        "徐家汇理财中心",
+        "上海市徐汇区漕溪北路 88 号 12 楼",
         31.1937,
         121.4368,
         "021-50000003",
         "周一至周五 9:00-17:00",
-        ["个人"],
+        ["基金", "定投"],
     ),
     (
         "branch",
-        "北京金融街分行",
-        "北京市西城区金融大街 7 号",
+        "静安客户服务中心",
+        "上海市静安区南京西路 1686 号 8 楼",
+        31.2235,
+        121.4460,
+        "021-50000004",
+        "周一至周五 9:00-17:00",
+        ["开户", "资料变更", "非交易过户"],
+    ),
+    (
+        "branch",
+        "北京分公司金融街理财中心",
+        "北京市西城区金融大街 7 号 9 楼",
         39.9155,
         116.3575,
         "010-60000001",
         "周一至周五 9:00-17:00",
-        ["理财"],
+        ["基金", "理财", "机构业务"],
     ),
-    (
-        "atm",
-        "陆家嘴 ATM（国金中心）",
-        "上海市浦东新区世纪大道 8 号",
-        31.2366,
-        121.5020,
-        "",
-        "24 小时",
-        ["存取款"],
-    ),
-    (
-        "atm",
-        "南京东路 ATM",
-        "上海市黄浦区南京东路 300 号",
-        31.2381,
-        121.4837,
-        "",
-        "24 小时",
-        ["取款"],
-    ),
-    (
-        "atm",
-        "静安寺 ATM",
-        "上海市静安区南京西路 1686 号",
-        31.2235,
-        121.4460,
-        "",
-        "24 小时",
-        ["存取款"],
-    ),
-    ("atm", "金融街 ATM", "北京市西城区金融大街 15 号", 39.9180, 116.3590, "", "24 小时", ["取款"]),
     (
         "promotion",
-        "陆家嘴理财节",
-        "上海市浦东新区世纪大道 100 号",
+        "陆家嘴投资者教育沙龙",
+        "上海市浦东新区世纪大道 100 号 20 楼",
         31.2399,
         121.4995,
         "021-50000001",
-        "11 月 1 日 - 12 月 31 日",
-        ["活动"],
+        "每周六 14:00-16:00（11 月 1 日至 12 月 31 日）",
+        ["投资者教育"],
     ),
 ]
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.demo import DEMO, seed_demo
 from libs.common.db.models import Account, BusinessSystem, Customer, ReminderType
 from libs.common.secret_box import SecretBox
+from wxhub.demo.account import DEMO, seed_demo
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,10 @@ class DemoSystem:
 DEMO_SYSTEM = DemoSystem()
 
 # event_type → ReminderType fields. ``template_fields`` maps WeChat category-template keys to
-# format strings over the notification's ``data`` (WECHAT_PROTOCOL.md §8.3).
+# format strings over the notification's ``data`` (docs/wechat-protocol.md §8.3).
 REMINDER_TYPES: dict[str, dict[str, Any]] = {
     "balance_change": {
-        "name": "余额变动提醒",
+        "name": "交易账户资金变动提醒",
         "template_id": "wxhub-demo-tpl-balance-change",
         "template_fields": {
             "character_string1": "{account_tail}",
@@ -42,12 +42,12 @@ REMINDER_TYPES: dict[str, dict[str, Any]] = {
             "amount4": "{balance}",
         },
         "cs_text": (
-            "【余额变动提醒】您尾号{account_tail}的账户于{time}变动{amount}元，"
-            "当前余额{balance}元。"
+            "【资金变动提醒】您尾号{account_tail}的基金交易账户于{time}资金变动{amount}元，"
+            "当前可用余额{balance}元。"
         ),
         "sms_text": (
-            "【wxhub演示基金】您尾号{account_tail}的账户于{time}变动{amount}元，"
-            "余额{balance}元。如非本人操作请联系客服。"
+            "【wxhub演示基金】您尾号{account_tail}的基金交易账户于{time}资金变动{amount}元，"
+            "可用余额{balance}元。如非本人操作请致电客服。"
         ),
         "fallback_allowed": True,
         "default_fallback": "sms",

@@ -1,0 +1,1 @@
+"""Demo data of the embedded default (``wxhub dev``, ``wxhub seed``): public TEST values only."""
