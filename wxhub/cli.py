@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = CommonSettings()
         box = SecretBox(settings.secret_key, settings.previous_secret_keys)
         count = asyncio.run(rotate_secrets(settings.database_url, box))
-        print(f"re-encrypted {count} stored secrets under the current key")  # noqa: T201
+        print(f"re-encrypted {count} stored secrets under the current key")
     return 0
 
 
