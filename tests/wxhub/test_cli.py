@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,9 @@ import httpx
 import pytest
 
 from wxhub.smoke import Deadline, dev_stack
+
+# Production refuses weak keys: a random one, as an operator would generate it.
+PROD_SECRET_KEY = secrets.token_urlsafe(48)
 
 
 def _wxhub(
@@ -39,7 +43,7 @@ def test_migrate_in_a_folder_without_var_creates_the_sqlite_database(tmp_path: P
 def test_seed_refuses_demo_data_in_production(tmp_path: Path) -> None:
     env = {
         "WXHUB_ENV": "prod",
-        "WXHUB_SECRET_KEY": "a-real-production-secret-for-this-test",
+        "WXHUB_SECRET_KEY": PROD_SECRET_KEY,
         "WXHUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/prod.db",
     }
     result = _wxhub("seed", cwd=tmp_path, env=env)
@@ -60,7 +64,7 @@ def test_create_admin_from_the_environment_then_from_stdin(tmp_path: Path) -> No
     db = tmp_path / "prod.db"
     env = {
         "WXHUB_ENV": "prod",
-        "WXHUB_SECRET_KEY": "a-real-production-secret-for-this-test",
+        "WXHUB_SECRET_KEY": PROD_SECRET_KEY,
         "WXHUB_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
     }
     automated = {**env, "WXHUB_ADMIN_USERNAME": "ops", "WXHUB_ADMIN_PASSWORD": "Fund-ops-2025!"}
