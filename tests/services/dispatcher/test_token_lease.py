@@ -89,11 +89,12 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
             elapsed = time.monotonic() - started  # more than 7 s on a busy machine
             issued = state.tokens_issued[DEMO.appid, "stable"]
             calls = len(state.calls.find("/cgi-bin/stable_token"))
-            # Sends went on for 7 s and a token lives 3 s: at least 3 issuances. The replicas
+            # Sends went on for 7 s and a token lives 3 s: at least one refresh (more when the
+            # machine never stalls; a stall leaves a gap no token needs to cover). The replicas
             # share them: one at start, then one per 2 s period (3 s life − 1 s margin), plus one
             # for a refresh landing on a period's edge; two replicas refreshing on their own
             # would issue about twice as many.
-            assert 3 <= issued <= 2 + elapsed / 2.0, (issued, elapsed)
+            assert 2 <= issued <= 2 + elapsed / 2.0, (issued, elapsed)
             # A refresh a hair early on a loaded machine gets the old token back (and then
             # waits, see TokenLease): a few calls more than issuances, never a storm.
             assert calls <= issued + 3, calls

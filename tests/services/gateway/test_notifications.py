@@ -156,7 +156,7 @@ async def test_outbound_demo_seed_is_idempotent(db_url: str) -> None:
             assert len(demo) == 1
             assert box.decrypt(demo[0].secret_enc) == "demo-core-secret-not-real"
             types = {t.event_type: t for t in (await session.scalars(select(ReminderType))).all()}
-            assert types["balance_change"].name == "余额变动提醒"
+            assert types["balance_change"].name == "交易账户资金变动提醒"
             assert types["fund_confirm"].name == "基金申购确认"
             assert all(
                 types[t].fallback_allowed and types[t].sms_text for t in types if t != "nav_report"
