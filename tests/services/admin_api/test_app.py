@@ -12,7 +12,7 @@ from sqlalchemy import select
 from libs.common.db.models import Account, AdminUser, Publication
 from libs.common.resources import open_resources
 from services.admin_api.app import build
-from services.admin_api.publishing import run_scheduler
+from services.admin_api.publishing.scheduler import run_scheduler
 from services.admin_api.settings import AdminSettings
 from tests.services.admin_api.conftest import SECRET_KEY, AdminStack
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from libs.common.db.models import Customer, CustomerProfile
-from services.admin_api.publishing import run_due
+from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.conftest import AdminStack
 
 URL = "/api/v1/audiences"

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from libs.common.bus import DISPATCHER_BULK, Delivery
 from libs.common.db.models import Notification, Publication, PublicationRecipient, utcnow
 from libs.common.schemas.outbound import OutboundRequested
-from services.admin_api.publishing import run_due
+from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.conftest import AdminStack
 
 URL = "/api/v1/publications"

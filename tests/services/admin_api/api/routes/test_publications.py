@@ -8,7 +8,7 @@ from datetime import timedelta
 from libs.common.bus import DISPATCHER_BULK, Delivery
 from libs.common.db.models import Customer, CustomerProfile, utcnow
 from libs.common.schemas.outbound import OutboundRequested
-from services.admin_api.publishing import run_due
+from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.conftest import AdminStack
 
 URL = "/api/v1/publications"
