@@ -12,13 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from sqlalchemy import Select, select
 
-from libs.common.db.models import AuditEntry
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel
-from services.admin_api.listing import ListQuery, Page, order_by, paginate
-from services.admin_api.scope import Principal
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import audit_log
+from services.admin_api.repositories.audit_log import AuditFilter
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计"])
 
@@ -37,42 +36,6 @@ class AuditRead(ReadModel):
     before: dict[str, Any] | None = Field(description="修改前 · before")
     after: dict[str, Any] | None = Field(description="修改后 · after")
     ip: str = Field(description="来源地址 · client address")
-
-
-_SORT = {
-    "id": AuditEntry.id,
-    "at": AuditEntry.at,
-    "action": AuditEntry.action,
-    "username": AuditEntry.username,
-}
-
-
-def _filtered(
-    principal: Principal,
-    user_id: int | None,
-    action: str | None,
-    entity: str | None,
-    entity_id: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Select[AuditEntry]:
-    stmt = select(AuditEntry).where(principal.org_clause(AuditEntry.org_id))
-    if not principal.is_head_office:
-        # Anonymous entries (failed logins) carry no org; only the head office sees them.
-        stmt = stmt.where(AuditEntry.org_id.is_not(None))
-    if user_id is not None:
-        stmt = stmt.where(AuditEntry.user_id == user_id)
-    if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == entity_id)
-    if since is not None:
-        stmt = stmt.where(AuditEntry.at >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEntry.at < until)
-    return stmt
 
 
 UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")]
@@ -101,14 +64,9 @@ async def list_audit(
     until: UntilFilter = None,
 ) -> Page[AuditRead]:
     """Audit entries of users in the caller's subtree, newest first."""
-    stmt = _filtered(principal, user_id, action, entity, entity_id, since, until)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[AuditEntry.id.desc()],
-        search=[AuditEntry.username, AuditEntry.action],
+    flt = AuditFilter(user_id, action, entity, entity_id, since, until)
+    items, total = await audit_log.list_entries(
+        session, principal=principal, flt=flt, params=params
     )
     return Page[AuditRead](
         items=[AuditRead.model_validate(e) for e in items],
@@ -152,37 +110,35 @@ async def export_audit(
     until: UntilFilter = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV (UTF-8 with BOM for spreadsheet apps), streamed in batches."""
-    stmt = _filtered(principal, user_id, action, entity, entity_id, since, until)
-    stmt = stmt.order_by(*order_by(params.sort, _SORT, [AuditEntry.id]))
-    sessions = state.sessions
+    flt = AuditFilter(user_id, action, entity, entity_id, since, until)
+    entries = audit_log.stream_entries(
+        state.sessions, principal=principal, flt=flt, sort=params.sort
+    )
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(_CSV_COLUMNS)
         yield "\ufeff" + buffer.getvalue()
-        # Its own session: the request's session ends before the body is streamed.
-        async with sessions() as reader:
-            result = await reader.stream_scalars(stmt.execution_options(yield_per=500))
-            async for entry in result:
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerow(
-                    [
-                        entry.id,
-                        entry.at.isoformat(),
-                        entry.username,
-                        entry.user_id,
-                        entry.org_id,
-                        entry.action,
-                        entry.entity,
-                        entry.entity_id,
-                        entry.ip,
-                        json.dumps(entry.before, ensure_ascii=False) if entry.before else "",
-                        json.dumps(entry.after, ensure_ascii=False) if entry.after else "",
-                    ]
-                )
-                yield buffer.getvalue()
+        async for entry in entries:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(
+                [
+                    entry.id,
+                    entry.at.isoformat(),
+                    entry.username,
+                    entry.user_id,
+                    entry.org_id,
+                    entry.action,
+                    entry.entity,
+                    entry.entity_id,
+                    entry.ip,
+                    json.dumps(entry.before, ensure_ascii=False) if entry.before else "",
+                    json.dumps(entry.after, ensure_ascii=False) if entry.after else "",
+                ]
+            )
+            yield buffer.getvalue()
 
     return StreamingResponse(
         rows(),
