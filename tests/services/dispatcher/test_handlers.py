@@ -10,7 +10,7 @@ from sqlalchemy import select
 from libs.common.bus import EVENTS
 from libs.common.db.models import ServiceWindow
 from libs.common.schemas.events import InboundHandled
-from tests.services.dispatcher.conftest import (
+from tests.services.dispatcher.support import (
     OPENID,
     Harness,
     Sandboxes,
@@ -155,7 +155,7 @@ async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harn
         await harness.resources.bus.publish(
             OUTBOUND, "bulk.wechat", mass.to_bytes(), message_id=mass.message_id
         )
-    calls: list[dict] = []
+    calls: list[dict[str, object]] = []
     for _ in range(40):
         calls = [c.body for c in harness.boxes.wx.calls if c.path == "/cgi-bin/message/mass/send"]
         if calls:

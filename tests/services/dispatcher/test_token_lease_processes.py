@@ -26,7 +26,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.conftest import BALANCE, fresh_postgres
+from tests.services.dispatcher.support import BALANCE, fresh_postgres
 from wxhub.processes import ProcessGroup, ServiceProcess
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]

@@ -10,7 +10,7 @@ from libs.common.bus import DISPATCHER_ALERT, Delivery
 from libs.common.db.models import Account, Customer
 from libs.common.db.models.admin import Handover
 from libs.common.schemas.outbound import OutboundRequested
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 
 async def _customer(stack: AdminStack, account_id: int, openid: str, following: bool = True) -> int:
@@ -87,3 +87,9 @@ async def test_refusals_head_office_customer_unfollowed_wrong_target(stack: Admi
     outside = await stack.call("sh_editor", "POST", f"/api/v1/customers/{asker}/handover", json={})
     assert outside.status_code == 404
     assert await _alerts(stack) == []
+    # No refusal left a hand-over record behind.
+    audit = await stack.call("admin", "GET", "/api/v1/audit?action=customer.handover")
+    assert audit.json()["total"] == 0
+    for customer in (hq_customer, gone, asker):
+        history = await stack.call("admin", "GET", f"/api/v1/customers/{customer}/handovers")
+        assert history.json()["total"] == 0

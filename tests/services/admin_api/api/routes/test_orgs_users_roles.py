@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db.models import AuditEntry
-from tests.services.admin_api.conftest import PASSWORDS, AdminStack
+from tests.services.admin_api.support import PASSWORDS, AdminStack
 
 
 async def test_org_tree_and_branch_user_sees_only_own_subtree(stack: AdminStack) -> None:
@@ -30,6 +30,8 @@ async def test_org_tree_and_branch_user_sees_only_own_subtree(stack: AdminStack)
         json={"code": "BJ-X", "name": "x", "parent_id": stack.ids["org_bj"]},
     )
     assert other.status_code == 404
+    codes = [o["code"] for o in (await stack.call("admin", "GET", "/api/v1/orgs")).json()["items"]]
+    assert "BJ-X" not in codes
 
 
 async def test_list_convention_paging_sorting_search_and_bad_sort(stack: AdminStack) -> None:
@@ -65,6 +67,8 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
     assert created.json()["role_ids"] == [role_id]
     assert "password" not in created.text
     # A role with permissions the caller does not hold cannot be created by that caller.
+    role_url = f"/api/v1/roles/{stack.ids['sh_all_role']}"
+    permissions_before = (await stack.call("admin", "GET", role_url)).json()["permissions"]
     escalate = await stack.call(
         "sh_super",
         "PATCH",
@@ -72,6 +76,7 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
         json={"permissions": ["audit.read", "no.such"]},
     )
     assert escalate.status_code == 422
+    assert (await stack.call("admin", "GET", role_url)).json()["permissions"] == permissions_before
     dup = await stack.call(
         "admin",
         "POST",
@@ -80,6 +85,10 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
     )
     assert dup.status_code == 409
     assert dup.json()["code"] == "conflict"
+    # The refused duplicate created nothing: sh2 is still the one user with its roles.
+    same_name = (await stack.call("admin", "GET", "/api/v1/users?q=sh2")).json()
+    assert same_name["total"] == 1
+    assert same_name["items"][0]["role_ids"] == [role_id]
 
 
 async def test_branch_user_cannot_grant_role_it_does_not_hold(stack: AdminStack) -> None:
@@ -115,9 +124,14 @@ async def test_branch_user_cannot_grant_role_it_does_not_hold(stack: AdminStack)
         json={"role_ids": [stack.ids["sh_all_role"]]},
     )
     assert escalate.status_code == 403
+    # The refused grant granted nothing.
+    editor = await stack.call("admin", "GET", f"/api/v1/users/{stack.ids['user_sh_editor']}")
+    assert stack.ids["sh_all_role"] not in editor.json()["role_ids"]
     me_id = (await stack.call("shhr", "GET", "/api/v1/auth/me")).json()["id"]
     own = await stack.call("shhr", "PATCH", f"/api/v1/users/{me_id}", json={"role_ids": []})
     assert own.status_code == 409
+    me = await stack.call("admin", "GET", f"/api/v1/users/{me_id}")
+    assert me.json()["role_ids"] == [role.json()["id"]]
 
 
 async def test_every_write_is_audited_with_before_and_after(stack: AdminStack) -> None:
@@ -163,3 +177,5 @@ async def test_audit_export_is_csv_and_scoped(stack: AdminStack) -> None:
 async def test_delete_org_with_users_is_conflict(stack: AdminStack) -> None:
     response = await stack.call("admin", "DELETE", f"/api/v1/orgs/{stack.ids['org_bj']}")
     assert response.status_code == 409
+    still = await stack.call("admin", "GET", f"/api/v1/orgs/{stack.ids['org_bj']}")
+    assert still.status_code == 200

@@ -13,7 +13,7 @@ from libs.common.bus import DISPATCHER_BULK, Delivery
 from libs.common.db.models import Notification, Publication, PublicationRecipient, utcnow
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.publishing.scheduler import run_due
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 URL = "/api/v1/publications"
 OPENIDS = [f"oList{i}" for i in range(5)]
