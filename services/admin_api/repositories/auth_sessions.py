@@ -11,11 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db.models import AuthSession, utcnow
 
 
-async def get(session: AsyncSession, *, session_id: str) -> AuthSession | None:
-    """The login session with this id, if any."""
-    return await session.get(AuthSession, session_id)
-
-
 async def create(
     session: AsyncSession,
     *,

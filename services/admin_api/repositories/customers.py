@@ -44,11 +44,6 @@ async def count_customers(
     return int(total or 0)
 
 
-async def get_profile(session: AsyncSession, *, customer_id: int) -> CustomerProfile | None:
-    """The customer's segmentation profile, if one was written."""
-    return await session.get(CustomerProfile, customer_id)
-
-
 async def list_profiles(
     session: AsyncSession, *, customer_ids: list[int]
 ) -> dict[int, CustomerProfile]:

@@ -17,11 +17,6 @@ _SORT = {
 }
 
 
-async def get(session: AsyncSession, *, material_id: int) -> Material | None:
-    """The material with this id, if any (whoever owns it)."""
-    return await session.get(Material, material_id)
-
-
 async def list_materials(
     session: AsyncSession, *, principal: Principal, params: ListParams, kind: str | None
 ) -> tuple[list[Material], int]:

@@ -1,4 +1,5 @@
-"""Writing loaded ORM rows, whatever their table: add, change, delete (flushed, never committed)."""
+"""ORM rows by primary key, whatever their table: get, add, change, delete (flushed, never
+committed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+
+
+async def get(session: AsyncSession, model: type[T], key: Any) -> T | None:
+    """The ``model`` row with primary key ``key``, if any."""
+    return await session.get(model, key)
 
 
 async def add(session: AsyncSession, row: T) -> T:

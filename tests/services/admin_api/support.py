@@ -3,9 +3,12 @@ PostgreSQL database administration."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,9 +18,11 @@ import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.bus import Delivery
 from libs.common.db.demo import seed_demo
 from libs.common.db.demo_admin import USERS, seed_admin_demo
 from libs.common.db.models import Account, AdminUser, AuthSession, Org, Role, user_roles, utcnow
+from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import RunningServer
@@ -171,3 +176,32 @@ def mp3_bytes(frames: int) -> bytes:
     # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames of 1152 samples.
     frame = b"\xff\xfb\x90\x00" + b"\x00" * 413
     return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * frames
+
+
+async def queued_messages(
+    stack: AdminStack, queue: str, *, polls: int = 50
+) -> list[OutboundRequested]:
+    """The outbound messages waiting in ``queue`` (consumed for ``polls`` × 10 ms)."""
+    received: list[OutboundRequested] = []
+
+    async def handler(delivery: Delivery) -> None:
+        received.append(OutboundRequested.from_bytes(delivery.message.body))
+        await delivery.ack()
+
+    subscription = await stack.state.bus.consume(queue, handler)
+    for _ in range(polls):
+        await asyncio.sleep(0.01)
+    await subscription.cancel()
+    return received
+
+
+@contextmanager
+def scratch_postgres(postgres_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named ``<prefix>_<random>`` next to ``postgres_url``,
+    dropped on exit; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(pg_admin(postgres_url, f"CREATE DATABASE {name}"))
+    try:
+        yield pg_database_url(postgres_url, name)
+    finally:
+        asyncio.run(pg_admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
@@ -38,12 +38,31 @@ class AuditRead(ReadModel):
     ip: str = Field(description="来源地址 · client address")
 
 
-UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")]
-ActionFilter = Annotated[str | None, Query(max_length=64, description="动作前缀 · action prefix")]
-EntityFilter = Annotated[str | None, Query(max_length=64, description="对象类型 · entity type")]
-EntityIdFilter = Annotated[str | None, Query(max_length=64, description="对象 ID · entity id")]
-SinceFilter = Annotated[datetime | None, Query(description="起始时间（含） · from (inclusive)")]
-UntilFilter = Annotated[datetime | None, Query(description="结束时间（不含） · until (exclusive)")]
+def audit_filter(
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="动作前缀 · action prefix")
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=64, description="对象类型 · entity type")
+    ] = None,
+    entity_id: Annotated[
+        str | None, Query(max_length=64, description="对象 ID · entity id")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="起始时间（含） · from (inclusive)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="结束时间（不含） · until (exclusive)")
+    ] = None,
+) -> AuditFilter:
+    """The filter query parameters shared by the list and the export."""
+    return AuditFilter(user_id, action, entity, entity_id, since, until)
+
+
+FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 
 @router.get(
@@ -55,16 +74,10 @@ UntilFilter = Annotated[datetime | None, Query(description="结束时间（不�
 async def list_audit(
     principal: CurrentUser,
     session: SessionDep,
+    flt: FilterDep,
     params: ListQuery,
-    user_id: UserFilter = None,
-    action: ActionFilter = None,
-    entity: EntityFilter = None,
-    entity_id: EntityIdFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
 ) -> Page[AuditRead]:
     """Audit entries of users in the caller's subtree, newest first."""
-    flt = AuditFilter(user_id, action, entity, entity_id, since, until)
     items, total = await audit_log.list_entries(
         session, principal=principal, flt=flt, params=params
     )
@@ -101,16 +114,10 @@ _CSV_COLUMNS = [
 async def export_audit(
     principal: CurrentUser,
     state: StateDep,
+    flt: FilterDep,
     params: ListQuery,
-    user_id: UserFilter = None,
-    action: ActionFilter = None,
-    entity: EntityFilter = None,
-    entity_id: EntityIdFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV (UTF-8 with BOM for spreadsheet apps), streamed in batches."""
-    flt = AuditFilter(user_id, action, entity, entity_id, since, until)
     entries = audit_log.stream_entries(
         state.sessions, principal=principal, flt=flt, sort=params.sort
     )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from libs.common.db.models import AdminUser, utcnow
+from libs.common.db.models import AdminUser, AuthSession, utcnow
 from services.admin_api.api.deps import (
     AUTHENTICATED,
     CurrentUser,
@@ -30,7 +30,7 @@ from services.admin_api.errors import (
     NotAuthenticated,
     TooManyRequests,
 )
-from services.admin_api.repositories import audit_log, auth_sessions, users
+from services.admin_api.repositories import audit_log, auth_sessions, rows, users
 from services.admin_api.security import (
     hash_password,
     hash_refresh_secret,
@@ -164,7 +164,7 @@ async def refresh(
 ) -> TokenRead:
     """Rotate a refresh token: the old one stops working; reusing it revokes the session."""
     session_id, secret = split_refresh_token(body.refresh_token)
-    login_row = await auth_sessions.get(session, session_id=session_id)
+    login_row = await rows.get(session, AuthSession, session_id)
     if login_row is None or login_row.revoked_at is not None or login_row.expires_at <= utcnow():
         raise NotAuthenticated("refresh token revoked or expired")
     if login_row.refresh_hash != hash_refresh_secret(secret):
@@ -172,7 +172,7 @@ async def refresh(
         login_row.revoked_at = utcnow()
         await session.commit()
         raise NotAuthenticated("refresh token already used")
-    user = await users.get(session, user_id=login_row.user_id)
+    user = await rows.get(session, AdminUser, login_row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("user disabled")
     new_token, new_hash = new_refresh_token(session_id)
@@ -228,7 +228,7 @@ async def change_password(
     body: PasswordChange, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> None:
     """Change one's own password; every other login session is revoked."""
-    user = await users.get(session, user_id=principal.user_id)
+    user = await rows.get(session, AdminUser, principal.user_id)
     assert user is not None
     if not verify_password(user.password_hash, body.current_password):
         raise FieldErrors(

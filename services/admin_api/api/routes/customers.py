@@ -191,7 +191,7 @@ ScopedCustomer = Annotated[Customer, Depends(load_customer)]
 )
 async def get_customer(customer: ScopedCustomer, session: SessionDep) -> CustomerRead:
     """One customer (customer number masked)."""
-    return to_read(customer, await customers.get_profile(session, customer_id=customer.id))
+    return to_read(customer, await rows.get(session, CustomerProfile, customer.id))
 
 
 @router.patch(
@@ -204,7 +204,7 @@ async def update_customer(
     customer: ScopedCustomer, body: ProfileUpdate, principal: CurrentUser, session: SessionDep
 ) -> CustomerRead:
     """Set category, region, occupation, tags and subscriptions."""
-    profile = await customers.get_profile(session, customer_id=customer.id)
+    profile = await rows.get(session, CustomerProfile, customer.id)
     before = snapshot(profile)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if profile is None:

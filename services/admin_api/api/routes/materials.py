@@ -117,7 +117,7 @@ async def check_articles(
             max=NEWS_MAX_CHARS,
         )
     for i, article in enumerate(articles):
-        cover = await materials.get(session, material_id=article.cover_material_id)
+        cover = await rows.get(session, Material, article.cover_material_id)
         if cover is None or cover.kind != "image":
             raise FieldErrors(
                 "cover must be an image material",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from libs.common.bus import DISPATCHER_BULK, Delivery
+from libs.common.bus import DISPATCHER_BULK
 from libs.common.db.models import Customer, CustomerProfile, utcnow
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.publishing.scheduler import run_due
-from tests.services.admin_api.support import AdminStack
+from tests.services.admin_api.support import AdminStack, queued_messages
 
 URL = "/api/v1/publications"
 
@@ -28,17 +27,7 @@ async def _followers(stack: AdminStack) -> None:
 
 
 async def _collect(stack: AdminStack) -> list[OutboundRequested]:
-    received: list[OutboundRequested] = []
-
-    async def handler(delivery: Delivery) -> None:
-        received.append(OutboundRequested.from_bytes(delivery.message.body))
-        await delivery.ack()
-
-    subscription = await stack.state.bus.consume(DISPATCHER_BULK, handler)
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-    await subscription.cancel()
-    return received
+    return await queued_messages(stack, DISPATCHER_BULK, polls=100)
 
 
 async def _mass_draft(stack: AdminStack, user: str = "sh_editor", **extra: object) -> int:
