@@ -2,16 +2,11 @@
 
 ::
 
-    route ──▶ drafts (content, audience, recipient file checks)
-          ──▶ workflow (every state change + its audit entry)
-                 draft ─submit─▶ submitted ─approve─▶ approved ─▶ scheduled ─claim─▶ sending ─▶ done
-                   ▲                 │ reject            (quota.reserve)    │cancel (quota.release)
-                   └── edit ── rejected ◀┘                                   ▼
-                                                                         cancelled
-    scheduler (every scheduler_interval_s) ──▶ sending: claim a due publication, record its
-          recipients (recipients.py), queue them in batches on the bus (content.py builds the
-          message), mark it done; a send whose process died is taken over and resumed.
+    route ──▶ workflow ──▶ drafts (what a draft may refer to), quota (monthly mass-send ledger),
+                           recipients (audience → openids), audit entry of every step
+    scheduler loop ──▶ sending ──▶ workflow (claim, progress, finish) ──▶ bus (wx.outbound)
+                               └─▶ content (the message body; media uploaded to WeChat first)
 
-``quota`` is the monthly mass-send ledger, ``repository`` the queries the routes and the sender
-share.
+:mod:`.workflow` owns every state change and draws the state machine; :mod:`.status` names the
+states; :mod:`.repository` holds the queries the routes and the sender share.
 """

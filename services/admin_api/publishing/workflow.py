@@ -6,6 +6,7 @@ Review steps (one request each, in the request's transaction)::
       ▲                  │ reject                        │ cancel     (quota released)
       └──── edit ── rejected ◀┘                          ▼
                                                      cancelled
+    rejected ─submit─▶ submitted (resubmitting without an edit is allowed too)
     draft, rejected, cancelled ─delete─▶ (gone)
 
 Sending steps (the scheduler, one short transaction each)::

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import AdminUser, user_roles
+from libs.common.db.models import AdminUser, Role, user_roles
 from services.admin_api.listing import ListParams, paginate
 from services.admin_api.scope import Principal
 
@@ -15,11 +15,6 @@ _SORT = {
     "created_at": AdminUser.created_at,
     "last_login_at": AdminUser.last_login_at,
 }
-
-
-async def get(session: AsyncSession, *, user_id: int) -> AdminUser | None:
-    """The user with this id, if any."""
-    return await session.get(AdminUser, user_id)
 
 
 async def get_by_username(session: AsyncSession, *, username: str) -> AdminUser | None:
@@ -68,3 +63,11 @@ async def replace_roles(session: AsyncSession, *, user_id: int, role_ids: list[i
         await session.execute(
             insert(user_roles), [{"user_id": user_id, "role_id": r} for r in role_ids]
         )
+
+
+async def list_permissions(session: AsyncSession, *, user_id: int) -> frozenset[str]:
+    """Every permission the user's roles carry."""
+    roles = await session.scalars(
+        select(Role.permissions).join(user_roles).where(user_roles.c.user_id == user_id)
+    )
+    return frozenset(p for perms in roles for p in (perms or []) if isinstance(p, str))
