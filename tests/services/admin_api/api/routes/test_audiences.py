@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from libs.common.db.models import Customer, CustomerProfile
 from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.support import AdminStack
@@ -132,30 +134,24 @@ async def test_saved_audience_must_belong_to_the_publication_account(stack: Admi
     bj_aid = (
         await stack.call("admin", "POST", URL, json=_vip_weekly(stack.ids["bj_account"]))
     ).json()["id"]
-    wrong = await stack.call(
-        "admin",
-        "POST",
-        "/api/v1/publications",
-        json={
-            "account_id": stack.ids["demo_account"],
-            "kind": "mass",
-            "text": "x",
-            "audience": {"audience_id": bj_aid},
-        },
-    )
+    wrong = await _mass_draft(stack, stack.ids["demo_account"], {"audience_id": bj_aid})
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["field"] == "body.audience.audience_id"
-    mixed = await stack.call(
-        "admin",
-        "POST",
-        "/api/v1/publications",
-        json={
-            "account_id": stack.ids["bj_account"],
-            "kind": "mass",
-            "text": "x",
-            "audience": {"audience_id": bj_aid, "region": "北京"},
-        },
+    mixed = await _mass_draft(
+        stack, stack.ids["bj_account"], {"audience_id": bj_aid, "region": "北京"}
     )
     assert mixed.status_code == 422
     # Neither refused draft was created.
     assert (await stack.call("admin", "GET", "/api/v1/publications")).json()["total"] == 0
+
+
+async def _mass_draft(
+    stack: AdminStack, account_id: int, audience: dict[str, object]
+) -> httpx.Response:
+    """Ask the head office to draft a mass send to ``audience`` on ``account_id``."""
+    return await stack.call(
+        "admin",
+        "POST",
+        "/api/v1/publications",
+        json={"account_id": account_id, "kind": "mass", "text": "x", "audience": audience},
+    )

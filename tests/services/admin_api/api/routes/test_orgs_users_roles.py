@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import select
 
 from libs.common.db.models import AuditEntry
@@ -12,23 +13,13 @@ async def test_org_tree_and_branch_user_sees_only_own_subtree(stack: AdminStack)
     tree = (await stack.call("admin", "GET", "/api/v1/orgs/tree")).json()
     assert [n["name"] for n in tree] == ["总行"]
     assert sorted(c["name"] for c in tree[0]["children"]) == ["上海分行", "北京分行"]
-    sub = await stack.call(
-        "sh_super",
-        "POST",
-        "/api/v1/orgs",
-        json={"code": "SH-PD", "name": "浦东支行", "parent_id": stack.ids["org_sh"]},
-    )
+    sub = await _create_org(stack, "sh_super", "SH-PD", "浦东支行", stack.ids["org_sh"])
     assert sub.status_code == 201
     assert sub.json()["path"] == f"/{stack.ids['org_hq']}/{stack.ids['org_sh']}/{sub.json()['id']}/"
     listed = (await stack.call("sh_super", "GET", "/api/v1/orgs")).json()
     assert sorted(o["code"] for o in listed["items"]) == ["SH", "SH-PD"]
     # A branch cannot create under another branch: that parent is "not found" for it.
-    other = await stack.call(
-        "sh_super",
-        "POST",
-        "/api/v1/orgs",
-        json={"code": "BJ-X", "name": "x", "parent_id": stack.ids["org_bj"]},
-    )
+    other = await _create_org(stack, "sh_super", "BJ-X", "x", stack.ids["org_bj"])
     assert other.status_code == 404
     codes = [o["code"] for o in (await stack.call("admin", "GET", "/api/v1/orgs")).json()["items"]]
     assert "BJ-X" not in codes
@@ -179,3 +170,11 @@ async def test_delete_org_with_users_is_conflict(stack: AdminStack) -> None:
     assert response.status_code == 409
     still = await stack.call("admin", "GET", f"/api/v1/orgs/{stack.ids['org_bj']}")
     assert still.status_code == 200
+
+
+async def _create_org(
+    stack: AdminStack, user: str, code: str, name: str, parent_id: int
+) -> httpx.Response:
+    return await stack.call(
+        user, "POST", "/api/v1/orgs", json={"code": code, "name": name, "parent_id": parent_id}
+    )
