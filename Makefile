@@ -41,15 +41,16 @@ venv: $(DEV_STAMP)
 run: venv-run
 	$(BIN)/wxhub dev
 
-## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true).
+## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
+## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]).
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 ## ruff, mypy and import-linter (services never import each other).
 check: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy libs services sandboxes wxhub bench
+	$(BIN)/mypy libs services sandboxes wxhub bench tests
 	$(BIN)/lint-imports
 
 format: venv

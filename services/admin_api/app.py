@@ -89,7 +89,7 @@ class AdminService:
 
     async def start(self) -> None:
         """Start the heartbeat and the scheduler of due publications."""
-        from services.admin_api.publishing import run_scheduler
+        from services.admin_api.publishing.scheduler import run_scheduler
 
         await self.heartbeat.start()
         self._scheduler = asyncio.create_task(run_scheduler(self.state), name="admin scheduler")

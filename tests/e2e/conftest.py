@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,10 +16,9 @@ from libs.common.db.migrate import upgrade_async
 from libs.common.secret_box import SecretBox
 from sandboxes import core_system
 from sandboxes.server import RunningServer, serve
+from tests.e2e.support import SECRET_KEY
 from wxhub.demo.account import seed_demo
 from wxhub.processes import ProcessGroup
-
-SECRET_KEY = "e2e-secret-key"
 
 
 async def _admin(url: str, sql: str) -> None:
@@ -74,8 +72,3 @@ def processes(tmp_path: Path) -> Iterator[ProcessGroup]:
     group = ProcessGroup(env={}, log_dir=tmp_path)
     yield group
     group.stop_all()
-
-
-async def wait_ready(*services: object) -> None:
-    """Wait for every service's /readyz without blocking the event loop."""
-    await asyncio.gather(*(asyncio.to_thread(s.wait_ready) for s in services))  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from libs.common.schemas.events import HeartbeatSent
 from libs.common.wechat import parse_xml
 from sandboxes.server import RunningServer
 from sandboxes.wechat_push import CallbackPusher
-from tests.e2e.conftest import SECRET_KEY, wait_ready
+from tests.e2e.support import SECRET_KEY, wait_ready
 from wxhub.demo.account import DEMO
 from wxhub.processes import ProcessGroup
 

@@ -25,7 +25,7 @@ from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.conftest import fresh_postgres
+from tests.services.dispatcher.support import fresh_postgres
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 

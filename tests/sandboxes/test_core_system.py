@@ -7,7 +7,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes.core_system import CoreSystemState, build_app
-from tests.sandboxes.conftest import SharedServer
+from tests.sandboxes.support import SharedServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes.sms import SmsState, build_app
-from tests.sandboxes.conftest import FakeClock, SharedServer
+from tests.sandboxes.support import FakeClock, SharedServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes.wechat_api import DEMO_APPID, DEMO_SECRET, WeChatApiState, build_app
-from tests.sandboxes.conftest import FakeClock, SharedServer
+from tests.sandboxes.support import FakeClock, SharedServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

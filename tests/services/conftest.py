@@ -4,7 +4,6 @@ the core-system sandbox on a real loopback port."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,7 +16,6 @@ from libs.common.db.migrate import upgrade_async
 from libs.common.resources import Resources, open_resources
 from libs.common.secret_box import SecretBox
 from libs.common.settings import CommonSettings
-from libs.common.wechat import parse_xml
 from sandboxes import core_system
 from sandboxes.server import RunningServer, serve
 from sandboxes.wechat_push import CallbackPusher
@@ -25,9 +23,8 @@ from services.engine.app import EngineService
 from services.engine.settings import EngineSettings
 from services.gateway.app import GatewayService
 from services.gateway.settings import GatewaySettings
+from tests.services.support import SECRET_KEY, InboundStack, stack_settings
 from wxhub.demo.account import DEMO, seed_demo
-
-SECRET_KEY = "test-secret-key"
 
 
 @pytest.fixture
@@ -48,43 +45,6 @@ async def core_sandbox() -> AsyncIterator[RunningServer]:
     running = await serve(core_system.build_app(), "127.0.0.1", 0)
     yield running
     await running.stop()
-
-
-@dataclass
-class InboundStack:
-    """A running gateway + engine and a client that speaks WeChat's side of the protocol."""
-
-    gateway: GatewayService
-    engine: EngineService
-    resources: Resources
-    bus: MemoryBus
-    ledger: MemoryCallbackLedger
-    client: httpx.AsyncClient
-    pusher: CallbackPusher
-
-    async def post(
-        self, xml: bytes, *, encrypt: bool = False, account: str = DEMO.code, **sign: Any
-    ) -> httpx.Response:
-        """POST a callback signed (and optionally encrypted) like WeChat does."""
-        params, body = self.pusher.sign(xml, encrypt=encrypt, **sign)
-        return await self.client.post(f"/wechat/{account}", params=params, content=body)
-
-    def reply_fields(self, response: httpx.Response, *, encrypted: bool = False) -> dict[str, Any]:
-        """The passive reply's XML fields (decrypted first when encrypted)."""
-        assert response.status_code == 200, response.text
-        body = self.pusher.open_reply(response.content) if encrypted else response.content
-        return parse_xml(body)
-
-
-def stack_settings(db_url: str, core_url: str, **overrides: Any) -> dict[str, Any]:
-    """Settings shared by the gateway and engine under test."""
-    return {
-        "database_url": db_url,
-        "core_url": core_url,
-        "secret_key": SECRET_KEY,
-        "heartbeat_interval_s": 3600,
-        **overrides,
-    }
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import AdminUser, AuthSession, Org, Role, user_roles, utcnow
+from libs.common.db.models import AdminUser, AuthSession, Org, utcnow
 from services.admin_api.errors import NotAuthenticated, PermissionDenied
+from services.admin_api.repositories import rows, users
 from services.admin_api.scope import Principal
 from services.admin_api.state import AdminState
 
@@ -82,21 +82,18 @@ async def load_principal(
 ) -> Principal:
     """Check an access token against its login session and user; build the principal."""
     claims = state.tokens.decode(token)
-    login = await session.get(AuthSession, claims.session_id)
+    login = await rows.get(session, AuthSession, claims.session_id)
     if login is None or login.revoked_at is not None or login.user_id != claims.user_id:
         raise NotAuthenticated("session revoked")
     if login.expires_at <= utcnow():
         raise NotAuthenticated("session expired")
-    user = await session.get(AdminUser, claims.user_id)
+    user = await rows.get(session, AdminUser, claims.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("user disabled")
-    org = await session.get(Org, user.org_id)
+    org = await rows.get(session, Org, user.org_id)
     if org is None:
         raise NotAuthenticated("user has no organisation")
-    roles = await session.scalars(
-        select(Role.permissions).join(user_roles).where(user_roles.c.user_id == user.id)
-    )
-    permissions = frozenset(p for perms in roles for p in (perms or []) if isinstance(p, str))
+    permissions = await users.list_permissions(session, user_id=user.id)
     return Principal(
         user_id=user.id,
         username=user.username,

@@ -16,7 +16,7 @@ from libs.common.db.models import (
     ReminderType,
 )
 from libs.common.db.models.admin import SavedAudience
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 
 async def out_of_scope_objects(stack: AdminStack) -> dict[str, Any]:

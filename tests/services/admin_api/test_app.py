@@ -12,9 +12,9 @@ from sqlalchemy import select
 from libs.common.db.models import Account, AdminUser, Publication
 from libs.common.resources import open_resources
 from services.admin_api.app import build
-from services.admin_api.publishing import run_scheduler
+from services.admin_api.publishing.scheduler import run_scheduler
 from services.admin_api.settings import AdminSettings
-from tests.services.admin_api.conftest import SECRET_KEY, AdminStack
+from tests.services.admin_api.support import SECRET_KEY, AdminStack
 
 
 async def test_build_serves_probes_and_bilingual_openapi(

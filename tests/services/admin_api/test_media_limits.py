@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import struct
-import wave
 from pathlib import Path
 
 import pytest
 
 from services.admin_api.media_limits import _ASF_FILE_PROPERTIES, _ASF_HEADER, duration_s, sniff
-
-
-def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(rate)
-        w.writeframes(b"\x80" * int(rate * seconds))
-    return buffer.getvalue()
+from tests.services.admin_api.support import mp3_bytes, wav_bytes
 
 
 def amr_bytes(frames: int) -> bytes:
     return b"#!AMR\n" + (bytes([7 << 3 | 4]) + b"\x00" * 31) * frames  # mode 7: 32-byte frames
-
-
-def mp3_bytes(frames: int) -> bytes:
-    # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames of 1152 samples.
-    frame = b"\xff\xfb\x90\x00" + b"\x00" * 413
-    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * frames
 
 
 def wma_bytes(seconds: float) -> bytes:

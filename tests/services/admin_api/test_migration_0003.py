@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import inspect
 
 from libs.common.db import make_engine
 from libs.common.db.migrate import alembic_config, upgrade
-from tests.services.admin_api.conftest import _pg_admin, _pg_url
+from tests.services.admin_api.support import scratch_postgres
 
 ADMIN_TABLES = {
     "orgs",
@@ -52,9 +51,5 @@ def test_round_trip_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_round_trip_postgres(postgres_url: str) -> None:
-    name = f"wxhub_admin_mig_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(postgres_url, f"CREATE DATABASE {name}"))
-    try:
-        _round_trip(_pg_url(postgres_url, name))
-    finally:
-        asyncio.run(_pg_admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with scratch_postgres(postgres_url, "wxhub_admin_mig") as url:
+        _round_trip(url)

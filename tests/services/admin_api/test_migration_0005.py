@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import inspect
 
 from libs.common.db import make_engine
 from libs.common.db.migrate import alembic_config, upgrade
-from tests.services.admin_api.conftest import _pg_admin, _pg_url
+from tests.services.admin_api.support import scratch_postgres
 
 PARENT = importlib.import_module(
     "libs.common.db.migrations.versions.0005_admin_audiences"
@@ -54,9 +53,5 @@ def test_round_trip_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_round_trip_postgres(postgres_url: str) -> None:
-    name = f"wxhub_admin_mig5_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(postgres_url, f"CREATE DATABASE {name}"))
-    try:
-        _round_trip(_pg_url(postgres_url, name))
-    finally:
-        asyncio.run(_pg_admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with scratch_postgres(postgres_url, "wxhub_admin_mig5") as url:
+        _round_trip(url)

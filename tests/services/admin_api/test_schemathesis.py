@@ -26,7 +26,7 @@ from services.admin_api.app import create_app
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
 from services.admin_api.state import AdminState
-from tests.services.admin_api.conftest import PASSWORDS, SECRET_KEY
+from tests.services.admin_api.support import PASSWORDS, SECRET_KEY
 
 
 class RunningAdmin(threading.Thread):

@@ -3,152 +3,21 @@ the dispatcher on the memory bus, and helpers to submit notifications and await 
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
-from sqlalchemy import select
 
-from libs.common.bus import EVENTS, OUTBOUND, Delivery, Queue, Topology
 from libs.common.db.migrate import upgrade_async
-from libs.common.db.models import Account, Notification, ServiceWindow
-from libs.common.resources import Resources, open_resources
-from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
-from libs.common.schemas.outbound import OutboundRequested
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
-from sandboxes.server import RunningServer, serve
-from services.dispatcher.app import DispatcherService, build
-from services.dispatcher.settings import DispatcherSettings
-from wxhub.demo.account import DEMO
-from wxhub.demo.outbound import seed_outbound_demo
-
-TERMINAL = {"delivered", "fallback_sent", "failed"}
-OPENID = "oWxhubDemoCustomer0000000001"
-PHONE = "13800000001"
-BALANCE = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
-
-
-async def fresh_postgres(url: str, suffix: str) -> str:
-    """Drop and recreate the scratch database ``<test database>_<suffix>``; returns its URL.
-
-    Named after the configured test database, so runs with their own database never share one.
-    """
-    parts = urlsplit(url.replace("+asyncpg", ""))
-    name = f"{parts.path.lstrip('/')}_{suffix}"
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-@dataclass
-class Sandboxes:
-    """The running WeChat API and SMS sandboxes."""
-
-    wx: wechat_api.WeChatApiState
-    sms: sms_sandbox.SmsState
-    servers: list[RunningServer]
-
-    @property
-    def wechat_url(self) -> str:
-        return self.servers[0].url
-
-    @property
-    def sms_url(self) -> str:
-        return f"{self.servers[1].url}/send"
-
-
-@dataclass
-class Harness:
-    """A dispatcher on the memory bus with helpers around it."""
-
-    settings: DispatcherSettings
-    resources: Resources
-    service: DispatcherService
-    boxes: Sandboxes
-    account_id: int
-    events: list[DeliveryStatusChanged] = field(default_factory=list)
-
-    async def notify(
-        self,
-        *,
-        openid: str | None = OPENID,
-        phone: str | None = PHONE,
-        customer_no: str | None = None,
-        event_type: str = "balance_change",
-        data: dict[str, Any] | None = None,
-        priority: str = "alert",
-        fallback: str = "sms",
-        deadline_s: float = 30.0,
-        publish: bool = True,
-    ) -> str:
-        """Insert an accepted notification (as the gateway does) and publish it."""
-        nid = uuid.uuid4().hex
-        now = datetime.now(UTC)
-        async with self.resources.sessions.begin() as session:
-            session.add(
-                Notification(
-                    id=nid,
-                    account_id=self.account_id,
-                    event_type=event_type,
-                    priority=priority,
-                    openid=openid,
-                    phone=phone,
-                    customer_no=customer_no,
-                    data=data if data is not None else BALANCE,
-                    fallback=fallback,
-                    deadline_at=now + timedelta(seconds=deadline_s),
-                    created_at=now,
-                )
-            )
-        if publish:
-            await self.publish(nid, priority=priority)
-        return nid
-
-    async def publish(
-        self, nid: str, *, priority: str = "alert", redelivered: bool = False
-    ) -> None:
-        """Publish the OutboundRequested of notification ``nid``."""
-        request = OutboundRequested(
-            message_id=nid, account=DEMO.code, priority=priority, notification_id=nid
-        )
-        await self.resources.bus.publish(
-            OUTBOUND, f"{priority}.wechat", request.to_bytes(), message_id=nid
-        )
-
-    async def statuses(self, ids: Iterable[str]) -> dict[str, Notification]:
-        """The notification rows by id."""
-        async with self.resources.sessions() as session:
-            rows = await session.scalars(select(Notification).where(Notification.id.in_(list(ids))))
-            return {row.id: row for row in rows}
-
-    async def windows(self) -> dict[str, ServiceWindow]:
-        """The open service windows by openid."""
-        async with self.resources.sessions() as session:
-            return {w.openid: w for w in await session.scalars(select(ServiceWindow))}
-
-    async def wait_terminal(self, ids: list[str], timeout: float = 30.0) -> dict[str, Notification]:
-        """Wait until every notification is terminal; returns the rows."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            rows = await self.statuses(ids)
-            if len(rows) == len(ids) and all(r.status in TERMINAL for r in rows.values()):
-                return rows
-            if loop.time() > deadline:
-                pending = {i: r.status for i, r in rows.items() if r.status not in TERMINAL}
-                raise AssertionError(f"not terminal after {timeout}s: {pending}")
-            await asyncio.sleep(0.02)
+from sandboxes.server import serve
+from tests.services.dispatcher.support import (
+    Harness,
+    Sandboxes,
+    start_harness,
+    stop_harness,
+)
 
 
 @pytest.fixture
@@ -171,48 +40,6 @@ async def boxes() -> AsyncIterator[Sandboxes]:
     yield Sandboxes(wx, sms, servers)
     for server in servers:
         await server.stop()
-
-
-async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -> Harness:
-    """Seed the demo data, start a dispatcher on a memory bus, capture delivery events."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "wechat_api_base": boxes.wechat_url,
-        "sms_url": boxes.sms_url,
-        "backoff_base_s": 0.01,
-        "backoff_max_s": 0.05,
-        "throttle_backoff_s": 0.05,
-        "heartbeat_interval_s": 3600,
-        "events_interval_s": 0.02,
-        "amqp_url": None,
-    }
-    values.update(overrides)
-    settings = DispatcherSettings(**values)
-    resources = await open_resources(settings)
-    async with resources.sessions.begin() as session:
-        await seed_outbound_demo(session, resources.secret_box)
-        account = await session.scalar(select(Account).where(Account.code == DEMO.code))
-        assert account is not None
-        account_id = account.id
-    service = build(settings, resources)
-    harness = Harness(settings, resources, service, boxes, account_id)
-    await resources.bus.declare(Topology(queues=[Queue("test.delivery", [(EVENTS, "delivery.*")])]))
-
-    async def capture(delivery: Delivery) -> None:
-        # The dispatcher publishes status changes in batches, one status per batch.
-        batch = DeliveryStatusChangedBatch.from_bytes(delivery.message.body)
-        assert delivery.message.routing_key == f"delivery.{batch.items[0].status}"
-        harness.events.extend(batch.items)
-
-    await resources.bus.consume("test.delivery", capture)
-    await service.start()
-    return harness
-
-
-async def stop_harness(harness: Harness) -> None:
-    """Stop the dispatcher and close its connections."""
-    await harness.service.stop()
-    await harness.resources.close()
 
 
 @pytest.fixture

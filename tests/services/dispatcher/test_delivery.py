@@ -14,7 +14,7 @@ from services.dispatcher import repository
 from services.dispatcher.delivery import render
 from services.dispatcher.rate_limit import seconds_until_daily_reset
 from tests.polling import eventually
-from tests.services.dispatcher.conftest import OPENID, PHONE, Harness
+from tests.services.dispatcher.support import OPENID, PHONE, Harness
 
 
 async def history(harness: Harness, nid: str) -> list[tuple[str, str | None, str]]:

@@ -8,7 +8,7 @@ from libs.common.bus import EVENTS
 from libs.common.db.models import ServiceWindow
 from libs.common.schemas.events import InboundHandled
 from tests.polling import eventually
-from tests.services.dispatcher.conftest import (
+from tests.services.dispatcher.support import (
     OPENID,
     Harness,
     Sandboxes,

@@ -19,7 +19,7 @@ from libs.common.wechat.client import WeChatClient
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from services.dispatcher.token_lease import TokenLease
-from tests.services.dispatcher.conftest import fresh_postgres
+from tests.services.dispatcher.support import fresh_postgres
 from wxhub.demo.account import DEMO, seed_demo
 
 

@@ -24,7 +24,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.conftest import BALANCE, fresh_postgres
+from tests.services.dispatcher.support import BALANCE, fresh_postgres
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess

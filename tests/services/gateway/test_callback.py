@@ -16,7 +16,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
 from tests.polling import eventually
-from tests.services.conftest import InboundStack
+from tests.services.support import InboundStack
 from wxhub.demo.account import DEMO
 
 _ids = itertools.count(6_000_000_000_000_000_000)
@@ -164,7 +164,9 @@ async def test_subscribe_welcomes_and_unsubscribe_is_recorded(stack: InboundStac
     ],
     ids=["image", "view", "template-finish", "unknown"],
 )
-async def test_types_without_an_answer_get_success(stack: InboundStack, xml_fields: dict) -> None:
+async def test_types_without_an_answer_get_success(
+    stack: InboundStack, xml_fields: dict[str, object]
+) -> None:
     xml = build_xml(
         {
             "ToUserName": DEMO.original_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.services.conftest import InboundStack
+from tests.services.support import InboundStack
 
 
 async def test_gateway_and_engine_probes(stack: InboundStack) -> None:

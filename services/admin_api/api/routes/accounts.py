@@ -6,15 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
 
-from libs.common.db.models import Account, AccountGrant
+from libs.common.db.models import Account
 from libs.common.secret_box import SecretBox, last4
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, WriteModel
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, PermissionDenied
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import accounts, rows
 from services.admin_api.scope import Principal, account_in_scope, org_in_scope
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts 公众号"])
@@ -133,11 +133,7 @@ def _status(box: SecretBox, ciphertext: str | None) -> SecretStatus:
 
 async def to_read(session: SessionDep, box: SecretBox, account: Account) -> AccountRead:
     """The API view of an account."""
-    grants = await session.scalars(
-        select(AccountGrant.org_id)
-        .where(AccountGrant.account_id == account.id)
-        .order_by(AccountGrant.org_id)
-    )
+    grants = await accounts.list_granted_org_ids(session, account_id=account.id)
     return AccountRead(
         id=account.id,
         code=account.code,
@@ -153,7 +149,7 @@ async def to_read(session: SessionDep, box: SecretBox, account: Account) -> Acco
         help_header=account.help_header,
         enabled=account.enabled,
         org_id=account.org_id,
-        granted_org_ids=list(grants),
+        granted_org_ids=grants,
     )
 
 
@@ -168,7 +164,6 @@ async def load_account(account_id: IdPath, principal: CurrentUser, session: Sess
 
 
 ScopedAccount = Annotated[Account, Depends(load_account)]
-_SORT = {"id": Account.id, "code": Account.code, "name": Account.name}
 
 
 @router.get(
@@ -185,16 +180,8 @@ async def list_accounts(
     enabled: Annotated[bool | None, Query(description="是否启用 · enabled")] = None,
 ) -> Page[AccountRead]:
     """Accounts owned by or granted to the caller's subtree."""
-    stmt = select(Account).where(await principal.account_clause(session, Account.id))
-    if enabled is not None:
-        stmt = stmt.where(Account.enabled == enabled)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[Account.id],
-        search=[Account.code, Account.name, Account.appid],
+    items, total = await accounts.list_accounts(
+        session, principal=principal, params=params, enabled=enabled
     )
     return Page[AccountRead](
         items=[await to_read(session, state.secret_box, a) for a in items],
@@ -218,31 +205,31 @@ async def create_account(
     _head_office_only(principal)
     org_id = body.org_id if body.org_id is not None else principal.org_id
     await org_in_scope(session, principal, org_id)
-    clash = await session.scalar(
-        select(Account.id).where((Account.code == body.code) | (Account.appid == body.appid))
-    )
-    if clash:
+    if await accounts.exists_with_code_or_appid(session, code=body.code, appid=body.appid):
         raise Conflict("an account with this code or appid exists")
     box = state.secret_box
-    account = Account(
-        code=body.code,
-        name=body.name,
-        appid=body.appid,
-        original_id=body.original_id,
-        mode=body.mode,
-        app_secret_enc=box.encrypt(body.app_secret),
-        token_enc=box.encrypt(body.token),
-        aes_key_enc=box.encrypt(body.encoding_aes_key) if body.encoding_aes_key else None,
-        aes_key_previous_enc=(
-            box.encrypt(body.encoding_aes_key_previous) if body.encoding_aes_key_previous else None
+    account = await rows.add(
+        session,
+        Account(
+            code=body.code,
+            name=body.name,
+            appid=body.appid,
+            original_id=body.original_id,
+            mode=body.mode,
+            app_secret_enc=box.encrypt(body.app_secret),
+            token_enc=box.encrypt(body.token),
+            aes_key_enc=box.encrypt(body.encoding_aes_key) if body.encoding_aes_key else None,
+            aes_key_previous_enc=(
+                box.encrypt(body.encoding_aes_key_previous)
+                if body.encoding_aes_key_previous
+                else None
+            ),
+            welcome_text=body.welcome_text,
+            help_header=body.help_header,
+            enabled=body.enabled,
+            org_id=org_id,
         ),
-        welcome_text=body.welcome_text,
-        help_header=body.help_header,
-        enabled=body.enabled,
-        org_id=org_id,
     )
-    session.add(account)
-    await session.flush()
     await record(
         session, principal, "account.create", "account", account.id, after=snapshot(account)
     )
@@ -285,9 +272,7 @@ async def update_account(
     if "encoding_aes_key" in changes:
         account.aes_key_previous_enc = account.aes_key_enc
         account.aes_key_enc = box.encrypt(changes.pop("encoding_aes_key"))
-    for key, value in changes.items():
-        setattr(account, key, value)
-    await session.flush()
+    await rows.update(session, account, changes)
     await record(
         session,
         principal,
@@ -318,11 +303,7 @@ async def set_grants(
     for org_id in set(body.org_ids):
         await org_in_scope(session, principal, org_id)
     before = (await to_read(session, state.secret_box, account)).granted_org_ids
-    await session.execute(delete(AccountGrant).where(AccountGrant.account_id == account.id))
-    session.add_all(
-        AccountGrant(account_id=account.id, org_id=o) for o in sorted(set(body.org_ids))
-    )
-    await session.flush()
+    await accounts.replace_grants(session, account_id=account.id, org_ids=sorted(set(body.org_ids)))
     await record(
         session,
         principal,
@@ -347,7 +328,6 @@ async def delete_account(
     """Delete an account with its configuration (head office only)."""
     _head_office_only(principal)
     before = snapshot(account)
-    await session.delete(account)
-    await session.flush()
+    await rows.delete(session, account)
     await record(session, principal, "account.delete", "account", account.id, before=before)
     return Deleted(id=str(account.id))

@@ -9,24 +9,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Publication
 from libs.common.db.models.admin import SavedAudience
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
-from services.admin_api.audience import CustomerFilter, customer_query
+from services.admin_api.audience import CustomerFilter
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import audiences, rows
 from services.admin_api.scope import account_in_scope, by_org
 
 router = APIRouter(prefix="/api/v1/audiences", tags=["audiences 受众"])
-
-# A publication in one of these states was reviewed against the audience's current definition,
-# so that definition may not change (or vanish) under it.
-IN_REVIEW_OR_SENDING = ("submitted", "approved", "scheduled", "sending")
 
 
 class AudienceCriteria(WriteModel):
@@ -105,20 +99,17 @@ class AudienceCount(BaseModel):
 
 
 async def count_audience(
-    session: AsyncSession, account_id: int, criteria: AudienceCriteria
+    session: SessionDep, account_id: int, criteria: AudienceCriteria
 ) -> AudienceCount:
     """How many customers match now, and how many of them a send would reach."""
     flt = CustomerFilter.from_criteria(account_id, criteria.model_dump())
 
-    async def count(f: CustomerFilter) -> int:
-        total = await session.scalar(select(func.count()).select_from(customer_query(f).subquery()))
-        return int(total or 0)
-
+    following = dataclasses.replace(flt, subscribed=True)
     return AudienceCount(
-        matching=await count(flt),
+        matching=await audiences.count_customers(session, flt=flt),
         reachable=0
         if flt.subscribed is False
-        else await count(dataclasses.replace(flt, subscribed=True)),
+        else await audiences.count_customers(session, flt=following),
     )
 
 
@@ -132,24 +123,12 @@ async def load_audience(
 
 
 ScopedAudience = Annotated[SavedAudience, Depends(load_audience)]
-_SORT = {
-    "id": SavedAudience.id,
-    "name": SavedAudience.name,
-    "created_at": SavedAudience.created_at,
-    "updated_at": SavedAudience.updated_at,
-}
 
 
-async def _in_use(session: AsyncSession, audience: SavedAudience) -> None:
-    busy = await session.scalar(
-        select(
-            exists().where(
-                Publication.saved_audience_id == audience.id,
-                Publication.status.in_(IN_REVIEW_OR_SENDING),
-            )
-        )
-    )
-    if busy:
+async def _in_use(session: SessionDep, audience: SavedAudience) -> None:
+    # A publication in review was checked against the audience's current definition, so that
+    # definition may not change (or vanish) under it.
+    if await audiences.is_targeted_in_review_or_sending(session, audience_id=audience.id):
         raise Conflict(
             "a publication in review or being sent targets this audience",
             audience_id=audience.id,
@@ -171,19 +150,8 @@ async def list_audiences(
     ] = None,
 ) -> Page[AudienceRead]:
     """Saved audiences of the caller's subtree on accounts the caller sees; ``q`` searches names."""
-    stmt = select(SavedAudience).where(
-        principal.org_clause(SavedAudience.org_id),
-        await principal.account_clause(session, SavedAudience.account_id),
-    )
-    if account_id is not None:
-        stmt = stmt.where(SavedAudience.account_id == account_id)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[SavedAudience.id],
-        search=[SavedAudience.name, SavedAudience.description],
+    items, total = await audiences.list_audiences(
+        session, principal=principal, params=params, account_id=account_id
     )
     return Page[AudienceRead](
         items=[AudienceRead.model_validate(a) for a in items],
@@ -205,16 +173,17 @@ async def create_audience(
 ) -> AudienceRead:
     """Save a named filter for an account the caller may publish to."""
     await account_in_scope(session, principal, body.account_id)
-    audience = SavedAudience(
-        org_id=principal.org_id,
-        account_id=body.account_id,
-        name=body.name,
-        description=body.description,
-        criteria=body.criteria.model_dump(exclude_defaults=True),
-        author_id=principal.user_id,
+    audience = await rows.add(
+        session,
+        SavedAudience(
+            org_id=principal.org_id,
+            account_id=body.account_id,
+            name=body.name,
+            description=body.description,
+            criteria=body.criteria.model_dump(exclude_defaults=True),
+            author_id=principal.user_id,
+        ),
     )
-    session.add(audience)
-    await session.flush()
     await record(
         session, principal, "audience.create", "audience", audience.id, after=snapshot(audience)
     )
@@ -270,15 +239,12 @@ async def update_audience(
 ) -> AudienceRead:
     """Rename or redefine; the criteria are frozen while a publication in review targets it."""
     before = snapshot(audience)
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("name") is not None:
-        audience.name = changes["name"]
-    if changes.get("description") is not None:
-        audience.description = changes["description"]
+    given = body.model_dump(exclude_unset=True)
+    changes = {k: given[k] for k in ("name", "description") if given.get(k) is not None}
     if body.criteria is not None:
         await _in_use(session, audience)
-        audience.criteria = body.criteria.model_dump(exclude_defaults=True)
-    await session.flush()
+        changes["criteria"] = body.criteria.model_dump(exclude_defaults=True)
+    await rows.update(session, audience, changes)
     await record(
         session,
         principal,
@@ -303,7 +269,6 @@ async def delete_audience(
     """Delete an audience no publication in review or being sent targets."""
     await _in_use(session, audience)
     before = snapshot(audience)
-    await session.delete(audience)
-    await session.flush()
+    await rows.delete(session, audience)
     await record(session, principal, "audience.delete", "audience", audience.id, before=before)
     return Deleted(id=str(audience.id))

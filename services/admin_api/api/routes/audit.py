@@ -7,17 +7,16 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from sqlalchemy import Select, select
 
-from libs.common.db.models import AuditEntry
 from libs.common.spreadsheet import SafeCsvRows
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel
-from services.admin_api.listing import ListQuery, Page, order_by, paginate
-from services.admin_api.scope import Principal
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import audit_log
+from services.admin_api.repositories.audit_log import AuditFilter
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计"])
 
@@ -38,48 +37,31 @@ class AuditRead(ReadModel):
     ip: str = Field(description="来源地址 · client address")
 
 
-_SORT = {
-    "id": AuditEntry.id,
-    "at": AuditEntry.at,
-    "action": AuditEntry.action,
-    "username": AuditEntry.username,
-}
+def audit_filter(
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="动作前缀 · action prefix")
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=64, description="对象类型 · entity type")
+    ] = None,
+    entity_id: Annotated[
+        str | None, Query(max_length=64, description="对象 ID · entity id")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="起始时间（含） · from (inclusive)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="结束时间（不含） · until (exclusive)")
+    ] = None,
+) -> AuditFilter:
+    """The filter query parameters shared by the list and the export."""
+    return AuditFilter(user_id, action, entity, entity_id, since, until)
 
 
-def _filtered(
-    principal: Principal,
-    user_id: int | None,
-    action: str | None,
-    entity: str | None,
-    entity_id: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Select[AuditEntry]:
-    stmt = select(AuditEntry).where(principal.org_clause(AuditEntry.org_id))
-    if not principal.is_head_office:
-        # Anonymous entries (failed logins) carry no org; only the head office sees them.
-        stmt = stmt.where(AuditEntry.org_id.is_not(None))
-    if user_id is not None:
-        stmt = stmt.where(AuditEntry.user_id == user_id)
-    if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == entity_id)
-    if since is not None:
-        stmt = stmt.where(AuditEntry.at >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEntry.at < until)
-    return stmt
-
-
-UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")]
-ActionFilter = Annotated[str | None, Query(max_length=64, description="动作前缀 · action prefix")]
-EntityFilter = Annotated[str | None, Query(max_length=64, description="对象类型 · entity type")]
-EntityIdFilter = Annotated[str | None, Query(max_length=64, description="对象 ID · entity id")]
-SinceFilter = Annotated[datetime | None, Query(description="起始时间（含） · from (inclusive)")]
-UntilFilter = Annotated[datetime | None, Query(description="结束时间（不含） · until (exclusive)")]
+FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 
 @router.get(
@@ -91,23 +73,12 @@ UntilFilter = Annotated[datetime | None, Query(description="结束时间（不�
 async def list_audit(
     principal: CurrentUser,
     session: SessionDep,
+    flt: FilterDep,
     params: ListQuery,
-    user_id: UserFilter = None,
-    action: ActionFilter = None,
-    entity: EntityFilter = None,
-    entity_id: EntityIdFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
 ) -> Page[AuditRead]:
     """Audit entries of users in the caller's subtree, newest first."""
-    stmt = _filtered(principal, user_id, action, entity, entity_id, since, until)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[AuditEntry.id.desc()],
-        search=[AuditEntry.username, AuditEntry.action],
+    items, total = await audit_log.list_entries(
+        session, principal=principal, flt=flt, params=params
     )
     return Page[AuditRead](
         items=[AuditRead.model_validate(e) for e in items],
@@ -142,41 +113,33 @@ _CSV_COLUMNS = [
 async def export_audit(
     principal: CurrentUser,
     state: StateDep,
+    flt: FilterDep,
     params: ListQuery,
-    user_id: UserFilter = None,
-    action: ActionFilter = None,
-    entity: EntityFilter = None,
-    entity_id: EntityIdFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV (UTF-8 with BOM for spreadsheet apps), streamed in batches."""
-    stmt = _filtered(principal, user_id, action, entity, entity_id, since, until)
-    stmt = stmt.order_by(*order_by(params.sort, _SORT, [AuditEntry.id]))
-    sessions = state.sessions
+    entries = audit_log.stream_entries(
+        state.sessions, principal=principal, flt=flt, sort=params.sort
+    )
 
     async def rows() -> AsyncIterator[str]:
         csv_rows = SafeCsvRows()
         yield "\ufeff" + csv_rows.render(_CSV_COLUMNS)
-        # Its own session: the request's session ends before the body is streamed.
-        async with sessions() as reader:
-            result = await reader.stream_scalars(stmt.execution_options(yield_per=500))
-            async for entry in result:
-                yield csv_rows.render(
-                    [
-                        entry.id,
-                        entry.at.isoformat(),
-                        entry.username,
-                        entry.user_id,
-                        entry.org_id,
-                        entry.action,
-                        entry.entity,
-                        entry.entity_id,
-                        entry.ip,
-                        json.dumps(entry.before, ensure_ascii=False) if entry.before else "",
-                        json.dumps(entry.after, ensure_ascii=False) if entry.after else "",
-                    ]
-                )
+        async for entry in entries:
+            yield csv_rows.render(
+                [
+                    entry.id,
+                    entry.at.isoformat(),
+                    entry.username,
+                    entry.user_id,
+                    entry.org_id,
+                    entry.action,
+                    entry.entity,
+                    entry.entity_id,
+                    entry.ip,
+                    json.dumps(entry.before, ensure_ascii=False) if entry.before else "",
+                    json.dumps(entry.after, ensure_ascii=False) if entry.after else "",
+                ]
+            )
 
     return StreamingResponse(
         rows(),

@@ -10,9 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
 
-from libs.common.db.models import AdminUser, AuditEntry, AuthSession, utcnow
+from libs.common.db.models import AdminUser, AuthSession, utcnow
 from services.admin_api.api.deps import (
     AUTHENTICATED,
     CurrentUser,
@@ -31,6 +30,7 @@ from services.admin_api.errors import (
     NotAuthenticated,
     TooManyRequests,
 )
+from services.admin_api.repositories import audit_log, auth_sessions, rows, users
 from services.admin_api.security import (
     hash_password,
     hash_refresh_secret,
@@ -77,16 +77,14 @@ class MeRead(BaseModel):
 async def _issue(state: StateDep, session: SessionDep, user: AdminUser, ip: str) -> TokenRead:
     session_id = uuid.uuid4().hex
     refresh, refresh_hash = new_refresh_token(session_id)
-    session.add(
-        AuthSession(
-            id=session_id,
-            user_id=user.id,
-            refresh_hash=refresh_hash,
-            expires_at=utcnow() + timedelta(seconds=state.settings.refresh_token_ttl_s),
-            ip=ip,
-        )
+    await auth_sessions.create(
+        session,
+        session_id=session_id,
+        user_id=user.id,
+        refresh_hash=refresh_hash,
+        expires_at=utcnow() + timedelta(seconds=state.settings.refresh_token_ttl_s),
+        ip=ip,
     )
-    await session.flush()
     access, ttl = state.tokens.issue(user.id, session_id)
     return TokenRead(access_token=access, expires_in=ttl, refresh_token=refresh)
 
@@ -102,32 +100,18 @@ async def check_login_throttle(
     """
     settings = state.settings
     limits = (
+        ({"ip": ip}, settings.login_ip_max_failures, settings.login_ip_window_s, "address"),
         (
-            AuditEntry.ip == ip,
-            settings.login_ip_max_failures,
-            settings.login_ip_window_s,
-            "address",
-        ),
-        (
-            AuditEntry.username == username[:64],
+            {"username": username[:64]},
             settings.login_user_max_failures,
             settings.login_user_window_s,
             "username",
         ),
     )
-    for matches, max_failures, window_s, what in limits:
+    for key, max_failures, window_s, what in limits:
         window = timedelta(seconds=window_s)
-        failures = list(
-            await session.scalars(
-                select(AuditEntry.at)
-                .where(
-                    AuditEntry.action == "auth.login_failed",
-                    matches,
-                    AuditEntry.at > utcnow() - window,
-                )
-                .order_by(AuditEntry.at.desc())
-                .limit(max_failures)
-            )
+        failures = await audit_log.list_recent_failed_logins(
+            session, since=utcnow() - window, limit=max_failures, **key
         )
         if len(failures) < max_failures:
             continue
@@ -153,7 +137,7 @@ async def login(
     many failures from one client address or for one username answer 429 with ``Retry-After``."""
     ip = client_ip(request)
     await check_login_throttle(session, state, ip, form.username)
-    user = await session.scalar(select(AdminUser).where(AdminUser.username == form.username))
+    user = await users.get_by_username(session, username=form.username)
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         await record(
@@ -197,7 +181,7 @@ async def refresh(
 ) -> TokenRead:
     """Rotate a refresh token: the old one stops working; reusing it revokes the session."""
     session_id, secret = split_refresh_token(body.refresh_token)
-    login_row = await session.get(AuthSession, session_id)
+    login_row = await rows.get(session, AuthSession, session_id)
     if login_row is None or login_row.revoked_at is not None or login_row.expires_at <= utcnow():
         raise NotAuthenticated("refresh token revoked or expired")
     if login_row.refresh_hash != hash_refresh_secret(secret):
@@ -205,7 +189,7 @@ async def refresh(
         login_row.revoked_at = utcnow()
         await session.commit()
         raise NotAuthenticated("refresh token already used")
-    user = await session.get(AdminUser, login_row.user_id)
+    user = await rows.get(session, AdminUser, login_row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("user disabled")
     new_token, new_hash = new_refresh_token(session_id)
@@ -219,11 +203,7 @@ async def refresh(
 )
 async def logout(principal: CurrentUser, session: SessionDep) -> None:
     """Revoke the current login session (access and refresh tokens stop working at once)."""
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == principal.session_id)
-        .values(revoked_at=utcnow())
-    )
+    await auth_sessions.revoke(session, session_id=principal.session_id)
     await record(session, principal, "auth.logout", "user", principal.user_id)
 
 
@@ -265,7 +245,7 @@ async def change_password(
     body: PasswordChange, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> None:
     """Change one's own password; every other login session is revoked."""
-    user = await session.get(AdminUser, principal.user_id)
+    user = await rows.get(session, AdminUser, principal.user_id)
     assert user is not None
     if not verify_password(user.password_hash, body.current_password):
         raise FieldErrors(
@@ -277,10 +257,7 @@ async def change_password(
     )
     user.password_hash = hash_password(body.new_password)
     user.password_changed_at = utcnow()
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.id != principal.session_id)
-        .where(AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+    await auth_sessions.revoke_all_of_user(
+        session, user_id=user.id, except_session_id=principal.session_id
     )
     await record(session, principal, "auth.password_changed", "user", user.id)

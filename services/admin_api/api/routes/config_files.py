@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import Field
-from sqlalchemy import select
 
 from libs.common.db.models import ConfigDocument, ConfigVersion
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
@@ -15,7 +14,8 @@ from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, Wr
 from services.admin_api.audit import record, snapshot
 from services.admin_api.config_docs import check_syntax, unified_diff
 from services.admin_api.errors import Conflict, NotFound
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import config_files, rows
 from services.admin_api.scope import Principal, by_org, org_in_scope
 
 router = APIRouter(prefix="/api/v1/config-files", tags=["config 配置文件"])
@@ -108,10 +108,8 @@ async def _new_version(
         author_id=principal.user_id,
         author_name=principal.username,
     )
-    session.add(version)
-    doc.content = content
-    doc.current_version = old_version + 1
-    await session.flush()
+    await rows.add(session, version)
+    await rows.update(session, doc, {"content": content, "current_version": old_version + 1})
     return version
 
 
@@ -125,19 +123,7 @@ async def list_documents(
     principal: CurrentUser, session: SessionDep, params: ListQuery
 ) -> Page[ConfigRead]:
     """Config documents of the caller's subtree."""
-    stmt = select(ConfigDocument).where(principal.org_clause(ConfigDocument.org_id))
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        default_sort=[ConfigDocument.id],
-        sortable={
-            "id": ConfigDocument.id,
-            "name": ConfigDocument.name,
-            "updated_at": ConfigDocument.updated_at,
-        },
-        search=[ConfigDocument.name, ConfigDocument.description],
-    )
+    items, total = await config_files.list_documents(session, principal=principal, params=params)
     return Page[ConfigRead](
         items=[ConfigRead.model_validate(d) for d in items],
         total=total,
@@ -160,18 +146,19 @@ async def create_document(
     org_id = body.org_id if body.org_id is not None else principal.org_id
     await org_in_scope(session, principal, org_id)
     check_syntax(body.format, body.content)
-    if await session.scalar(select(ConfigDocument.id).where(ConfigDocument.name == body.name)):
+    if await config_files.exists_named(session, name=body.name):
         raise Conflict(f"config file {body.name!r} exists")
-    doc = ConfigDocument(
-        name=body.name,
-        format=body.format,
-        org_id=org_id,
-        description=body.description,
-        current_version=0,
-        content="",
+    doc = await rows.add(
+        session,
+        ConfigDocument(
+            name=body.name,
+            format=body.format,
+            org_id=org_id,
+            description=body.description,
+            current_version=0,
+            content="",
+        ),
     )
-    session.add(doc)
-    await session.flush()
     await _new_version(session, principal, doc, body.content, body.comment)
     await record(session, principal, "config.create", "config_file", doc.id, after=snapshot(doc))
     return ConfigRead.model_validate(doc)
@@ -219,15 +206,7 @@ async def list_versions(
     doc: ScopedDocument, session: SessionDep, params: ListQuery
 ) -> Page[VersionRead]:
     """Every version, newest first by default."""
-    stmt = select(ConfigVersion).where(ConfigVersion.document_id == doc.id)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        default_sort=[ConfigVersion.version.desc()],
-        sortable={"version": ConfigVersion.version, "created_at": ConfigVersion.created_at},
-        search=[ConfigVersion.comment, ConfigVersion.author_name],
-    )
+    items, total = await config_files.list_versions(session, document_id=doc.id, params=params)
     return Page[VersionRead](
         items=[VersionRead.model_validate(v) for v in items],
         total=total,
@@ -248,11 +227,7 @@ async def get_version(
     session: SessionDep,
 ) -> VersionRead:
     """One version with its diff."""
-    row = await session.scalar(
-        select(ConfigVersion).where(
-            ConfigVersion.document_id == doc.id, ConfigVersion.version == version
-        )
-    )
+    row = await config_files.get_version(session, document_id=doc.id, version=version)
     if row is None:
         raise NotFound(f"version {version} not found")
     return VersionRead.model_validate(row)
@@ -268,11 +243,7 @@ async def rollback(
     doc: ScopedDocument, body: Rollback, principal: CurrentUser, session: SessionDep
 ) -> ConfigRead:
     """Restore an old version's content as a new version (history is never rewritten)."""
-    old = await session.scalar(
-        select(ConfigVersion).where(
-            ConfigVersion.document_id == doc.id, ConfigVersion.version == body.version
-        )
-    )
+    old = await config_files.get_version(session, document_id=doc.id, version=body.version)
     if old is None:
         raise NotFound(f"version {body.version} not found")
     if old.content == doc.content:
@@ -303,7 +274,6 @@ async def delete_document(
 ) -> Deleted:
     """Delete a document and its history."""
     before = snapshot(doc)
-    await session.delete(doc)
-    await session.flush()
+    await rows.delete(session, doc)
     await record(session, principal, "config.delete", "config_file", doc.id, before=before)
     return Deleted(id=str(doc.id))

@@ -8,20 +8,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.bus import OUTBOUND
-from libs.common.db.models import Account, Customer, CustomerProfile, Org
+from libs.common.db.models import Account, Customer, CustomerProfile
 from libs.common.db.models.admin import Handover
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, IdPath, ReadModel, WriteModel
-from services.admin_api.audience import CustomerFilter, customer_query, mask_customer_no
+from services.admin_api.audience import CustomerFilter, mask_customer_no
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import FieldError, FieldErrors, InvalidState
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
 from services.admin_api.media_limits import TEXT_MAX_CHARS
+from services.admin_api.repositories import customers, rows
 from services.admin_api.scope import by_account
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers 客户"])
@@ -130,11 +129,6 @@ def customer_filter(
 
 
 FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
-_SORT = {
-    "id": Customer.id,
-    "last_interaction_at": Customer.last_interaction_at,
-    "subscribed_at": Customer.subscribed_at,
-}
 
 
 @router.get(
@@ -153,20 +147,10 @@ async def search_customers(
     ] = None,
 ) -> Page[CustomerRead]:
     """Customers of the accounts the caller sees; ``q`` searches openids."""
-    stmt = customer_query(filters).where(
-        await principal.account_clause(session, Customer.account_id)
+    items, total = await customers.list_customers(
+        session, principal=principal, flt=filters, params=params, customer_no=customer_no
     )
-    if customer_no:
-        stmt = stmt.where(Customer.customer_no == customer_no)
-    items, total = await paginate(
-        session, stmt, params, sortable=_SORT, default_sort=[Customer.id], search=[Customer.openid]
-    )
-    profiles = {
-        p.customer_id: p
-        for p in await session.scalars(
-            select(CustomerProfile).where(CustomerProfile.customer_id.in_([c.id for c in items]))
-        )
-    }
+    profiles = await customers.list_profiles(session, customer_ids=[c.id for c in items])
     return Page[CustomerRead](
         items=[to_read(c, profiles.get(c.id)) for c in items],
         total=total,
@@ -185,11 +169,8 @@ async def count_customers(
     principal: CurrentUser, session: SessionDep, filters: FilterDep
 ) -> CountRead:
     """How many customers match (the live audience count before a mass send)."""
-    stmt = customer_query(filters).where(
-        await principal.account_clause(session, Customer.account_id)
-    )
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return CountRead(count=int(total or 0))
+    total = await customers.count_customers(session, principal=principal, flt=filters)
+    return CountRead(count=total)
 
 
 async def load_customer(
@@ -210,7 +191,7 @@ ScopedCustomer = Annotated[Customer, Depends(load_customer)]
 )
 async def get_customer(customer: ScopedCustomer, session: SessionDep) -> CustomerRead:
     """One customer (customer number masked)."""
-    return to_read(customer, await session.get(CustomerProfile, customer.id))
+    return to_read(customer, await rows.get(session, CustomerProfile, customer.id))
 
 
 @router.patch(
@@ -223,14 +204,14 @@ async def update_customer(
     customer: ScopedCustomer, body: ProfileUpdate, principal: CurrentUser, session: SessionDep
 ) -> CustomerRead:
     """Set category, region, occupation, tags and subscriptions."""
-    profile = await session.get(CustomerProfile, customer.id)
+    profile = await rows.get(session, CustomerProfile, customer.id)
     before = snapshot(profile)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if profile is None:
-        profile = CustomerProfile(customer_id=customer.id, tags=[], subscriptions=[])
-        session.add(profile)
-    for key, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(profile, key, value)
-    await session.flush()
+        defaults = {"customer_id": customer.id, "tags": [], "subscriptions": []}
+        profile = await rows.add(session, CustomerProfile(**(defaults | changes)))
+    else:
+        await rows.update(session, profile, changes)
     await record(
         session,
         principal,
@@ -243,13 +224,9 @@ async def update_customer(
     return to_read(customer, profile)
 
 
-async def _head_office_account(session: AsyncSession, account_id: int | None) -> Account:
+async def _head_office_account(session: SessionDep, account_id: int | None) -> Account:
     """The head-office account to hand over to: the one asked for, or the first enabled one."""
-    owned_by_root = Account.org_id.in_(select(Org.id).where(Org.parent_id.is_(None)))
-    stmt = select(Account).where(owned_by_root, Account.enabled.is_(True)).order_by(Account.id)
-    if account_id is not None:
-        stmt = stmt.where(Account.id == account_id)
-    account = await session.scalar(stmt.limit(1))
+    account = await customers.get_head_office_account(session, account_id=account_id)
     if account is None:
         if account_id is not None:
             raise FieldErrors(
@@ -276,28 +253,27 @@ async def handover(
 ) -> HandoverRead:
     """For a branch account that cannot answer: record the hand-over and queue a
     customer-service text telling the customer to follow the head-office account."""
-    source = await session.get(Account, customer.account_id)
-    assert source is not None  # the foreign key guarantees it
-    source_org = await session.get(Org, source.org_id) if source.org_id is not None else None
+    source, source_org = await customers.get_account_org(session, account_id=customer.account_id)
     if source_org is None or source_org.parent_id is None:
         raise InvalidState("the customer already follows a head-office account")
     if not customer.subscribed:
         raise InvalidState("the customer no longer follows the branch account")
     target = await _head_office_account(session, body.to_account_id)
     text = body.text or state.settings.handover_text.format(account=target.name)
-    row = Handover(
-        customer_id=customer.id,
-        from_account_id=source.id,
-        to_account_id=target.id,
-        openid=customer.openid,
-        text=text,
-        note=body.note,
-        message_id="",
-        user_id=principal.user_id,
-        org_id=principal.org_id,
+    row = await rows.add(
+        session,
+        Handover(
+            customer_id=customer.id,
+            from_account_id=source.id,
+            to_account_id=target.id,
+            openid=customer.openid,
+            text=text,
+            note=body.note,
+            message_id="",
+            user_id=principal.user_id,
+            org_id=principal.org_id,
+        ),
     )
-    session.add(row)
-    await session.flush()
     row.message_id = f"handover{row.id}"
     await record(
         session, principal, "customer.handover", "customer", customer.id, after=snapshot(row)
@@ -330,14 +306,7 @@ async def list_handovers(
     customer: ScopedCustomer, session: SessionDep, params: ListQuery
 ) -> Page[HandoverRead]:
     """The customer's hand-overs, newest first by default."""
-    stmt = select(Handover).where(Handover.customer_id == customer.id)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable={"id": Handover.id, "created_at": Handover.created_at},
-        default_sort=[Handover.id.desc()],
-    )
+    items, total = await customers.list_handovers(session, customer_id=customer.id, params=params)
     return Page[HandoverRead](
         items=[HandoverRead.model_validate(h) for h in items],
         total=total,

@@ -10,11 +10,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 
 from libs.common.db.models import Location
-from services.admin_api.api.crud import AccountResource, mount
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
+from services.admin_api.api.route_factory import AccountResource, mount
 from services.admin_api.audit import record
 from services.admin_api.errors import LimitExceeded
+from services.admin_api.repositories import rows
 from services.admin_api.scope import account_in_scope
 
 router = APIRouter(prefix="/api/v1")
@@ -160,8 +161,7 @@ async def import_locations(
         text = raw.decode("gb18030", errors="replace")  # spreadsheets saved on Chinese Windows
     good, errors = parse_locations_csv(text, account_id)
     if not dry_run and good:
-        session.add_all(Location(**g.model_dump()) for g in good)
-        await session.flush()
+        await rows.add_all(session, (Location(**g.model_dump()) for g in good))
         await record(
             session,
             principal,

@@ -15,14 +15,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from libs.common.db.models import Material, utcnow
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, FieldError, FieldErrors, LimitExceeded, NotFound
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
 from services.admin_api.media_limits import (
     MAX_BYTES,
     NEWS_MAX_CHARS,
@@ -31,6 +30,7 @@ from services.admin_api.media_limits import (
     duration_s,
     sniff,
 )
+from services.admin_api.repositories import materials, rows
 from services.admin_api.scope import Principal, by_org, org_in_scope
 
 router = APIRouter(prefix="/api/v1/materials", tags=["materials 素材库"])
@@ -117,7 +117,7 @@ async def check_articles(
             max=NEWS_MAX_CHARS,
         )
     for i, article in enumerate(articles):
-        cover = await session.get(Material, article.cover_material_id)
+        cover = await rows.get(session, Material, article.cover_material_id)
         if cover is None or cover.kind != "image":
             raise FieldErrors(
                 "cover must be an image material",
@@ -139,12 +139,6 @@ async def load_material(
 
 
 ScopedMaterial = Annotated[Material, Depends(load_material)]
-_SORT = {
-    "id": Material.id,
-    "title": Material.title,
-    "created_at": Material.created_at,
-    "size": Material.size,
-}
 
 
 @router.get(
@@ -162,16 +156,8 @@ async def list_materials(
     ] = None,
 ) -> Page[MaterialRead]:
     """Materials of the caller's subtree."""
-    stmt = select(Material).where(principal.org_clause(Material.org_id))
-    if kind:
-        stmt = stmt.where(Material.kind == kind)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[Material.id.desc()],
-        search=[Material.title, Material.text],
+    items, total = await materials.list_materials(
+        session, principal=principal, params=params, kind=kind
     )
     return Page[MaterialRead](
         items=[MaterialRead.model_validate(m) for m in items],
@@ -203,8 +189,7 @@ async def create_text(
         text=body.text,
         size=len(body.text.encode()),
     )
-    session.add(material)
-    await session.flush()
+    await rows.add(session, material)
     await record(
         session, principal, "material.create", "material", material.id, after=snapshot(material)
     )
@@ -232,8 +217,7 @@ async def create_news(
         title=body.title or body.articles[0].title,
         articles=articles,
     )
-    session.add(material)
-    await session.flush()
+    await rows.add(session, material)
     await record(
         session, principal, "material.create", "material", material.id, after=snapshot(material)
     )
@@ -333,8 +317,7 @@ async def upload_file(
         sha256=digest.hexdigest(),
         duration_s=seconds,
     )
-    session.add(material)
-    await session.flush()
+    await rows.add(session, material)
     await record(
         session, principal, "material.upload", "material", material.id, after=snapshot(material)
     )
@@ -389,18 +372,19 @@ async def update_material(
 ) -> MaterialRead:
     """Change a title, a text or a news item's articles (limits checked again)."""
     before = snapshot(material)
+    changes: dict[str, Any] = {}
     if body.title is not None:
-        material.title = body.title
+        changes["title"] = body.title
     if body.text is not None:
         if material.kind != "text":
             raise Conflict("only text materials have text")
         check_text(body.text)
-        material.text = body.text
+        changes["text"] = body.text
     if body.articles is not None:
         if material.kind != "news":
             raise Conflict("only news materials have articles")
-        material.articles = await check_articles(session, principal, body.articles)
-    await session.flush()
+        changes["articles"] = await check_articles(session, principal, body.articles)
+    await rows.update(session, material, changes)
     await record(
         session,
         principal,
@@ -424,8 +408,7 @@ async def delete_material(
 ) -> Deleted:
     """Delete a material (refused while a publication uses it); its file goes too."""
     before = snapshot(material)
-    await session.delete(material)
-    await session.flush()
+    await rows.delete(session, material)
     if material.storage_key:
         with contextlib.suppress(OSError):
             (state.storage_dir / material.storage_key).unlink()

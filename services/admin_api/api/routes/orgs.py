@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
-from sqlalchemy import exists, select
 
-from libs.common.db.models import AdminUser, Org
+from libs.common.db.models import Org
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, PermissionDenied
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import orgs, rows
 from services.admin_api.scope import org_in_scope
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs 机构"])
@@ -70,7 +70,6 @@ async def load_org(org_id: IdPath, principal: CurrentUser, session: SessionDep) 
 
 
 ScopedOrg = Annotated[Org, Depends(load_org)]
-_SORT = {"id": Org.id, "code": Org.code, "name": Org.name, "path": Org.path}
 
 
 @router.get(
@@ -88,11 +87,8 @@ async def list_orgs(
     ] = None,
 ) -> Page[OrgRead]:
     """Organisations in the caller's subtree."""
-    stmt = select(Org).where(principal.org_clause(Org.id))
-    if parent_id is not None:
-        stmt = stmt.where(Org.parent_id == parent_id)
-    items, total = await paginate(
-        session, stmt, params, sortable=_SORT, default_sort=[Org.path], search=[Org.name, Org.code]
+    items, total = await orgs.list_orgs(
+        session, principal=principal, params=params, parent_id=parent_id
     )
     return Page[OrgRead](
         items=[OrgRead.model_validate(o) for o in items],
@@ -110,10 +106,8 @@ async def list_orgs(
 )
 async def org_tree(principal: CurrentUser, session: SessionDep) -> list[OrgNode]:
     """The caller's subtree as nested nodes."""
-    orgs = (
-        await session.scalars(select(Org).where(principal.org_clause(Org.id)).order_by(Org.path))
-    ).all()
-    nodes = {o.id: OrgNode.model_validate(o) for o in orgs}
+    visible = await orgs.list_visible(session, principal=principal)
+    nodes = {o.id: OrgNode.model_validate(o) for o in visible}
     roots: list[OrgNode] = []
     for node in nodes.values():
         parent = nodes.get(node.parent_id) if node.parent_id is not None else None
@@ -131,11 +125,7 @@ async def org_tree(principal: CurrentUser, session: SessionDep) -> list[OrgNode]
 async def create_org(body: OrgCreate, principal: CurrentUser, session: SessionDep) -> OrgRead:
     """Create an organisation below one in the caller's subtree."""
     parent = await org_in_scope(session, principal, body.parent_id)
-    org = Org(code=body.code, name=body.name, parent_id=parent.id, path="/")
-    session.add(org)
-    await session.flush()
-    org.path = f"{parent.path}{org.id}/"
-    await session.flush()
+    org = await orgs.create(session, parent=parent, code=body.code, name=body.name)
     await record(session, principal, "org.create", "org", org.id, after=snapshot(org))
     return OrgRead.model_validate(org)
 
@@ -162,9 +152,7 @@ async def update_org(
 ) -> OrgRead:
     """Rename an organisation."""
     before = snapshot(org)
-    if body.name is not None:
-        org.name = body.name
-    await session.flush()
+    await rows.update(session, org, {"name": body.name} if body.name is not None else {})
     await record(
         session, principal, "org.update", "org", org.id, before=before, after=snapshot(org)
     )
@@ -181,14 +169,10 @@ async def delete_org(org: ScopedOrg, principal: CurrentUser, session: SessionDep
     """Delete an empty organisation (no children, no users); never one's own."""
     if org.id == principal.org_id or org.parent_id is None:
         raise Conflict("cannot delete your own organisation or the head office")
-    busy = await session.scalar(
-        select(exists().where(Org.parent_id == org.id))
-    ) or await session.scalar(select(exists().where(AdminUser.org_id == org.id)))
-    if busy:
+    if await orgs.is_in_use(session, org_id=org.id):
         raise Conflict("organisation still has sub-organisations or users")
     before = snapshot(org)
-    await session.delete(org)
-    await session.flush()
+    await rows.delete(session, org)
     await record(session, principal, "org.delete", "org", org.id, before=before)
     return Deleted(id=str(org.id))
 
@@ -212,12 +196,12 @@ async def move_org(
         raise PermissionDenied("only the head office re-parents organisations")
     # Moves are serialised on the root row, so two concurrent moves cannot build a cycle from
     # paths each read before the other wrote; both ends are re-read under the lock.
-    await session.execute(select(Org.id).where(Org.parent_id.is_(None)).with_for_update())
-    await session.refresh(org)
+    await orgs.lock_tree(session)
+    await rows.reload(session, org)
     if org.parent_id is None:
         raise Conflict("the head office has no parent to change")
     parent = await org_in_scope(session, principal, body.parent_id)
-    await session.refresh(parent)
+    await rows.reload(session, parent)
     if parent.path.startswith(org.path):
         raise Conflict(
             "an organisation cannot move under itself or its own sub-organisation",
@@ -226,14 +210,13 @@ async def move_org(
     if parent.id == org.parent_id:
         return OrgRead.model_validate(org)
     old_path, new_path = org.path, f"{parent.path}{org.id}/"
-    subtree = list(await session.scalars(select(Org).where(Org.path.startswith(old_path))))
+    subtree = await orgs.list_subtree(session, path=old_path)
     if any(len(new_path) + len(o.path) - len(old_path) > _MAX_PATH for o in subtree):
         raise Conflict("the organisation tree would become too deep")
     before = snapshot(org)
     for node in subtree:
         node.path = new_path + node.path[len(old_path) :]
-    org.parent_id = parent.id
-    await session.flush()
+    await rows.update(session, org, {"parent_id": parent.id})
     await record(
         session,
         principal,

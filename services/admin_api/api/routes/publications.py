@@ -1,187 +1,35 @@
-"""Publishing (消息发布) and mass sends (消息群发) with review (R-AD-6, R-AD-7)."""
+"""Publishing (消息发布) and mass sends (消息群发) with review (R-AD-6, R-AD-7).
+
+The HTTP edge only: every step is a call into :mod:`services.admin_api.publishing.workflow`,
+which owns the states, the quota and the audit entries.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, select
 
-from libs.common.db.models import (
-    AdminUser,
-    Material,
-    Notification,
-    Org,
-    Publication,
-    PublicationRecipient,
-    utcnow,
-)
-from libs.common.db.models.admin import SavedAudience
+from libs.common.db.models import Publication, utcnow
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
-from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
-from services.admin_api.audit import record, snapshot
-from services.admin_api.errors import (
-    FieldError,
-    FieldErrors,
-    InvalidState,
-    LimitExceeded,
-    PermissionDenied,
+from services.admin_api.api.models import MAX_ID, Deleted, IdPath
+from services.admin_api.api.schemas.publications import (
+    Kind,
+    OutcomeRead,
+    PublicationCreate,
+    PublicationRead,
+    PublicationUpdate,
+    QuotaRead,
+    RecipientRead,
+    ReviewBody,
+    Status,
 )
-from services.admin_api.listing import ListQuery, Page, paginate
-from services.admin_api.media_limits import TEXT_MAX_CHARS
-from services.admin_api.publishing import (
-    audience_count,
-    period_of,
-    quota_used,
-    release_quota,
-    require_state,
-    reserve_quota,
-)
-from services.admin_api.scope import Principal, account_in_scope, by_org
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.publishing import repository, workflow
+from services.admin_api.publishing.quota import period_of, quota_used
+from services.admin_api.scope import account_in_scope, by_org
 
 router = APIRouter(prefix="/api/v1/publications", tags=["publishing 消息发布"])
-
-Kind = Literal["single", "group", "list", "mass"]
-Status = Literal[
-    "draft", "submitted", "approved", "rejected", "scheduled", "sending", "done", "cancelled"
-]
-MAX_LIST = 100_000
-
-
-class Audience(BaseModel):
-    """Who receives it: ``openid`` (single), ``tag`` or ``audience_id`` (group), ``openids``
-    (list, or upload a file), or segmentation criteria (mass: category, region, occupation,
-    tag) or ``audience_id``; a saved audience is resolved when the send goes out."""
-
-    openid: str | None = Field(None, max_length=64, description="单个用户 OpenID · one user")
-    tag: str | None = Field(None, max_length=32, description="客户标签 · customer tag")
-    openids: list[Annotated[str, Field(max_length=64)]] | None = Field(
-        None, max_length=MAX_LIST, description="OpenID 列表 · openid list"
-    )
-    category: str | None = Field(None, max_length=32, description="客户类别 · category")
-    region: str | None = Field(None, max_length=64, description="地区 · region")
-    occupation: str | None = Field(None, max_length=64, description="职业 · occupation")
-    audience_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="保存的受众 ID · saved audience (group or mass)"
-    )
-
-    @model_validator(mode="after")
-    def _saved_alone(self) -> Audience:
-        criteria = (self.tag, self.category, self.region, self.occupation, self.openid)
-        if self.audience_id is not None and any(c is not None for c in criteria):
-            raise ValueError("a saved audience (audience_id) takes no other criteria")
-        return self
-
-
-class PublicationCreate(WriteModel):
-    """A draft publication."""
-
-    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
-    kind: Kind = Field(description="single 单发 / group 分组 / list 名单 / mass 群发 · kind")
-    title: str = Field("", max_length=256, description="标题 · title")
-    material_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="素材 ID · material from the library"
-    )
-    text: str = Field("", max_length=TEXT_MAX_CHARS, description="文本内容 · text (≤ 600)")
-    audience: Audience = Field(default_factory=Audience, description="接收人 · audience")
-    scheduled_at: datetime | None = Field(None, description="定时发送（空为立即） · send at")
-
-    @model_validator(mode="after")
-    def _shape(self) -> PublicationCreate:
-        if (self.material_id is None) == (not self.text):
-            raise ValueError("give either material_id or text")
-        if self.kind == "single" and not self.audience.openid:
-            raise ValueError("a single send needs audience.openid")
-        if self.kind == "group" and not (self.audience.tag or self.audience.audience_id):
-            raise ValueError("a group send needs audience.tag or audience.audience_id")
-        if self.audience.audience_id is not None and self.kind not in {"group", "mass"}:
-            raise ValueError("only group and mass sends target a saved audience")
-        return self
-
-
-class PublicationUpdate(WriteModel):
-    """Changes to a draft (or a rejected publication, which returns it to draft)."""
-
-    title: str | None = Field(None, max_length=256, description="标题 · title")
-    material_id: int | None = Field(None, ge=1, le=MAX_ID, description="素材 ID · material id")
-    text: str | None = Field(None, max_length=TEXT_MAX_CHARS, description="文本内容 · text")
-    audience: Audience | None = Field(None, description="接收人 · audience")
-    scheduled_at: datetime | None = Field(None, description="定时发送 · send at")
-
-
-class ReviewBody(WriteModel):
-    """A reviewer's decision note."""
-
-    comment: str = Field("", max_length=1000, description="审核意见 · review comment")
-
-
-class PublicationRead(ReadModel):
-    """A publication and where it stands."""
-
-    id: int = Field(description="ID · id")
-    org_id: int = Field(ge=1, le=MAX_ID, description="所属机构 · org")
-    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
-    author_id: int = Field(ge=1, le=MAX_ID, description="作者 · author")
-    kind: str = Field(description="类型 · kind")
-    title: str = Field(description="标题 · title")
-    material_id: int | None = Field(ge=1, le=MAX_ID, description="素材 ID · material id")
-    text: str = Field(description="文本 · text")
-    audience: dict[str, Any] = Field(description="接收人 · audience")
-    recipient_count: int = Field(description="提交时的接收人数 · recipients at submission")
-    scheduled_at: datetime | None = Field(description="定时 · scheduled at")
-    status: str = Field(description="状态 · status")
-    submitted_at: datetime | None = Field(description="提交时间 · submitted at")
-    reviewer_id: int | None = Field(ge=1, le=MAX_ID, description="审核人 · reviewer")
-    reviewed_at: datetime | None = Field(description="审核时间 · reviewed at")
-    review_comment: str = Field(description="审核意见 · review comment")
-    started_at: datetime | None = Field(description="开始发送 · started at")
-    finished_at: datetime | None = Field(description="完成时间 · finished at")
-    sent_count: int = Field(description="已投递消息数 · messages queued")
-
-
-class RecipientRead(BaseModel):
-    """One recipient and the delivery outcome the dispatcher recorded (when it records one)."""
-
-    openid: str = Field(description="OpenID")
-    message_id: str | None = Field(description="消息 ID · message id")
-    status: str = Field(description="状态 · status")
-    delivery_status: str | None = Field(description="投递结果 · delivery outcome")
-    reason: str | None = Field(description="失败原因 · failure reason")
-    sent_at: datetime | None = Field(description="发送时间 · sent at")
-
-
-class QuotaRead(BaseModel):
-    """The account's mass-send quota for a month."""
-
-    account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
-    period: str = Field(description="月份 · month (YYYY-MM)")
-    used: int = Field(description="已用 · used")
-    limit: int = Field(description="上限 · limit")
-
-
-async def _check_content(
-    session: SessionDep, principal: Principal, material_id: int | None
-) -> None:
-    if material_id is not None:
-        await by_org(session, principal, Material, material_id, "material")
-
-
-async def _saved_audience(
-    session: SessionDep, principal: Principal, account_id: int, audience: dict[str, Any]
-) -> int | None:
-    """The id of the saved audience ``audience`` targets, checked against scope and account."""
-    audience_id = audience.get("audience_id")
-    if audience_id is None:
-        return None
-    saved = await by_org(session, principal, SavedAudience, audience_id, "audience")
-    if saved.account_id != account_id:
-        raise FieldErrors(
-            "the saved audience belongs to another account",
-            [FieldError("body.audience.audience_id", "not an audience of this account")],
-        )
-    return saved.id
 
 
 async def load_publication(
@@ -194,12 +42,6 @@ async def load_publication(
 
 
 ScopedPublication = Annotated[Publication, Depends(load_publication)]
-_SORT = {
-    "id": Publication.id,
-    "created_at": Publication.created_at,
-    "scheduled_at": Publication.scheduled_at,
-    "status": Publication.status,
-}
 
 
 @router.get(
@@ -219,20 +61,8 @@ async def list_publications(
     ] = None,
 ) -> Page[PublicationRead]:
     """Publications of the caller's subtree (what was sent, and what waits for review)."""
-    stmt = select(Publication).where(principal.org_clause(Publication.org_id))
-    if status:
-        stmt = stmt.where(Publication.status == status)
-    if kind:
-        stmt = stmt.where(Publication.kind == kind)
-    if account_id is not None:
-        stmt = stmt.where(Publication.account_id == account_id)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[Publication.id.desc()],
-        search=[Publication.title, Publication.text],
+    items, total = await repository.list_publications(
+        session, principal=principal, params=params, status=status, kind=kind, account_id=account_id
     )
     return Page[PublicationRead](
         items=[PublicationRead.model_validate(p) for p in items],
@@ -279,31 +109,16 @@ async def create_publication(
     body: PublicationCreate, principal: CurrentUser, session: SessionDep
 ) -> PublicationRead:
     """A draft for an account the caller's organisation may publish to."""
-    await account_in_scope(session, principal, body.account_id)
-    await _check_content(session, principal, body.material_id)
-    audience = body.audience.model_dump(exclude_none=True)
-    saved_id = await _saved_audience(session, principal, body.account_id, audience)
-    publication = Publication(
-        org_id=principal.org_id,
+    publication = await workflow.create_draft(
+        session,
+        principal,
         account_id=body.account_id,
-        author_id=principal.user_id,
         kind=body.kind,
         title=body.title,
         material_id=body.material_id,
         text=body.text,
-        audience=audience,
-        saved_audience_id=saved_id,
+        audience=body.audience.model_dump(exclude_none=True),
         scheduled_at=body.scheduled_at,
-    )
-    session.add(publication)
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.create",
-        "publication",
-        publication.id,
-        after=snapshot(publication),
     )
     return PublicationRead.model_validate(publication)
 
@@ -319,11 +134,6 @@ async def get_publication(publication: ScopedPublication) -> PublicationRead:
     return PublicationRead.model_validate(publication)
 
 
-def _own(principal: Principal, publication: Publication) -> None:
-    if publication.author_id != principal.user_id and not principal.is_head_office:
-        raise PermissionDenied("only the author (or the head office) edits this publication")
-
-
 @router.patch(
     "/{publication_id}",
     response_model=PublicationRead,
@@ -337,35 +147,7 @@ async def update_publication(
     session: SessionDep,
 ) -> PublicationRead:
     """Edit a draft or a rejected publication (which becomes a draft again)."""
-    require_state(publication, "edit")
-    _own(principal, publication)
-    before = snapshot(publication)
-    changes = body.model_dump(exclude_unset=True)
-    if "material_id" in changes:
-        await _check_content(session, principal, changes["material_id"])
-    if "audience" in changes and changes["audience"] is not None:
-        changes["audience"] = {k: v for k, v in changes["audience"].items() if v is not None}
-        if "audience_id" in changes["audience"] and publication.kind not in {"group", "mass"}:
-            raise FieldErrors(
-                "only group and mass sends target a saved audience",
-                [FieldError("body.audience.audience_id", "not allowed for this kind")],
-            )
-        changes["saved_audience_id"] = await _saved_audience(
-            session, principal, publication.account_id, changes["audience"]
-        )
-    for key, value in changes.items():
-        setattr(publication, key, value)
-    publication.status = "draft"
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.update",
-        "publication",
-        publication.id,
-        before=before,
-        after=snapshot(publication),
-    )
+    await workflow.edit(session, principal, publication, body.model_dump(exclude_unset=True))
     return PublicationRead.model_validate(publication)
 
 
@@ -389,37 +171,8 @@ async def upload_recipients(
     state: StateDep,
 ) -> PublicationRead:
     """Set a list publication's recipients from a file; malformed lines are reported."""
-    require_state(publication, "edit")
-    _own(principal, publication)
-    if publication.kind != "list":
-        raise InvalidState("recipient files are for 'list' publications")
-    raw = await file.read(state.settings.max_csv_bytes + 1)
-    if len(raw) > state.settings.max_csv_bytes:
-        raise LimitExceeded("recipient file too large", limit="max_csv_bytes")
-    openids: list[str] = []
-    errors: list[FieldError] = []
-    for number, line in enumerate(raw.decode("utf-8-sig", errors="replace").splitlines(), 1):
-        value = line.split(",")[0].strip().strip('"')
-        if not value or value.lower() == "openid":
-            continue
-        if not value.replace("-", "").replace("_", "").isalnum() or len(value) > 64:
-            errors.append(FieldError(f"file.line[{number}]", f"not an openid: {value[:40]!r}"))
-        else:
-            openids.append(value)
-    if errors:
-        raise FieldErrors("the recipient file has malformed lines", errors[:100])
-    before = snapshot(publication)
-    publication.audience = {"openids": list(dict.fromkeys(openids))}
-    publication.status = "draft"
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.recipients",
-        "publication",
-        publication.id,
-        before=before,
-        after={"recipients": len(publication.audience["openids"])},
+    await workflow.set_recipients(
+        session, principal, publication, read=file.read, max_bytes=state.settings.max_csv_bytes
     )
     return PublicationRead.model_validate(publication)
 
@@ -434,37 +187,8 @@ async def submit(
     publication: ScopedPublication, principal: CurrentUser, session: SessionDep
 ) -> PublicationRead:
     """Send a draft for review; the audience is counted now."""
-    require_state(publication, "submit")
-    _own(principal, publication)
-    count = await audience_count(session, publication)
-    if count == 0:
-        raise InvalidState("the audience is empty")
-    publication.recipient_count = count
-    publication.status = "submitted"
-    publication.submitted_at = utcnow()
-    publication.review_comment = ""
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.submit",
-        "publication",
-        publication.id,
-        after={"recipient_count": count},
-    )
+    await workflow.submit(session, principal, publication)
     return PublicationRead.model_validate(publication)
-
-
-async def _check_reviewer(
-    session: SessionDep, principal: Principal, publication: Publication
-) -> None:
-    if publication.author_id == principal.user_id:
-        raise PermissionDenied("the approver cannot be the author")
-    author = await session.get(AdminUser, publication.author_id)
-    author_org = await session.get(Org, author.org_id) if author else None
-    branch_content = author_org is None or author_org.parent_id is not None
-    if branch_content and not principal.is_head_office:
-        raise PermissionDenied("branch content needs head-office approval")
 
 
 @router.post(
@@ -482,34 +206,12 @@ async def approve(
 ) -> PublicationRead:
     """Approve and schedule (now, or at ``scheduled_at``); a mass send claims its monthly quota
     and is refused (409 quota_exceeded) beyond it."""
-    require_state(publication, "approve")
-    await _check_reviewer(session, principal, publication)
-    await reserve_quota(session, publication, state.settings.mass_quota_per_month)
-    publication.reviewer_id = principal.user_id
-    publication.reviewed_at = utcnow()
-    publication.review_comment = body.comment
-    publication.status = "approved"
-    await record(
+    await workflow.approve(
         session,
         principal,
-        "publication.approve",
-        "publication",
-        publication.id,
-        after={"comment": body.comment},
-    )
-    publication.status = "scheduled"
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.schedule",
-        "publication",
-        publication.id,
-        after={
-            "scheduled_at": publication.scheduled_at.isoformat()
-            if publication.scheduled_at
-            else "now"
-        },
+        publication,
+        comment=body.comment,
+        quota_limit=state.settings.mass_quota_per_month,
     )
     return PublicationRead.model_validate(publication)
 
@@ -524,26 +226,7 @@ async def reject(
     publication: ScopedPublication, body: ReviewBody, principal: CurrentUser, session: SessionDep
 ) -> PublicationRead:
     """Reject with a comment; the author may edit and resubmit."""
-    require_state(publication, "reject")
-    await _check_reviewer(session, principal, publication)
-    if not body.comment.strip():
-        raise FieldErrors(
-            "a rejection needs a comment",
-            [FieldError("body.comment", "required when rejecting", "missing")],
-        )
-    publication.reviewer_id = principal.user_id
-    publication.reviewed_at = utcnow()
-    publication.review_comment = body.comment
-    publication.status = "rejected"
-    await session.flush()
-    await record(
-        session,
-        principal,
-        "publication.reject",
-        "publication",
-        publication.id,
-        after={"comment": body.comment},
-    )
+    await workflow.reject(session, principal, publication, comment=body.comment)
     return PublicationRead.model_validate(publication)
 
 
@@ -557,12 +240,7 @@ async def cancel(
     publication: ScopedPublication, principal: CurrentUser, session: SessionDep
 ) -> PublicationRead:
     """Cancel a scheduled send before it starts; its quota claim is released."""
-    require_state(publication, "cancel")
-    _own(principal, publication)
-    await release_quota(session, publication)
-    publication.status = "cancelled"
-    await session.flush()
-    await record(session, principal, "publication.cancel", "publication", publication.id)
+    await workflow.cancel(session, principal, publication)
     return PublicationRead.model_validate(publication)
 
 
@@ -583,25 +261,8 @@ async def list_recipients(
 ) -> Page[RecipientRead]:
     """Each recipient: ``status`` says whether it was queued on the bus, ``delivery_status`` the
     outcome the dispatcher recorded in its notification row (keyed by ``message_id``)."""
-    stmt = select(PublicationRecipient).where(PublicationRecipient.publication_id == publication.id)
-    if status is not None:
-        stmt = stmt.where(PublicationRecipient.status == status)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        default_sort=[PublicationRecipient.id],
-        sortable={"id": PublicationRecipient.id, "openid": PublicationRecipient.openid},
-        search=[PublicationRecipient.openid],
-    )
-    ids = [r.message_id for r in items if r.message_id]
-    outcomes = (
-        {
-            n.id: n
-            for n in await session.scalars(select(Notification).where(Notification.id.in_(ids)))
-        }
-        if ids
-        else {}
+    rows, total = await repository.list_recipients(
+        session, publication_id=publication.id, params=params, status=status
     )
     return Page[RecipientRead](
         items=[
@@ -610,26 +271,14 @@ async def list_recipients(
                 message_id=r.message_id,
                 status=r.status,
                 sent_at=r.sent_at,
-                delivery_status=outcomes[r.message_id].status if r.message_id in outcomes else None,
-                reason=outcomes[r.message_id].reason if r.message_id in outcomes else None,
+                delivery_status=outcome.status if outcome else None,
+                reason=outcome.reason if outcome else None,
             )
-            for r in items
+            for r, outcome in rows
         ],
         total=total,
         page=params.page,
         page_size=params.page_size,
-    )
-
-
-class OutcomeRead(BaseModel):
-    """How a publication's messages fared, counted per queue state and per delivery outcome."""
-
-    publication_id: int = Field(description="发布 ID · publication id")
-    status: str = Field(description="发布状态 · publication status")
-    recipients: int = Field(description="接收人数 · recipients")
-    queued: dict[str, int] = Field(description="按排队状态计数 · per queue state")
-    delivery: dict[str, int] = Field(
-        description="按投递结果计数（unknown：尚无记录） · per delivery outcome (unknown: none yet)"
     )
 
 
@@ -641,15 +290,11 @@ class OutcomeRead(BaseModel):
 )
 async def get_outcome(publication: ScopedPublication, session: SessionDep) -> OutcomeRead:
     """Recipients counted by queue state and by the dispatcher's delivery status."""
-    rows = await session.execute(
-        select(PublicationRecipient.status, Notification.status, func.count())
-        .outerjoin(Notification, Notification.id == PublicationRecipient.message_id)
-        .where(PublicationRecipient.publication_id == publication.id)
-        .group_by(PublicationRecipient.status, Notification.status)
-    )
     queued: dict[str, int] = {}
     delivery: dict[str, int] = {}
-    for queue_state, delivery_state, count in rows:
+    for queue_state, delivery_state, count in await repository.count_outcomes(
+        session, publication_id=publication.id
+    ):
         queued[queue_state] = queued.get(queue_state, 0) + count
         key = delivery_state or "unknown"
         delivery[key] = delivery.get(key, 0) + count
@@ -672,12 +317,5 @@ async def delete_publication(
     publication: ScopedPublication, principal: CurrentUser, session: SessionDep
 ) -> Deleted:
     """Delete a draft, rejected or cancelled publication (sent ones stay for the record)."""
-    require_state(publication, "delete")
-    _own(principal, publication)
-    before = snapshot(publication)
-    await session.delete(publication)
-    await session.flush()
-    await record(
-        session, principal, "publication.delete", "publication", publication.id, before=before
-    )
+    await workflow.delete(session, principal, publication)
     return Deleted(id=str(publication.id))

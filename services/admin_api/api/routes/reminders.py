@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from libs.common.db.models import ReminderType
-from services.admin_api.api.crud import AccountResource, mount
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
+from services.admin_api.api.route_factory import AccountResource, mount
 
 router = APIRouter(prefix="/api/v1")
 

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import Field, field_validator
-from sqlalchemy import exists, select
 
-from libs.common.db.models import Role, user_roles
+from libs.common.db.models import Role
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, PermissionDenied
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
 from services.admin_api.permissions import ALL_PERMISSIONS, PERMISSIONS
+from services.admin_api.repositories import roles, rows
 from services.admin_api.scope import Principal, by_org, org_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["roles 角色"])
@@ -92,7 +92,6 @@ async def load_role(role_id: IdPath, principal: CurrentUser, session: SessionDep
 
 
 ScopedRole = Annotated[Role, Depends(load_role)]
-_SORT = {"id": Role.id, "code": Role.code, "name": Role.name}
 
 
 @router.get(
@@ -116,10 +115,7 @@ async def list_roles(
     principal: CurrentUser, session: SessionDep, params: ListQuery
 ) -> Page[RoleRead]:
     """Roles owned by organisations in the caller's subtree."""
-    stmt = select(Role).where(principal.org_clause(Role.org_id))
-    items, total = await paginate(
-        session, stmt, params, sortable=_SORT, default_sort=[Role.id], search=[Role.name, Role.code]
-    )
+    items, total = await roles.list_roles(session, principal=principal, params=params)
     return Page[RoleRead](
         items=[RoleRead.model_validate(r) for r in items],
         total=total,
@@ -139,9 +135,7 @@ async def create_role(body: RoleCreate, principal: CurrentUser, session: Session
     """Create a role carrying only permissions the caller holds."""
     await org_in_scope(session, principal, body.org_id)
     check_grantable(principal, body.permissions)
-    role = Role(**body.model_dump())
-    session.add(role)
-    await session.flush()
+    role = await rows.add(session, Role(**body.model_dump()))
     await record(session, principal, "role.create", "role", role.id, after=snapshot(role))
     return RoleRead.model_validate(role)
 
@@ -171,9 +165,7 @@ async def update_role(
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if "permissions" in changes:
         check_grantable(principal, changes["permissions"])
-    for key, value in changes.items():
-        setattr(role, key, value)
-    await session.flush()
+    await rows.update(session, role, changes)
     await record(
         session, principal, "role.update", "role", role.id, before=before, after=snapshot(role)
     )
@@ -188,10 +180,9 @@ async def update_role(
 )
 async def delete_role(role: ScopedRole, principal: CurrentUser, session: SessionDep) -> Deleted:
     """Delete a role no user holds."""
-    if await session.scalar(select(exists().where(user_roles.c.role_id == role.id))):
+    if await roles.is_assigned(session, role_id=role.id):
         raise Conflict("role is still assigned to users")
     before = snapshot(role)
-    await session.delete(role)
-    await session.flush()
+    await rows.delete(session, role)
     await record(session, principal, "role.delete", "role", role.id, before=before)
     return Deleted(id=str(role.id))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
-from sqlalchemy import delete, insert, select, update
 
-from libs.common.db.models import AdminUser, AuthSession, Role, user_roles, utcnow
+from libs.common.db.models import AdminUser, Role, utcnow
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.api.routes.auth import check_password_policy
 from services.admin_api.api.routes.roles import check_grantable
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict
-from services.admin_api.listing import ListQuery, Page, paginate
+from services.admin_api.listing import ListQuery, Page
+from services.admin_api.repositories import auth_sessions, rows, users
 from services.admin_api.scope import Principal, by_org, org_in_scope
 from services.admin_api.security import hash_password
 
@@ -68,13 +68,8 @@ class UserRead(ReadModel):
 
 
 async def _read(session: SessionDep, user: AdminUser) -> UserRead:
-    role_ids = await session.scalars(
-        select(user_roles.c.role_id)
-        .where(user_roles.c.user_id == user.id)
-        .order_by(user_roles.c.role_id)
-    )
     read = UserRead.model_validate(user)
-    read.role_ids = list(role_ids)
+    read.role_ids = await users.list_role_ids(session, user_id=user.id)
     read.locked = bool(user.locked_until and user.locked_until > utcnow())
     return read
 
@@ -82,16 +77,12 @@ async def _read(session: SessionDep, user: AdminUser) -> UserRead:
 async def _set_roles(
     session: SessionDep, principal: Principal, user: AdminUser, role_ids: list[int]
 ) -> None:
-    roles = []
+    granted: list[int] = []
     for role_id in sorted(set(role_ids)):
         role = await by_org(session, principal, Role, role_id, "role")
         check_grantable(principal, list(role.permissions))
-        roles.append(role)
-    await session.execute(delete(user_roles).where(user_roles.c.user_id == user.id))
-    if roles:
-        await session.execute(
-            insert(user_roles), [{"user_id": user.id, "role_id": r.id} for r in roles]
-        )
+        granted.append(role.id)
+    await users.replace_roles(session, user_id=user.id, role_ids=granted)
 
 
 async def load_user(user_id: IdPath, principal: CurrentUser, session: SessionDep) -> AdminUser:
@@ -100,12 +91,6 @@ async def load_user(user_id: IdPath, principal: CurrentUser, session: SessionDep
 
 
 ScopedUser = Annotated[AdminUser, Depends(load_user)]
-_SORT = {
-    "id": AdminUser.id,
-    "username": AdminUser.username,
-    "created_at": AdminUser.created_at,
-    "last_login_at": AdminUser.last_login_at,
-}
 
 
 @router.get(
@@ -124,18 +109,8 @@ async def list_users(
     is_active: Annotated[bool | None, Query(description="是否启用 · enabled")] = None,
 ) -> Page[UserRead]:
     """Users of the caller's subtree."""
-    stmt = select(AdminUser).where(principal.org_clause(AdminUser.org_id))
-    if org_id is not None:
-        stmt = stmt.where(AdminUser.org_id == org_id)
-    if is_active is not None:
-        stmt = stmt.where(AdminUser.is_active == is_active)
-    items, total = await paginate(
-        session,
-        stmt,
-        params,
-        sortable=_SORT,
-        default_sort=[AdminUser.id],
-        search=[AdminUser.username, AdminUser.display_name],
+    items, total = await users.list_users(
+        session, principal=principal, params=params, org_id=org_id, is_active=is_active
     )
     return Page[UserRead](
         items=[await _read(session, u) for u in items],
@@ -158,17 +133,18 @@ async def create_user(
     """Create a user in the caller's subtree with roles the caller could hold."""
     await org_in_scope(session, principal, body.org_id)
     check_password_policy(body.password, state.settings.min_password_length, "body.password")
-    if await session.scalar(select(AdminUser.id).where(AdminUser.username == body.username)):
+    if await users.get_by_username(session, username=body.username) is not None:
         raise Conflict(f"username {body.username!r} is taken")
-    user = AdminUser(
-        username=body.username,
-        display_name=body.display_name,
-        password_hash=hash_password(body.password),
-        org_id=body.org_id,
-        password_changed_at=utcnow(),
+    user = await rows.add(
+        session,
+        AdminUser(
+            username=body.username,
+            display_name=body.display_name,
+            password_hash=hash_password(body.password),
+            org_id=body.org_id,
+            password_changed_at=utcnow(),
+        ),
     )
-    session.add(user)
-    await session.flush()
     await _set_roles(session, principal, user, body.role_ids)
     read = await _read(session, user)
     await record(
@@ -206,20 +182,21 @@ async def update_user(
     before = {**(snapshot(user) or {}), "role_ids": (await _read(session, user)).role_ids}
     if user.id == principal.user_id and (body.org_id is not None or body.role_ids is not None):
         raise Conflict("you cannot change your own organisation or roles")
+    changes: dict[str, Any] = {}
     if body.org_id is not None:
         await org_in_scope(session, principal, body.org_id)
-        user.org_id = body.org_id
+        changes["org_id"] = body.org_id
     if body.display_name is not None:
-        user.display_name = body.display_name
+        changes["display_name"] = body.display_name
     if body.is_active is not None:
         if user.id == principal.user_id and not body.is_active:
             raise Conflict("you cannot disable yourself")
-        user.is_active = body.is_active
+        changes["is_active"] = body.is_active
         if not body.is_active:
-            await _revoke_sessions(session, user.id)
+            await auth_sessions.revoke_all_of_user(session, user_id=user.id)
     if body.role_ids is not None:
         await _set_roles(session, principal, user, body.role_ids)
-    await session.flush()
+    await rows.update(session, user, changes)
     read = await _read(session, user)
     await record(
         session,
@@ -231,14 +208,6 @@ async def update_user(
         after={**(snapshot(user) or {}), "role_ids": read.role_ids},
     )
     return read
-
-
-async def _revoke_sessions(session: SessionDep, user_id: int) -> None:
-    await session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
 
 
 @router.post(
@@ -263,7 +232,7 @@ async def reset_password(
     user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
-    await _revoke_sessions(session, user.id)
+    await auth_sessions.revoke_all_of_user(session, user_id=user.id)
     await record(session, principal, "user.password_reset", "user", user.id)
 
 
@@ -275,9 +244,7 @@ async def reset_password(
 )
 async def unlock_user(user: ScopedUser, principal: CurrentUser, session: SessionDep) -> UserRead:
     """Lift a lock-out after failed logins."""
-    user.failed_logins = 0
-    user.locked_until = None
-    await session.flush()
+    await rows.update(session, user, {"failed_logins": 0, "locked_until": None})
     await record(session, principal, "user.unlock", "user", user.id)
     return await _read(session, user)
 
@@ -293,8 +260,7 @@ async def delete_user(user: ScopedUser, principal: CurrentUser, session: Session
     if user.id == principal.user_id:
         raise Conflict("you cannot delete yourself")
     before = snapshot(user)
-    await session.delete(user)
     # A user who authored publications stays (RESTRICT → 409 through the IntegrityError handler).
-    await session.flush()
+    await rows.delete(session, user)
     await record(session, principal, "user.delete", "user", user.id, before=before)
     return Deleted(id=str(user.id))

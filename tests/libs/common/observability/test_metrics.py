@@ -21,7 +21,7 @@ async def test_ack_requeue_and_dead_letter_are_counted() -> None:
     )
 
     def value(outcome: str) -> float:
-        return BUS_DELIVERIES.labels("m.x", outcome)._value.get()
+        return float(BUS_DELIVERIES.labels("m.x", outcome)._value.get())
 
     before = {o: value(o) for o in ("ack", "requeue", "dead")}
     seen: list[bool] = []

@@ -8,7 +8,7 @@ import pytest
 
 from libs.common.wechat.client import WeChatClient, decode_response
 from libs.common.wechat.errors import ErrorAction, WeChatApiError, WeChatTransportError
-from tests.libs.common.wechat.conftest import Answer, CountingTokens, FakeWeChatApi, Recorded
+from tests.libs.common.wechat.support import Answer, CountingTokens, FakeWeChatApi, Recorded
 
 
 def client_for(api: FakeWeChatApi, http: httpx.AsyncClient, tokens: CountingTokens) -> WeChatClient:

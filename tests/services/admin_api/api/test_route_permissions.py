@@ -11,8 +11,8 @@ from fastapi.routing import APIRoute
 from services.admin_api.api.deps import AUTHENTICATED, Require
 from services.admin_api.api.routes import ROUTERS
 from services.admin_api.app import create_app
-from tests.services.admin_api.conftest import AdminStack
 from tests.services.admin_api.scope_fixtures import out_of_scope_objects
+from tests.services.admin_api.support import AdminStack
 
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh")}
 

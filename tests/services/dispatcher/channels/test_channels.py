@@ -17,7 +17,7 @@ from services.dispatcher.channels.base import Outcome, Outgoing
 from services.dispatcher.channels.sms import HttpJsonSms
 from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
-from tests.services.dispatcher.conftest import OPENID, PHONE, Sandboxes
+from tests.services.dispatcher.support import OPENID, PHONE, Sandboxes
 from wxhub.demo.account import DEMO
 
 TEMPLATE_PATH = "/cgi-bin/message/template/send"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,13 @@ from libs.common.resources import Resources, open_resources
 from libs.common.settings import CommonSettings
 from services.gateway.app import GatewayService
 from services.gateway.settings import GatewaySettings
-from tests.services.gateway.api.support import SECRET_KEY, ApiStack, SignedClient, seed_database
-
-MakeApi = Callable[..., Awaitable[ApiStack]]
+from tests.services.gateway.api.support import (
+    SECRET_KEY,
+    ApiStack,
+    MakeApi,
+    SignedClient,
+    seed_database,
+)
 
 
 @pytest.fixture(scope="session")

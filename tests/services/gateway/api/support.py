@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,3 +170,6 @@ async def execute(db_url: str, *statements: Any) -> None:
                 await session.execute(statement)
     finally:
         await engine.dispose()
+
+
+MakeApi = Callable[..., Awaitable[ApiStack]]

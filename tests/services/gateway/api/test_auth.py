@@ -7,8 +7,7 @@ import time
 import pytest
 
 from services.gateway.api.auth import SIGNATURE_HEADER, SYSTEM_HEADER, TIMESTAMP_HEADER, sign
-from tests.services.gateway.api.conftest import MakeApi
-from tests.services.gateway.api.support import OTHER_SYSTEM, ApiStack, notification
+from tests.services.gateway.api.support import OTHER_SYSTEM, ApiStack, MakeApi, notification
 
 UNKNOWN = "/api/v1/notifications/0123456789abcdef0123456789abcdef"
 

@@ -7,7 +7,7 @@ import pytest
 
 from libs.common.wechat.api.media import MediaApi
 from libs.common.wechat.client import WeChatClient
-from tests.libs.common.wechat.conftest import CountingTokens, FakeWeChatApi
+from tests.libs.common.wechat.support import CountingTokens, FakeWeChatApi
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from libs.common.wechat.api.menu import MenuApi
 from libs.common.wechat.client import WeChatClient
-from tests.libs.common.wechat.conftest import CountingTokens, FakeWeChatApi
+from tests.libs.common.wechat.support import CountingTokens, FakeWeChatApi
 
 BUTTONS = [{"type": "click", "name": "基金净值", "key": "NAV"}]
 

@@ -7,7 +7,7 @@ from libs.common.wechat.api.message import MessageApi
 from libs.common.wechat.client import WeChatClient
 from libs.common.wechat.errors import WeChatApiError, WeChatTransportError
 from libs.common.wechat.replies import TextReply
-from tests.libs.common.wechat.conftest import CountingTokens, FakeWeChatApi
+from tests.libs.common.wechat.support import CountingTokens, FakeWeChatApi
 
 
 @pytest.fixture

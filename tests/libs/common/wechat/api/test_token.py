@@ -5,7 +5,7 @@ import pytest
 
 from libs.common.wechat.api.token import fetch_stable_token, fetch_token
 from libs.common.wechat.errors import ErrorAction, WeChatApiError, WeChatTransportError
-from tests.libs.common.wechat.conftest import FakeWeChatApi
+from tests.libs.common.wechat.support import FakeWeChatApi
 
 
 async def test_stable_token(wechat_api: FakeWeChatApi, http: httpx.AsyncClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db.models import Account, AuditEntry
-from tests.services.admin_api.conftest import SECRET_KEY, AdminStack
+from tests.services.admin_api.support import SECRET_KEY, AdminStack
 
 NEW = {
     "code": "fund2",
@@ -53,6 +53,7 @@ async def test_branch_sees_granted_accounts_only_and_cannot_create(stack: AdminS
     assert [a["code"] for a in listed["items"]] == ["demo"]
     forbidden = await stack.call("sh_super", "POST", "/api/v1/accounts", json=NEW)
     assert forbidden.status_code == 403
+    assert await account_codes(stack) == ["bj", "demo"]  # nothing was created
     bj = stack.ids["bj_account"]
     await stack.call(
         "admin", "PUT", f"/api/v1/accounts/{bj}/grants", json={"org_ids": [stack.ids["org_sh"]]}
@@ -70,3 +71,11 @@ async def test_duplicate_appid_and_bad_aes_key_rejected(stack: AdminStack) -> No
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "body.encoding_aes_key"
+    # Neither refused account exists.
+    assert await account_codes(stack) == ["bj", "demo", NEW["code"]]
+
+
+async def account_codes(stack: AdminStack) -> list[str]:
+    """Codes of every account, as the head office sees them."""
+    listed = (await stack.call("admin", "GET", "/api/v1/accounts?sort=code")).json()
+    return [a["code"] for a in listed["items"]]

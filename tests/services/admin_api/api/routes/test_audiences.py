@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import httpx
+
 from libs.common.db.models import Customer, CustomerProfile
-from services.admin_api.publishing import run_due
-from tests.services.admin_api.conftest import AdminStack
+from services.admin_api.publishing.scheduler import run_due
+from tests.services.admin_api.support import AdminStack
 
 URL = "/api/v1/audiences"
 
@@ -61,6 +63,8 @@ async def test_crud_counts_scope_and_audit(stack: AdminStack) -> None:
     assert [a["id"] for a in listed.json()["items"]] == [aid]
     duplicate = await stack.call("sh_editor", "POST", URL, json=_vip_weekly(acc))
     assert duplicate.status_code == 409
+    same_name = await stack.call("sh_editor", "GET", f"{URL}?q=周报&account_id={acc}")
+    assert same_name.json()["total"] == 1
     renamed = await stack.call(
         "sh_editor", "PATCH", f"{URL}/{aid}", json={"criteria": {"category": "retail"}}
     )
@@ -69,6 +73,8 @@ async def test_crud_counts_scope_and_audit(stack: AdminStack) -> None:
     # A BJ-branch account is outside SH's scope, and so are BJ's audiences.
     other = await stack.call("sh_editor", "POST", URL, json=_vip_weekly(stack.ids["bj_account"]))
     assert other.status_code == 404
+    on_bj = await stack.call("admin", "GET", f"{URL}?account_id={stack.ids['bj_account']}")
+    assert on_bj.json()["total"] == 0
     bj = await stack.call("admin", "POST", URL, json=_vip_weekly(stack.ids["bj_account"]))
     assert (await stack.call("sh_editor", "GET", f"{URL}/{bj.json()['id']}")).status_code == 404
     assert bj.json()["id"] not in [
@@ -104,6 +110,9 @@ async def test_group_send_to_saved_audience_is_resolved_at_send_time(stack: Admi
     )
     assert frozen.status_code == 409
     assert (await stack.call("sh_editor", "DELETE", f"{URL}/{aid}")).status_code == 409
+    kept = await stack.call("sh_editor", "GET", f"{URL}/{aid}")
+    assert kept.status_code == 200
+    assert kept.json()["criteria"]["tags"] == ["基金", "vip"]
     approved = await stack.call("approver", "POST", f"/api/v1/publications/{pid}/approve", json={})
     assert approved.status_code == 200, approved.text
     # A customer who starts matching after approval is reached: members resolve at send time.
@@ -125,28 +134,24 @@ async def test_saved_audience_must_belong_to_the_publication_account(stack: Admi
     bj_aid = (
         await stack.call("admin", "POST", URL, json=_vip_weekly(stack.ids["bj_account"]))
     ).json()["id"]
-    wrong = await stack.call(
-        "admin",
-        "POST",
-        "/api/v1/publications",
-        json={
-            "account_id": stack.ids["demo_account"],
-            "kind": "mass",
-            "text": "x",
-            "audience": {"audience_id": bj_aid},
-        },
-    )
+    wrong = await _mass_draft(stack, stack.ids["demo_account"], {"audience_id": bj_aid})
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["field"] == "body.audience.audience_id"
-    mixed = await stack.call(
+    mixed = await _mass_draft(
+        stack, stack.ids["bj_account"], {"audience_id": bj_aid, "region": "北京"}
+    )
+    assert mixed.status_code == 422
+    # Neither refused draft was created.
+    assert (await stack.call("admin", "GET", "/api/v1/publications")).json()["total"] == 0
+
+
+async def _mass_draft(
+    stack: AdminStack, account_id: int, audience: dict[str, object]
+) -> httpx.Response:
+    """Ask the head office to draft a mass send to ``audience`` on ``account_id``."""
+    return await stack.call(
         "admin",
         "POST",
         "/api/v1/publications",
-        json={
-            "account_id": stack.ids["bj_account"],
-            "kind": "mass",
-            "text": "x",
-            "audience": {"audience_id": bj_aid, "region": "北京"},
-        },
+        json={"account_id": account_id, "kind": "mass", "text": "x", "audience": audience},
     )
-    assert mixed.status_code == 422

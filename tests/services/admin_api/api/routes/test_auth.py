@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from libs.common.db.models import AuditEntry
-from tests.services.admin_api.conftest import PASSWORDS, AdminStack
+from tests.services.admin_api.support import PASSWORDS, AdminStack
 
 
 async def _login(stack: AdminStack, username: str, password: str) -> dict[str, Any]:
@@ -100,6 +100,8 @@ async def test_password_change_checks_policy_and_old_password(stack: AdminStack)
     )
     assert weak.status_code == 422
     assert weak.json()["errors"][0]["field"] == "body.new_password"
+    # Neither refusal changed the password.
+    assert (await _login(stack, "approver", PASSWORDS["approver"]))["status"] == 200
     ok = await stack.call(
         "approver",
         "POST",

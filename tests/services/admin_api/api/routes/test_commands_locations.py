@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db.models import Command, Location
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 
 async def test_command_written_through_api_is_the_row_the_engine_reads(stack: AdminStack) -> None:
@@ -51,6 +51,7 @@ async def test_invalid_regex_is_422(stack: AdminStack) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.pattern"
+    assert (await stack.call("admin", "GET", "/api/v1/commands?q=bad")).json()["total"] == 0
 
 
 async def test_branch_cannot_create_for_account_outside_scope(stack: AdminStack) -> None:
@@ -61,6 +62,10 @@ async def test_branch_cannot_create_for_account_outside_scope(stack: AdminStack)
         json={"account_id": stack.ids["bj_account"], "event_type": "balance", "name": "余额"},
     )
     assert response.status_code == 404
+    on_bj = await stack.call(
+        "admin", "GET", f"/api/v1/reminder-types?account_id={stack.ids['bj_account']}"
+    )
+    assert on_bj.json()["total"] == 0
 
 
 async def test_locations_csv_import_reports_errors_per_row(stack: AdminStack) -> None:

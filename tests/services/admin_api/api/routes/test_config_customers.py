@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libs.common.db.models import Customer, CustomerProfile
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 
 async def test_each_save_is_a_version_with_author_and_diff_and_rollback(stack: AdminStack) -> None:
@@ -46,6 +46,7 @@ async def test_invalid_syntax_and_unchanged_content_are_refused(stack: AdminStac
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "body.content"
+    assert (await stack.call("admin", "GET", "/api/v1/config-files?q=x.json")).json()["total"] == 0
     doc = (
         await stack.call(
             "admin",
@@ -56,6 +57,8 @@ async def test_invalid_syntax_and_unchanged_content_are_refused(stack: AdminStac
     ).json()["id"]
     same = await stack.call("admin", "PUT", f"/api/v1/config-files/{doc}", json={"content": "{}"})
     assert same.status_code == 409
+    versions = await stack.call("admin", "GET", f"/api/v1/config-files/{doc}/versions")
+    assert versions.json()["total"] == 1
 
 
 async def _customers(stack: AdminStack) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
-from libs.common.bus import DISPATCHER_ALERT, Delivery
+from libs.common.bus import DISPATCHER_ALERT
 from libs.common.db.models import Account, Customer
 from libs.common.db.models.admin import Handover
 from libs.common.schemas.outbound import OutboundRequested
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack, queued_messages
 
 
 async def _customer(stack: AdminStack, account_id: int, openid: str, following: bool = True) -> int:
@@ -22,17 +20,7 @@ async def _customer(stack: AdminStack, account_id: int, openid: str, following: 
 
 
 async def _alerts(stack: AdminStack) -> list[OutboundRequested]:
-    received: list[OutboundRequested] = []
-
-    async def handler(delivery: Delivery) -> None:
-        received.append(OutboundRequested.from_bytes(delivery.message.body))
-        await delivery.ack()
-
-    subscription = await stack.state.bus.consume(DISPATCHER_ALERT, handler)
-    for _ in range(50):
-        await asyncio.sleep(0.01)
-    await subscription.cancel()
-    return received
+    return await queued_messages(stack, DISPATCHER_ALERT)
 
 
 async def test_branch_customer_is_told_to_follow_head_office(stack: AdminStack) -> None:
@@ -87,3 +75,9 @@ async def test_refusals_head_office_customer_unfollowed_wrong_target(stack: Admi
     outside = await stack.call("sh_editor", "POST", f"/api/v1/customers/{asker}/handover", json={})
     assert outside.status_code == 404
     assert await _alerts(stack) == []
+    # No refusal left a hand-over record behind.
+    audit = await stack.call("admin", "GET", "/api/v1/audit?action=customer.handover")
+    assert audit.json()["total"] == 0
+    for customer in (hq_customer, gone, asker):
+        history = await stack.call("admin", "GET", f"/api/v1/customers/{customer}/handovers")
+        assert history.json()["total"] == 0

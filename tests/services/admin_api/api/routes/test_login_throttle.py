@@ -11,7 +11,7 @@ from starlette.requests import Request
 from libs.common.db.models import AuditEntry
 from services.admin_api.api.deps import client_ip
 from services.admin_api.settings import AdminSettings
-from tests.services.admin_api.conftest import PASSWORDS, AdminStack
+from tests.services.admin_api.support import PASSWORDS, AdminStack
 
 
 async def _login(

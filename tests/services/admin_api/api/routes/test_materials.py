@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.services.admin_api.conftest import AdminStack
-from tests.services.admin_api.test_media_limits import mp3_bytes, wav_bytes
+from tests.services.admin_api.support import AdminStack, mp3_bytes, wav_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
@@ -91,6 +90,9 @@ async def test_text_and_news_character_limits(stack: AdminStack) -> None:
         json={"articles": [{**article, "cover_material_id": ok.json()["id"]}]},
     )
     assert not_image.status_code == 422
+    # Only the three accepted materials exist: the text, the cover and the short news.
+    listed = (await stack.call("admin", "GET", "/api/v1/materials?sort=id")).json()
+    assert [m["kind"] for m in listed["items"]] == ["text", "image", "news"]
 
 
 async def test_branch_sees_only_its_own_materials(stack: AdminStack) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db.models import AccessToken, Menu
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 MENU = {
     "buttons": [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libs.common.db.models import Material
-from tests.services.admin_api.conftest import AdminStack
+from tests.services.admin_api.support import AdminStack
 
 URL = "/api/v1/orgs"
 
@@ -69,3 +69,8 @@ async def test_cycles_the_root_and_branch_users_are_refused(stack: AdminStack) -
         "admin", "POST", f"{URL}/{pudong['id']}/move", json={"parent_id": 999999}
     )
     assert nowhere.status_code == 404
+    # Nothing moved.
+    hq = stack.ids["org_hq"]
+    assert (await stack.call("admin", "GET", f"{URL}/{sh}")).json()["path"] == f"/{hq}/{sh}/"
+    moved = (await stack.call("admin", "GET", f"{URL}/{pudong['id']}")).json()
+    assert (moved["parent_id"], moved["path"]) == (sh, f"/{hq}/{sh}/{pudong['id']}/")

@@ -5,34 +5,27 @@ from __future__ import annotations
 import csv
 import io
 
+import httpx
 from sqlalchemy import select
 
 from libs.common.db.models import AuditEntry
-from tests.services.admin_api.conftest import PASSWORDS, AdminStack
+from tests.services.admin_api.support import PASSWORDS, AdminStack
 
 
 async def test_org_tree_and_branch_user_sees_only_own_subtree(stack: AdminStack) -> None:
     tree = (await stack.call("admin", "GET", "/api/v1/orgs/tree")).json()
     assert [n["name"] for n in tree] == ["总部"]
     assert sorted(c["name"] for c in tree[0]["children"]) == ["上海分公司", "北京分公司"]
-    sub = await stack.call(
-        "sh_super",
-        "POST",
-        "/api/v1/orgs",
-        json={"code": "SH-PD", "name": "浦东支行", "parent_id": stack.ids["org_sh"]},
-    )
+    sub = await _create_org(stack, "sh_super", "SH-PD", "浦东支行", stack.ids["org_sh"])
     assert sub.status_code == 201
     assert sub.json()["path"] == f"/{stack.ids['org_hq']}/{stack.ids['org_sh']}/{sub.json()['id']}/"
     listed = (await stack.call("sh_super", "GET", "/api/v1/orgs")).json()
     assert sorted(o["code"] for o in listed["items"]) == ["SH", "SH-PD"]
     # A branch cannot create under another branch: that parent is "not found" for it.
-    other = await stack.call(
-        "sh_super",
-        "POST",
-        "/api/v1/orgs",
-        json={"code": "BJ-X", "name": "x", "parent_id": stack.ids["org_bj"]},
-    )
+    other = await _create_org(stack, "sh_super", "BJ-X", "x", stack.ids["org_bj"])
     assert other.status_code == 404
+    codes = [o["code"] for o in (await stack.call("admin", "GET", "/api/v1/orgs")).json()["items"]]
+    assert "BJ-X" not in codes
 
 
 async def test_list_convention_paging_sorting_search_and_bad_sort(stack: AdminStack) -> None:
@@ -76,6 +69,8 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
     assert created.json()["role_ids"] == [role_id]
     assert "password" not in created.text
     # A role with permissions the caller does not hold cannot be created by that caller.
+    role_url = f"/api/v1/roles/{stack.ids['sh_all_role']}"
+    permissions_before = (await stack.call("admin", "GET", role_url)).json()["permissions"]
     escalate = await stack.call(
         "sh_super",
         "PATCH",
@@ -83,6 +78,7 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
         json={"permissions": ["audit.read", "no.such"]},
     )
     assert escalate.status_code == 422
+    assert (await stack.call("admin", "GET", role_url)).json()["permissions"] == permissions_before
     dup = await stack.call(
         "admin",
         "POST",
@@ -91,6 +87,10 @@ async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -
     )
     assert dup.status_code == 409
     assert dup.json()["code"] == "conflict"
+    # The refused duplicate created nothing: sh2 is still the one user with its roles.
+    same_name = (await stack.call("admin", "GET", "/api/v1/users?q=sh2")).json()
+    assert same_name["total"] == 1
+    assert same_name["items"][0]["role_ids"] == [role_id]
 
 
 async def test_branch_user_cannot_grant_role_it_does_not_hold(stack: AdminStack) -> None:
@@ -126,9 +126,14 @@ async def test_branch_user_cannot_grant_role_it_does_not_hold(stack: AdminStack)
         json={"role_ids": [stack.ids["sh_all_role"]]},
     )
     assert escalate.status_code == 403
+    # The refused grant granted nothing.
+    editor = await stack.call("admin", "GET", f"/api/v1/users/{stack.ids['user_sh_editor']}")
+    assert stack.ids["sh_all_role"] not in editor.json()["role_ids"]
     me_id = (await stack.call("shhr", "GET", "/api/v1/auth/me")).json()["id"]
     own = await stack.call("shhr", "PATCH", f"/api/v1/users/{me_id}", json={"role_ids": []})
     assert own.status_code == 409
+    me = await stack.call("admin", "GET", f"/api/v1/users/{me_id}")
+    assert me.json()["role_ids"] == [role.json()["id"]]
 
 
 async def test_every_write_is_audited_with_before_and_after(stack: AdminStack) -> None:
@@ -191,3 +196,13 @@ async def test_audit_export_cannot_carry_a_formula_into_a_spreadsheet(stack: Adm
 async def test_delete_org_with_users_is_conflict(stack: AdminStack) -> None:
     response = await stack.call("admin", "DELETE", f"/api/v1/orgs/{stack.ids['org_bj']}")
     assert response.status_code == 409
+    still = await stack.call("admin", "GET", f"/api/v1/orgs/{stack.ids['org_bj']}")
+    assert still.status_code == 200
+
+
+async def _create_org(
+    stack: AdminStack, user: str, code: str, name: str, parent_id: int
+) -> httpx.Response:
+    return await stack.call(
+        user, "POST", "/api/v1/orgs", json={"code": code, "name": name, "parent_id": parent_id}
+    )

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
-from libs.common.bus import DISPATCHER_BULK, Delivery
+from libs.common.bus import DISPATCHER_BULK
 from libs.common.db.models import Notification, Publication, PublicationRecipient, utcnow
-from libs.common.schemas.outbound import OutboundRequested
-from services.admin_api.publishing import run_due
-from tests.services.admin_api.conftest import AdminStack
+from services.admin_api.publishing.scheduler import run_due
+from tests.services.admin_api.support import AdminStack, queued_messages
 
 URL = "/api/v1/publications"
 OPENIDS = [f"oList{i}" for i in range(5)]
@@ -51,17 +49,7 @@ async def _scheduled_list_send(stack: AdminStack) -> int:
 
 
 async def _drain(stack: AdminStack) -> list[str]:
-    received: list[str] = []
-
-    async def handler(delivery: Delivery) -> None:
-        received.append(OutboundRequested.from_bytes(delivery.message.body).openid or "")
-        await delivery.ack()
-
-    subscription = await stack.state.bus.consume(DISPATCHER_BULK, handler)
-    for _ in range(50):
-        await asyncio.sleep(0.01)
-    await subscription.cancel()
-    return received
+    return [m.openid or "" for m in await queued_messages(stack, DISPATCHER_BULK)]
 
 
 async def test_stuck_send_resumes_only_pending_recipients(stack: AdminStack) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from libs.common.bus import DISPATCHER_BULK, Delivery
+from libs.common.bus import DISPATCHER_BULK
 from libs.common.db.models import Customer, CustomerProfile, utcnow
 from libs.common.schemas.outbound import OutboundRequested
-from services.admin_api.publishing import run_due
-from tests.services.admin_api.conftest import AdminStack
+from services.admin_api.publishing.scheduler import run_due
+from tests.services.admin_api.support import AdminStack, queued_messages
 
 URL = "/api/v1/publications"
 
@@ -28,17 +27,7 @@ async def _followers(stack: AdminStack) -> None:
 
 
 async def _collect(stack: AdminStack) -> list[OutboundRequested]:
-    received: list[OutboundRequested] = []
-
-    async def handler(delivery: Delivery) -> None:
-        received.append(OutboundRequested.from_bytes(delivery.message.body))
-        await delivery.ack()
-
-    subscription = await stack.state.bus.consume(DISPATCHER_BULK, handler)
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-    await subscription.cancel()
-    return received
+    return await queued_messages(stack, DISPATCHER_BULK, polls=100)
 
 
 async def _mass_draft(stack: AdminStack, user: str = "sh_editor", **extra: object) -> int:
@@ -75,6 +64,7 @@ async def test_branch_mass_send_approved_by_head_office_goes_out_by_openid_list(
     assert (
         await stack.call("sh_editor", "POST", f"{URL}/{pid}/approve", json={})
     ).status_code == 403
+    assert (await stack.call("sh_editor", "GET", f"{URL}/{pid}")).json()["status"] == "submitted"
     approved = await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={"comment": "ok"})
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "scheduled"
@@ -117,6 +107,9 @@ async def test_author_cannot_approve_own_and_rejection_needs_comment(stack: Admi
     assert own.json()["message"] == "the approver cannot be the author"
     bare = await stack.call("approver", "POST", f"{URL}/{pid}/reject", json={"comment": " "})
     assert bare.status_code == 422
+    # Neither refusal reviewed anything.
+    unreviewed = (await stack.call("admin", "GET", f"{URL}/{pid}")).json()
+    assert (unreviewed["status"], unreviewed["reviewer_id"]) == ("submitted", None)
     rejected = await stack.call(
         "approver", "POST", f"{URL}/{pid}/reject", json={"comment": "改标题"}
     )
@@ -125,6 +118,7 @@ async def test_author_cannot_approve_own_and_rejection_needs_comment(stack: Admi
     again = await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
     assert again.status_code == 409
     assert again.json()["code"] == "invalid_state"
+    assert (await stack.call("admin", "GET", f"{URL}/{pid}")).json()["status"] == "rejected"
     edited = await stack.call("admin", "PATCH", f"{URL}/{pid}", json={"title": "新标题"})
     assert edited.json()["status"] == "draft"
 
@@ -144,6 +138,11 @@ async def test_quota_ledger_refuses_a_fifth_mass_send_and_cancel_releases(
     assert refused.status_code == 409
     assert refused.json()["code"] == "quota_exceeded"
     assert refused.json()["details"]["used"] == 4
+    assert (await stack.call("approver", "GET", f"{URL}/{ids[4]}")).json()["status"] == "submitted"
+    quota = await stack.call(
+        "approver", "GET", f"{URL}/quota?account_id={stack.ids['demo_account']}&period={later[:7]}"
+    )
+    assert quota.json()["used"] == 4  # the refused approval claimed nothing
     cancelled = await stack.call("sh_editor", "POST", f"{URL}/{ids[0]}/cancel")
     assert cancelled.json()["status"] == "cancelled"
     assert (
@@ -174,6 +173,7 @@ async def test_single_and_list_sends_and_branch_scope(stack: AdminStack) -> None
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "file.line[3]"
+    assert (await stack.call("sh_editor", "GET", f"{URL}/{lid}")).json()["audience"] == {}
     good = await stack.call(
         "sh_editor",
         "PUT",
@@ -194,6 +194,8 @@ async def test_single_and_list_sends_and_branch_scope(stack: AdminStack) -> None
         },
     )
     assert other.status_code == 404
+    on_bj = await stack.call("admin", "GET", f"{URL}?account_id={stack.ids['bj_account']}")
+    assert on_bj.json()["total"] == 0
     await stack.call("sh_editor", "POST", f"{URL}/{lid}/submit")
     await stack.call("approver", "POST", f"{URL}/{lid}/approve", json={})
     assert await run_due(stack.state) == 2

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from libs.common.bus import DISPATCHER_ALERT
 from libs.common.db.models import Notification
-from tests.services.gateway.api.conftest import MakeApi
 from tests.services.gateway.api.support import (
     OTHER_SYSTEM,
     ApiStack,
+    MakeApi,
     fetch_all,
     subscribe,
 )

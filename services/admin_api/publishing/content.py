@@ -1,0 +1,44 @@
+"""What a publication sends: the customer-service message body built from its material or text."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from libs.common.db.models import Account, Material, Publication
+from libs.common.wechat.api.media import MediaApi
+from services.admin_api.state import AdminState
+from services.admin_api.wechat_access import client_for
+
+
+def custom_message(
+    publication: Publication, material: Material | None, media_id: str | None = None
+) -> dict[str, Any]:
+    """The customer-service message body (without ``touser``) that carries the content."""
+    if material is None:
+        return {"msgtype": "text", "text": {"content": publication.text}}
+    if material.kind == "text":
+        return {"msgtype": "text", "text": {"content": material.text}}
+    if material.kind == "news":
+        articles = [
+            {
+                "title": a.get("title", ""),
+                "description": a.get("digest", ""),
+                "url": a.get("content_source_url", ""),
+                "picurl": "",
+            }
+            for a in material.articles[:1]
+        ]
+        return {"msgtype": "news", "news": {"articles": articles}}
+    # Image/voice: uploaded to WeChat as temporary media just before sending (valid 3 days).
+    return {"msgtype": material.kind, material.kind: {"media_id": media_id}}
+
+
+async def upload_media(state: AdminState, account: Account, material: Material) -> str:
+    """Upload an image/voice material's file as temporary media; returns the media_id."""
+    path = state.storage_dir / str(material.storage_key)
+    content = await asyncio.to_thread(path.read_bytes)
+    answer = await MediaApi(client_for(state, account)).upload(
+        material.kind, material.filename or path.name, content
+    )
+    return str(answer["media_id"])
