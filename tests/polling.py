@@ -10,20 +10,40 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 DEADLINE_S = 30.0
 
 
+@overload
 async def eventually(
-    probe: Callable[[], T | Awaitable[T]],
+    probe: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = ...,
+    every: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    probe: Callable[[], T],
+    *,
+    timeout: float = ...,
+    every: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+async def eventually(
+    probe: Callable[[], Any],
     *,
     timeout: float = DEADLINE_S,
     every: float = 0.02,
     what: str = "condition",
-) -> T:
+) -> Any:
     """Call ``probe`` (sync or async) until it returns something truthy, and return that."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -32,7 +52,7 @@ async def eventually(
         if inspect.isawaitable(result):
             result = await result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if loop.time() > deadline:
             raise AssertionError(f"{what} not met within {timeout} s (last: {result!r})")
         await asyncio.sleep(every)

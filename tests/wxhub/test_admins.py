@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,7 @@ def settings(tmp_path: Path) -> CommonSettings:
     return CommonSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/db/wxhub.db", env="test")
 
 
-async def _rows(settings: CommonSettings, model: type) -> list:
+async def _rows(settings: CommonSettings, model: Any) -> list[Any]:
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:

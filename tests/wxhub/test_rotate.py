@@ -25,7 +25,7 @@ async def _stored_values(url: str) -> list[str]:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
-            values = []
+            values: list[str] = []
             for model, columns in ENCRYPTED_COLUMNS:
                 for row in (await session.scalars(select(model))).all():
                     values.extend(v for c in columns if (v := getattr(row, c)))

@@ -132,6 +132,6 @@ async def test_an_unreachable_server_raises_redis_error() -> None:
         await client.execute("PING")
 
 
-async def _is_blocked(redis: PipelinedRedis, client_id: object) -> bool:
+async def _is_blocked(redis: PipelinedRedis, client_id: int) -> bool:
     listed = await redis.execute("CLIENT", "LIST", "ID", client_id)
     return b"cmd=blpop" in listed

@@ -135,6 +135,7 @@ async def test_batched_interactions_from_the_engine_open_windows(harness: Harnes
     )
     await harness.resources.bus.publish(EVENTS, "inbound.handled", batch.to_bytes())
     windows = await eventually(lambda: _windows_for(harness, {"o-b1", "o-b2"}))
+    assert windows is not None
     assert {openid: w.kind for openid, w in windows.items()} == {
         "o-b1": "message",
         "o-b2": "message",
