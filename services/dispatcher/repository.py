@@ -28,8 +28,6 @@ TERMINAL = frozenset({"delivered", "fallback_sent", "failed"})
 # session-synchronisation work, which profiled at several per cent of the dispatcher's CPU.
 _NOTIFICATIONS = cast(Table, Notification.__table__)
 _EVENTS = cast(Table, NotificationEvent.__table__)
-# Event type of the notification rows that record late passive replies (dedup across crashes).
-LATE_REPLY_EVENT = "late_reply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,25 +377,27 @@ async def mark_unsubscribed(
     )
 
 
-async def start_late_reply(
+async def start_custom_send(
     session: AsyncSession,
     *,
     notification_id: str,
     account_id: int,
+    origin: str,
     openid: str | None,
     priority: str,
     now: datetime,
     channel: str = "wechat_custom",
 ) -> bool:
-    """Record a late reply as a ``sending`` notification before it is sent; False when one with
-    that id exists already (sent, or attempted before a crash): it must not go out again."""
+    """Record a custom send (a late reply, hand-over, publication: its ``origin`` is stored as
+    the event type) as a ``sending`` notification before it is sent; False when one with that id
+    exists already (sent, or attempted before a crash): it must not go out again."""
     try:
         async with session.begin_nested():
             await session.execute(
                 insert(Notification).values(
                     id=notification_id,
                     account_id=account_id,
-                    event_type=LATE_REPLY_EVENT,
+                    event_type=origin[:64],
                     priority=priority,
                     openid=openid,
                     fallback="none",
@@ -414,8 +414,8 @@ async def start_late_reply(
     return True
 
 
-async def forget_late_reply(session: AsyncSession, *, notification_id: str) -> None:
-    """Drop the record of a late reply that was certainly not sent, so a retry may send it."""
+async def forget_custom_send(session: AsyncSession, *, notification_id: str) -> None:
+    """Drop the record of a custom send that was certainly not sent, so a retry may send it."""
     await session.execute(delete(Notification).where(Notification.id == notification_id))
 
 

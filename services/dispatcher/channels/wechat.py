@@ -9,11 +9,14 @@ customer-service send has no idempotency key, so after a timeout or ``-1`` its f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from libs.common.wechat.api.message import MessageApi
 from libs.common.wechat.errors import ErrorAction, WeChatApiError, WeChatTransportError
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
+
+if TYPE_CHECKING:
+    from services.dispatcher.channels import ChannelContext
 
 # Resolves an account code to the message API of that account (its own token lease).
 ApiResolver = Callable[[str], Awaitable[MessageApi]]
@@ -51,6 +54,7 @@ class WeChatCustom(_WeChatChannel):
 
     name: ClassVar[str] = "wechat_custom"
     idempotent: ClassVar[bool] = False
+    windowed: ClassVar[bool] = True
 
     def can_send(self, message: Outgoing) -> bool:
         """Needs an openid and either a prepared message body or a text."""
@@ -121,3 +125,18 @@ class WeChatTemplate(_WeChatChannel):
         except (WeChatApiError, WeChatTransportError) as exc:
             return self.classify(exc)
         return SendResult(Outcome.SENT, self.name, "ok", provider_id=str(msgid))
+
+
+def build_custom(context: ChannelContext) -> Channel:
+    """Customer-service messages of the configured accounts."""
+    return WeChatCustom(context.wechat_apis)
+
+
+def build_template(context: ChannelContext) -> Channel:
+    """Template messages of the configured accounts."""
+    return WeChatTemplate(context.wechat_apis)
+
+
+def build_mass(context: ChannelContext) -> Channel:
+    """Mass sends by OpenID list of the configured accounts."""
+    return WeChatMass(context.wechat_apis)
