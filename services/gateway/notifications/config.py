@@ -33,7 +33,7 @@ class SystemConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountConfig:
+class EnabledAccount:
     """An enabled account, by code."""
 
     id: int
@@ -41,7 +41,7 @@ class AccountConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ReminderConfig:
+class ReminderRules:
     """What acceptance needs of a reminder type: defaults and the data fields it formats."""
 
     account_id: int
@@ -59,8 +59,8 @@ class ConfigSnapshot:
     """One consistent read of systems, accounts and reminder types."""
 
     systems: dict[str, SystemConfig]
-    accounts: dict[str, AccountConfig]
-    reminders: dict[tuple[int, str], ReminderConfig]
+    accounts: dict[str, EnabledAccount]
+    reminders: dict[tuple[int, str], ReminderRules]
     loaded_at: float
     account_codes: dict[int, str] = field(default_factory=dict)
 
@@ -146,16 +146,16 @@ class ConfigCache:
             system_configs[system.code] = SystemConfig(system.id, system.code, secret)
         return ConfigSnapshot(
             systems=system_configs,
-            accounts={a.code: AccountConfig(a.id, a.code) for a in accounts},
+            accounts={a.code: EnabledAccount(a.id, a.code) for a in accounts},
             reminders={(r.account_id, r.event_type): _reminder_config(r) for r in reminders},
             loaded_at=self._clock(),
             account_codes={a.id: a.code for a in accounts},
         )
 
 
-def _reminder_config(row: ReminderType) -> ReminderConfig:
+def _reminder_config(row: ReminderType) -> ReminderRules:
     template_texts = [v for v in (row.template_fields or {}).values() if isinstance(v, str)]
-    return ReminderConfig(
+    return ReminderRules(
         account_id=row.account_id,
         event_type=row.event_type,
         fallback_allowed=row.fallback_allowed,

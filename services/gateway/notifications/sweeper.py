@@ -10,8 +10,6 @@ reason (R-PERF-3).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -19,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Account, Notification
 from libs.common.observability.logging import get_logger
-from services.gateway.notifications.acceptance import NotificationService, Publication
+from libs.common.periodic import Periodic
+from services.gateway.notifications.publishing import OutboundPublisher, PendingPublish
 from services.gateway.notifications.repository import PUBLISH_FAILED
 
 log = get_logger(__name__)
@@ -31,18 +30,17 @@ class UnpublishedSweeper:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        service: NotificationService,
+        publisher: OutboundPublisher,
         *,
         interval_s: float = 30.0,
         stale_after_s: float = 120.0,
         batch: int = 500,
     ) -> None:
         self._sessions = sessions
-        self._service = service
-        self._interval_s = interval_s
+        self._publisher = publisher
         self._stale_after = timedelta(seconds=stale_after_s)
         self._batch = batch
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(self.sweep, interval_s=interval_s, name="notification sweeper")
 
     async def sweep(self) -> int:
         """Republish one batch; returns how many were published."""
@@ -62,40 +60,21 @@ class UnpublishedSweeper:
                     .limit(self._batch)
                 )
             ).all()
-        publications = [
-            Publication(
-                id=row.id,
-                account=code,
-                openid=row.openid,
-                priority=row.priority,
-                deadline_at=row.deadline_at,
-                job_id=row.job_id,
-            )
-            for row, code in rows
+        pending = [
+            PendingPublish(row.id, code, row.openid, row.priority, row.job_id) for row, code in rows
         ]
-        if not publications:
+        if not pending:
             return 0
-        failed = await self._service.publish(publications)
+        failed = await self._publisher.publish(pending)
         flagged = {row.id for row, _ in rows if row.reason == PUBLISH_FAILED}
-        await self._service.record_publish_outcomes(failed, flagged - failed, flagged)
-        log.info("notifications_republished", count=len(publications) - len(failed))
-        return len(publications) - len(failed)
+        await self._publisher.record_outcomes(failed, flagged - failed, flagged)
+        log.info("notifications_republished", count=len(pending) - len(failed))
+        return len(pending) - len(failed)
 
     async def start(self) -> None:
         """Sweep in the background."""
-        self._task = asyncio.create_task(self._run())
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("notification_sweep_failed")
+        await self._loop.stop()

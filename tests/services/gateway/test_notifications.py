@@ -14,9 +14,10 @@ from libs.common.db.demo_outbound import DEMO_SYSTEM, seed_outbound_demo
 from libs.common.db.models import BusinessSystem, Customer, ReminderType
 from libs.common.secret_box import SecretBox
 from services.gateway.api.schemas import mask_phone
-from services.gateway.notifications.acceptance import Rejection, new_notification_id
 from services.gateway.notifications.config import ConfigCache, ConfigSnapshot, placeholders
 from services.gateway.notifications.jobs import JobOptions, parse_csv, row_item
+from services.gateway.notifications.persistence import new_notification_id
+from services.gateway.notifications.validation import Rejection
 from tests.services.gateway.api.support import SECRET_KEY, seed_database
 
 
