@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dispatcher import repository
-from services.dispatcher.accounts import AccountInfo, ReminderConfig
+from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
 from services.dispatcher.repository import Claimed
 
@@ -33,7 +33,7 @@ async def build_outgoing(
     sessions: async_sessionmaker[AsyncSession],
     claimed: Claimed,
     account: AccountInfo,
-    config: ReminderConfig,
+    config: ReminderTexts,
 ) -> Outgoing:
     """The texts of every channel, for the recipient stored on the row.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from services.dispatcher.accounts import AccountInfo, ReminderConfig
+from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
 from services.dispatcher.fallback import Reason
 from services.dispatcher.repository import Claimed, PendingEvent
@@ -22,7 +22,7 @@ class DeliveryRun:
 
     claimed: Claimed
     account: AccountInfo
-    config: ReminderConfig
+    config: ReminderTexts
     outgoing: Outgoing
     # Whether the customer-service window was taken (None: not decided yet).
     window: bool | None = None
