@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Account
@@ -16,6 +15,7 @@ from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from libs.common.secret_box import SecretBox
 from libs.common.wechat import MessageCrypto
+from services.gateway import repository
 
 log = get_logger(__name__)
 
@@ -60,7 +60,7 @@ class CallbackAccounts:
     async def load(self) -> None:
         """Read every enabled account from the database."""
         async with self._sessions() as session:
-            rows = (await session.scalars(select(Account).where(Account.enabled))).all()
+            rows = await repository.list_enabled_accounts(session)
         accounts: dict[str, CallbackAccount] = {}
         for row in rows:
             try:

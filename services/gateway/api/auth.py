@@ -24,8 +24,8 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from services.gateway.api.errors import ApiError
+from services.gateway.metrics import AUTH_FAILURES
 from services.gateway.notifications.config import ConfigCache, SystemConfig
-from services.gateway.notifications.metrics import AUTH_FAILURES
 
 SYSTEM_HEADER = "X-Wxhub-System"
 TIMESTAMP_HEADER = "X-Wxhub-Timestamp"

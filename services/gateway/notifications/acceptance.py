@@ -30,15 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Notification, NotificationEvent, utcnow
 from libs.common.group_commit import GroupCommit
-from services.gateway.notifications import repository
+from services.gateway import repository
+from services.gateway.metrics import ACCEPT_LATENCY, NOTIFICATIONS
 from services.gateway.notifications.config import ConfigCache, SystemConfig
-from services.gateway.notifications.metrics import ACCEPT_LATENCY, NOTIFICATIONS
 from services.gateway.notifications.persistence import store
 from services.gateway.notifications.publishing import OutboundPublisher, PendingPublish
 from services.gateway.notifications.recipients import resolve_recipients
-from services.gateway.notifications.repository import PUBLISH_FAILED
 from services.gateway.notifications.schemas import NotificationCreate
 from services.gateway.notifications.validation import Candidate, Rejection, parse, prepare
+from services.gateway.repository import PUBLISH_FAILED
 
 Outcome = Literal["accepted", "duplicate", "rejected", "publish_failed"]
 

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.notifications import repository
+from services.gateway import repository
 from services.gateway.notifications.config import SystemConfig
-from services.gateway.notifications.repository import ExistingNotification
 from services.gateway.notifications.validation import Candidate
+from services.gateway.repository import ExistingNotification
 
 _INSERT_ATTEMPTS = 3
 

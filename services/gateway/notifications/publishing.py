@@ -18,7 +18,7 @@ from libs.common.bus import OUTBOUND, Bus
 from libs.common.db.models import utcnow
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.outbound import OutboundRequested
-from services.gateway.notifications import repository
+from services.gateway import repository
 
 log = get_logger(__name__)
 

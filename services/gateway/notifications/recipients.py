@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.notifications import repository
-from services.gateway.notifications.repository import CustomerContact
+from services.gateway import repository
 from services.gateway.notifications.validation import (
     Candidate,
     Rejection,
     check_channels,
     loc_error,
 )
+from services.gateway.repository import CustomerContact
 
 
 async def resolve_recipients(

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db.models import Account, Notification
 from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
+from services.gateway import repository
 from services.gateway.notifications.publishing import OutboundPublisher, PendingPublish
-from services.gateway.notifications.repository import PUBLISH_FAILED
+from services.gateway.repository import PUBLISH_FAILED
 
 log = get_logger(__name__)
 
@@ -46,27 +45,17 @@ class UnpublishedSweeper:
         """Republish one batch; returns how many were published."""
         cutoff = datetime.now(UTC) - self._stale_after
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Notification, Account.code)
-                    .join(Account, Account.id == Notification.account_id)
-                    .where(
-                        Notification.status == "accepted",
-                        or_(
-                            Notification.reason == PUBLISH_FAILED, Notification.created_at < cutoff
-                        ),
-                    )
-                    .order_by(Notification.created_at)
-                    .limit(self._batch)
-                )
-            ).all()
+            rows = await repository.list_unpublished(
+                session, created_before=cutoff, limit=self._batch
+            )
         pending = [
-            PendingPublish(row.id, code, row.openid, row.priority, row.job_id) for row, code in rows
+            PendingPublish(row.id, row.account, row.openid, row.priority, row.job_id)
+            for row in rows
         ]
         if not pending:
             return 0
         failed = await self._publisher.publish(pending)
-        flagged = {row.id for row, _ in rows if row.reason == PUBLISH_FAILED}
+        flagged = {row.id for row in rows if row.reason == PUBLISH_FAILED}
         await self._publisher.record_outcomes(failed, flagged - failed, flagged)
         log.info("notifications_republished", count=len(pending) - len(failed))
         return len(pending) - len(failed)
