@@ -126,7 +126,7 @@ class NotificationDelivery:
                 break
         if last is None:
             return await self._fall_back(
-                run, Reason.CHANNEL_REFUSED, "no WeChat channel can reach the user", False
+                run, Reason.CHANNEL_REFUSED, "no channel of the plan can reach the user", False
             )
         return await self._fall_back(run, last.code, last.reason, last.transient)
 
