@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,6 +45,7 @@ from libs.common.db.models import Account, Notification
 from libs.common.schemas.events import DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
+from wxhub.scratch_db import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-outbound-secret-key"
@@ -136,17 +135,6 @@ def _pct(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def _fresh_database(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url.replace("+asyncpg", ""))
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(base_url)._replace(path=f"/{name}").geturl()
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -382,7 +370,7 @@ async def main() -> None:
     logs = ROOT / args.logs
     logs.mkdir(parents=True, exist_ok=True)
 
-    database = await _fresh_database(args.database_url, DATABASE)
+    database = await fresh_postgres(args.database_url, DATABASE)
     await upgrade_async(database)
     engine = make_engine(database, pool_size=8)
     sessions = make_sessionmaker(engine)

@@ -27,7 +27,7 @@ from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.conftest import fresh_postgres
+from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres]
 

@@ -9,9 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 from sqlalchemy import select
 
@@ -33,18 +31,6 @@ TERMINAL = {"delivered", "fallback_sent", "failed"}
 OPENID = "oWxhubDemoCustomer0000000001"
 PHONE = "13800000001"
 BALANCE = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
-
-
-async def fresh_postgres(url: str, name: str) -> str:
-    """Drop and recreate database ``name`` on the server of ``url``; returns its URL."""
-    parts = urlsplit(url.replace("+asyncpg", ""))
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 @dataclass

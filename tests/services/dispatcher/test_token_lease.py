@@ -20,7 +20,7 @@ from libs.common.wechat.client import WeChatClient
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from services.dispatcher.token_lease import TokenLease
-from tests.services.dispatcher.conftest import fresh_postgres
+from wxhub.scratch_db import fresh_postgres
 
 
 async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) -> list[TokenLease]:
