@@ -12,7 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from libs.common.wechat.api.message import MessageApi
-from libs.common.wechat.errors import ErrorAction, WeChatApiError, WeChatTransportError
+from libs.common.wechat.errors import (
+    ErrorAction,
+    ErrorCode,
+    WeChatApiError,
+    WeChatTransportError,
+)
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
 
 if TYPE_CHECKING:
@@ -44,7 +49,7 @@ class _WeChatChannel(Channel):
             outcome = Outcome.RETRY if self.idempotent else Outcome.UNKNOWN
             return SendResult(outcome, self.name, str(exc))
         outcome = _ACTION_OUTCOMES.get(exc.action, Outcome.ERROR)
-        if outcome is Outcome.RETRY and not self.idempotent and exc.errcode == -1:
+        if outcome is Outcome.RETRY and not self.idempotent and exc.code is ErrorCode.SYSTEM_BUSY:
             outcome = Outcome.UNKNOWN
         return SendResult(outcome, self.name, f"{exc.errcode} {exc.errmsg}", errcode=exc.errcode)
 
