@@ -1,6 +1,6 @@
 """``python -m bench.outbound``: business API → RabbitMQ → dispatcher → WeChat sandbox.
 
-Runs on PostgreSQL (a fresh ``wxhub_bench`` database next to ``WXHUB_TEST_DATABASE_URL``) and the
+Runs on PostgreSQL (a fresh ``<database>_bench`` next to ``WXHUB_TEST_DATABASE_URL``) and the
 RabbitMQ of ``WXHUB_TEST_AMQP_URL``, with the sandboxes, one gateway and one dispatcher as child
 processes. Notifications are submitted through ``POST /api/v1/notifications:batch`` (HMAC-signed
 as system ``demo-core``), ``--batch`` items per call, paced at ``--rate`` per second (0: as fast
@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,10 +46,12 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
+from wxhub.scratch_db import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-outbound-secret-key"
-DATABASE = "wxhub_bench"
+# The scratch database is named after the configured one: <database>_bench.
+DATABASE_SUFFIX = "bench"
 TERMINAL = {"delivered", "fallback_sent", "failed"}
 DATA = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
 Sessions = async_sessionmaker[AsyncSession]
@@ -136,17 +137,6 @@ def _pct(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def _fresh_database(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url.replace("+asyncpg", ""))
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(base_url)._replace(path=f"/{name}").geturl()
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -382,7 +372,8 @@ async def main() -> None:
     logs = ROOT / args.logs
     logs.mkdir(parents=True, exist_ok=True)
 
-    database = await _fresh_database(args.database_url, DATABASE)
+    database = await fresh_postgres(args.database_url, DATABASE_SUFFIX)
+    database_name = urlsplit(database).path.lstrip("/")
     await upgrade_async(database)
     engine = make_engine(database, pool_size=8)
     sessions = make_sessionmaker(engine)
@@ -447,7 +438,7 @@ async def main() -> None:
     groups: dict[str, Any] = {"dispatcher": dispatcher.pid}
     if api is not None:
         groups["gateway"] = processes[-1].pid
-    groups["postgres"] = lambda: postgres_backends(DATABASE)
+    groups["postgres"] = lambda: postgres_backends(database_name)
     groups.update(broker_pids())
     groups.pop("redis", None)
     groups["sandboxes"] = sandboxes.pid

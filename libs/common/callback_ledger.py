@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from libs.common.redis_pipeline import PipelinedRedis, RedisError, Script
+from libs.common.ttl_cache import TtlCache
 
 DEFAULT_TTL_S = 300
 
@@ -103,28 +104,13 @@ class MemoryCallbackLedger(CallbackLedger):
     """In-process ledger for the embedded default and unit tests (one gateway replica only)."""
 
     def __init__(self, ttl_s: float = DEFAULT_TTL_S) -> None:
-        self._ttl_s = ttl_s
-        self._entries: dict[str, tuple[float, LedgerEntry]] = {}
+        self._entries: TtlCache[str, LedgerEntry] = TtlCache(ttl_s, max_entries=100_000)
 
     def _live(self, key: str) -> LedgerEntry | None:
-        item = self._entries.get(key)
-        if item is None:
-            return None
-        expires_at, entry = item
-        if expires_at < time.monotonic():
-            del self._entries[key]
-            return None
-        return entry
+        return self._entries.get(key)
 
     def _put(self, key: str, entry: LedgerEntry) -> None:
-        if len(self._entries) > 100_000:
-            self._sweep()
-        self._entries[key] = (time.monotonic() + self._ttl_s, entry)
-
-    def _sweep(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, (exp, _) in self._entries.items() if exp < now]:
-            del self._entries[key]
+        self._entries.put(key, entry)
 
     async def claim(self, key: str) -> LedgerEntry | None:
         entry = self._live(key)
@@ -157,7 +143,7 @@ class MemoryCallbackLedger(CallbackLedger):
     async def release(self, key: str) -> None:
         entry = self._live(key)
         if entry is not None and entry.state is LedgerState.PENDING:
-            del self._entries[key]
+            self._entries.discard(key)
 
 
 # KEYS[1] = entry key; ARGV[1] = required current state byte; ARGV[2] = new value; ARGV[3] = ttl.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -12,6 +9,7 @@ from sqlalchemy import text
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
+from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.admin_api.api import errors
 from services.admin_api.api.routes import ROUTERS
@@ -85,21 +83,26 @@ class AdminService:
             instance_id=settings.instance_id or self.name,
             interval_s=settings.heartbeat_interval_s,
         )
-        self._scheduler: asyncio.Task[None] | None = None
+        self._scheduler = Periodic(
+            self._run_due,
+            interval_s=settings.scheduler_interval_s,
+            name="admin scheduler",
+            run_at_start=True,
+        )
+
+    async def _run_due(self) -> None:
+        from services.admin_api.publishing.scheduler import run_due
+
+        await run_due(self.state)
 
     async def start(self) -> None:
         """Start the heartbeat and the scheduler of due publications."""
-        from services.admin_api.publishing.scheduler import run_scheduler
-
         await self.heartbeat.start()
-        self._scheduler = asyncio.create_task(run_scheduler(self.state), name="admin scheduler")
+        await self._scheduler.start()
 
     async def stop(self) -> None:
         """Stop background work and close the HTTP client."""
-        if self._scheduler is not None:
-            self._scheduler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scheduler
+        await self._scheduler.stop()
         await self.heartbeat.stop()
         await self.http.aclose()
 

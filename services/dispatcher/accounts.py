@@ -3,7 +3,6 @@ and one token lease per account shared by all channels of this process."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.secret_box import SecretBox
+from libs.common.ttl_cache import TtlCache
 from libs.common.wechat.api.message import MessageApi
 from libs.common.wechat.client import WeChatClient
 from services.dispatcher import repository
@@ -28,7 +28,7 @@ class AccountInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class ReminderConfig:
+class ReminderTexts:
     """The texts and template of a reminder type (R-OUT-2)."""
 
     template_id: str
@@ -64,12 +64,11 @@ class AccountDirectory:
         self._token_http = token_http
         self._api_base = api_base
         self._owner = owner
-        self._ttl_s = ttl_s
         self._margin_s = margin_s
         self._lease_s = lease_s
         self._prefer_stable = prefer_stable
-        self._accounts: dict[str | int, tuple[float, AccountInfo]] = {}
-        self._reminders: dict[tuple[int, str], tuple[float, ReminderConfig | None]] = {}
+        self._accounts: TtlCache[str | int, AccountInfo] = TtlCache(ttl_s)
+        self._reminders: TtlCache[tuple[int, str], ReminderTexts | None] = TtlCache(ttl_s)
         self._leases: dict[int, TokenLease] = {}
 
     async def account(
@@ -78,32 +77,32 @@ class AccountDirectory:
         """The account by code or id; raises :class:`UnknownAccount`."""
         key: str | int = code if code is not None else (account_id or 0)
         hit = self._accounts.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        if hit is not None:
+            return hit
         async with self._sessions() as session:
             row = await repository.get_account(session, account_id=account_id, code=code)
         if row is None or not row.enabled:
             raise UnknownAccount(f"no enabled account {key}")
         info = AccountInfo(row.id, row.code, row.appid, self._box.decrypt(row.app_secret_enc))
-        expires = time.monotonic() + self._ttl_s
-        self._accounts[info.code] = (expires, info)
-        self._accounts[info.id] = (expires, info)
+        self._accounts.put(info.code, info)
+        self._accounts.put(info.id, info)
         return info
 
-    async def reminder(self, account_id: int, event_type: str) -> ReminderConfig | None:
+    async def reminder(self, account_id: int, event_type: str) -> ReminderTexts | None:
         """The reminder configuration, or None when the event type is not configured."""
-        key = (account_id, event_type)
-        hit = self._reminders.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        return await self._reminders.get_or_load(
+            (account_id, event_type), lambda: self._load_reminder(account_id, event_type)
+        )
+
+    async def _load_reminder(self, account_id: int, event_type: str) -> ReminderTexts | None:
         async with self._sessions() as session:
             row = await repository.get_reminder_type(
                 session, account_id=account_id, event_type=event_type
             )
-        config = (
+        return (
             None
             if row is None or not row.enabled
-            else ReminderConfig(
+            else ReminderTexts(
                 template_id=row.template_id,
                 template_fields=dict(row.template_fields or {}),
                 template_url=row.template_url,
@@ -112,13 +111,6 @@ class AccountDirectory:
                 fallback_allowed=row.fallback_allowed,
             )
         )
-        self._reminders[key] = (time.monotonic() + self._ttl_s, config)
-        return config
-
-    def cached_reminder(self, account_id: int, event_type: str) -> ReminderConfig | None:
-        """The reminder configuration if cached and fresh, without touching the database."""
-        hit = self._reminders.get((account_id, event_type))
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
     def lease(self, account: AccountInfo) -> TokenLease:
         """The token lease of an account (one per process)."""

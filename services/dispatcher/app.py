@@ -21,12 +21,11 @@ from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
 from libs.common.schemas.outbound import OutboundRequested
-from services.dispatcher.accounts import AccountDirectory, WeChatApis
-from services.dispatcher.channels import ChannelRegistry
-from services.dispatcher.channels.sms import HttpJsonSms
-from services.dispatcher.channels.wechat import WeChatCustom, WeChatMass, WeChatTemplate
+from services.dispatcher.accounts import AccountDirectory
+from services.dispatcher.channels import ChannelContext, ChannelRegistry, load_channels
 from services.dispatcher.dead_letters import list_dead_letters, replay_dead_letters
 from services.dispatcher.delivery import DeliveryService
+from services.dispatcher.delivery.plan import ChannelPlan
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
@@ -70,18 +69,7 @@ class DispatcherService:
             throttle_s=settings.throttle_backoff_s,
         )
         self.services = {
-            priority: DeliveryService(
-                sessions=resources.sessions,
-                bus=resources.bus,
-                directory=self.directory,
-                channels=self._channels(timeout, concurrency),
-                limiter=self.limiter,
-                policy=policy,
-                default_deadline_s=settings.default_deadline_s,
-                batch_max=settings.batch_max,
-                events_interval_s=settings.events_interval_s,
-                sends_in_flight=min(concurrency, settings.http_connections),
-            )
+            priority: self._delivery(timeout, concurrency, policy)
             for priority, concurrency in (
                 ("alert", settings.alert_concurrency),
                 ("bulk", settings.bulk_concurrency),
@@ -126,20 +114,34 @@ class DispatcherService:
         self._clients.append(client)
         return client
 
-    def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:
-        """A channel set with its own connection pools (one per priority class)."""
-        connections = min(concurrency, self.settings.http_connections)
-        apis = WeChatApis(
-            self.directory,
-            self._client(timeout, connections),
-            api_base=self.settings.wechat_api_base,
+    def _delivery(
+        self, timeout: httpx.Timeout, concurrency: int, policy: RetryPolicy
+    ) -> DeliveryService:
+        """The delivery service of one priority class, with its own channels and pools."""
+        settings = self.settings
+        channels = self._channels(timeout, concurrency)
+        return DeliveryService(
+            sessions=self.resources.sessions,
+            bus=self.resources.bus,
+            directory=self.directory,
+            channels=channels,
+            limiter=self.limiter,
+            policy=policy,
+            plan=ChannelPlan.configure(
+                channels, order=settings.channel_plan, fallback=settings.fallback_channel
+            ),
+            batch_max=settings.batch_max,
+            events_interval_s=settings.events_interval_s,
+            sends_in_flight=min(concurrency, settings.http_connections),
         )
-        registry = ChannelRegistry([WeChatCustom(apis), WeChatTemplate(apis), WeChatMass(apis)])
-        if self.settings.sms_url:
-            registry.register(
-                HttpJsonSms(self._client(timeout, connections), self.settings.sms_url)
-            )
-        return registry
+
+    def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:
+        """The configured channels with their own connection pools (one set per priority)."""
+        connections = min(concurrency, self.settings.http_connections)
+        context = ChannelContext(
+            self.settings, self.directory, lambda: self._client(timeout, connections)
+        )
+        return load_channels(context)
 
     async def start(self) -> None:
         """Declare the interactions queue, start the consumers and the heartbeat."""

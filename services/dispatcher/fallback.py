@@ -1,15 +1,18 @@
 """What to do after a send attempt (docs/wechat-protocol.md §9): retry, switch, fall back, fail.
 
-The delay budget (R-PERF-6) applies to WeChat: a retry that would end after the message's
-deadline is not attempted, the message falls back instead. The fallback channel itself is
-retried with backoff until its attempts run out, deadline or not.
+The delay budget (R-PERF-6) applies to the plan's channels: a retry that would end after the
+message's deadline is not attempted, the message falls back instead. The fallback channel itself
+is retried with backoff until its attempts run out, deadline or not.
+
+Every :class:`Decision` carries a :class:`Reason` code (for metric labels and programs) next to
+its prose ``reason`` (for the notification's history and the people reading it).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 from services.dispatcher.channels.base import Outcome, SendResult
 
@@ -23,15 +26,36 @@ class Step(Enum):
     FALLBACK = "fallback"  # skip the rest of this network, go to the fallback channel
 
 
+class Reason(StrEnum):
+    """Why a channel was left (a metric label; the prose says the same for people)."""
+
+    SENT = "sent"
+    RETRYING = "retrying"
+    DEADLINE = "deadline"  # the delay budget ran out
+    PAUSED = "paused"  # the API is paused (daily quota, rate limit) past the deadline
+    RECIPIENT = "recipient"  # the user cannot be reached on this network (unfollowed…)
+    OUTCOME_UNKNOWN = "outcome_unknown"  # may have been sent; not repeated
+    ATTEMPTS_FAILED = "attempts_failed"  # retries exhausted
+    CHANNEL_REFUSED = "channel_refused"  # the channel cannot carry it (window, quota, payload)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A step, why, and how long to wait before it."""
+    """A step, why (a code and prose), and how long to wait before it."""
 
     step: Step
+    code: Reason
     reason: str
     delay_s: float = 0.0
     # Whether giving up here is transient (worth a dead letter and a replay) or a verdict.
     transient: bool = False
+    # The send result the decision was taken on (None when the channel was not tried).
+    result: SendResult | None = None
+
+    @property
+    def sent(self) -> bool:
+        """Whether the message went out."""
+        return self.result is not None and self.result.sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,30 +89,50 @@ def decide(
     """
     outcome = result.outcome
     if outcome is Outcome.SENT:
-        return Decision(Step.DONE, "sent")
+        return Decision(Step.DONE, Reason.SENT, "sent", result=result)
     if outcome is Outcome.RECIPIENT:
         return Decision(
-            Step.FALLBACK, f"recipient unreachable on {result.channel}: {result.detail}"
+            Step.FALLBACK,
+            Reason.RECIPIENT,
+            f"recipient unreachable on {result.channel}: {result.detail}",
+            result=result,
         )
     if outcome in (Outcome.RETRY, Outcome.THROTTLED):
         if attempt >= policy.max_attempts:
             return Decision(
                 Step.NEXT_CHANNEL,
+                Reason.ATTEMPTS_FAILED,
                 f"{result.channel}: {attempt} attempts failed, last: {result.detail}",
                 transient=True,
+                result=result,
             )
         delay = policy.throttle_s if outcome is Outcome.THROTTLED else policy.backoff(attempt, rng)
         if time_left_s is not None and delay >= time_left_s:
             return Decision(
                 Step.NEXT_CHANNEL,
+                Reason.DEADLINE,
                 f"deadline: {result.channel} would retry after the delay budget ({result.detail})",
                 transient=True,
+                result=result,
             )
-        return Decision(Step.RETRY, f"{result.channel} {outcome.value}: {result.detail}", delay)
+        return Decision(
+            Step.RETRY,
+            Reason.RETRYING,
+            f"{result.channel} {outcome.value}: {result.detail}",
+            delay,
+            result=result,
+        )
     if outcome is Outcome.UNKNOWN:
         return Decision(
             Step.NEXT_CHANNEL,
+            Reason.OUTCOME_UNKNOWN,
             f"{result.channel} outcome unknown, not repeated (no idempotency key): {result.detail}",
             transient=True,
+            result=result,
         )
-    return Decision(Step.NEXT_CHANNEL, f"{result.channel} {outcome.value}: {result.detail}")
+    return Decision(
+        Step.NEXT_CHANNEL,
+        Reason.CHANNEL_REFUSED,
+        f"{result.channel} {outcome.value}: {result.detail}",
+        result=result,
+    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import Field
+
 from libs.common.settings import CommonSettings
 
 # WeChat publishes daily caps only (docs/wechat-protocol.md §10: custom 500,000/day, template
@@ -11,6 +15,15 @@ DEFAULT_API_RATES: dict[str, float] = {
     "wechat_custom": 2000.0,
     "wechat_template": 2000.0,
     "sms": 1000.0,
+}
+
+# The channels this dispatcher can use: name → factory (``"package.module:function"`` taking a
+# ``ChannelContext``); see services/dispatcher/channels/__init__.py.
+DEFAULT_CHANNELS: dict[str, str] = {
+    "wechat_custom": "services.dispatcher.channels.wechat:build_custom",
+    "wechat_template": "services.dispatcher.channels.wechat:build_template",
+    "wechat_mass": "services.dispatcher.channels.wechat:build_mass",
+    "sms": "services.dispatcher.channels.sms:build_sms",
 }
 
 
@@ -30,6 +43,14 @@ class DispatcherSettings(CommonSettings):
     # slot before entering the HTTP client (its pool bookkeeping is linear in connections and
     # waiting requests, per request).
     http_connections: int = 32
+
+    # Channels (R-OUT-8): the registry, the order a notification tries them in, and the channel
+    # it falls back to when the plan cannot deliver (a reminder type and the request must allow
+    # it). Per-channel options (URLs, credentials) of plug-in channels go in channel_options.
+    channels: dict[str, str] = DEFAULT_CHANNELS
+    channel_plan: list[str] = Field(default_factory=lambda: ["wechat_custom", "wechat_template"])
+    fallback_channel: str = "sms"
+    channel_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     # Database: connections per process, and the most claims/finishes written in one commit.
     db_pool_size: int = 8

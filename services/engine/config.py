@@ -6,7 +6,6 @@ and no message pays a database round trip while the cache is warm.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Account, Command, MenuAction
 from libs.common.observability.logging import get_logger
+from libs.common.ttl_cache import TtlCache
 from services.engine.matching import CompiledCommand, sort_commands
 
 log = get_logger(__name__)
@@ -46,18 +46,11 @@ class AccountConfigCache:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_s: float = 5.0) -> None:
         self._sessions = sessions
-        self._ttl_s = ttl_s
-        self._cache: dict[str, tuple[float, AccountConfig | None]] = {}
+        self._cache: TtlCache[str, AccountConfig | None] = TtlCache(ttl_s)
 
     async def get(self, code: str) -> AccountConfig | None:
         """The account's configuration, or ``None`` for an unknown or disabled account."""
-        cached = self._cache.get(code)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        config = await self._load(code)
-        self._cache[code] = (now, config)
-        return config
+        return await self._cache.get_or_load(code, lambda: self._load(code))
 
     def invalidate(self) -> None:
         """Forget everything (tests, or after a known change)."""

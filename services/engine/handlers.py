@@ -57,21 +57,21 @@ class InboundHandler:
         self._responder = responder
         self._events = events
 
-    async def __call__(self, request: InboundReceived, delivery: Message) -> None:
+    async def __call__(self, request: InboundReceived, bus_message: Message) -> None:
         started = time.perf_counter()
         bind_ids(message_id=request.message_id, account=request.account)
         try:
-            await self._handle(request, delivery, started)
+            await self._handle(request, bus_message, started)
         finally:
             clear_ids()
 
-    async def _handle(self, request: InboundReceived, delivery: Message, started: float) -> None:
+    async def _handle(self, request: InboundReceived, bus_message: Message, started: float) -> None:
         # Only a redelivery can find its answer already settled; first deliveries skip the look-up.
-        entry = await self._ledger.get(request.dedup_key) if delivery.redelivered else None
+        entry = await self._ledger.get(request.dedup_key) if bus_message.redelivered else None
         if entry is not None and entry.state in (LedgerState.REPLIED, LedgerState.FORWARDED):
             # Redelivered after we answered: repeat the passive reply (harmless), send nothing new.
             if entry.state is LedgerState.REPLIED:
-                await self._reply(delivery, entry.reply)
+                await self._reply(bus_message, entry.reply)
             OUTCOMES.labels("duplicate").inc()
             return
 
@@ -79,11 +79,11 @@ class InboundHandler:
         account = await self._configs.get(request.account)
         if account is None:
             log.warning("inbound_for_unknown_account")
-            await self._settle(request, delivery, message, None)
+            await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message)
         answer, reply = await self._responder.respond(message, account)
-        outcome = await self._settle(request, delivery, message, reply)
+        outcome = await self._settle(request, bus_message, message, reply)
         elapsed = time.perf_counter() - started
         HANDLE_SECONDS.observe(elapsed)
         MESSAGES.labels(account.code, message.kind, answer or "-").inc()
@@ -119,7 +119,7 @@ class InboundHandler:
     async def _settle(
         self,
         request: InboundReceived,
-        delivery: Message,
+        bus_message: Message,
         message: InboundMessage,
         reply: Reply | None,
     ) -> str:
@@ -138,20 +138,20 @@ class InboundHandler:
             return "duplicate"
         if state is LedgerState.REPLIED and before is not None:
             # Answered before (a redelivery): repeat what was recorded, not what we just made.
-            await self._reply(delivery, before.reply)
+            await self._reply(bus_message, before.reply)
         else:
-            await self._send_reply(delivery, answer)
+            await self._send_reply(bus_message, answer)
         OUTCOMES.labels("passive").inc()
         return "passive"
 
-    async def _reply(self, delivery: Message, encoded: bytes) -> None:
-        await self._send_reply(delivery, json.loads(encoded) if encoded else None)
+    async def _reply(self, bus_message: Message, encoded: bytes) -> None:
+        await self._send_reply(bus_message, json.loads(encoded) if encoded else None)
 
-    async def _send_reply(self, delivery: Message, answer: dict[str, Any] | None) -> None:
-        if not delivery.reply_to:
+    async def _send_reply(self, bus_message: Message, answer: dict[str, Any] | None) -> None:
+        if not bus_message.reply_to:
             return
-        body = PassiveReply(correlation_id=delivery.message_id, reply=answer)
-        await self._bus.reply(delivery, body.to_bytes())
+        body = PassiveReply(correlation_id=bus_message.message_id, reply=answer)
+        await self._bus.reply(bus_message, body.to_bytes())
 
     async def _forward_late(
         self, request: InboundReceived, message: InboundMessage, reply: Reply

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Location
+from libs.common.ttl_cache import TtlCache
 from services.engine.geo import distance_km
 
 
@@ -50,8 +50,7 @@ class LocationFinder:
         self._sessions = sessions
         self.radius_km = radius_km
         self.max_results = max_results
-        self._ttl_s = ttl_s
-        self._cache: dict[int, tuple[float, list[Place]]] = {}
+        self._cache: TtlCache[int, list[Place]] = TtlCache(ttl_s)
 
     async def nearest(
         self,
@@ -76,17 +75,16 @@ class LocationFinder:
         return nearby[: limit or self.max_results]
 
     async def _places(self, account_id: int) -> list[Place]:
-        cached = self._cache.get(account_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
+        return await self._cache.get_or_load(account_id, lambda: self._load(account_id))
+
+    async def _load(self, account_id: int) -> list[Place]:
         async with self._sessions() as session:
             rows = (
                 await session.scalars(
                     select(Location).where(Location.account_id == account_id, Location.enabled)
                 )
             ).all()
-        places = [
+        return [
             Place(
                 r.kind,
                 r.name,
@@ -100,5 +98,3 @@ class LocationFinder:
             )
             for r in rows
         ]
-        self._cache[account_id] = (now, places)
-        return places

@@ -6,17 +6,16 @@ in the background; a newly added account is served within ``account_refresh_s``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Account
 from libs.common.observability.logging import get_logger
+from libs.common.periodic import Periodic
 from libs.common.secret_box import SecretBox
 from libs.common.wechat import MessageCrypto
+from services.gateway import repository
 
 log = get_logger(__name__)
 
@@ -38,7 +37,7 @@ class CallbackAccount:
         return self.mode != "safe"
 
 
-class AccountDirectory:
+class CallbackAccounts:
     """Account code → :class:`CallbackAccount`, refreshed from the database periodically."""
 
     def __init__(
@@ -50,9 +49,8 @@ class AccountDirectory:
     ) -> None:
         self._sessions = sessions
         self._box = secret_box
-        self._refresh_s = refresh_s
         self._accounts: dict[str, CallbackAccount] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._refresh = Periodic(self._reload, interval_s=refresh_s, name="callback accounts")
         self.loaded = False
 
     def get(self, code: str) -> CallbackAccount | None:
@@ -62,7 +60,7 @@ class AccountDirectory:
     async def load(self) -> None:
         """Read every enabled account from the database."""
         async with self._sessions() as session:
-            rows = (await session.scalars(select(Account).where(Account.enabled))).all()
+            rows = await repository.list_enabled_accounts(session)
         accounts: dict[str, CallbackAccount] = {}
         for row in rows:
             try:
@@ -88,19 +86,14 @@ class AccountDirectory:
     async def start(self) -> None:
         """Load now, then keep refreshing in the background."""
         await self.load()
-        self._task = asyncio.create_task(self._refresh_forever())
+        await self._refresh.start()
 
-    async def _refresh_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._refresh_s)
-            try:
-                await self.load()
-            except Exception:
-                log.exception("account_refresh_failed")
+    async def _reload(self) -> None:
+        try:
+            await self.load()
+        except Exception:
+            log.exception("account_refresh_failed")
 
     async def stop(self) -> None:
         """Stop refreshing."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._refresh.stop()

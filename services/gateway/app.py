@@ -8,7 +8,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
-from services.gateway.accounts import AccountDirectory
+from services.gateway.accounts import CallbackAccounts
 from services.gateway.api import install_notification_api
 from services.gateway.callback import PATH_PREFIX, CallbackEndpoint
 from services.gateway.settings import GatewaySettings
@@ -23,7 +23,7 @@ class GatewayService:
         self.settings = settings
         self.port = settings.gateway_port
         self.resources = resources
-        self.accounts = AccountDirectory(
+        self.accounts = CallbackAccounts(
             resources.sessions, resources.secret_box, refresh_s=settings.account_refresh_s
         )
         self.callbacks = CallbackEndpoint(settings, self.accounts, resources.bus, resources.ledger)

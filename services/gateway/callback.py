@@ -37,7 +37,7 @@ from libs.common.wechat import (
     parse_xml,
     reply_from_dict,
 )
-from services.gateway.accounts import AccountDirectory, CallbackAccount
+from services.gateway.accounts import CallbackAccount, CallbackAccounts
 from services.gateway.metrics import CALLBACK_LATENCY, CALLBACKS, LATE_REPLIES
 from services.gateway.settings import GatewaySettings
 
@@ -65,7 +65,7 @@ class CallbackEndpoint:
     def __init__(
         self,
         settings: GatewaySettings,
-        accounts: AccountDirectory,
+        accounts: CallbackAccounts,
         bus: Bus,
         ledger: CallbackLedger,
     ) -> None:

@@ -25,9 +25,9 @@ from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.support import fresh_postgres
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
+from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres]
 

@@ -16,7 +16,6 @@ from libs.common.bus._base import (
     Unroutable,
 )
 from libs.common.bus._memory import MemoryBus
-from libs.common.bus.runner import typed_handler
 from libs.common.bus.topology import (
     DEAD,
     DISPATCHER_ALERT,
@@ -33,6 +32,7 @@ from libs.common.bus.topology import (
     Topology,
     default_topology,
 )
+from libs.common.bus.typed_consumer import typed_handler
 from libs.common.settings import CommonSettings
 
 __all__ = [

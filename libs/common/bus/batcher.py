@@ -8,13 +8,12 @@ customer's message).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from libs.common.bus._base import Bus
+from libs.common.periodic import Periodic
 from libs.common.schemas import Envelope
 
 log = logging.getLogger("libs.common.bus")
@@ -52,27 +51,21 @@ class EventBatcher(Generic[E, B]):
         self._interval_s = interval_s
         self._max_items = max_items
         self._items: list[E] = []
-        self._task: asyncio.Task[None] | None = None
-        self._full = asyncio.Event()
+        self._loop = Periodic(self.flush, interval_s=interval_s, name=f"events-{exchange}")
 
     def add(self, event: E) -> None:
         """Queue one event (never blocks the caller)."""
         self._items.append(event)
         if len(self._items) >= self._max_items:
-            self._full.set()
+            self._loop.wake()
 
     async def start(self) -> None:
         """Start flushing in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop the background task and flush what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
         await self.flush()
 
     async def flush(self) -> None:
@@ -80,7 +73,6 @@ class EventBatcher(Generic[E, B]):
         if not self._items:
             return
         items, self._items = self._items, []
-        self._full.clear()
         key = self._routing_key
         by_key: dict[str, list[E]] = {}
         for event in items:
@@ -97,9 +89,3 @@ class EventBatcher(Generic[E, B]):
                 failed.extend(by_key[routing_key])
         if failed:
             self._items = (failed + self._items)[-MAX_BACKLOG:]
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), timeout=self._interval_s)
-            await self.flush()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from libs.common.bus import EVENTS, Bus
+from libs.common.periodic import Periodic
 from libs.common.schemas.events import HeartbeatSent
-
-log = logging.getLogger(__name__)
 
 
 class Heartbeat:
@@ -37,27 +33,25 @@ class Heartbeat:
         self._interval_s = interval_s
         self._details = details
         self._started_at = time.monotonic()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            self.beat, interval_s=interval_s, name=f"heartbeat-{service}", run_at_start=True
+        )
 
     @property
     def running(self) -> bool:
         """Whether the beat loop is active."""
-        return self._task is not None and not self._task.done()
+        return self._loop.running
 
     async def start(self) -> None:
         """Start beating (idempotent)."""
         if self.running:
             return
         self._started_at = time.monotonic()
-        self._task = asyncio.create_task(self._run(), name=f"heartbeat-{self._service}")
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop beating and wait for the loop to end."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
     async def beat(self) -> None:
         """Publish one heartbeat now; raises what the bus raises."""
@@ -74,17 +68,3 @@ class Heartbeat:
             message_id=event.message_id,
             persistent=False,
         )
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            try:
-                await self.beat()
-            except Exception:
-                log.warning(
-                    "heartbeat of %s failed, retrying next tick", self._service, exc_info=True
-                )
-            # After a stall, skip the missed ticks rather than bursting to catch up.
-            next_at = max(next_at + self._interval_s, loop.time())
-            await asyncio.sleep(next_at - loop.time())

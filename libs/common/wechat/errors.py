@@ -10,7 +10,8 @@
     │   └── MalformedXml             bad XML, DTD/entities, wrong root, missing/invalid fields
     ├── WeChatApiError               API side: the response carried errcode != 0
     ├── WeChatTransportError         API side: HTTP >= 400, non-JSON body, network error, timeout
-    └── InvalidReply                 a reply we were asked to build breaks WeChat's rules
+    ├── InvalidReply                 a reply we were asked to build breaks WeChat's rules
+    └── InvalidMenu                  a custom menu breaks WeChat's rules (menu_rules.py)
 
 ``classify(errcode)`` maps an API errcode to an :class:`ErrorAction` following
 docs/wechat-protocol.md §9. Codes not listed there map to ``ErrorAction.FALLBACK``: do not retry the
@@ -21,6 +22,10 @@ message and let the dispatcher try the next one.
 from __future__ import annotations
 
 from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from libs.common.wechat.menu_rules import MenuViolation
 
 
 class WeChatError(Exception):
@@ -49,6 +54,22 @@ class MalformedXml(WeChatProtocolError):
 
 class InvalidReply(WeChatError, ValueError):
     """A reply breaks WeChat's rules (e.g. too many news articles)."""
+
+
+class InvalidMenu(WeChatError, ValueError):
+    """A custom menu (or a conditional menu's match rule) breaks WeChat's rules.
+
+    ``violations`` lists every broken rule, in order; each carries the errcode WeChat answers.
+    """
+
+    def __init__(self, message: str, violations: list[MenuViolation]) -> None:
+        super().__init__(message)
+        self.violations = violations
+
+    @property
+    def errcode(self) -> int:
+        """What WeChat answers: the errcode of the first violation."""
+        return self.violations[0].errcode
 
 
 class WeChatTransportError(WeChatError):

@@ -1,9 +1,8 @@
-"""The scheduler loop: every ``scheduler_interval_s``, resume dead sends and start due ones."""
+"""The scheduler's tick (run every ``scheduler_interval_s`` by the app): resume dead sends, start
+due ones."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -43,12 +42,3 @@ async def run_due(state: AdminState) -> int:
         except Exception:
             log.exception("publication_dispatch_failed", publication_id=publication_id)
     return total
-
-
-async def run_scheduler(state: AdminState, stop: asyncio.Event | None = None) -> None:
-    """Every ``scheduler_interval_s``, send what is due (until ``stop`` is set or cancelled)."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        await run_due(state)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=state.settings.scheduler_interval_s)

@@ -66,12 +66,16 @@ class Channel(ABC):
 
     ``network`` groups channels that reach the user the same way: a message delivered on one
     network is never also sent on another (no SMS after a WeChat delivery). ``idempotent``
-    says whether repeating a send can duplicate the message (it must not, if True).
+    says whether repeating a send can duplicate the message (it must not, if True); the
+    dispatcher records a non-idempotent channel before sending on it, so a resumed delivery
+    never repeats it. ``windowed`` channels send only inside the user's customer-service window
+    (docs/wechat-protocol.md §8.2): one send of the window is taken before each use.
     """
 
     name: ClassVar[str]
     network: ClassVar[str]
     idempotent: ClassVar[bool] = False
+    windowed: ClassVar[bool] = False
 
     def can_send(self, message: Outgoing) -> bool:
         """Whether ``message`` carries what this channel needs (recipient, content)."""

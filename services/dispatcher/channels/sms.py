@@ -6,11 +6,14 @@ A 2xx answer with ``{"ok": true}`` is a delivery. The gateway is idempotent on `
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
+
+if TYPE_CHECKING:
+    from services.dispatcher.channels import ChannelContext
 
 
 class HttpJsonSms(Channel):
@@ -50,3 +53,9 @@ class HttpJsonSms(Channel):
         if 400 <= response.status_code < 500 and response.status_code != 429:
             return SendResult(Outcome.ERROR, self.name, detail)
         return SendResult(Outcome.RETRY, self.name, detail)
+
+
+def build_sms(context: ChannelContext) -> Channel | None:
+    """The SMS channel when ``sms_url`` is set."""
+    url = context.settings.sms_url
+    return HttpJsonSms(context.new_http(), url) if url else None

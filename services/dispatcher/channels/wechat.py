@@ -9,11 +9,19 @@ customer-service send has no idempotency key, so after a timeout or ``-1`` its f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from libs.common.wechat.api.message import MessageApi
-from libs.common.wechat.errors import ErrorAction, WeChatApiError, WeChatTransportError
+from libs.common.wechat.errors import (
+    ErrorAction,
+    ErrorCode,
+    WeChatApiError,
+    WeChatTransportError,
+)
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
+
+if TYPE_CHECKING:
+    from services.dispatcher.channels import ChannelContext
 
 # Resolves an account code to the message API of that account (its own token lease).
 ApiResolver = Callable[[str], Awaitable[MessageApi]]
@@ -41,7 +49,7 @@ class _WeChatChannel(Channel):
             outcome = Outcome.RETRY if self.idempotent else Outcome.UNKNOWN
             return SendResult(outcome, self.name, str(exc))
         outcome = _ACTION_OUTCOMES.get(exc.action, Outcome.ERROR)
-        if outcome is Outcome.RETRY and not self.idempotent and exc.errcode == -1:
+        if outcome is Outcome.RETRY and not self.idempotent and exc.code is ErrorCode.SYSTEM_BUSY:
             outcome = Outcome.UNKNOWN
         return SendResult(outcome, self.name, f"{exc.errcode} {exc.errmsg}", errcode=exc.errcode)
 
@@ -51,6 +59,7 @@ class WeChatCustom(_WeChatChannel):
 
     name: ClassVar[str] = "wechat_custom"
     idempotent: ClassVar[bool] = False
+    windowed: ClassVar[bool] = True
 
     def can_send(self, message: Outgoing) -> bool:
         """Needs an openid and either a prepared message body or a text."""
@@ -121,3 +130,18 @@ class WeChatTemplate(_WeChatChannel):
         except (WeChatApiError, WeChatTransportError) as exc:
             return self.classify(exc)
         return SendResult(Outcome.SENT, self.name, "ok", provider_id=str(msgid))
+
+
+def build_custom(context: ChannelContext) -> Channel:
+    """Customer-service messages of the configured accounts."""
+    return WeChatCustom(context.wechat_apis)
+
+
+def build_template(context: ChannelContext) -> Channel:
+    """Template messages of the configured accounts."""
+    return WeChatTemplate(context.wechat_apis)
+
+
+def build_mass(context: ChannelContext) -> Channel:
+    """Mass sends by OpenID list of the configured accounts."""
+    return WeChatMass(context.wechat_apis)

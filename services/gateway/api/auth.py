@@ -19,13 +19,13 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from services.gateway.api.errors import ApiError
+from services.gateway.metrics import AUTH_FAILURES
 from services.gateway.notifications.config import ConfigCache, SystemConfig
-from services.gateway.notifications.metrics import AUTH_FAILURES
 
 SYSTEM_HEADER = "X-Wxhub-System"
 TIMESTAMP_HEADER = "X-Wxhub-Timestamp"
@@ -165,3 +165,13 @@ async def document_signature_headers(
 ) -> Any:
     """Declares the auth headers in the OpenAPI schema (:class:`SignedRoute` checks them)."""
     return None
+
+
+def signed_router(tag: str) -> APIRouter:
+    """A ``/api/v1`` router whose routes all require a business system's signature."""
+    return APIRouter(
+        prefix="/api/v1",
+        tags=[tag],
+        route_class=SignedRoute,
+        dependencies=[Depends(document_signature_headers)],
+    )

@@ -1,7 +1,7 @@
 """The API's error model: every refusal is JSON ``{"code", "message"[, "errors"][, "id"]}``.
 
 ``ApiError`` carries a status and a stable ``code``; acceptance refusals
-(:class:`~services.gateway.notifications.acceptance.Rejection`) and FastAPI's request validation
+(:class:`~services.gateway.notifications.validation.Rejection`) and FastAPI's request validation
 errors are mapped to the same shape here, in one place.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.responses import JSONResponse, Response
 
 from libs.common.observability.logging import get_logger
-from services.gateway.notifications.acceptance import Rejection
+from services.gateway.notifications.validation import Rejection
 
 log = get_logger(__name__)
 

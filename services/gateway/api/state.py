@@ -9,6 +9,7 @@ from services.gateway.api.auth import SignatureVerifier
 from services.gateway.notifications.acceptance import NotificationService
 from services.gateway.notifications.config import ConfigCache
 from services.gateway.notifications.jobs import JobRunner
+from services.gateway.notifications.publishing import OutboundPublisher
 from services.gateway.notifications.sweeper import UnpublishedSweeper
 from services.gateway.settings import GatewaySettings
 
@@ -30,12 +31,10 @@ class NotificationApi:
         config = ConfigCache(
             resources.sessions, resources.secret_box, ttl_s=settings.api_config_ttl_s
         )
-        service = NotificationService(
-            resources.sessions,
-            resources.bus,
-            config,
-            publish_concurrency=settings.publish_concurrency,
+        publisher = OutboundPublisher(
+            resources.sessions, resources.bus, concurrency=settings.publish_concurrency
         )
+        service = NotificationService(resources.sessions, config, publisher)
         return cls(
             settings=settings,
             config=config,
@@ -49,7 +48,7 @@ class NotificationApi:
             jobs=JobRunner(resources.sessions, config, service, chunk_rows=settings.csv_chunk_rows),
             sweeper=UnpublishedSweeper(
                 resources.sessions,
-                service,
+                publisher,
                 interval_s=settings.republish_interval_s,
                 stale_after_s=settings.republish_after_s,
             ),

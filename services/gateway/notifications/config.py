@@ -7,7 +7,6 @@ cache reloads everything at most every ``ttl_s`` seconds; concurrent requests sh
 
 from __future__ import annotations
 
-import asyncio
 import string
 import time
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.db.models import Account, BusinessSystem, ReminderType
 from libs.common.observability.logging import get_logger
 from libs.common.secret_box import SecretBox
+from libs.common.ttl_cache import TtlCache
 
 log = get_logger(__name__)
 
@@ -33,7 +33,7 @@ class SystemConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class AccountConfig:
+class EnabledAccount:
     """An enabled account, by code."""
 
     id: int
@@ -41,7 +41,7 @@ class AccountConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ReminderConfig:
+class ReminderRules:
     """What acceptance needs of a reminder type: defaults and the data fields it formats."""
 
     account_id: int
@@ -59,8 +59,8 @@ class ConfigSnapshot:
     """One consistent read of systems, accounts and reminder types."""
 
     systems: dict[str, SystemConfig]
-    accounts: dict[str, AccountConfig]
-    reminders: dict[tuple[int, str], ReminderConfig]
+    accounts: dict[str, EnabledAccount]
+    reminders: dict[tuple[int, str], ReminderRules]
     loaded_at: float
     account_codes: dict[int, str] = field(default_factory=dict)
 
@@ -99,33 +99,19 @@ class ConfigCache:
     ) -> None:
         self._sessions = sessions
         self._box = secret_box
-        self._ttl_s = ttl_s
         self._clock = clock
-        self._snapshot: ConfigSnapshot | None = None
-        self._lock = asyncio.Lock()
+        # One entry: a consistent snapshot; a failed reload keeps serving the previous one.
+        self._snapshot: TtlCache[None, ConfigSnapshot] = TtlCache(
+            ttl_s, clock=clock, stale_on_error=True
+        )
 
     async def get(self) -> ConfigSnapshot:
         """The current snapshot, reloaded first when stale; a failed reload keeps the old one."""
-        snapshot = self._snapshot
-        if snapshot is not None and self._clock() - snapshot.loaded_at < self._ttl_s:
-            return snapshot
-        async with self._lock:
-            snapshot = self._snapshot
-            if snapshot is not None and self._clock() - snapshot.loaded_at < self._ttl_s:
-                return snapshot
-            try:
-                self._snapshot = await self._load()
-            except Exception:
-                if snapshot is None:
-                    raise
-                # Keep serving known systems while the database is briefly unreachable.
-                log.exception("notification_config_reload_failed")
-                return snapshot
-            return self._snapshot
+        return await self._snapshot.get_or_load(None, self._load)
 
     def invalidate(self) -> None:
         """Make the next :meth:`get` reload (after an admin change, or in tests)."""
-        self._snapshot = None
+        self._snapshot.clear()
 
     async def _load(self) -> ConfigSnapshot:
         async with self._sessions() as session:
@@ -146,16 +132,16 @@ class ConfigCache:
             system_configs[system.code] = SystemConfig(system.id, system.code, secret)
         return ConfigSnapshot(
             systems=system_configs,
-            accounts={a.code: AccountConfig(a.id, a.code) for a in accounts},
+            accounts={a.code: EnabledAccount(a.id, a.code) for a in accounts},
             reminders={(r.account_id, r.event_type): _reminder_config(r) for r in reminders},
             loaded_at=self._clock(),
             account_codes={a.id: a.code for a in accounts},
         )
 
 
-def _reminder_config(row: ReminderType) -> ReminderConfig:
+def _reminder_config(row: ReminderType) -> ReminderRules:
     template_texts = [v for v in (row.template_fields or {}).values() if isinstance(v, str)]
-    return ReminderConfig(
+    return ReminderRules(
         account_id=row.account_id,
         event_type=row.event_type,
         fallback_allowed=row.fallback_allowed,

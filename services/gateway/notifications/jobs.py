@@ -22,14 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import NotificationJob, utcnow
 from libs.common.observability.logging import get_logger
-from services.gateway.notifications import repository
-from services.gateway.notifications.acceptance import (
-    NotificationService,
-    Rejection,
-    new_notification_id,
-)
+from services.gateway import repository
+from services.gateway.notifications.acceptance import NotificationService
 from services.gateway.notifications.config import ConfigCache, SystemConfig
+from services.gateway.notifications.persistence import new_notification_id
 from services.gateway.notifications.schemas import DEFAULT_DEADLINE_S
+from services.gateway.notifications.validation import Rejection
 
 log = get_logger(__name__)
 

@@ -10,17 +10,15 @@ reason (R-PERF-3).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db.models import Account, Notification
 from libs.common.observability.logging import get_logger
-from services.gateway.notifications.acceptance import NotificationService, Publication
-from services.gateway.notifications.repository import PUBLISH_FAILED
+from libs.common.periodic import Periodic
+from services.gateway import repository
+from services.gateway.notifications.publishing import OutboundPublisher, PendingPublish
+from services.gateway.repository import PUBLISH_FAILED
 
 log = get_logger(__name__)
 
@@ -31,71 +29,41 @@ class UnpublishedSweeper:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        service: NotificationService,
+        publisher: OutboundPublisher,
         *,
         interval_s: float = 30.0,
         stale_after_s: float = 120.0,
         batch: int = 500,
     ) -> None:
         self._sessions = sessions
-        self._service = service
-        self._interval_s = interval_s
+        self._publisher = publisher
         self._stale_after = timedelta(seconds=stale_after_s)
         self._batch = batch
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(self.sweep, interval_s=interval_s, name="notification sweeper")
 
     async def sweep(self) -> int:
         """Republish one batch; returns how many were published."""
         cutoff = datetime.now(UTC) - self._stale_after
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Notification, Account.code)
-                    .join(Account, Account.id == Notification.account_id)
-                    .where(
-                        Notification.status == "accepted",
-                        or_(
-                            Notification.reason == PUBLISH_FAILED, Notification.created_at < cutoff
-                        ),
-                    )
-                    .order_by(Notification.created_at)
-                    .limit(self._batch)
-                )
-            ).all()
-        publications = [
-            Publication(
-                id=row.id,
-                account=code,
-                openid=row.openid,
-                priority=row.priority,
-                deadline_at=row.deadline_at,
-                job_id=row.job_id,
+            rows = await repository.list_unpublished(
+                session, created_before=cutoff, limit=self._batch
             )
-            for row, code in rows
+        pending = [
+            PendingPublish(row.id, row.account, row.openid, row.priority, row.job_id)
+            for row in rows
         ]
-        if not publications:
+        if not pending:
             return 0
-        failed = await self._service.publish(publications)
-        flagged = {row.id for row, _ in rows if row.reason == PUBLISH_FAILED}
-        await self._service.record_publish_outcomes(failed, flagged - failed, flagged)
-        log.info("notifications_republished", count=len(publications) - len(failed))
-        return len(publications) - len(failed)
+        failed = await self._publisher.publish(pending)
+        flagged = {row.id for row in rows if row.reason == PUBLISH_FAILED}
+        await self._publisher.record_outcomes(failed, flagged - failed, flagged)
+        log.info("notifications_republished", count=len(pending) - len(failed))
+        return len(pending) - len(failed)
 
     async def start(self) -> None:
         """Sweep in the background."""
-        self._task = asyncio.create_task(self._run())
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop sweeping."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("notification_sweep_failed")
+        await self._loop.stop()

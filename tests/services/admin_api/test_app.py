@@ -10,9 +10,10 @@ import httpx
 from sqlalchemy import select
 
 from libs.common.db.models import Account, AdminUser, Publication
+from libs.common.periodic import Periodic
 from libs.common.resources import open_resources
 from services.admin_api.app import build
-from services.admin_api.publishing.scheduler import run_scheduler
+from services.admin_api.publishing.scheduler import run_due
 from services.admin_api.settings import AdminSettings
 from tests.services.admin_api.support import SECRET_KEY, AdminStack
 
@@ -73,15 +74,14 @@ async def test_scheduler_sends_due_publications(stack: AdminStack) -> None:
             status="scheduled",
         )
         session.add(publication)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_scheduler(stack.state, stop))
+    scheduler = Periodic(lambda: run_due(stack.state), interval_s=0.05, name="test scheduler")
+    await scheduler.start()
     for _ in range(100):
         async with stack.sessions() as session:
             row = await session.get(Publication, publication.id)
             if row is not None and row.status == "done":
                 break
         await asyncio.sleep(0.02)
-    stop.set()
-    await task
+    await scheduler.stop()
     assert row is not None
     assert (row.status, row.sent_count) == ("done", 1)

@@ -9,9 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg
 from sqlalchemy import select
 
 from libs.common.bus import EVENTS, OUTBOUND, Delivery, Queue, Topology
@@ -37,22 +35,6 @@ PHONE = "13800000001"
 
 
 BALANCE = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
-
-
-async def fresh_postgres(url: str, suffix: str) -> str:
-    """Drop and recreate the scratch database ``<test database>_<suffix>``; returns its URL.
-
-    Named after the configured test database, so runs with their own database never share one.
-    """
-    parts = urlsplit(url.replace("+asyncpg", ""))
-    name = f"{parts.path.lstrip('/')}_{suffix}"
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 @dataclass

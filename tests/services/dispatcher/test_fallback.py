@@ -7,7 +7,7 @@ import random
 import pytest
 
 from services.dispatcher.channels.base import Outcome, SendResult
-from services.dispatcher.fallback import RetryPolicy, Step, decide
+from services.dispatcher.fallback import Reason, RetryPolicy, Step, decide
 
 POLICY = RetryPolicy(max_attempts=3, base_s=0.2, max_s=5.0, throttle_s=10.0)
 
@@ -85,3 +85,28 @@ def test_unknown_outcome_is_never_repeated() -> None:
     )
     assert decision.step is Step.NEXT_CHANNEL
     assert decision.transient
+
+
+@pytest.mark.parametrize(
+    ("outcome", "attempt", "code"),
+    [
+        (Outcome.SENT, 1, Reason.SENT),
+        (Outcome.RECIPIENT, 1, Reason.RECIPIENT),
+        (Outcome.RETRY, 1, Reason.RETRYING),
+        (Outcome.RETRY, 3, Reason.ATTEMPTS_FAILED),
+        (Outcome.UNKNOWN, 1, Reason.OUTCOME_UNKNOWN),
+        (Outcome.QUOTA, 1, Reason.CHANNEL_REFUSED),
+    ],
+)
+def test_every_decision_carries_a_reason_code_and_its_result(
+    outcome: Outcome, attempt: int, code: Reason
+) -> None:
+    sent = result(outcome, 45009)
+    decision = decide(sent, attempt=attempt, policy=POLICY, time_left_s=30)
+    assert decision.code is code
+    assert decision.result is sent
+
+
+def test_a_retry_past_the_delay_budget_is_coded_deadline() -> None:
+    decision = decide(result(Outcome.THROTTLED, 45011), attempt=1, policy=POLICY, time_left_s=1)
+    assert (decision.step, decision.code) == (Step.NEXT_CHANNEL, Reason.DEADLINE)

@@ -19,8 +19,8 @@ from libs.common.wechat.client import WeChatClient
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from services.dispatcher.token_lease import TokenLease
-from tests.services.dispatcher.support import fresh_postgres
 from wxhub.demo.account import DEMO, seed_demo
+from wxhub.scratch_db import fresh_postgres
 
 
 async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) -> list[TokenLease]:
@@ -118,7 +118,12 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))
                 assert row is not None
-                assert row.lease_owner is None
+                # The lease is free, or kept only as the documented hold for a token handed out
+                # inside the margin (a stalled machine refreshes late): never past its expiry.
+                if row.lease_owner is not None:
+                    assert row.lease_until is not None
+                    assert row.expires_at is not None
+                    assert row.lease_until <= row.expires_at
                 assert row.generation == state.tokens_issued[DEMO.appid, "stable"]
             await engine.dispose()
         finally:

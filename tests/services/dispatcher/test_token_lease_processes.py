@@ -24,10 +24,11 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.services.dispatcher.support import BALANCE, fresh_postgres
+from tests.services.dispatcher.support import BALANCE
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess
+from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from libs.common.db.models import Menu, utcnow
 from libs.common.wechat.api.menu import MenuApi
+from libs.common.wechat.menu_rules import MENU_TYPES
 from services.admin_api.api.crud import AccountResource, mount
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
@@ -24,21 +25,8 @@ from services.admin_api.wechat_access import client_for
 router = APIRouter(prefix="/api/v1")
 TAG: list[str | Enum] = ["menus 自定义菜单"]
 
-ButtonType = Literal[
-    "click",
-    "view",
-    "scancode_push",
-    "scancode_waitmsg",
-    "pic_sysphoto",
-    "pic_photo_or_album",
-    "pic_weixin",
-    "location_select",
-    "media_id",
-    "view_limited",
-    "article_id",
-    "article_view_limited",
-    "miniprogram",
-]
+# Checked by the menu rules (libs/common/wechat/menu_rules.py); listed here for the API docs.
+ButtonType = Annotated[str, Field(json_schema_extra={"enum": sorted(MENU_TYPES)})]
 
 
 class SubButton(BaseModel):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import File, Form, Path, UploadFile
 from starlette.responses import JSONResponse, Response
 
-from services.gateway.api.auth import SignedRoute, document_signature_headers
+from services.gateway.api.auth import signed_router
 from services.gateway.api.deps import ApiDep, SystemDep
 from services.gateway.api.errors import ApiError, error_responses
 from services.gateway.api.schemas import JobRead
@@ -19,12 +19,7 @@ from services.gateway.notifications.schemas import (
     Priority,
 )
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["notification-jobs"],
-    route_class=SignedRoute,
-    dependencies=[Depends(document_signature_headers)],
-)
+router = signed_router("notification-jobs")
 
 JobId = Annotated[str, Path(min_length=1, max_length=32, description="Job id.")]
 

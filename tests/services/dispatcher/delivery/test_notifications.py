@@ -11,7 +11,7 @@ from libs.common.bus import DEAD, EVENTS
 from libs.common.db.models import Customer
 from libs.common.schemas.events import InboundHandled
 from services.dispatcher import repository
-from services.dispatcher.delivery import render
+from services.dispatcher.delivery.outgoing import render
 from services.dispatcher.rate_limit import seconds_until_daily_reset
 from tests.polling import eventually
 from tests.services.dispatcher.support import OPENID, PHONE, Harness
@@ -133,15 +133,15 @@ async def test_concurrent_notifications_share_claim_and_finish_transactions(
     harness: Harness,
 ) -> None:
     harness.boxes.wx.faults.add({"path": "/cgi-bin/message/template/send", "latency_ms": 20})
-    service = harness.service.services["alert"]
+    claims = harness.service.services["alert"].claims
     batches: list[int] = []
-    claim_batch = service._claim_batch
+    claim_batch = claims.claim_batch
 
     async def counting(ids: list[str]) -> Any:
         batches.append(len(ids))
         return await claim_batch(ids)
 
-    service._claims._write = counting
+    claims.batches._write = counting
     ids = [await harness.notify(publish=False) for _ in range(100)]
     await asyncio.gather(*(harness.publish(nid) for nid in ids))
     rows = await harness.wait_terminal(ids)
@@ -220,14 +220,14 @@ async def test_exhausted_retries_fail_dead_letter_and_replay(harness: Harness) -
 
 
 def test_custom_message_record_id_keeps_short_message_ids_for_outcome_lookups() -> None:
-    from services.dispatcher.delivery import late_reply_id
+    from services.dispatcher.delivery import custom_send_id
 
-    assert late_reply_id("pub12r345") == "pub12r345"
+    assert custom_send_id("pub12r345") == "pub12r345"
     long_id = "late:demo:msg:6054768590064713728:oUser:1409735668"
-    hashed = late_reply_id(long_id)
+    hashed = custom_send_id(long_id)
     assert len(hashed) == 32
-    assert hashed == late_reply_id(long_id)
-    assert hashed != late_reply_id(long_id + "x")
+    assert hashed == custom_send_id(long_id)
+    assert hashed != custom_send_id(long_id + "x")
 
 
 async def _has_window(harness: Harness) -> bool:

@@ -1,4 +1,7 @@
-"""Typed queries for notifications, their history and CSV jobs. Functions flush, never commit."""
+"""The gateway's typed queries: accounts, notifications, their history and CSV jobs.
+
+Functions take the session first and never commit: the caller owns the transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,13 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Customer, Notification, NotificationEvent, NotificationJob
+from libs.common.db.models import (
+    Account,
+    Customer,
+    Notification,
+    NotificationEvent,
+    NotificationJob,
+)
 
 # ``reason`` of a row whose publish was not confirmed: the next idempotent retry republishes it.
 PUBLISH_FAILED = "publish_failed"
@@ -213,3 +222,39 @@ async def get_job_for_system(
             NotificationJob.id == job_id, NotificationJob.system_id == system_id
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Unpublished:
+    """An ``accepted`` notification that may never have reached the bus."""
+
+    id: str
+    account: str
+    openid: str | None
+    priority: str
+    job_id: str | None
+    reason: str | None
+
+
+async def list_unpublished(
+    session: AsyncSession, *, created_before: datetime, limit: int
+) -> list[Unpublished]:
+    """``accepted`` rows flagged ``publish_failed`` or older than ``created_before``, oldest
+    first."""
+    n = Notification
+    rows = await session.execute(
+        select(n.id, Account.code, n.openid, n.priority, n.job_id, n.reason)
+        .join(Account, Account.id == n.account_id)
+        .where(
+            n.status == "accepted",
+            or_(n.reason == PUBLISH_FAILED, n.created_at < created_before),
+        )
+        .order_by(n.created_at)
+        .limit(limit)
+    )
+    return [Unpublished(*row) for row in rows]
+
+
+async def list_enabled_accounts(session: AsyncSession) -> Sequence[Account]:
+    """Every enabled account."""
+    return (await session.scalars(select(Account).where(Account.enabled))).all()

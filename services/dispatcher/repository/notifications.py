@@ -1,26 +1,18 @@
-"""Typed queries of the dispatcher: notification status rows, their events, windows, customers.
-
-Functions take the session first and never commit: the caller owns the transaction.
-"""
+"""Notification status rows: claims, channels, terminal transitions and their history."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
-    Account,
-    Customer,
     Notification,
     NotificationEvent,
-    ReminderType,
-    ServiceWindow,
 )
 
 TERMINAL = frozenset({"delivered", "fallback_sent", "failed"})
@@ -28,8 +20,6 @@ TERMINAL = frozenset({"delivered", "fallback_sent", "failed"})
 # session-synchronisation work, which profiled at several per cent of the dispatcher's CPU.
 _NOTIFICATIONS = cast(Table, Notification.__table__)
 _EVENTS = cast(Table, NotificationEvent.__table__)
-# Event type of the notification rows that record late passive replies (dedup across crashes).
-LATE_REPLY_EVENT = "late_reply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,180 +282,6 @@ async def add_events(
 ) -> None:
     """Append history entries to a notification."""
     await add_events_many(session, events=((notification_id, event) for event in events))
-
-
-async def get_account(
-    session: AsyncSession, *, account_id: int | None = None, code: str | None = None
-) -> Account | None:
-    """An account by id or by code."""
-    query = select(Account)
-    query = (
-        query.where(Account.id == account_id)
-        if account_id is not None
-        else query.where(Account.code == code)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get_reminder_type(
-    session: AsyncSession, *, account_id: int, event_type: str
-) -> ReminderType | None:
-    """The reminder configuration of an event type."""
-    result = await session.execute(
-        select(ReminderType).where(
-            ReminderType.account_id == account_id, ReminderType.event_type == event_type
-        )
-    )
-    return result.scalar_one_or_none()
-
-
-async def get_customer(
-    session: AsyncSession, *, account_id: int, openid: str | None, customer_no: str | None
-) -> Customer | None:
-    """The follower matching the openid, else the customer number."""
-    if openid:
-        query = select(Customer).where(Customer.account_id == account_id, Customer.openid == openid)
-    elif customer_no:
-        query = select(Customer).where(
-            Customer.account_id == account_id, Customer.customer_no == customer_no
-        )
-    else:
-        return None
-    return (await session.execute(query.limit(1))).scalars().first()
-
-
-async def use_window(session: AsyncSession, *, account_id: int, openid: str, now: datetime) -> bool:
-    """Take one send from the user's open customer-service window; False when none is left."""
-    result = await session.execute(
-        update(ServiceWindow)
-        .where(
-            ServiceWindow.account_id == account_id,
-            ServiceWindow.openid == openid,
-            ServiceWindow.expires_at > now,
-            ServiceWindow.used < ServiceWindow.quota,
-        )
-        .values(used=ServiceWindow.used + 1)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def open_windows(
-    session: AsyncSession, *, account_id: int, openids: Sequence[str], now: datetime
-) -> set[str]:
-    """The openids among ``openids`` that have an open window with quota left (one query)."""
-    result = await session.execute(
-        select(ServiceWindow.openid).where(
-            ServiceWindow.account_id == account_id,
-            ServiceWindow.openid.in_(list(openids)),
-            ServiceWindow.expires_at > now,
-            ServiceWindow.used < ServiceWindow.quota,
-        )
-    )
-    return set(result.scalars())
-
-
-async def mark_unsubscribed(
-    session: AsyncSession, *, account_id: int, openids: Sequence[str], now: datetime
-) -> None:
-    """Mark followers unsubscribed after WeChat said so (43004)."""
-    await session.execute(
-        update(Customer)
-        .where(
-            Customer.account_id == account_id,
-            Customer.openid.in_(list(openids)),
-            Customer.subscribed.is_(True),
-        )
-        .values(subscribed=False, unsubscribed_at=now)
-    )
-
-
-async def start_late_reply(
-    session: AsyncSession,
-    *,
-    notification_id: str,
-    account_id: int,
-    openid: str | None,
-    priority: str,
-    now: datetime,
-    channel: str = "wechat_custom",
-) -> bool:
-    """Record a late reply as a ``sending`` notification before it is sent; False when one with
-    that id exists already (sent, or attempted before a crash): it must not go out again."""
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(Notification).values(
-                    id=notification_id,
-                    account_id=account_id,
-                    event_type=LATE_REPLY_EVENT,
-                    priority=priority,
-                    openid=openid,
-                    fallback="none",
-                    deadline_at=now,
-                    status="sending",
-                    channel=channel,
-                    attempts=1,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-async def forget_late_reply(session: AsyncSession, *, notification_id: str) -> None:
-    """Drop the record of a late reply that was certainly not sent, so a retry may send it."""
-    await session.execute(delete(Notification).where(Notification.id == notification_id))
-
-
-async def close_window(
-    session: AsyncSession, *, account_id: int, openid: str, now: datetime
-) -> None:
-    """Mark a window closed or exhausted after WeChat said so (45015/45047)."""
-    await session.execute(
-        update(ServiceWindow)
-        .where(ServiceWindow.account_id == account_id, ServiceWindow.openid == openid)
-        .values(expires_at=now)
-    )
-
-
-async def open_window(
-    session: AsyncSession,
-    *,
-    account_id: int,
-    openid: str,
-    kind: str,
-    now: datetime,
-    duration: timedelta,
-    quota: int,
-) -> None:
-    """Open (or renew) a window after an interaction; a short event window never shortens an
-    open message window that still has sends left."""
-    window = await session.get(ServiceWindow, (account_id, openid), with_for_update=False)
-    if window is None:
-        session.add(
-            ServiceWindow(
-                account_id=account_id,
-                openid=openid,
-                kind=kind,
-                opened_at=now,
-                expires_at=now + duration,
-                quota=quota,
-                used=0,
-            )
-        )
-        return
-    live_message_window = (
-        window.kind == "message" and window.expires_at > now and window.used < window.quota
-    )
-    if kind == "event" and live_message_window:
-        return
-    window.kind = kind
-    window.opened_at = now
-    window.expires_at = now + duration
-    window.quota = quota
-    window.used = 0
 
 
 async def list_events(

@@ -1,14 +1,12 @@
-"""Group commit for the hot path: many concurrent deliveries share one database transaction.
+"""Group commit: many concurrent callers share one database transaction.
 
-A :class:`GroupCommit` collects the items its callers submit while an earlier batch is being
+A :class:`GroupCommit` collects the items its callers submit while earlier batches are being
 written and writes them together as soon as a slot frees up. At low load a batch is one item
-and nothing waits; under load batches grow by themselves, so round trips and commits per message
+and nothing waits; under load batches grow by themselves, so round trips and commits per item
 shrink exactly when they matter. Each caller gets its own result (or the batch's exception)
-back, so it can ack its bus message only after its own write committed.
+back, so it can answer (ack a bus message, reply to HTTP) only after its own write committed.
 
-:func:`status_events` is the same idea for ``wx.events``: ``delivery.<status>`` facts go out as
-one ``DeliveryStatusChangedBatch`` per status and interval through the shared
-:class:`libs.common.bus.batcher.EventBatcher`; the database stays the record.
+The gateway's acceptance path and the dispatcher's claims and terminal transitions use it.
 """
 
 from __future__ import annotations
@@ -17,23 +15,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from libs.common.bus import EVENTS, Bus
-from libs.common.bus.batcher import EventBatcher
-from libs.common.observability.logging import get_logger
-from libs.common.schemas.events import DeliveryStatusChanged, DeliveryStatusChangedBatch
-
-log = get_logger(__name__)
-
 T = TypeVar("T")
 R = TypeVar("R")
 
-StatusEvents = EventBatcher[DeliveryStatusChanged, DeliveryStatusChangedBatch]
-# Status batches are published in this order, so a consumer sees ``sending`` before the outcome.
-_STATUS_ORDER = ("sending", "delivered", "fallback_sent", "failed")
-
 
 class GroupCommit(Generic[T, R]):
-    """Runs ``write(items) -> results`` over batches of submitted items (group commit)."""
+    """Runs ``write(items) -> results`` over batches of submitted items, one result per item.
+
+    At most ``max_inflight`` batches are written at once, each of at most ``max_items`` items.
+    """
 
     def __init__(
         self,
@@ -95,16 +85,3 @@ class GroupCommit(Generic[T, R]):
         finally:
             self._inflight -= 1
             self._schedule()
-
-
-def status_events(bus: Bus, *, interval_s: float = 0.2, max_items: int = 1000) -> StatusEvents:
-    """Batches ``delivery.<status>`` events, one batch per status, ``sending`` first."""
-    return EventBatcher(
-        bus,
-        EVENTS,
-        lambda event: f"delivery.{event.status}",
-        lambda items: DeliveryStatusChangedBatch(items=items),
-        interval_s=interval_s,
-        max_items=max_items,
-        key_order=[f"delivery.{status}" for status in _STATUS_ORDER],
-    )

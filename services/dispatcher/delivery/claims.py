@@ -1,0 +1,109 @@
+"""Claiming notifications: ``accepted`` (or a crashed ``sending``) → ``sending``, owned by us.
+
+Concurrent claims share one transaction (:class:`libs.common.group_commit.GroupCommit`): one
+``UPDATE … RETURNING`` takes the batch and returns every column the delivery needs, the
+``sending`` history entries are inserted with it, and first-time claims take their
+customer-service windows in the same commit. A dead-letter replay claims alone and may reopen a
+``failed`` notification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.group_commit import GroupCommit
+from services.dispatcher import repository
+from services.dispatcher.delivery.run import now
+from services.dispatcher.delivery.windows import ServiceWindows
+from services.dispatcher.repository import Claimed, PendingEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What claiming one bus message found: the claimed notification, or its current status."""
+
+    claimed: Claimed | None
+    # The status of an unclaimable notification (None: there is no such notification).
+    status: str | None = None
+    # Whether the customer-service window was taken in the claim (None: decide later).
+    window: bool | None = None
+
+
+class Claims:
+    """Claims notifications, batching concurrent claims into one transaction."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        windows: ServiceWindows,
+        *,
+        batch_max: int,
+    ) -> None:
+        self._sessions = sessions
+        self._windows = windows
+        self.batches: GroupCommit[str, Claim] = GroupCommit(self.claim_batch, max_items=batch_max)
+
+    async def claim(self, notification_id: str, *, replay: bool = False) -> Claim:
+        """Claim one notification (a dead-letter replay claims alone)."""
+        if replay:
+            return await self._claim_replay(notification_id)
+        return await self.batches.submit(notification_id)
+
+    async def drain(self) -> None:
+        """Wait for the claims being written."""
+        await self.batches.drain()
+
+    async def claim_batch(self, ids: list[str]) -> list[Claim]:
+        """Claim a batch of notifications in one transaction (and take their windows)."""
+        at = now()
+        unique = list(dict.fromkeys(ids))
+        async with self._sessions.begin() as session:
+            claimed = await repository.claim_many(session, notification_ids=unique, now=at)
+            missing = [nid for nid in unique if nid not in claimed]
+            statuses = (
+                await repository.get_statuses(session, notification_ids=missing) if missing else {}
+            )
+            await repository.add_events_many(
+                session,
+                events=[
+                    (c.id, PendingEvent(at, "sending", f"{_claim_detail(c)} (run {c.attempts})"))
+                    for c in claimed.values()
+                ],
+            )
+            windows = await self._windows.take_in_claim(session, list(claimed.values()))
+        results: list[Claim] = []
+        seen: set[str] = set()
+        for nid in ids:
+            if nid in seen:
+                # The same message twice in one batch: the first delivery owns it.
+                results.append(Claim(None, "sending"))
+                continue
+            seen.add(nid)
+            row = claimed.get(nid)
+            results.append(
+                Claim(row, window=windows.get(nid))
+                if row is not None
+                else Claim(None, statuses.get(nid))
+            )
+        return results
+
+    async def _claim_replay(self, nid: str) -> Claim:
+        """Claim one notification replayed from the dead letters (``failed`` may be reopened)."""
+        at = now()
+        async with self._sessions.begin() as session:
+            claimed = await repository.claim(
+                session, notification_id=nid, now=at, reopen_failed=True
+            )
+            if claimed is None:
+                return Claim(None, await repository.get_status(session, notification_id=nid))
+            detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
+            await repository.add_events(
+                session, notification_id=nid, events=[PendingEvent(at, "sending", detail)]
+            )
+        return Claim(claimed)
+
+
+def _claim_detail(claimed: Claimed) -> str:
+    return "claimed" if claimed.previous == "accepted" else "resumed"

@@ -1,0 +1,150 @@
+"""Prepared custom messages: late passive replies, hand-over notices and publications.
+
+The engine's answers that missed WeChat's 5-second passive-reply window (origin
+``late_reply``), an agent's hand-over notice (``handover``) and a publication's messages
+(``publication``; a mass send by OpenID list when it has several recipients) arrive with their
+message body ready: unlike a notification, no row exists before the dispatcher writes one, so
+the bus message carries everything.
+
+A customer-service message has no idempotency key, so it goes out at most once: a row keyed by
+the bus message id (:func:`custom_send_id`) is written before the send, and a redelivery that
+finds it (even after a crash) is only acked. A send that certainly did not go out forgets the
+row and is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.bus import Reject, Retry
+from libs.common.observability.logging import get_logger
+from libs.common.schemas.outbound import OutboundRequested
+from services.dispatcher import repository
+from services.dispatcher.accounts import AccountDirectory, UnknownAccount
+from services.dispatcher.channels import ChannelRegistry
+from services.dispatcher.channels.base import Outcome, Outgoing
+from services.dispatcher.delivery.attempts import Sender
+from services.dispatcher.delivery.run import now
+from services.dispatcher.fallback import RetryPolicy
+from services.dispatcher.metrics import LATE_REPLIES
+from services.dispatcher.rate_limit import RateLimiter
+from services.dispatcher.repository import PendingEvent
+
+log = get_logger(__name__)
+
+# Bus message ids of custom sends this process handled lately (saves a database round trip).
+_RECENT_MAX = 10_000
+
+
+def custom_send_id(message_id: str) -> str:
+    """The id of the row recording a custom send.
+
+    A short bus message id is used as is, so the admin API can look up a publication
+    recipient's outcome by its message id; longer ones are hashed to fit the column.
+    """
+    if len(message_id) <= 32:
+        return message_id
+    return hashlib.blake2b(message_id.encode(), digest_size=16).hexdigest()
+
+
+class CustomSends:
+    """Sends prepared custom messages (one recipient, or a mass send) at most once."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        directory: AccountDirectory,
+        channels: ChannelRegistry,
+        limiter: RateLimiter,
+        sender: Sender,
+        policy: RetryPolicy,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._channels = channels
+        self._limiter = limiter
+        self._sender = sender
+        self._policy = policy
+        self._recent: OrderedDict[str, None] = OrderedDict()
+
+    async def __call__(self, request: OutboundRequested) -> None:
+        """Send ``request``'s custom message unless it was attempted before."""
+        mass = bool(request.mass_openids)
+        if not (request.openid or mass) or not request.custom_message:
+            raise Reject("custom message without recipient or body")
+        if request.message_id in self._recent:
+            return
+        channel_name = "wechat_mass" if mass else "wechat_custom"
+        channel = self._channels.get(channel_name)
+        if channel is None:
+            raise Reject(f"no {channel_name} channel registered")
+        try:
+            account = await self._directory.account(code=request.account)
+        except UnknownAccount as exc:
+            raise Reject(str(exc)) from exc
+        nid = custom_send_id(request.message_id)
+        async with self._sessions.begin() as session:
+            started = await repository.start_custom_send(
+                session,
+                notification_id=nid,
+                account_id=account.id,
+                origin=request.origin,
+                openid=request.openid,
+                priority=request.priority,
+                now=now(),
+                channel=channel.name,
+            )
+        self._remember(request.message_id)
+        if not started:
+            return
+        outgoing = Outgoing(
+            message_id=request.message_id,
+            account=request.account,
+            openid=request.openid,
+            custom_message=request.custom_message,
+            openids=tuple(request.mass_openids or ()),
+        )
+        await self._limiter.acquire(request.account, channel.name, priority=request.priority)
+        result = await self._sender.send(channel, outgoing)
+        LATE_REPLIES.labels(result.outcome.value).inc()
+        if result.outcome in (Outcome.RETRY, Outcome.THROTTLED):
+            # Certainly not sent: forget it so the retry may send it.
+            async with self._sessions.begin() as session:
+                await repository.forget_custom_send(session, notification_id=nid)
+            self._recent.pop(request.message_id, None)
+            raise Retry(
+                f"custom message not sent: {result.detail}", delay_s=self._policy.backoff(1)
+            )
+        if not result.sent:
+            log.warning("custom_message_not_sent", openid=request.openid, detail=result.detail)
+        status = "delivered" if result.sent else "failed"
+        reason = None if result.sent else result.detail
+        at = now()
+        async with self._sessions.begin() as session:
+            await repository.finish(
+                session,
+                notification_id=nid,
+                status=status,
+                channel=channel.name,
+                reason=reason,
+                wechat_msgid=result.provider_id if mass else None,
+                now=at,
+            )
+            await repository.add_events(
+                session,
+                notification_id=nid,
+                events=[PendingEvent(at, status, reason or f"{channel.name} sent", channel.name)],
+            )
+            if result.sent and request.openid:
+                await repository.use_window(
+                    session, account_id=account.id, openid=request.openid, now=at
+                )
+
+    def _remember(self, message_id: str) -> None:
+        self._recent[message_id] = None
+        if len(self._recent) > _RECENT_MAX:
+            self._recent.popitem(last=False)

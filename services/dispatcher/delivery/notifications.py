@@ -1,0 +1,226 @@
+"""One business notification, from its claim to its terminal status.
+
+::
+
+    claim (claims.py) ─▶ account, reminder type ─▶ outgoing texts (outgoing.py)
+        ─▶ for each channel of the plan (plan.py): window? (windows.py) ─▶ attempts (attempts.py)
+        ─▶ not delivered: fallback channel, switch committed first (finishes.py)
+        ─▶ terminal transition committed (finishes.py) ─▶ delivery.<status> event (events.py)
+
+A message delivered on one network is never also sent on another: the fallback runs only when
+no channel of the plan delivered, and once it was chosen a resumed run never goes back.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.bus import Reject
+from services.dispatcher import repository
+from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
+from services.dispatcher.channels.base import Channel, Outcome
+from services.dispatcher.delivery.attempts import Attempts
+from services.dispatcher.delivery.claims import Claim, Claims
+from services.dispatcher.delivery.events import StatusPublisher
+from services.dispatcher.delivery.finishes import FallbackSwitch, Finishing, Transitions
+from services.dispatcher.delivery.outgoing import build_outgoing
+from services.dispatcher.delivery.plan import ChannelPlan
+from services.dispatcher.delivery.run import DeliveryRun, Final, now
+from services.dispatcher.delivery.windows import ServiceWindows
+from services.dispatcher.fallback import Decision, Reason, Step
+from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS
+from services.dispatcher.repository import Claimed, Finish, PendingEvent
+
+
+class NotificationDelivery:
+    """Delivers claimed notifications along the channel plan."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        directory: AccountDirectory,
+        claims: Claims,
+        plan: ChannelPlan,
+        windows: ServiceWindows,
+        attempts: Attempts,
+        transitions: Transitions,
+        events: StatusPublisher,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._claims = claims
+        self._plan = plan
+        self._windows = windows
+        self._attempts = attempts
+        self._transitions = transitions
+        self._events = events
+
+    async def __call__(self, notification_id: str, *, replay: bool = False) -> None:
+        """Deliver one notification; returns once its outcome is committed (or not ours)."""
+        found = await self._claims.claim(notification_id, replay=replay)
+        claimed = found.claimed
+        if claimed is None:
+            if found.status is None:
+                raise Reject(f"unknown notification {notification_id}")
+            return  # already terminal (a redelivery) or being delivered by a twin: just ack
+        try:
+            account = await self._directory.account(account_id=claimed.account_id)
+        except UnknownAccount as exc:
+            await self._finish_unstarted(claimed, "failed", str(exc))
+            return
+        self._events.changed(claimed, account, "sending", previous=claimed.previous)
+        run = await self._start(found, claimed, account)
+        if run is None:
+            return
+        final = await self._deliver(run)
+        await self._finish(run, final)
+
+    async def _start(
+        self, found: Claim, claimed: Claimed, account: AccountInfo
+    ) -> DeliveryRun | None:
+        config = await self._directory.reminder(claimed.account_id, claimed.event_type)
+        if config is None:
+            reason = f"event type {claimed.event_type} is not configured"
+            await self._finish_unstarted(claimed, "failed", reason, account)
+            return None
+        outgoing = await build_outgoing(self._sessions, claimed, account, config)
+        return DeliveryRun(
+            claimed,
+            account,
+            config,
+            outgoing,
+            window=found.window,
+            recorded_channel=self._windows.channel if found.window else claimed.channel,
+        )
+
+    async def _deliver(self, run: DeliveryRun) -> Final:
+        """Try the plan's channels in order, then the fallback."""
+        last: Decision | None = None
+        for channel in self._plan.for_run(run):
+            if not channel.can_send(run.outgoing):
+                continue
+            if channel.windowed:
+                taken = run.window
+                if taken is None:
+                    taken = await self._windows.take(
+                        run.claimed.account_id, run.outgoing.openid, run.claimed.id
+                    )
+                if not taken:
+                    continue
+                run.recorded_channel = channel.name
+                run.note(
+                    "sending", "customer-service window open: custom message", channel=channel.name
+                )
+            elif not channel.idempotent and run.recorded_channel != channel.name:
+                await self._record_channel(run, channel.name)
+            decision = await self._attempts.on(run, channel, deadline=run.claimed.deadline_at)
+            if decision.sent:
+                return Final(
+                    "delivered", channel.name, None, Reason.SENT, _msgid(channel, decision)
+                )
+            if decision.result is not None and decision.result.outcome is Outcome.UNKNOWN:
+                run.outcome_unknown = True
+            last = decision
+            if decision.step is Step.FALLBACK:
+                break
+        if last is None:
+            return await self._fall_back(
+                run, Reason.CHANNEL_REFUSED, "no channel of the plan can reach the user", False
+            )
+        return await self._fall_back(run, last.code, last.reason, last.transient)
+
+    async def _record_channel(self, run: DeliveryRun, channel: str) -> None:
+        async with self._sessions.begin() as session:
+            await repository.set_channel(session, notification_id=run.claimed.id, channel=channel)
+        run.recorded_channel = channel
+
+    async def _fall_back(
+        self, run: DeliveryRun, code: Reason, reason: str, transient: bool
+    ) -> Final:
+        fallback = self._plan.fallback
+        if fallback is None or not self._plan.fallback_allowed(run):
+            return Final(
+                "failed", None, f"{reason}; no fallback allowed", code, transient=transient
+            )
+        if not fallback.can_send(run.outgoing):
+            return Final(
+                "failed", None, f"{reason}; no phone number or SMS text for the fallback", code
+            )
+        FALLBACKS.labels(code).inc()
+        detail = f"fallback to SMS: {reason}"
+        if run.outcome_unknown:
+            detail += " (a WeChat attempt had an unknown outcome)"
+        if run.claimed.channel != fallback.name:
+            # Durable before the fallback goes out: a crash after this resumes in the fallback,
+            # never back on the plan, so the user never gets both.
+            run.note("sending", detail, channel=fallback.name)
+            await self._transitions.switch_to_fallback(
+                FallbackSwitch(run.claimed.id, tuple(run.events))
+            )
+            run.events.clear()
+        decision = await self._attempts.on(run, fallback, deadline=None)
+        if decision.sent:
+            return Final("fallback_sent", fallback.name, reason, code, _msgid(fallback, decision))
+        return Final(
+            "failed",
+            fallback.name,
+            f"{reason}; SMS failed: {decision.reason}",
+            decision.code,
+            transient=decision.transient,
+        )
+
+    async def _finish(self, run: DeliveryRun, final: Final) -> None:
+        claimed = run.claimed
+        run.note(final.status, final.reason or "ok", channel=final.channel)
+        finished = await self._transitions.finish(
+            Finishing(
+                Finish(
+                    claimed.id,
+                    final.status,
+                    final.channel,
+                    final.reason,
+                    final.provider_id,
+                    tuple(run.events),
+                ),
+                claimed.account_id,
+                run.outgoing.openid if run.unsubscribed else None,
+            )
+        )
+        if not finished:
+            return  # another worker finished it meanwhile; its outcome stands
+        FINAL_STATUS.labels(claimed.priority, final.status, final.channel or "-").inc()
+        DELIVERY_LATENCY.labels(claimed.priority).observe(
+            max(0.0, (now() - claimed.created_at).total_seconds())
+        )
+        self._events.changed(
+            claimed,
+            run.account,
+            final.status,
+            previous="sending",
+            channel=final.channel,
+            reason=final.reason,
+        )
+        if final.status == "failed" and final.transient:
+            raise Reject(f"notification {claimed.id} failed: {final.reason}")
+
+    async def _finish_unstarted(
+        self, claimed: Claimed, status: str, reason: str, account: AccountInfo | None = None
+    ) -> None:
+        """End a claimed notification that could not start (unknown account or event type)."""
+        event = PendingEvent(now(), status, reason)
+        finished = await self._transitions.finish(
+            Finishing(Finish(claimed.id, status, None, reason, None, (event,)), claimed.account_id)
+        )
+        if not finished:
+            return
+        FINAL_STATUS.labels(claimed.priority, status, "-").inc()
+        if account is not None:
+            self._events.changed(claimed, account, status, previous="sending", reason=reason)
+
+
+def _msgid(channel: Channel, decision: Decision) -> str | None:
+    """WeChat's message id, kept on the row (other networks' ids stay in their own logs)."""
+    if channel.network != "wechat" or decision.result is None:
+        return None
+    return decision.result.provider_id

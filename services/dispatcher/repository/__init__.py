@@ -1,0 +1,65 @@
+"""The dispatcher's typed queries, one module per kind of row.
+
+Functions take the session first and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from services.dispatcher.repository.custom_sends import forget_custom_send, start_custom_send
+from services.dispatcher.repository.directory import (
+    get_account,
+    get_customer,
+    get_reminder_type,
+    mark_unsubscribed,
+)
+from services.dispatcher.repository.notifications import (
+    TERMINAL,
+    Claimed,
+    Finish,
+    PendingEvent,
+    add_events,
+    add_events_many,
+    claim,
+    claim_many,
+    finish,
+    finish_many,
+    get_status,
+    get_statuses,
+    list_events,
+    set_channel,
+    set_channel_many,
+)
+from services.dispatcher.repository.windows import (
+    close_window,
+    open_window,
+    open_windows,
+    use_window,
+)
+
+__all__ = [
+    "TERMINAL",
+    "Claimed",
+    "Finish",
+    "PendingEvent",
+    "add_events",
+    "add_events_many",
+    "claim",
+    "claim_many",
+    "close_window",
+    "finish",
+    "finish_many",
+    "forget_custom_send",
+    "get_account",
+    "get_customer",
+    "get_reminder_type",
+    "get_status",
+    "get_statuses",
+    "list_events",
+    "mark_unsubscribed",
+    "open_window",
+    "open_windows",
+    "set_channel",
+    "set_channel_many",
+    "start_custom_send",
+    "use_window",
+]

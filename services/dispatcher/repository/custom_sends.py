@@ -1,0 +1,55 @@
+"""The rows recording custom sends (late replies, hand-overs, publications) before they go out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db.models import (
+    Notification,
+)
+
+
+async def start_custom_send(
+    session: AsyncSession,
+    *,
+    notification_id: str,
+    account_id: int,
+    origin: str,
+    openid: str | None,
+    priority: str,
+    now: datetime,
+    channel: str = "wechat_custom",
+) -> bool:
+    """Record a custom send (a late reply, hand-over, publication: its ``origin`` is stored as
+    the event type) as a ``sending`` notification before it is sent; False when one with that id
+    exists already (sent, or attempted before a crash): it must not go out again."""
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(Notification).values(
+                    id=notification_id,
+                    account_id=account_id,
+                    event_type=origin[:64],
+                    priority=priority,
+                    openid=openid,
+                    fallback="none",
+                    deadline_at=now,
+                    status="sending",
+                    channel=channel,
+                    attempts=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_custom_send(session: AsyncSession, *, notification_id: str) -> None:
+    """Drop the record of a custom send that was certainly not sent, so a retry may send it."""
+    await session.execute(delete(Notification).where(Notification.id == notification_id))
