@@ -138,10 +138,12 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
         assert sum(sent) == len(ids)
         # One issuance at start, then one per period (lifetime − margin = 4 s). The bound is
         # per period, not per process: two processes refreshing on their own would double it;
-        # one extra is allowed for a refresh falling just inside the window's end.
+        # one extra is allowed for a refresh falling just inside the window's end. Sends went on
+        # past the first token's life, so at least one refresh happened; a stalled machine may
+        # leave a gap no token had to cover, so fewer than one per period is no error.
         periods = window_s / (LIFETIME_S - MARGIN_S)
         issued = state.tokens_issued[DEMO.appid, "stable"]
-        assert math.floor(periods) <= issued <= 1 + math.ceil(periods) + 1, (
+        assert 2 <= issued <= 1 + math.ceil(periods) + 1, (
             issued,
             periods,
         )
