@@ -52,3 +52,14 @@ class AdminSettings(CommonSettings):
         "您好，该问题请关注总行公众号「{account}」咨询，我们将在那里为您服务。"
         ' Please follow our head-office account "{account}" for help with this question.'
     )
+    # WeChat user simulator: the gateway it posts signed callbacks to ("" → this host's
+    # gateway_port), and the only accounts it may act on in production (test accounts).
+    gateway_url: str = ""
+    simulator_accounts: tuple[str, ...] = ()
+    # The built admin app (web/admin/dist); "" → the build folder of this source tree.
+    spa_dir: str = ""
+
+    @property
+    def gateway_base(self) -> str:
+        """Base URL of the gateway's WeChat callback endpoint."""
+        return (self.gateway_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")

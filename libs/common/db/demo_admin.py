@@ -21,7 +21,7 @@ ALL_PERMISSIONS = [
     "menu.publish", "reminder.read", "reminder.edit", "location.read", "location.edit",
     "config.read", "config.edit", "customer.read", "customer.edit", "customer.handover",
     "material.read", "material.edit", "content.read", "content.submit", "content.approve",
-    "audit.read",
+    "audit.read", "simulator.use",
 ]  # fmt: skip
 
 ROLES: dict[str, tuple[str, str, list[str]]] = {
@@ -55,6 +55,7 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
             "menu.read",
             "command.read",
             "reminder.read",
+            "simulator.use",
         ],
     ),
 }
