@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test check lint format bench-inbound bench-outbound migrate clean venv
+.PHONY: web web-types web-types-check test-web chromium
 
 venv: $(STAMP)
 
@@ -15,12 +16,51 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## Start the whole platform in one process: SQLite, in-process bus, sandboxes, demo data.
-run: venv
+run: venv web
 	$(BIN)/wxhub dev
 
 ## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true).
-test: venv
+test: venv web
 	$(BIN)/python -m pytest
+	$(MAKE) test-web
+
+# --- the admin app (web/admin): npm ci + vite build when its sources change, stamped like the venv
+WEB := web/admin
+WEB_DEPS := $(WEB)/node_modules/.installed
+WEB_STAMP := $(WEB)/dist/.built
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json vite.config.ts tsconfig.json)
+
+web: $(WEB_STAMP)
+
+$(WEB_DEPS): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_STAMP): $(WEB_DEPS) $(WEB_SOURCES)
+	cd $(WEB) && npm run build && node scripts/sizes.mjs
+	@touch $@
+
+## Regenerate the app's API payload types from the admin API's OpenAPI schema (commit the result).
+web-types: venv $(WEB_DEPS)
+	$(BIN)/python -m services.admin_api.openapi_schema var/admin-openapi.json
+	cd $(WEB) && npx openapi-typescript ../../var/admin-openapi.json -o src/api/schema.d.ts
+
+## Fails when the committed types no longer match the API (run `make web-types`).
+web-types-check: venv $(WEB_DEPS)
+	$(BIN)/python -m services.admin_api.openapi_schema var/admin-openapi.json
+	cd $(WEB) && npx openapi-typescript ../../var/admin-openapi.json -o ../../var/admin-schema.d.ts
+	@diff -q var/admin-schema.d.ts $(WEB)/src/api/schema.d.ts >/dev/null || \
+	  (echo "web/admin/src/api/schema.d.ts is stale: run make web-types" >&2; exit 1)
+
+## Debian's chromium drives the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## Front-end unit tests (Vitest) and browser tests (playwright-core + chromium against wxhub dev).
+test-web: venv web web-types-check chromium
+	cd $(WEB) && npx vitest run
+	cd $(WEB) && WXHUB_PYTHON=$(abspath $(BIN))/python node e2e/run.mjs
 
 ## ruff, mypy and import-linter (services never import each other).
 check: venv
@@ -44,4 +84,4 @@ bench-outbound: venv
 	$(BIN)/python -m bench.outbound
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist
