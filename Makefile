@@ -55,7 +55,7 @@ web-types-check: venv $(WEB_DEPS)
 
 ## Debian's chromium drives the browser tests (never a downloaded browser build).
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
 
 ## Front-end unit tests (Vitest) and browser tests (playwright-core + chromium against wxhub dev).
 test-web: venv web web-types-check chromium

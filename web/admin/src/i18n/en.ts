@@ -42,7 +42,7 @@ export default {
     config: 'Every version of a config file is kept: compare versions and roll back.',
   },
   fields: {
-    account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
+    audience_id: 'Saved audience', account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: 'Binding', category: 'Category', code: 'Code', comment: 'Comment', content: 'Content',
     created_at: 'Created', cs_text: 'Customer-service text', current_version: 'Version', customer_no: 'Customer no.',
     default_fallback: 'Default fallback', default_priority: 'Default priority', description: 'Description', display_name: 'Name',
@@ -121,7 +121,7 @@ export default {
     schedule: 'Send at', now: 'Now (once approved)', quota: 'Mass sends this month: {used} / {limit} ({period})',
     saveDraft: 'Save draft', submit: 'Submit for review', submitted: 'Submitted for review', preview: 'Preview', recipients: 'Recipients',
     submittedAt: 'Submitted', comment: 'Review comment', approve: 'Approve', reject: 'Reject', cancel: 'Withdraw',
-    commentRequired: 'Give a comment when rejecting', queueEmpty: 'Nothing awaits your review', outcome: 'Outcome',
+    commentRequired: 'Give a comment when rejecting', queueEmpty: 'Nothing awaits your review', everyone: 'All followers', outcome: 'Outcome',
     outcomeLine: '{recipients} recipients; queued {queued}; delivery {delivery}', delivery: 'Delivery', reason: 'Reason',
     done: { submit: 'Submitted for review', approve: 'Approved', reject: 'Rejected', cancel: 'Withdrawn' },
   },

@@ -42,7 +42,7 @@ export default {
     config: '配置文件保存每个版本，可查看差异并回滚。',
   },
   fields: {
-    account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
+    audience_id: '已保存的受众', account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: '绑定状态', category: '客户类别', code: '编码', comment: '备注', content: '内容',
     created_at: '创建时间', cs_text: '客服消息文本', current_version: '当前版本', customer_no: '客户号',
     default_fallback: '默认兜底', default_priority: '默认优先级', description: '说明', display_name: '姓名',
@@ -121,7 +121,7 @@ export default {
     schedule: '定时发送', now: '立即（审核通过后）', quota: '本月群发额度已用 {used} / {limit}（{period}）',
     saveDraft: '存为草稿', submit: '提交审核', submitted: '已提交审核', preview: '预览', recipients: '接收人数',
     submittedAt: '提交时间', comment: '审核意见', approve: '通过', reject: '驳回', cancel: '撤销',
-    commentRequired: '驳回时请填写审核意见', queueEmpty: '没有待审核的发布', outcome: '发送结果',
+    commentRequired: '驳回时请填写审核意见', queueEmpty: '没有待审核的发布', everyone: '全部关注者', outcome: '发送结果',
     outcomeLine: '接收人 {recipients}；排队 {queued}；投递 {delivery}', delivery: '投递结果', reason: '原因',
     done: { submit: '已提交审核', approve: '已通过', reject: '已驳回', cancel: '已撤销' },
   },

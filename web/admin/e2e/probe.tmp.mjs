@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core'
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+const page = await browser.newPage()
+page.on('console', (m) => console.log('console', m.type(), m.text()))
+page.on('pageerror', (e) => console.log('pageerror', String(e)))
+page.on('response', (r) => { if (r.status() >= 400) console.log('http', r.status(), r.url()) })
+await page.goto(process.argv[2])
+await page.waitForTimeout(2000)
+console.log((await page.content()).slice(0, 500))
+await browser.close()

@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core'
+const [url, out, w, h] = process.argv.slice(2)
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+const page = await browser.newPage({ viewport: { width: Number(w || 1280), height: Number(h || 800) } })
+page.on('pageerror', (e) => console.log('pageerror', String(e)))
+await page.goto(url)
+await page.waitForTimeout(1500)
+await page.screenshot({ path: out })
+console.log(await page.locator('input').count(), 'inputs;', await page.locator('[data-test=username]').count(), 'username wrappers', await page.locator('[data-test=username]').evaluateAll(e => e.map(x => x.outerHTML.slice(0, 200))))
+await browser.close()
