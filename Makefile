@@ -34,6 +34,7 @@ WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 web: $(WEB_STAMP)
 
 $(WEB_DEPS): $(WEB)/package-lock.json
+	@command -v npm >/dev/null || (echo "the admin app needs Node.js 20+ and npm" >&2; exit 1)
 	cd $(WEB) && npm ci --no-audit --no-fund
 	@touch $@
 
