@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test check lint format bench-inbound bench-outbound migrate clean venv
-.PHONY: web web-types web-types-check test-web chromium
+.PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 venv: $(STAMP)
 
@@ -62,6 +62,10 @@ chromium:
 test-web: venv web web-types-check chromium
 	cd $(WEB) && npx vitest run
 	cd $(WEB) && WXHUB_PYTHON=$(abspath $(BIN))/python node e2e/run.mjs
+
+## Refresh the README's screenshots (docs/screenshots/) from a browser-test run.
+web-screenshots: venv web chromium
+	cd $(WEB) && WXHUB_PYTHON=$(abspath $(BIN))/python WXHUB_E2E_SCREENSHOTS=1 node e2e/run.mjs
 
 ## ruff, mypy and import-linter (services never import each other).
 check: venv

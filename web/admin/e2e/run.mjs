@@ -3,6 +3,7 @@
 // failure — and when chromium is missing: CI must never skip these.
 //
 //   WXHUB_PYTHON=../../.venv/bin/python node e2e/run.mjs [name-filter]
+//   (WXHUB_E2E_SCREENSHOTS=1 also refreshes docs/screenshots/)
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -13,8 +14,10 @@ import { chromium } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repo = resolve(here, '../../..')
-const shots = join(repo, 'docs', 'screenshots')
 const artifacts = join(here, 'artifacts')
+// The README's screenshots are refreshed only when asked (make web-screenshots); otherwise the
+// run leaves its pictures with the other artifacts, outside the tracked tree.
+const shots = process.env.WXHUB_E2E_SCREENSHOTS ? join(repo, 'docs', 'screenshots') : join(artifacts, 'screenshots')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const PYTHON = process.env.WXHUB_PYTHON || join(repo, '.venv', 'bin', 'python')
 const filter = process.argv[2] || ''
