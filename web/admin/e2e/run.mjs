@@ -182,6 +182,22 @@ await test('wrong password is refused with a clear message', async (page) => {
   await page.locator('[data-test=login-error]', { hasText: '用户名或密码错误' }).waitFor()
 })
 
+await test('an expired access token is renewed; a refused refresh token asks to log in again', async (page) => {
+  await login(page, 'approver')
+  await page.evaluate(() => {
+    const tokens = JSON.parse(localStorage.getItem('wxhub.tokens'))
+    localStorage.setItem('wxhub.tokens', JSON.stringify({ ...tokens, access: 'expired-access-token' }))
+  })
+  await page.goto(`${base}/publications`)
+  await page.locator('[data-test=pub-table]').waitFor()
+  const renewed = await page.evaluate(() => JSON.parse(localStorage.getItem('wxhub.tokens')).access)
+  expect(renewed !== 'expired-access-token', 'the access token was renewed')
+  await page.evaluate(() => localStorage.setItem('wxhub.tokens', JSON.stringify({ access: 'expired', refresh: 'revoked.refresh' })))
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-message', { hasText: '登录已过期' }).waitFor()
+  await page.locator('[data-test=login-submit]').waitFor()
+})
+
 await test('switch language', async (page) => {
   await page.goto(`${base}/login`)
   await page.locator('[data-test=login-submit]', { hasText: '登录' }).waitFor()

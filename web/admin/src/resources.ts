@@ -1,4 +1,5 @@
 // The admin API resources shown through the generic table + form.
+import { api } from './api/client'
 import type { ResourceConfig } from './lib/resource'
 
 export const RESOURCES: Record<string, ResourceConfig> = {
@@ -46,6 +47,10 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'is_active', kind: 'bool', editOnly: true },
     ],
     filters: [{ prop: 'is_active', kind: 'bool' }],
+    rowActions: [
+      { label: 'users.unlock', perm: 'user.manage', when: (row) => Boolean(row.locked), run: (row) => api.post(`/api/v1/users/${row.id}/unlock`) },
+      { label: 'users.resetPassword', perm: 'user.manage', prompt: 'users.newPassword', run: (row, password) => api.post(`/api/v1/users/${row.id}/password`, { password }) },
+    ],
   },
   roles: {
     name: 'roles',

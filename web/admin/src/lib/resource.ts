@@ -30,6 +30,16 @@ export interface Column {
   width?: number
 }
 
+export interface RowAction {
+  /** i18n key of the button. */
+  label: string
+  perm: string
+  when?: (row: Record<string, unknown>) => boolean
+  /** A prompt (i18n key) asks for one value first, e.g. a new password. */
+  prompt?: string
+  run: (row: Record<string, unknown> & { id: number }, value: string) => Promise<unknown>
+}
+
 export interface ResourceConfig {
   name: string
   endpoint: string
@@ -45,6 +55,7 @@ export interface ResourceConfig {
   /** Rows are edited through the generic form (PATCH); false when the page edits them itself. */
   canUpdate?: boolean
   searchable?: boolean
+  rowActions?: RowAction[]
 }
 
 /** The form's starting values: an existing row's, or each field's default. */
