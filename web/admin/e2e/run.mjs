@@ -250,12 +250,28 @@ await test('build and publish a menu and see it in the simulator', async (page) 
   await page.locator('[data-test=menu-key]').fill('E2E_NAV')
   await page.locator('[data-test=menu-publish]').click()
   await page.locator('[data-test=menu-remote]', { hasText: '净值E2E' }).waitFor()
+  // what the button answers: a menu key action
+  await page.goto(`${base}/commands`)
+  await page.getByRole('tab', { name: '菜单 KEY 动作' }).click()
+  await page.locator('.el-tab-pane:visible [data-test=create]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.locator('#f-menuActions-key').fill('E2E_NAV')
+  await dialog.locator('#f-menuActions-params').fill('{"content": "菜单按钮的回答 E2E"}')
+  await dialog.locator('[data-test=save]').click()
+  await page.locator('.el-tab-pane:visible .el-table', { hasText: 'E2E_NAV' }).waitFor()
   await page.goto(`${base}/simulator`)
   const button = page.locator('[data-test=sim-menu] [data-menu="净值E2E"]')
   await button.waitFor()
-  await button.click()
-  await page.locator('[data-test=bubble][data-source=user]', { hasText: 'E2E_NAV' }).waitFor()
-  await page.locator('[data-test=sim-status]', { hasText: '200' }).waitFor()
+  const deadline = Date.now() + 15000
+  for (;;) {
+    await button.click()
+    await page.locator('[data-test=bubble][data-source=user]', { hasText: 'E2E_NAV' }).last().waitFor()
+    await page.waitForTimeout(300)
+    const replies = await page.locator('[data-test=bubble][data-source=passive]').allInnerTexts()
+    if (replies.some((r) => r.includes('菜单按钮的回答 E2E'))) break
+    if (Date.now() > deadline) throw new Error(`the menu button got no answer: ${replies.slice(-2)}`)
+    await page.waitForTimeout(1500)
+  }
 })
 
 await test('branch editor submits a mass send, approver approves on a phone, the follower receives it', async (page, context) => {

@@ -2,6 +2,9 @@
 import { api } from './api/client'
 import type { ResourceConfig } from './lib/resource'
 
+// Answers the engine registers (services/engine/answers/); plug-ins may add more through the API.
+const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome']
+
 export const RESOURCES: Record<string, ResourceConfig> = {
   accounts: {
     name: 'accounts',
@@ -119,7 +122,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'name', kind: 'text', required: true },
       { prop: 'match_kind', kind: 'select', options: ['exact', 'prefix', 'regex'], default: 'exact' },
       { prop: 'pattern', kind: 'text', required: true },
-      { prop: 'handler', kind: 'select', options: ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome'], default: 'text' },
+      { prop: 'handler', kind: 'select', options: HANDLERS, default: 'text' },
       { prop: 'params', kind: 'json', default: { content: '' } },
       { prop: 'priority', kind: 'number', default: 100 },
       { prop: 'description', kind: 'textarea' },
@@ -168,5 +171,40 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'content', kind: 'textarea', required: true },
       { prop: 'comment', kind: 'text', max: 1000 },
     ],
+  },
+  menuActions: {
+    name: 'menuActions',
+    endpoint: '/api/v1/menu-actions',
+    editPerm: 'command.edit',
+    accountScoped: true,
+    columns: [
+      { prop: 'key', width: 140 }, { prop: 'handler', kind: 'enum' }, { prop: 'params', kind: 'json', width: 200 },
+      { prop: 'description', width: 160 }, { prop: 'enabled', kind: 'bool', width: 80 },
+    ],
+    fields: [
+      { prop: 'account_id', kind: 'account', required: true, createOnly: true },
+      { prop: 'key', kind: 'text', required: true, max: 128 },
+      { prop: 'handler', kind: 'select', options: HANDLERS, default: 'text' },
+      { prop: 'params', kind: 'json', default: { content: '' } },
+      { prop: 'description', kind: 'textarea' },
+      { prop: 'enabled', kind: 'bool' },
+    ],
+  },
+  conditionalMenus: {
+    name: 'conditionalMenus',
+    endpoint: '/api/v1/menus',
+    editPerm: 'menu.edit',
+    accountScoped: true,
+    columns: [
+      { prop: 'name', width: 140 }, { prop: 'matchrule', kind: 'json', width: 200 }, { prop: 'buttons', kind: 'json', width: 280 },
+      { prop: 'wechat_menuid', width: 120 }, { prop: 'published_at', kind: 'date', width: 170 },
+    ],
+    fields: [
+      { prop: 'account_id', kind: 'account', required: true, createOnly: true },
+      { prop: 'name', kind: 'text', max: 128 },
+      { prop: 'matchrule', kind: 'json', required: true, default: { tag_id: '100' } },
+      { prop: 'buttons', kind: 'json', required: true, default: [{ name: 'VIP', type: 'click', key: 'VIP' }] },
+    ],
+    filters: [{ prop: 'kind', kind: 'select', options: ['default', 'conditional'] }],
   },
 }

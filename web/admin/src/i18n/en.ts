@@ -62,7 +62,7 @@ export default {
     match_kind: { exact: 'Exact', prefix: 'Prefix', regex: 'Regex' },
     kind: {
       branch: 'Branch', atm: 'ATM', promotion: 'Promotion', image: 'Image', voice: 'Voice', text: 'Text', news: 'Article',
-      single: 'Single', group: 'Group', list: 'List', mass: 'Mass send',
+      default: 'Default menu', conditional: 'Conditional menu', single: 'Single', group: 'Group', list: 'List', mass: 'Mass send',
     },
     status: {
       draft: 'Draft', submitted: 'Awaiting review', approved: 'Approved', rejected: 'Rejected', scheduled: 'Scheduled',
@@ -94,6 +94,7 @@ export default {
     source: { passive: 'Passive reply', custom: 'Customer-service message', template: 'Template message', mass: 'Mass send', error: 'Error', user: 'Me' },
   },
   commands: {
+    commands: 'Text commands', menuActions: 'Menu key actions', menuActionsHelp: 'When a follower taps a click-type menu button, the action with its KEY answers.', 
     tryIt: 'Try it', tryItHelp: 'Send text to the chosen account through the user simulator and see which command answers (changes apply within about 5 s).',
     useAsInput: 'Try this',
   },
@@ -103,7 +104,8 @@ export default {
     newButton: 'New', addTop: 'Add a top-level button', addSub: 'Add a sub-button', name: 'Button name', type: 'Action',
     bytes: '{n} / {max} bytes (a Chinese character is 3)', emptyDraft: 'No menu yet. Click "＋" at the bottom of the preview.',
     problems: "{n} problem(s) with WeChat's limits: cannot save or publish", ok: "Within WeChat's limits", remote: 'Menu on WeChat',
-    remoteEmpty: 'No menu on WeChat', conditionalNote: 'Conditional menus (by tag or phone system) are managed through /api/v1/menus; this page edits the default menu.',
+    remoteEmpty: 'No menu on WeChat', conditionalNote: 'Conditional menus match by user tag (tag_id) or phone system (client_platform_type: 1 iOS, 2 Android, 3 other) and are published with "Publish to WeChat".',
+    conditional: 'Conditional menus', 
     types: {
       click: 'Click (sends KEY)', view: 'Open web page', location_select: 'Send location', scancode_push: 'Scan code',
       pic_photo_or_album: 'Photo or album', media_id: 'Permanent material', miniprogram: 'Mini program',

@@ -62,7 +62,7 @@ export default {
     match_kind: { exact: '精确', prefix: '前缀', regex: '正则' },
     kind: {
       branch: '网点', atm: 'ATM', promotion: '优惠活动', image: '图片', voice: '语音', text: '文本', news: '图文',
-      single: '单发', group: '分组', list: '名单', mass: '群发',
+      default: '默认菜单', conditional: '个性化菜单', single: '单发', group: '分组', list: '名单', mass: '群发',
     },
     status: {
       draft: '草稿', submitted: '待审核', approved: '已通过', rejected: '已驳回', scheduled: '已排期',
@@ -94,6 +94,7 @@ export default {
     source: { passive: '被动回复', custom: '客服消息', template: '模板消息', mass: '群发', error: '错误', user: '我' },
   },
   commands: {
+    commands: '文字指令', menuActions: '菜单 KEY 动作', menuActionsHelp: '粉丝点击菜单（click 类型）时，按 KEY 找到这里的动作回答。', 
     tryIt: '试一试', tryItHelp: '用粉丝模拟器向当前公众号发送文字，看看哪个指令回答（修改后约 5 秒生效）。',
     useAsInput: '试这个',
   },
@@ -103,7 +104,8 @@ export default {
     newButton: '新菜单', addTop: '添加一级菜单', addSub: '添加子菜单', name: '菜单名称', type: '动作类型',
     bytes: '{n} / {max} 字节（一个汉字 3 字节）', emptyDraft: '还没有菜单。点击预览底部的「＋」添加。',
     problems: '有 {n} 处不符合微信的限制，无法保存或发布', ok: '符合微信的限制', remote: '微信上的菜单',
-    remoteEmpty: '微信上没有菜单', conditionalNote: '个性化菜单（按标签或手机系统）可通过接口 /api/v1/menus 管理；本页编辑默认菜单。',
+    remoteEmpty: '微信上没有菜单', conditionalNote: '个性化菜单按用户标签（tag_id）或手机系统（client_platform_type：1 iOS、2 Android、3 其他）匹配，随「发布到微信」一起发布。',
+    conditional: '个性化菜单', 
     types: {
       click: '点击（发送 KEY）', view: '打开网页', location_select: '发送位置', scancode_push: '扫码',
       pic_photo_or_album: '拍照或相册', media_id: '永久素材', miniprogram: '小程序',
