@@ -46,3 +46,19 @@ describe('messages', () => {
     expect(offenders).toEqual([])
   })
 })
+
+describe('resource pages', () => {
+  it('every column, field and filter has a label in both languages', async () => {
+    const { RESOURCES } = await import('../src/resources')
+    const zh = new Set(keys(zhCN as Tree))
+    const en2 = new Set(keys(en as Tree))
+    const missing: string[] = []
+    for (const config of Object.values(RESOURCES)) {
+      for (const item of [...config.columns, ...config.fields, ...(config.filters ?? [])]) {
+        const key = item.label ?? `fields.${item.prop}`
+        if (!zh.has(key) || !en2.has(key)) missing.push(`${config.name}: ${key}`)
+      }
+    }
+    expect(missing).toEqual([])
+  })
+})

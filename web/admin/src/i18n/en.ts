@@ -42,7 +42,7 @@ export default {
     config: 'Every version of a config file is kept: compare versions and roll back.',
   },
   fields: {
-    audience_id: 'Saved audience', account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
+    matchrule: 'Match rule', buttons: 'Buttons', wechat_menuid: 'WeChat menu id', published_at: 'Published', key: 'Menu KEY', audience_id: 'Saved audience', account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: 'Binding', category: 'Category', code: 'Code', comment: 'Comment', content: 'Content',
     created_at: 'Created', cs_text: 'Customer-service text', current_version: 'Version', customer_no: 'Customer no.',
     default_fallback: 'Default fallback', default_priority: 'Default priority', description: 'Description', display_name: 'Name',

@@ -42,7 +42,7 @@ export default {
     config: '配置文件保存每个版本，可查看差异并回滚。',
   },
   fields: {
-    audience_id: '已保存的受众', account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
+    matchrule: '匹配规则', buttons: '菜单按钮', wechat_menuid: '微信菜单 ID', published_at: '发布时间', key: '菜单 KEY', audience_id: '已保存的受众', account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: '绑定状态', category: '客户类别', code: '编码', comment: '备注', content: '内容',
     created_at: '创建时间', cs_text: '客服消息文本', current_version: '当前版本', customer_no: '客户号',
     default_fallback: '默认兜底', default_priority: '默认优先级', description: '说明', display_name: '姓名',

@@ -28,16 +28,19 @@ export const useRefs = defineStore('refs', () => {
   const orgTree = ref<OrgNode[]>([])
   const roles = ref<RoleRead[]>([])
   const permissions = ref<PermissionRead[]>([])
-  const loaded = new Set<string>()
+  // One load per kind, shared by every component asking while it runs.
+  const loaded = new Map<string, Promise<void>>()
 
-  async function once(name: string, perm: string, load: () => Promise<void>): Promise<void> {
-    if (loaded.has(name) || !useAuth().can(perm)) return
-    loaded.add(name)
-    try {
-      await load()
-    } catch {
-      loaded.delete(name)
+  function once(name: string, perm: string, load: () => Promise<void>): Promise<void> {
+    if (!useAuth().can(perm)) return Promise.resolve()
+    let running = loaded.get(name)
+    if (!running) {
+      running = load().catch(() => {
+        loaded.delete(name)
+      })
+      loaded.set(name, running)
     }
+    return running
   }
 
   const loadAccounts = (force = false) => {
