@@ -331,6 +331,43 @@ await test('an oversized image shows the limit message', async (page) => {
   await page.locator('[data-test=upload-error]', { hasText: '2 MB' }).waitFor()
 })
 
+await test('config file: save a version, see its diff, roll back', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/config`)
+  await page.locator('[data-test=create]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.locator('#f-config-name').fill('e2e.yaml')
+  await dialog.locator('#f-config-content').fill('limit: 1\n')
+  await dialog.locator('[data-test=save]').click()
+  await page.locator('.el-table__row', { hasText: 'e2e.yaml' }).getByRole('button', { name: '打开' }).click()
+  const drawer = page.locator('.el-drawer:visible')
+  await drawer.locator('textarea').first().fill('limit: 2\n')
+  await drawer.getByRole('button', { name: '保存' }).click()
+  await drawer.locator('.diff .add', { hasText: '+limit: 2' }).waitFor()
+  await drawer.getByRole('button', { name: '回滚到此版本' }).click()
+  await page.locator('.el-drawer__header', { hasText: 'v3' }).waitFor()
+  expect((await drawer.locator('textarea').first().inputValue()) === 'limit: 1\n', 'rolled back to version 1')
+})
+
+await test('locations CSV import reports errors per row', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/locations`)
+  await page.getByRole('button', { name: 'CSV 导入' }).click()
+  const csv = 'kind,name,address,latitude,longitude\nbranch,E2E 网点,上海市,31.23,121.47\natm,,上海市,95,121.47\n'
+  await page.locator('[data-test=csv-file]').setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await page.getByRole('button', { name: '开始' }).click()
+  const errors = page.locator('[data-test=csv-errors]')
+  await errors.waitFor()
+  const text = await errors.innerText()
+  expect(text.includes('3') && /name|latitude/.test(text), `row 3 is reported: ${text}`)
+  await page.locator('.el-alert', { hasText: '1 行有误' }).waitFor()
+  await page.locator('.el-dialog:visible .el-checkbox').click()
+  await page.getByRole('button', { name: '开始' }).click()
+  await page.locator('.el-alert', { hasText: '成功 1 行，失败 1 行' }).waitFor()
+  await page.keyboard.press('Escape')
+  await page.locator('.el-table', { hasText: 'E2E 网点' }).waitFor()
+})
+
 await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
   await login(page, 'admin')
   for (const name of USERS.admin.nav) {

@@ -135,7 +135,7 @@ export default {
   },
   locations: {
     import: 'Import CSV', columns: 'CSV columns (header row first, UTF-8 or GBK; tags separated by ;):', csvFile: 'CSV file',
-    dryRun: 'Check only, do not import', run: 'Run', checked: 'Checked: {ok} valid rows, {failed} with errors', imported: 'Imported {ok} rows; {failed} failed',
+    dryRun: 'Check only, do not import', run: 'Run', checked: 'Checked: {failed} row(s) with errors (nothing imported)', imported: 'Imported {ok} rows; {failed} failed',
     row: 'Row', field: 'Field', problem: 'Problem',
   },
   orgs: { addChild: 'Add child', move: 'Move', parent: 'Parent organisation', create: 'New organisation', edit: 'Edit organisation' },

@@ -135,7 +135,7 @@ export default {
   },
   locations: {
     import: 'CSV 导入', columns: 'CSV 列（首行为表头，UTF-8 或 GBK；标签用 ; 分隔）：', csvFile: 'CSV 文件',
-    dryRun: '仅校验，不导入', run: '开始', checked: '校验完成：{ok} 行有效，{failed} 行有误', imported: '导入完成：成功 {ok} 行，失败 {failed} 行',
+    dryRun: '仅校验，不导入', run: '开始', checked: '校验完成：{failed} 行有误（未导入）', imported: '导入完成：成功 {ok} 行，失败 {failed} 行',
     row: '行', field: '字段', problem: '问题',
   },
   orgs: { addChild: '添加下级', move: '移动', parent: '上级机构', create: '新建机构', edit: '修改机构' },
