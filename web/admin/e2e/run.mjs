@@ -368,6 +368,26 @@ await test('locations CSV import reports errors per row', async (page) => {
   await page.locator('.el-table', { hasText: 'E2E 网点' }).waitFor()
 })
 
+await test('a permission withdrawn mid-session: the API 403 is shown as a clear message', async (page) => {
+  await login(page, 'sh_editor')
+  // an administrator withdraws material.read from the branch editors' role meanwhile
+  const form = new URLSearchParams({ username: 'admin', password: USERS.admin.password })
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', body: form })).json()
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
+  const roles = await (await fetch(`${base}/api/v1/roles?q=branch_editor`, { headers })).json()
+  const role = roles.items.find((r) => r.code === 'branch_editor')
+  const permissions = role.permissions.filter((p) => p !== 'material.read')
+  const patched = await fetch(`${base}/api/v1/roles/${role.id}`, { method: 'PATCH', headers, body: JSON.stringify({ permissions }) })
+  expect(patched.ok, `role update: ${patched.status}`)
+  try {
+    await page.locator('.aside [data-nav=materials]').click()
+    await page.locator('.el-message--error', { hasText: 'material.read' }).waitFor()
+    await page.locator('.el-message--error', { hasText: '没有权限' }).waitFor()
+  } finally {
+    await fetch(`${base}/api/v1/roles/${role.id}`, { method: 'PATCH', headers, body: JSON.stringify({ permissions: role.permissions }) })
+  }
+})
+
 await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
   await login(page, 'admin')
   for (const name of USERS.admin.nav) {
