@@ -76,7 +76,7 @@ def _check_allowed(state: AdminState, account: Account) -> None:
         )
 
 
-def _check_content(body: SimulatorSend) -> Action:
+def _to_action(body: SimulatorSend) -> Action:
     needs = {"text": "content", "click": "key", "view": "url"}
     field = needs.get(body.kind)
     if field and not getattr(body, field):
@@ -109,7 +109,7 @@ async def send(
     """Sign the follower's message or event with the account's Token (AES-encrypted unless the
     account is in plaintext mode), post it to the gateway and return the passive reply."""
     _check_allowed(state, account)
-    action = _check_content(body)
+    action = _to_action(body)
     box = state.secret_box
     aes_key = box.decrypt(account.aes_key_enc) if account.aes_key_enc else None
     signer = CallbackSigner(
