@@ -52,7 +52,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
     filters: [{ prop: 'is_active', kind: 'bool' }],
     rowActions: [
       { label: 'users.unlock', perm: 'user.manage', when: (row) => Boolean(row.locked), run: (row) => api.post(`/api/v1/users/${row.id}/unlock`) },
-      { label: 'users.resetPassword', perm: 'user.manage', prompt: 'users.newPassword', run: (row, password) => api.post(`/api/v1/users/${row.id}/password`, { password }) },
+      { label: 'users.resetPassword', perm: 'user.manage', prompt: 'users.newPassword', secret: true, run: (row, password) => api.post(`/api/v1/users/${row.id}/password`, { password }) },
     ],
   },
   roles: {
@@ -106,6 +106,9 @@ export const RESOURCES: Record<string, ResourceConfig> = {
     ],
     fields: [],
     filters: [{ prop: 'category', kind: 'text' }, { prop: 'region', kind: 'text' }],
+    rowActions: [
+      { label: 'customers.handover', perm: 'customer.handover', prompt: 'customers.handoverNote', run: (row, note) => api.post(`/api/v1/customers/${row.id}/handover`, { note }) },
+    ],
   },
   commands: {
     name: 'commands',

@@ -143,6 +143,7 @@ export default {
     open: 'Open', author: 'Author', rollback: 'Roll back to this', rollbackComment: 'Rolled back to version {version}', rolledBack: 'Rolled back to version {version}',
     diffOf: 'Changes in version {version}', noDiff: '(no changes)',
   },
+  customers: { handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)' },
   users: { unlock: 'Unlock', resetPassword: 'Reset password', newPassword: 'New password (10+ characters mixing two of letters, digits, symbols)' },
   audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
 }

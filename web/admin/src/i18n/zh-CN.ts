@@ -143,6 +143,7 @@ export default {
     open: '打开', author: '作者', rollback: '回滚到此版本', rollbackComment: '回滚到版本 {version}', rolledBack: '已回滚到版本 {version}',
     diffOf: '版本 {version} 的改动', noDiff: '（无改动）',
   },
+  customers: { handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）' },
   users: { unlock: '解锁', resetPassword: '重置密码', newPassword: '新密码（至少 10 位，含字母、数字、符号中的两类）' },
   audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
 }

@@ -37,6 +37,8 @@ export interface RowAction {
   when?: (row: Record<string, unknown>) => boolean
   /** A prompt (i18n key) asks for one value first, e.g. a new password. */
   prompt?: string
+  /** The prompt's input is a secret (passwords). */
+  secret?: boolean
   run: (row: Record<string, unknown> & { id: number }, value: string) => Promise<unknown>
 }
 
