@@ -5,7 +5,7 @@
 //   WXHUB_PYTHON=../../.venv/bin/python node e2e/run.mjs [name-filter]
 //   (WXHUB_E2E_SCREENSHOTS=1 also refreshes docs/screenshots/)
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -76,7 +76,7 @@ Object.assign(env, {
   WXHUB_DATABASE_URL: `sqlite+aiosqlite:///${work}/wxhub.db`,
   WXHUB_STORAGE_DIR: join(work, 'materials'),
   WXHUB_SCHEDULER_INTERVAL_S: '1',
-  WXHUB_LOG_LEVEL: 'WARNING',
+  WXHUB_LOG_LEVEL: 'INFO',
 })
 const logFile = join(work, 'dev.log')
 const log = openSync(logFile, 'w')
@@ -133,6 +133,8 @@ async function login(page, username, password = USERS[username].password) {
   await page.locator('[data-test=password]').fill(password)
   await page.locator('[data-test=login-submit]').click()
   await page.locator('[data-test=nav]').first().waitFor({ state: 'attached' })
+  // let the overview's requests finish before the test navigates away
+  await page.waitForLoadState('networkidle')
 }
 
 async function navNames(page) {
@@ -214,6 +216,7 @@ await test('switch language', async (page) => {
 await test('create a command and get its answer in the simulator', async (page) => {
   await login(page, 'admin')
   await page.goto(`${base}/commands`)
+  await page.waitForLoadState('networkidle')
   await page.locator('[data-test=create]').click()
   const dialog = page.locator('.el-dialog:visible')
   await dialog.locator('#f-commands-name').fill('浏览器测试指令')
@@ -404,7 +407,12 @@ await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
 
 await browser.close()
 stop()
-rmSync(work, { recursive: true, force: true })
 const failed = results.filter(([, e]) => e)
+if (failed.length) {
+  mkdirSync(artifacts, { recursive: true })
+  copyFileSync(logFile, join(artifacts, 'wxhub-dev.log'))
+  console.log(`e2e: the server log is in ${join(artifacts, 'wxhub-dev.log')}`)
+}
+rmSync(work, { recursive: true, force: true })
 console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`)
 process.exit(failed.length ? 1 : 0)
