@@ -12,6 +12,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run
+.PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -38,13 +39,58 @@ venv-run: $(RUN_STAMP)
 venv: $(DEV_STAMP)
 
 ## Start the whole platform in one process: SQLite, in-process bus, sandboxes, demo data.
-run: venv-run
+run: venv-run web
 	$(BIN)/wxhub dev
 
 ## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
-## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]).
-test: venv
+## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
+## admin app's unit and browser tests.
+test: venv web
 	$(BIN)/python -m pytest --cov --cov-report=term
+	$(MAKE) test-web
+
+# --- the admin app (web/admin): npm ci + vite build when its sources change, stamped like the venv
+WEB := web/admin
+WEB_DEPS := $(WEB)/node_modules/.installed
+WEB_STAMP := $(WEB)/dist/.built
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json vite.config.ts tsconfig.json)
+
+web: $(WEB_STAMP)
+
+$(WEB_DEPS): $(WEB)/package-lock.json
+	@command -v npm >/dev/null || (echo "the admin app needs Node.js 20+ and npm" >&2; exit 1)
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_STAMP): $(WEB_DEPS) $(WEB_SOURCES)
+	cd $(WEB) && npm run build && node scripts/sizes.mjs
+	@touch $@
+
+## Regenerate the app's API payload types from the admin API's OpenAPI schema (commit the result).
+web-types: venv $(WEB_DEPS)
+	$(BIN)/python -m services.admin_api.openapi_schema var/admin-openapi.json
+	cd $(WEB) && npx openapi-typescript ../../var/admin-openapi.json -o src/api/schema.d.ts
+
+## Fails when the committed types no longer match the API (run `make web-types`).
+web-types-check: venv $(WEB_DEPS)
+	$(BIN)/python -m services.admin_api.openapi_schema var/admin-openapi.json
+	cd $(WEB) && npx openapi-typescript ../../var/admin-openapi.json -o ../../var/admin-schema.d.ts
+	@diff -q var/admin-schema.d.ts $(WEB)/src/api/schema.d.ts >/dev/null || \
+	  (echo "web/admin/src/api/schema.d.ts is stale: run make web-types" >&2; exit 1)
+
+## Debian's chromium drives the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+
+## Front-end unit tests (Vitest) and browser tests (playwright-core + chromium against wxhub dev).
+test-web: venv web web-types-check chromium
+	cd $(WEB) && npx vitest run
+	cd $(WEB) && WXHUB_PYTHON=$(abspath $(BIN))/python node e2e/run.mjs
+
+## Refresh the README's screenshots (docs/screenshots/) from a browser-test run.
+web-screenshots: venv web chromium
+	cd $(WEB) && WXHUB_PYTHON=$(abspath $(BIN))/python WXHUB_E2E_SCREENSHOTS=1 node e2e/run.mjs
 
 ## ruff, mypy and import-linter (services never import each other).
 check: venv
@@ -84,4 +130,4 @@ bench-outbound: venv
 	$(BIN)/python -m bench.outbound
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

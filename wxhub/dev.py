@@ -36,6 +36,8 @@ def _sandbox_overrides(settings: CommonSettings) -> dict[str, Any]:
         ),
         "WXHUB_SMS_URL": ("sms_url", f"http://{host}:{settings.sms_sandbox_port}/send"),
         "WXHUB_CORE_URL": ("core_url", f"http://{host}:{settings.core_sandbox_port}"),
+        # The admin app's user simulator posts its signed callbacks to this gateway.
+        "WXHUB_GATEWAY_URL": ("gateway_url", f"http://{host}:{settings.gateway_port}"),
     }
     return {field: value for env, (field, value) in wanted.items() if env not in os.environ}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -15,6 +17,7 @@ from services.admin_api.api import errors
 from services.admin_api.api.routes import ROUTERS
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
+from services.admin_api.spa import DEFAULT_DIST, resolve_dist, spa_routes
 from services.admin_api.state import AdminState
 
 log = get_logger(__name__)
@@ -31,8 +34,9 @@ plus per-field filters; answers `{"items", "total", "page", "page_size"}`.
 """
 
 
-def create_app(state: AdminState) -> FastAPI:
-    """The FastAPI app over ``state`` (tests build it directly)."""
+def create_app(state: AdminState, *, spa_dir: Path = DEFAULT_DIST) -> FastAPI:
+    """The FastAPI app over ``state`` (tests build it directly), serving the built admin app
+    from ``spa_dir`` at ``/``."""
     app = FastAPI(
         title="wxhub admin API",
         version="1.0.0",
@@ -56,6 +60,8 @@ def create_app(state: AdminState) -> FastAPI:
 
     for route in probe_routes("admin_api", {"db": db_ready, "bus": bus_ready}):
         app.router.routes.append(route)
+    # Last: the app's history-mode fallback must not shadow any API or probe route.
+    app.router.routes.extend(spa_routes(spa_dir))
     return app
 
 
@@ -76,7 +82,7 @@ class AdminService:
             bus=resources.bus,
             http=self.http,
         )
-        self.app = create_app(self.state)
+        self.app = create_app(self.state, spa_dir=resolve_dist(settings.spa_dir))
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "content.submit": "提交发布 · draft and submit publications",
     "content.approve": "审核发布 · approve or reject publications",
     "audit.read": "查看审计日志 · read and export the audit log",
+    "simulator.use": "使用粉丝模拟器 · post test messages as a follower through the simulator",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)

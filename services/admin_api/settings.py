@@ -42,3 +42,14 @@ class AdminSettings(CommonSettings):
     max_csv_bytes: int = 5 * 1024 * 1024
     # Customer-service text of the "follow head office" hand-over; {account} is its name.
     handover_text: str = "您好，该问题请关注总部公众号「{account}」咨询，我们将在那里为您服务。"
+    # WeChat user simulator: the gateway it posts signed callbacks to ("" → this host's
+    # gateway_port), and the only accounts it may act on in production (test accounts).
+    gateway_url: str = ""
+    simulator_accounts: tuple[str, ...] = ()
+    # The built admin app (web/admin/dist); "" → the build folder of this source tree.
+    spa_dir: str = ""
+
+    @property
+    def gateway_base(self) -> str:
+        """Base URL of the gateway's WeChat callback endpoint."""
+        return (self.gateway_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")

@@ -48,6 +48,7 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
             "menu.read",
             "command.read",
             "reminder.read",
+            "simulator.use",
         ],
     ),
 }
