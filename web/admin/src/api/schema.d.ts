@@ -351,7 +351,7 @@ export interface paths {
         /**
          * 登录 · log in
          * @description Exchange username + password for tokens; repeated failures lock the user out, and too
-         *     many failures from one client address answer 429 with ``Retry-After``.
+         *     many failures from one client address or for one username answer 429 with ``Retry-After``.
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -2130,7 +2130,7 @@ export interface components {
              * Type
              * @description 类型（无子菜单时） · type (no sub-buttons)
              */
-            type?: ("click" | "view" | "scancode_push" | "scancode_waitmsg" | "pic_sysphoto" | "pic_photo_or_album" | "pic_weixin" | "location_select" | "media_id" | "view_limited" | "article_id" | "article_view_limited" | "miniprogram") | null;
+            type?: ("article_id" | "article_view_limited" | "click" | "location_select" | "media_id" | "miniprogram" | "pic_photo_or_album" | "pic_sysphoto" | "pic_weixin" | "scancode_push" | "scancode_waitmsg" | "view" | "view_limited") | null;
             /**
              * Url
              * @description 链接 · url
@@ -2558,7 +2558,7 @@ export interface components {
             text?: string | null;
             /**
              * To Account Id
-             * @description 总行公众号 ID · head-office account (default: first)
+             * @description 总部公众号 ID · head-office account (default: first)
              */
             to_account_id?: number | null;
         };
@@ -2610,7 +2610,7 @@ export interface components {
             text: string;
             /**
              * To Account Id
-             * @description 总行公众号 · head-office account
+             * @description 总部公众号 · head-office account
              */
             to_account_id: number;
             /**
@@ -4673,7 +4673,7 @@ export interface components {
              * @description 类型 · type
              * @enum {string}
              */
-            type: "click" | "view" | "scancode_push" | "scancode_waitmsg" | "pic_sysphoto" | "pic_photo_or_album" | "pic_weixin" | "location_select" | "media_id" | "view_limited" | "article_id" | "article_view_limited" | "miniprogram";
+            type: "article_id" | "article_view_limited" | "click" | "location_select" | "media_id" | "miniprogram" | "pic_photo_or_album" | "pic_sysphoto" | "pic_weixin" | "scancode_push" | "scancode_waitmsg" | "view" | "view_limited";
             /**
              * Url
              * @description 链接（view 等） · url
