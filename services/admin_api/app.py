@@ -69,6 +69,7 @@ class AdminService:
     def __init__(self, settings: AdminSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.admin_port
+        self.ops_port = settings.admin_ops_port
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self.state = AdminState(
             settings=settings,

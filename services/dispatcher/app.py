@@ -43,6 +43,7 @@ class DispatcherService:
     def __init__(self, settings: DispatcherSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.dispatcher_port
+        self.ops_port = settings.dispatcher_ops_port
         self.resources = resources
         owner = settings.instance_id or f"dispatcher-{uuid.uuid4().hex[:8]}"
         timeout = httpx.Timeout(settings.http_timeout_s)

@@ -33,6 +33,10 @@ class DispatcherSettings(CommonSettings):
 
     # Database: connections per process, and the most claims/finishes written in one commit.
     db_pool_size: int = 8
+    # No pre-ping: it would cost a round trip on every claim and finish batch. A connection that
+    # died meanwhile fails its statement instead; the delivery then requeues its bus message
+    # (``Retry``) and the pool replaces the connection.
+    db_pool_pre_ping: bool = False
     batch_max: int = 200
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2

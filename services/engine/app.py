@@ -30,6 +30,7 @@ class EngineService:
     def __init__(self, settings: EngineSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.engine_port
+        self.ops_port = settings.engine_ops_port
         self.resources = resources
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.core_timeout_s),

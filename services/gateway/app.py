@@ -22,6 +22,7 @@ class GatewayService:
     def __init__(self, settings: GatewaySettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.gateway_port
+        self.ops_port = settings.gateway_ops_port
         self.resources = resources
         self.accounts = AccountDirectory(
             resources.sessions, resources.secret_box, refresh_s=settings.account_refresh_s

@@ -20,6 +20,7 @@ class StatsService:
     def __init__(self, settings: StatsSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.stats_port
+        self.ops_port = settings.stats_ops_port
         self.resources = resources
         self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
         self.heartbeat = Heartbeat(
