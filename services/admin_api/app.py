@@ -29,7 +29,8 @@ Authentication: OAuth2 password flow at `POST /api/v1/auth/login`, then `Authori
 列表约定 · list convention: `page`, `page_size` (≤ 200), `sort=-field,field`, `q` (search),
 plus per-field filters; answers `{"items", "total", "page", "page_size"}`.
 
-错误 · errors: JSON `{"code", "message"}`; 422 adds `errors: [{"field", "message", "type"}]`.
+错误 · errors: JSON `{"code", "message", "errors": [{"loc", "message", "type"}]}`, the same in every
+wxhub service; `message` follows `Accept-Language` (zh-CN by default, en).
 """
 
 

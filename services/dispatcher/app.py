@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, Subscription, typed_handler
+from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -109,6 +110,7 @@ class DispatcherService:
                 Route("/dead-letters/replay", self._replay_dead, methods=["POST"]),
             ]
         )
+        install_error_handlers(self.app)
         self._subscriptions: list[Subscription] = []
 
     def _client(

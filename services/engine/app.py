@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -74,6 +75,7 @@ class EngineService:
                 self.name, {"bus": resources.bus.ping, "ledger": resources.ledger.ping}
             )
         )
+        install_error_handlers(self.app)
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:

@@ -137,7 +137,7 @@ async def test_saved_audience_must_belong_to_the_publication_account(stack: Admi
         },
     )
     assert wrong.status_code == 422
-    assert wrong.json()["errors"][0]["field"] == "body.audience.audience_id"
+    assert wrong.json()["errors"][0]["loc"] == ["audience", "audience_id"]
     mixed = await stack.call(
         "admin",
         "POST",
