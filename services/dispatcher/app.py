@@ -1,8 +1,7 @@
 """Wiring: ``build(settings, resources)`` returns the dispatcher as a runnable :class:`Service`.
 
-HTTP (port 8084): ``/healthz``, ``/readyz``, ``/metrics``, and the operator endpoints
-``GET /dead-letters?limit=`` and ``POST /dead-letters/replay`` (body ``{"limit": n,
-"message_ids": [...]}``, both optional).
+HTTP (port 8084): ``/healthz``, ``/readyz`` and ``/metrics`` only. Dead letters are listed and
+replayed through the admin API (authenticated and audited).
 """
 
 from __future__ import annotations
@@ -12,9 +11,6 @@ from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, Subscription, typed_handler
 from libs.common.http_errors import install_error_handlers
@@ -26,7 +22,6 @@ from services.dispatcher.accounts import AccountDirectory, WeChatApis
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.channels.sms import HttpJsonSms
 from services.dispatcher.channels.wechat import WeChatCustom, WeChatMass, WeChatTemplate
-from services.dispatcher.dead_letters import list_dead_letters, replay_dead_letters
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
@@ -36,8 +31,8 @@ from services.dispatcher.settings import DispatcherSettings
 
 
 class DispatcherService:
-    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes,
-    metrics and dead-letter operations over HTTP."""
+    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes and
+    metrics over HTTP."""
 
     name = "dispatcher"
 
@@ -103,13 +98,7 @@ class DispatcherService:
             instance_id=owner,
             interval_s=settings.heartbeat_interval_s,
         )
-        self.app = Starlette(
-            routes=[
-                *probe_routes(self.name, {"bus": resources.bus.ping}),
-                Route("/dead-letters", self._list_dead, methods=["GET"]),
-                Route("/dead-letters/replay", self._replay_dead, methods=["POST"]),
-            ]
-        )
+        self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
         install_error_handlers(self.app)
         self._subscriptions: list[Subscription] = []
 
@@ -184,44 +173,6 @@ class DispatcherService:
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()
-
-    async def _list_dead(self, request: Request) -> Response:
-        limit = _limit(request.query_params.get("limit"))
-        if limit is None:
-            return JSONResponse({"error": "limit must be an integer 1..1000"}, status_code=422)
-        letters = await list_dead_letters(self.resources.bus, limit=limit)
-        return JSONResponse({"count": len(letters), "dead_letters": letters})
-
-    async def _replay_dead(self, request: Request) -> Response:
-        try:
-            body = await request.json() if await request.body() else {}
-        except ValueError:
-            return JSONResponse({"error": "body must be JSON"}, status_code=422)
-        if not isinstance(body, dict):
-            return JSONResponse({"error": "body must be a JSON object"}, status_code=422)
-        limit = _limit(body.get("limit", 100))
-        ids = body.get("message_ids")
-        if limit is None or (
-            ids is not None
-            and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids))
-        ):
-            return JSONResponse(
-                {"error": "limit must be 1..1000, message_ids a list of strings"}, status_code=422
-            )
-        result = await replay_dead_letters(
-            self.resources.bus, limit=limit, message_ids=set(ids) if ids is not None else None
-        )
-        return JSONResponse(result)
-
-
-def _limit(raw: object) -> int | None:
-    if raw is None:
-        return 100
-    try:
-        value = int(str(raw))
-    except ValueError:
-        return None
-    return value if 1 <= value <= 1000 else None
 
 
 def build(settings: DispatcherSettings, resources: Resources) -> DispatcherService:

@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Bus, Message, Reject, Retry
+from libs.common.bus.dead_letters import REPLAY_HEADER
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.events import DeliveryStatusChanged
 from libs.common.schemas.outbound import OutboundRequested
@@ -52,8 +53,6 @@ from services.dispatcher.repository import Claimed, Finish, PendingEvent
 
 log = get_logger(__name__)
 
-# Set by the dead-letter replay: a replayed message may send a ``failed`` notification again.
-REPLAY_HEADER = "x-wxhub-replay"
 WECHAT_CHANNELS = ("wechat_custom", "wechat_template")
 FALLBACK_CHANNEL = "sms"
 
@@ -299,7 +298,12 @@ class DeliveryService:
         return results
 
     async def _claim_replay(self, nid: str) -> _Claim:
-        """Claim one notification replayed from the dead letters (``failed`` may be reopened)."""
+        """Claim one notification replayed from the dead letters (``failed`` may be reopened).
+
+        An operator's replay is a new try: a notification whose deadline has passed gets its
+        original delay budget again from now (at least the default), otherwise it would be
+        refused at once as "deadline passed" and dead-lettered again without a single send.
+        """
         now = _now()
         async with self._sessions.begin() as session:
             claimed = await repository.claim(
@@ -308,6 +312,13 @@ class DeliveryService:
             if claimed is None:
                 return _Claim(None, await repository.get_status(session, notification_id=nid))
             detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
+            if claimed.deadline_at is not None and claimed.deadline_at <= now:
+                budget = max(claimed.deadline_at - claimed.created_at, self._default_deadline)
+                claimed = replace(claimed, deadline_at=now + budget)
+                await repository.set_deadline(
+                    session, notification_id=nid, deadline_at=claimed.deadline_at
+                )
+                detail += f", new deadline in {budget.total_seconds():.0f} s"
             await repository.add_events(
                 session, notification_id=nid, events=[PendingEvent(now, "sending", detail)]
             )

@@ -12,6 +12,7 @@ from services.admin_api.api.routes import (
     commands,
     config_files,
     customers,
+    dead_letters,
     locations,
     materials,
     menus,
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     config_files.router,
     customers.router,
     audit.router,
+    dead_letters.router,
 ]
