@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from libs.common.api_docs import install_docs
+from libs.common.http_errors import error_responses
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
@@ -41,9 +43,12 @@ def create_app(state: AdminState) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        # Every route can answer these; each is documented with the common error body.
+        responses=error_responses(401, 403, 404, 409, 422),
     )
+    install_docs(app, openapi_aliases=("/openapi.json",))
     app.state.admin = state
     errors.install(app)
     for router in ROUTERS:
