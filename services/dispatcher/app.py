@@ -108,13 +108,17 @@ class DispatcherService:
         """An HTTP client; ``lean`` ones (the send path) are :class:`LeanAsyncClient`."""
         client: httpx.AsyncClient
         if lean:
-            transport = KeepAliveTransport(max_connections=connections)
+            transport = KeepAliveTransport(
+                max_connections=connections, proxy=self.settings.http_proxy
+            )
             client = LeanAsyncClient(transport, timeout=timeout)
         else:
             limits = httpx.Limits(
                 max_connections=connections, max_keepalive_connections=connections
             )
-            client = httpx.AsyncClient(timeout=timeout, limits=limits)
+            client = httpx.AsyncClient(
+                timeout=timeout, limits=limits, proxy=self.settings.http_proxy
+            )
         self._clients.append(client)
         return client
 

@@ -62,6 +62,9 @@ class DispatcherSettings(CommonSettings):
     # Delay budget from acceptance to delivery before falling back (R-PERF-6).
     default_deadline_s: float = 30.0
     http_timeout_s: float = 5.0
+    # Outbound HTTP proxy (http://[user:password@]host:port) for WeChat and the SMS gateway.
+    # Unset: HTTPS_PROXY/HTTP_PROXY from the environment; NO_PROXY exempts hosts either way.
+    http_proxy: str | None = None
 
     # Customer-service windows (WECHAT_PROTOCOL.md §8.2), config because WeChat changes them.
     message_window_s: float = 48 * 3600.0
