@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from libs.common.observability.health import probe_routes
-from libs.common.serving import PortUnavailable, serve_services
+from libs.common.serving import PortUnavailable, bind, serve_services
 from wxhub.processes import free_port
 
 
@@ -99,3 +99,9 @@ async def test_a_taken_port_fails_before_the_service_starts(taken: str) -> None:
     stop, task = await _serving(service)
     stop.set()
     await task
+
+
+def test_listening_sockets_say_tcp_so_accepted_connections_get_nodelay() -> None:
+    with bind("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
