@@ -16,6 +16,7 @@ from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
 from libs.common.resources import Resources
 from services.admin_api.api import errors
+from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
@@ -48,6 +49,7 @@ def create_app(state: AdminState) -> FastAPI:
         # Every route can answer these; each is documented with the common error body.
         responses=error_responses(401, 403, 404, 409, 422),
     )
+    install_examples(app)
     install_docs(app, openapi_aliases=("/openapi.json",))
     app.state.admin = state
     errors.install(app)
