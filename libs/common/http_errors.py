@@ -195,6 +195,11 @@ class ErrorBody(BaseModel):
     errors: list[FieldError] = Field(
         default_factory=list, description="Per-field problems; empty when there are none."
     )
+    detail: str | None = Field(
+        default=None,
+        description="The specific English sentence, when `message` is the catalogue's Chinese.",
+        examples=["No notification 'x'."],
+    )
 
 
 def negotiate(accept_language: str | None) -> Language:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from libs.common.bus.dead_letters import list_dead_letters, replay_dead_letters
 from libs.common.http_errors import error_responses
@@ -24,7 +24,7 @@ PERMISSION = "deadletter.replay"
 MAX_LETTERS = 1000
 
 
-class DeadLetter(WriteModel):
+class DeadLetter(BaseModel):
     """One message in the dead-letter queue."""
 
     message_id: str | None = Field(description="消息 ID · message id", examples=["9f2c1d…"])
@@ -41,7 +41,7 @@ class DeadLetter(WriteModel):
     body: Any = Field(description="消息体 · the message body (text, or base64 when binary)")
 
 
-class DeadLetterList(WriteModel):
+class DeadLetterList(BaseModel):
     """Dead letters, oldest first, left in the queue."""
 
     count: int = Field(examples=[1])
@@ -57,14 +57,14 @@ class ReplayRequest(WriteModel):
     )
 
 
-class Skipped(WriteModel):
+class Skipped(BaseModel):
     """A dead letter left in the queue, and why."""
 
     message_id: str | None
     why: str
 
 
-class ReplayResult(WriteModel):
+class ReplayResult(BaseModel):
     """What was sent again."""
 
     replayed: list[str | None] = Field(examples=[["9f2c1d"]])
