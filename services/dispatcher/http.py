@@ -186,7 +186,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
                 return reader, writer
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from exc
-        except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+        except (OSError, ValueError, asyncio.IncompleteReadError, _Stale) as exc:
             via = f" via proxy {proxy.host}:{proxy.port}" if proxy else ""
             raise httpx.ConnectError(
                 f"connect to {host}:{port}{via}: {exc}", request=request

@@ -178,3 +178,27 @@ async def test_a_dispatcher_with_a_proxy_setting_delivers_through_it(
         url.startswith(f"{boxes.wechat_url}/cgi-bin/message/template/send") for url in through
     )
     assert any("/cgi-bin/stable_token" in url or "/cgi-bin/token" in url for url in through)
+
+
+@pytest.mark.parametrize(
+    "answer", [b"", b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"]
+)
+async def test_a_proxy_that_refuses_the_tunnel_is_a_connect_error(answer: bytes) -> None:
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    refusing = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = refusing.sockets[0].getsockname()[1]
+    client = LeanAsyncClient(
+        KeepAliveTransport(proxy=f"http://127.0.0.1:{port}"), timeout=httpx.Timeout(5.0)
+    )
+    try:
+        with pytest.raises(httpx.ConnectError, match="via proxy"):
+            await client.get("https://api.weixin.qq.com/cgi-bin/token")
+    finally:
+        await client.aclose()
+        refusing.close()
+        await refusing.wait_closed()
