@@ -36,8 +36,13 @@ BALANCE = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance
 
 
 async def fresh_postgres(url: str, name: str) -> str:
-    """Drop and recreate database ``name`` on the server of ``url``; returns its URL."""
+    """Drop and recreate database ``name`` on the server of ``url``; returns its URL.
+
+    The name is prefixed with ``url``'s own database, so runs isolated by
+    ``WXHUB_TEST_DATABASE_URL`` never drop each other's database.
+    """
     parts = urlsplit(url.replace("+asyncpg", ""))
+    name = f"{parts.path.lstrip('/')}_{name}"[:63]
     conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
