@@ -29,11 +29,12 @@ class RunningServer:
     port: int
     _server: _Server
     _task: asyncio.Task[None]
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
         """Base URL of the server, e.g. ``http://127.0.0.1:8090``."""
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         """Stop accepting, finish in-flight requests and wait for shutdown."""
@@ -41,8 +42,17 @@ class RunningServer:
         await self._task
 
 
-async def serve(app: Any, host: str, port: int) -> RunningServer:
+async def serve(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> RunningServer:
     """Start ``app`` on ``host:port`` (0 picks a free port) and return once it accepts.
+
+    With ``ssl_certfile``/``ssl_keyfile`` it speaks HTTPS (like the real WeChat API).
 
     Raises ``OSError`` when the address cannot be bound and ``RuntimeError`` when the app fails
     to start (e.g. its lifespan startup raises).
@@ -66,6 +76,8 @@ async def serve(app: Any, host: str, port: int) -> RunningServer:
         ws="none",
         lifespan="auto",
         timeout_graceful_shutdown=5,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
     server = _Server(config)
     task = asyncio.create_task(_run(server, sock), name=f"serve {host}:{bound_port}")
@@ -75,7 +87,8 @@ async def serve(app: Any, host: str, port: int) -> RunningServer:
             task.result()
             raise RuntimeError(f"server on {host}:{bound_port} stopped during startup")
         await asyncio.sleep(0.005)
-    return RunningServer(host, bound_port, server, task)
+    scheme = "https" if ssl_certfile else "http"
+    return RunningServer(host, bound_port, server, task, scheme)
 
 
 async def _run(server: _Server, sock: socket.socket) -> None:

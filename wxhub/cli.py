@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         from wxhub.serve import serve_one
 
-        run(serve_one(args.service))
+        return serve_one(args.service)
     elif args.command == "migrate":
         from libs.common.db.migrate import upgrade
         from libs.common.settings import CommonSettings

@@ -14,7 +14,7 @@ async def fresh_postgres(url: str, suffix: str) -> str:
     (parallel test runs, a benchmark next to the tests) never share a scratch database.
     """
     parts = urlsplit(url.replace("+asyncpg", ""))
-    name = f"{parts.path.lstrip('/')}_{suffix}"
+    name = f"{parts.path.lstrip('/')}_{suffix}"[:63]  # PostgreSQL's identifier limit
     conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

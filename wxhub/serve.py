@@ -1,20 +1,12 @@
-"""``wxhub serve <service>``: one service on its own connections (as ``python -m services.x``)."""
+"""``wxhub serve <service>``: the same as ``python -m services.<service>``, by catalogue name."""
 
 from __future__ import annotations
 
-from libs.common.observability.logging import configure_logging
-from libs.common.resources import open_resources
-from libs.common.serving import serve_services
+from libs.common.serving import main
 from wxhub.services import catalogue
 
 
-async def serve_one(name: str) -> None:
-    """Connect, serve until SIGTERM, disconnect."""
+def serve_one(name: str) -> int:
+    """Serve one service until SIGTERM; returns the process exit status."""
     entry = catalogue()[name]
-    settings = entry.settings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    resources = await open_resources(settings)
-    try:
-        await serve_services([entry.build(settings, resources)], settings.host)
-    finally:
-        await resources.close()
+    return main(entry.settings, entry.build_service)

@@ -6,51 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp
-
-from libs.common.observability.access_log import AccessLog
 from libs.common.resources import Resources
-from libs.common.serving import Service
+from libs.common.serving import Service, build_service
 from libs.common.settings import CommonSettings
 
 
 @dataclass(frozen=True)
 class ServiceEntry:
-    """How to configure and build one service (with the access log when the settings ask)."""
+    """How to configure and build one service."""
 
     settings: type[CommonSettings]
     build_service: Callable[[Any, Resources], Service]
 
     def build(self, settings: CommonSettings, resources: Resources) -> Service:
-        """The service; its HTTP app behind :class:`AccessLog` when ``log_access`` is on."""
-        service = self.build_service(settings, resources)
-        return _AccessLogged(service) if settings.log_access else service
-
-
-class _AccessLogged:
-    """A service whose HTTP app writes an access log line per request."""
-
-    def __init__(self, service: Service) -> None:
-        self._service = service
-        self._app = AccessLog(service.app, service.name)
-
-    @property
-    def name(self) -> str:
-        return self._service.name
-
-    @property
-    def app(self) -> ASGIApp:
-        return self._app
-
-    @property
-    def port(self) -> int:
-        return self._service.port
-
-    async def start(self) -> None:
-        await self._service.start()
-
-    async def stop(self) -> None:
-        await self._service.stop()
+        """The service as every entry point runs it (with the access log when asked for)."""
+        return build_service(settings, resources, self.build_service)
 
 
 def catalogue() -> dict[str, ServiceEntry]:

@@ -53,7 +53,11 @@ async def open_resources(
         await bus.declare(default_topology())
         closers.append("bus")
     if db_engine is None:
-        db_engine = make_engine(settings.database_url)
+        db_engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pre_ping=settings.db_pool_pre_ping,
+        )
         closers.append("db")
     if ledger is None:
         ledger = make_callback_ledger(

@@ -36,6 +36,10 @@ class CommonSettings(BaseSettings):
     # Prefix for every exchange, queue and ledger key, so isolated stacks can share one broker.
     bus_namespace: str = ""
     amqp_prefetch: int = 256
+    # Database pool per process. ``pool_pre_ping`` costs a round trip on every checkout; services
+    # that check out per message (the dispatcher) turn it off and retry on a dead connection.
+    db_pool_size: int = 10
+    db_pool_pre_ping: bool = True
 
     # Network. Ports are those of docs/architecture.md's embedded default.
     host: str = "127.0.0.1"
@@ -44,6 +48,13 @@ class CommonSettings(BaseSettings):
     stats_port: int = 8082
     engine_port: int = 8083
     dispatcher_port: int = 8084
+    # Probes and /metrics on their own port (production: keep them off the public listener).
+    # Unset: served on the service's port above (the embedded default).
+    gateway_ops_port: int | None = None
+    admin_ops_port: int | None = None
+    stats_ops_port: int | None = None
+    engine_ops_port: int | None = None
+    dispatcher_ops_port: int | None = None
     wechat_sandbox_port: int = 8090
     sms_sandbox_port: int = 8091
     core_sandbox_port: int = 8092

@@ -8,12 +8,15 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from libs.common.api_docs import install_docs
+from libs.common.http_errors import error_responses
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.admin_api.api import errors
+from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
@@ -30,7 +33,8 @@ Authentication: OAuth2 password flow at `POST /api/v1/auth/login`, then `Authori
 列表约定 · list convention: `page`, `page_size` (≤ 200), `sort=-field,field`, `q` (search),
 plus per-field filters; answers `{"items", "total", "page", "page_size"}`.
 
-错误 · errors: JSON `{"code", "message"}`; 422 adds `errors: [{"field", "message", "type"}]`.
+错误 · errors: JSON `{"code", "message", "errors": [{"loc", "message", "type"}]}`, the same in every
+wxhub service; `message` follows `Accept-Language` (zh-CN by default, en).
 """
 
 
@@ -42,9 +46,13 @@ def create_app(state: AdminState, *, spa_dir: Path = DEFAULT_DIST) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        # Every route can answer these; each is documented with the common error body.
+        responses=error_responses(401, 403, 404, 409, 422),
     )
+    install_examples(app)
+    install_docs(app, openapi_aliases=("/openapi.json",))
     app.state.admin = state
     errors.install(app)
     for router in ROUTERS:
@@ -73,6 +81,7 @@ class AdminService:
     def __init__(self, settings: AdminSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.admin_port
+        self.ops_port = settings.admin_ops_port
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self.state = AdminState(
             settings=settings,

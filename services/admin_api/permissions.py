@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, str] = {
     "content.approve": "审核发布 · approve or reject publications",
     "audit.read": "查看审计日志 · read and export the audit log",
     "simulator.use": "使用粉丝模拟器 · post test messages as a follower through the simulator",
+    "deadletter.replay": "死信处理 · read undeliverable messages (with bodies) and replay them",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)

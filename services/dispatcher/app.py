@@ -1,8 +1,7 @@
 """Wiring: ``build(settings, resources)`` returns the dispatcher as a runnable :class:`Service`.
 
-HTTP (port 8084): ``/healthz``, ``/readyz``, ``/metrics``, and the operator endpoints
-``GET /dead-letters?limit=`` and ``POST /dead-letters/replay`` (body ``{"limit": n,
-"message_ids": [...]}``, both optional).
+HTTP (port 8084): ``/healthz``, ``/readyz`` and ``/metrics`` only. Dead letters are listed and
+replayed through the admin API (authenticated and audited).
 """
 
 from __future__ import annotations
@@ -12,18 +11,15 @@ from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, Subscription, typed_handler
+from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
 from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelContext, ChannelRegistry, load_channels
-from services.dispatcher.dead_letters import list_dead_letters, replay_dead_letters
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.delivery.plan import ChannelPlan
 from services.dispatcher.fallback import RetryPolicy
@@ -34,14 +30,15 @@ from services.dispatcher.settings import DispatcherSettings
 
 
 class DispatcherService:
-    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes,
-    metrics and dead-letter operations over HTTP."""
+    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes and
+    metrics over HTTP."""
 
     name = "dispatcher"
 
     def __init__(self, settings: DispatcherSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.dispatcher_port
+        self.ops_port = settings.dispatcher_ops_port
         self.resources = resources
         owner = settings.instance_id or f"dispatcher-{uuid.uuid4().hex[:8]}"
         timeout = httpx.Timeout(settings.http_timeout_s)
@@ -89,13 +86,8 @@ class DispatcherService:
             instance_id=owner,
             interval_s=settings.heartbeat_interval_s,
         )
-        self.app = Starlette(
-            routes=[
-                *probe_routes(self.name, {"bus": resources.bus.ping}),
-                Route("/dead-letters", self._list_dead, methods=["GET"]),
-                Route("/dead-letters/replay", self._replay_dead, methods=["POST"]),
-            ]
-        )
+        self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
+        install_error_handlers(self.app)
         self._subscriptions: list[Subscription] = []
 
     def _client(
@@ -104,13 +96,17 @@ class DispatcherService:
         """An HTTP client; ``lean`` ones (the send path) are :class:`LeanAsyncClient`."""
         client: httpx.AsyncClient
         if lean:
-            transport = KeepAliveTransport(max_connections=connections)
+            transport = KeepAliveTransport(
+                max_connections=connections, proxy=self.settings.http_proxy
+            )
             client = LeanAsyncClient(transport, timeout=timeout)
         else:
             limits = httpx.Limits(
                 max_connections=connections, max_keepalive_connections=connections
             )
-            client = httpx.AsyncClient(timeout=timeout, limits=limits)
+            client = httpx.AsyncClient(
+                timeout=timeout, limits=limits, proxy=self.settings.http_proxy
+            )
         self._clients.append(client)
         return client
 
@@ -131,6 +127,7 @@ class DispatcherService:
                 channels, order=settings.channel_plan, fallback=settings.fallback_channel
             ),
             batch_max=settings.batch_max,
+            default_deadline_s=settings.default_deadline_s,
             events_interval_s=settings.events_interval_s,
             sends_in_flight=min(concurrency, settings.http_connections),
         )
@@ -183,44 +180,6 @@ class DispatcherService:
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()
-
-    async def _list_dead(self, request: Request) -> Response:
-        limit = _limit(request.query_params.get("limit"))
-        if limit is None:
-            return JSONResponse({"error": "limit must be an integer 1..1000"}, status_code=422)
-        letters = await list_dead_letters(self.resources.bus, limit=limit)
-        return JSONResponse({"count": len(letters), "dead_letters": letters})
-
-    async def _replay_dead(self, request: Request) -> Response:
-        try:
-            body = await request.json() if await request.body() else {}
-        except ValueError:
-            return JSONResponse({"error": "body must be JSON"}, status_code=422)
-        if not isinstance(body, dict):
-            return JSONResponse({"error": "body must be a JSON object"}, status_code=422)
-        limit = _limit(body.get("limit", 100))
-        ids = body.get("message_ids")
-        if limit is None or (
-            ids is not None
-            and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids))
-        ):
-            return JSONResponse(
-                {"error": "limit must be 1..1000, message_ids a list of strings"}, status_code=422
-            )
-        result = await replay_dead_letters(
-            self.resources.bus, limit=limit, message_ids=set(ids) if ids is not None else None
-        )
-        return JSONResponse(result)
-
-
-def _limit(raw: object) -> int | None:
-    if raw is None:
-        return 100
-    try:
-        value = int(str(raw))
-    except ValueError:
-        return None
-    return value if 1 <= value <= 1000 else None
 
 
 def build(settings: DispatcherSettings, resources: Resources) -> DispatcherService:

@@ -8,14 +8,23 @@ a LIFO stack of idle asyncio stream connections per origin, one write per reques
 ``Content-Length`` or chunked response bodies. Anything unusual (an upgrade, a response without
 a length on a kept-alive connection) closes the connection. Errors map to the ``httpx``
 exceptions callers already handle (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``…).
+
+Proxies (a fund company may reach WeChat only through one): an explicit ``proxy`` URL, else
+``HTTPS_PROXY``/``HTTP_PROXY`` from the environment; ``NO_PROXY`` exempts hosts in both cases.
+``https`` origins are tunnelled with ``CONNECT`` and TLS is started inside the tunnel; ``http``
+origins are sent to the proxy in absolute form. ``user:password@`` in the proxy URL becomes
+``Proxy-Authorization: Basic``. Pooled connections stay per origin, so a tunnel is reused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ssl
+import urllib.request
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from json import dumps
 from typing import Any
 
@@ -25,14 +34,51 @@ _Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _MAX_HEADER_BYTES = 64 * 1024
 
 
+@dataclass(frozen=True)
+class Proxy:
+    """Where to connect instead of the origin, and the header that authenticates us there."""
+
+    host: str
+    port: int
+    authorization: bytes | None
+
+    @classmethod
+    def parse(cls, url: str) -> Proxy:
+        """``http://[user:password@]host[:port]`` (only plain-HTTP proxies are supported)."""
+        parsed = httpx.URL(url if "://" in url else f"http://{url}")
+        if parsed.scheme != "http":
+            raise ValueError(f"unsupported proxy scheme {parsed.scheme!r} (use http://)")
+        authorization = None
+        if parsed.username:
+            token = base64.b64encode(f"{parsed.username}:{parsed.password}".encode())
+            authorization = b"Basic " + token
+        return cls(parsed.host, parsed.port or 80, authorization)
+
+
+def proxy_for(scheme: str, host: str, explicit: str | None) -> Proxy | None:
+    """The proxy for an origin: ``explicit``, else the environment's; None when exempt."""
+    environment = urllib.request.getproxies_environment()
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if environment.get("no") and bypass(host, environment):
+        return None
+    url = explicit or environment.get(scheme)
+    return Proxy.parse(url) if url else None
+
+
 class KeepAliveTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over pooled asyncio streams; at most ``max_connections`` per origin."""
 
     def __init__(
-        self, *, max_connections: int = 32, ssl_context: ssl.SSLContext | None = None
+        self,
+        *,
+        max_connections: int = 32,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._max = max_connections
         self._ssl = ssl_context
+        self._proxy = proxy
+        self._proxies: dict[tuple[str, str, int], Proxy | None] = {}
         self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
         self._slots: dict[tuple[str, str, int], asyncio.Semaphore] = {}
         self._busy: set[asyncio.StreamWriter] = set()
@@ -62,7 +108,12 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         self, request: httpx.Request, origin: tuple[str, str, int], timeouts: dict[str, float]
     ) -> httpx.Response:
         body = await request.aread()
-        head = _request_head(request, body)
+        if origin not in self._proxies:
+            self._proxies[origin] = proxy_for(origin[0], origin[1], self._proxy)
+        proxy = self._proxies[origin]
+        # Plain HTTP through a proxy: the request names the whole URL (absolute form).
+        forward = proxy if proxy is not None and origin[0] == "http" else None
+        head = _request_head(request, body, forward)
         idle = self._idle.setdefault(origin, [])
         # A server may close an idle kept-alive connection just as a request is written on it;
         # it then answers nothing (it never read the request), and the request is sent once
@@ -72,7 +123,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             if reused and conn is None:
                 continue
             if conn is None:
-                conn = await self._connect(request, origin, timeouts.get("connect"))
+                conn = await self._connect(request, origin, proxy, timeouts.get("connect"))
             reader, writer = conn
             self._busy.add(writer)
             try:
@@ -109,7 +160,11 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         raise httpx.RemoteProtocolError("no connection", request=request)  # pragma: no cover
 
     async def _connect(
-        self, request: httpx.Request, origin: tuple[str, str, int], timeout: float | None
+        self,
+        request: httpx.Request,
+        origin: tuple[str, str, int],
+        proxy: Proxy | None,
+        timeout: float | None,
     ) -> _Conn:
         scheme, host, port = origin
         context = None
@@ -117,11 +172,25 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             context = self._ssl or ssl.create_default_context()
         try:
             async with asyncio.timeout(timeout):
-                return await asyncio.open_connection(host, port, ssl=context)
+                if proxy is None:
+                    return await asyncio.open_connection(host, port, ssl=context)
+                reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
+                if context is None:
+                    return reader, writer
+                try:
+                    await _tunnel(reader, writer, host, port, proxy)
+                    await writer.start_tls(context, server_hostname=host)
+                except BaseException:
+                    _close(writer)
+                    raise
+                return reader, writer
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from exc
-        except OSError as exc:
-            raise httpx.ConnectError(f"connect to {host}:{port}: {exc}", request=request) from exc
+        except (OSError, ValueError, asyncio.IncompleteReadError, _Stale) as exc:
+            via = f" via proxy {proxy.host}:{proxy.port}" if proxy else ""
+            raise httpx.ConnectError(
+                f"connect to {host}:{port}{via}: {exc}", request=request
+            ) from exc
 
     async def aclose(self) -> None:
         """Close every connection, idle or in use (its request then fails)."""
@@ -165,10 +234,29 @@ class _Stale(Exception):
     """The server closed a kept-alive connection before answering."""
 
 
-def _request_head(request: httpx.Request, body: bytes) -> bytes:
+async def _tunnel(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int, proxy: Proxy
+) -> None:
+    """Ask the proxy for a TCP tunnel to ``host:port``; raises ValueError unless it agrees."""
+    authority = f"{host}:{port}".encode()
+    lines = [b"CONNECT " + authority + b" HTTP/1.1", b"Host: " + authority]
+    if proxy.authorization:
+        lines.append(b"Proxy-Authorization: " + proxy.authorization)
+    writer.write(b"\r\n".join(lines) + b"\r\n\r\n")
+    await writer.drain()
+    status, _headers, _keep_alive = await _read_head(reader)
+    if status != 200:
+        raise ValueError(f"proxy refused CONNECT with status {status}")
+
+
+def _request_head(request: httpx.Request, body: bytes, proxy: Proxy | None = None) -> bytes:
     url = request.url
     target = url.raw_path or b"/"
+    if proxy is not None:
+        target = url.scheme.encode() + b"://" + url.netloc + target
     lines = [request.method.encode() + b" " + target + b" HTTP/1.1"]
+    if proxy is not None and proxy.authorization:
+        lines.append(b"Proxy-Authorization: " + proxy.authorization)
     has_host = False
     for name, value in request.headers.raw:
         lower = name.lower()

@@ -54,6 +54,10 @@ class DispatcherSettings(CommonSettings):
 
     # Database: connections per process, and the most claims/finishes written in one commit.
     db_pool_size: int = 8
+    # No pre-ping: it would cost a round trip on every claim and finish batch. A connection that
+    # died meanwhile fails its statement instead; the delivery then requeues its bus message
+    # (``Retry``) and the pool replaces the connection.
+    db_pool_pre_ping: bool = False
     batch_max: int = 200
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2
@@ -79,6 +83,9 @@ class DispatcherSettings(CommonSettings):
     # Delay budget from acceptance to delivery before falling back (R-PERF-6).
     default_deadline_s: float = 30.0
     http_timeout_s: float = 5.0
+    # Outbound HTTP proxy (http://[user:password@]host:port) for WeChat and the SMS gateway.
+    # Unset: HTTPS_PROXY/HTTP_PROXY from the environment; NO_PROXY exempts hosts either way.
+    http_proxy: str | None = None
 
     # Customer-service windows (docs/wechat-protocol.md §8.2), config because WeChat changes them.
     message_window_s: float = 48 * 3600.0

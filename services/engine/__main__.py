@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from libs.common.observability.logging import configure_logging
-from libs.common.resources import open_resources
-from libs.common.serving import run, serve_services
+import sys
+
+from libs.common.serving import main
 from services.engine.app import build
 from services.engine.settings import EngineSettings
 
-
-async def main() -> None:
-    """Connect, serve until SIGTERM, disconnect."""
-    settings = EngineSettings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    resources = await open_resources(settings)
-    try:
-        await serve_services([build(settings, resources)], settings.host)
-    finally:
-        await resources.close()
-
-
 if __name__ == "__main__":
-    run(main())
+    sys.exit(main(EngineSettings, build))

@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -30,6 +31,7 @@ class EngineService:
     def __init__(self, settings: EngineSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.engine_port
+        self.ops_port = settings.engine_ops_port
         self.resources = resources
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.core_timeout_s),
@@ -73,6 +75,7 @@ class EngineService:
                 self.name, {"bus": resources.bus.ping, "ledger": resources.ledger.ping}
             )
         )
+        install_error_handlers(self.app)
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from libs.common.api_docs import install_docs
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -22,6 +23,7 @@ class GatewayService:
     def __init__(self, settings: GatewaySettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.gateway_port
+        self.ops_port = settings.gateway_ops_port
         self.resources = resources
         self.accounts = CallbackAccounts(
             resources.sessions, resources.secret_box, refresh_s=settings.account_refresh_s
@@ -31,7 +33,10 @@ class GatewayService:
             title="wxhub gateway",
             description="WeChat callbacks and the business-system notification API.",
             version="1",
+            docs_url=None,
+            redoc_url=None,
         )
+        install_docs(self.api)
         self.api.router.routes.extend(
             probe_routes(
                 self.name,

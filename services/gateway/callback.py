@@ -7,7 +7,8 @@ routing/validation layers cost more than the crypto. The flow (R-IN-1..7):
       first attempt → request/reply over wx.inbound with a deadline → passive reply or "success"
       WeChat retry  → the first attempt's reply (REPLIED), wait (PENDING), or "success"
 
-Bad input is answered with a status code and a JSON error and never reaches the bus. Anything that
+Bad input is answered with a status code and the common JSON error (``libs.common.http_errors``,
+built on the error path only) and never reaches the bus. Anything that
 fails after the input was accepted is logged with the message id and answered ``success``: WeChat
 shows users an error notice for anything else.
 """
@@ -24,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from libs.common.bus import INBOUND, Bus, RequestTimeout
 from libs.common.callback_ledger import CallbackLedger, LedgerEntry, LedgerState
+from libs.common.http_errors import error_bytes, scope_language
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.inbound import InboundReceived, PassiveReply
 from libs.common.wechat import (
@@ -47,7 +49,7 @@ PATH_PREFIX = "/wechat/"
 _SUCCESS = b"success"
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _XML_HEADERS = [(b"content-type", b"application/xml; charset=utf-8")]
-_JSON_HEADERS = [(b"content-type", b"application/json")]
+_JSON_HEADERS = [(b"content-type", b"application/json; charset=utf-8")]
 
 
 class Rejected(Exception):
@@ -93,7 +95,7 @@ class CallbackEndpoint:
         except Rejected as exc:
             CALLBACKS.labels(code if account else "-", f"rejected_{exc.code}").inc()
             log.info("callback_rejected", account=code, status=exc.status, reason=exc.code)
-            error = json.dumps({"error": exc.code, "message": str(exc)}).encode()
+            error = error_bytes(exc.code, scope_language(scope), str(exc))
             await _respond(send, exc.status, error, _JSON_HEADERS)
             return
         await _respond(send, status, payload, headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from libs.common.bus import STATS_EVENTS, Subscription
+from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -20,8 +21,10 @@ class StatsService:
     def __init__(self, settings: StatsSettings, resources: Resources) -> None:
         self.settings = settings
         self.port = settings.stats_port
+        self.ops_port = settings.stats_ops_port
         self.resources = resources
         self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
+        install_error_handlers(self.app)
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,

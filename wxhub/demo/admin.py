@@ -88,6 +88,9 @@ async def seed_admin_demo(session: AsyncSession, box: SecretBox) -> list[tuple[s
             role = Role(code=code, name=name, org_id=orgs[org_code].id, permissions=permissions)
             session.add(role)
             await session.flush()
+        elif code == "hq_admin" and set(role.permissions or []) != set(ALL_PERMISSIONS):
+            # The demo administrator holds every permission, also ones added since seeding.
+            role.permissions = list(ALL_PERMISSIONS)
         roles[code] = role
     hasher = PasswordHasher()
     for username, display, org_code, role_code, password in USERS:

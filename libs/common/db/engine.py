@@ -15,15 +15,25 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL and a busy timeout so services can share one file."""
+def make_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = True, echo: bool = False
+) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL and a busy timeout so services can share one file.
+
+    PostgreSQL connections are recycled after 30 minutes (firewalls and poolers drop idle ones).
+    """
     if make_url(url).get_backend_name() == "sqlite":
         ensure_sqlite_folder(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=pre_ping,
+        pool_recycle=1800,
     )
 
 

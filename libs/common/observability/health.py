@@ -13,6 +13,9 @@ from libs.common.observability.metrics import metrics_endpoint
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
+# What the operations port serves when it is separate from the public one.
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
 
 def probe_routes(service: str, checks: Mapping[str, ReadinessCheck]) -> list[BaseRoute]:
     """Routes for ``/healthz``, ``/readyz`` and ``/metrics``, to mount in a service's HTTP app."""

@@ -1,109 +1,82 @@
-"""Exception handlers: every error is JSON ``{"code", "message", ...}``; 422 lists field errors."""
+"""The admin API's domain errors, mapped onto the common error format.
+
+The format itself (``{"code", "message", "errors"}`` in the request's language, 404/405/422 and
+crashes) is :mod:`libs.common.http_errors`. Here: :class:`~services.admin_api.errors.AdminError`
+and its tree (with ``details`` and the ``WWW-Authenticate``/``Retry-After`` headers), database
+conflicts, and WeChat API failures.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libs.common import http_errors
 from libs.common.observability.logging import get_logger
 from libs.common.wechat.errors import WeChatApiError, WeChatTransportError
 from services.admin_api.errors import AdminError, FieldErrors, NotAuthenticated, TooManyRequests
 
 log = get_logger(__name__)
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    """The shape of every error response."""
-    return {"code": code, "message": message, **extra}
+def location(field: str) -> list[str | int]:
+    """A dotted field name (``body.buttons[0].name``) as a ``loc`` path (``buttons, 0, name``)."""
+    loc: list[str | int] = [
+        int(index) if index else name for name, index in _PATH_PART.findall(field)
+    ]
+    return loc[1:] if len(loc) > 1 and loc[0] == "body" else loc
 
 
-async def _admin_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _admin_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AdminError)
-    body = error_body(exc.code, exc.message)
-    if exc.details:
-        body["details"] = exc.details
+    extra: dict[str, Any] = {"details": exc.details} if exc.details else {}
+    errors: list[dict[str, Any]] = []
     if isinstance(exc, FieldErrors):
-        body["errors"] = [
-            {"field": e.field, "message": e.message, "type": e.type} for e in exc.errors
+        errors = [
+            {"loc": location(e.field), "message": e.message, "type": e.type} for e in exc.errors
         ]
     headers: dict[str, str] | None = None
     if isinstance(exc, NotAuthenticated):
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return JSONResponse(body, status_code=exc.status, headers=headers)
-
-
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "field": ".".join(str(part) for part in e.get("loc", ())),
-            "message": str(e.get("msg", "")),
-            "type": str(e.get("type", "")),
-        }
-        for e in exc.errors()
-    ]
-    return JSONResponse(
-        error_body("validation_error", "request validation failed", errors=errors),
-        status_code=422,
+    return http_errors.error_response(
+        request, exc.status, exc.code, exc.message, errors, headers=headers, **extra
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-    )
-
-
-async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity_error", error=str(exc.__cause__ or exc)[:200])
-    return JSONResponse(
-        error_body("conflict", "the change conflicts with existing data (duplicate or in use)"),
-        status_code=409,
-    )
+    return http_errors.error_response(request, 409, "conflict")
 
 
-async def _wechat_api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _wechat_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WeChatApiError)
-    return JSONResponse(
-        error_body(
-            "wechat_error",
-            f"WeChat refused the request: {exc.errcode} {exc.errmsg}",
-            details={"errcode": exc.errcode},
-        ),
-        status_code=502,
+    return http_errors.error_response(
+        request,
+        502,
+        "wechat_error",
+        f"WeChat refused the request: {exc.errcode} {exc.errmsg}",
+        details={"errcode": exc.errcode},
     )
 
 
-async def _wechat_transport_error(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        error_body("wechat_unavailable", f"WeChat API unreachable: {exc}"), status_code=502
+async def _wechat_transport_error(request: Request, exc: Exception) -> JSONResponse:
+    return http_errors.error_response(
+        request, 502, "wechat_unavailable", f"WeChat API unreachable: {exc}"
     )
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the common handlers and the admin API's own on ``app``."""
+    http_errors.install_error_handlers(app)
     app.add_exception_handler(AdminError, _admin_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(WeChatApiError, _wechat_api_error)
     app.add_exception_handler(WeChatTransportError, _wechat_transport_error)

@@ -30,6 +30,6 @@ from __future__ import annotations
 
 from services.dispatcher.delivery.custom_sends import custom_send_id
 from services.dispatcher.delivery.outgoing import render
-from services.dispatcher.delivery.service import REPLAY_HEADER, DeliveryService
+from services.dispatcher.delivery.service import DeliveryService
 
-__all__ = ["REPLAY_HEADER", "DeliveryService", "custom_send_id", "render"]
+__all__ = ["DeliveryService", "custom_send_id", "render"]

@@ -9,7 +9,8 @@ customer-service windows in the same commit. A dead-letter replay claims alone a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,9 +41,11 @@ class Claims:
         windows: ServiceWindows,
         *,
         batch_max: int,
+        default_deadline: timedelta = timedelta(seconds=30),
     ) -> None:
         self._sessions = sessions
         self._windows = windows
+        self._default_deadline = default_deadline
         self.batches: GroupCommit[str, Claim] = GroupCommit(self.claim_batch, max_items=batch_max)
 
     async def claim(self, notification_id: str, *, replay: bool = False) -> Claim:
@@ -90,7 +93,12 @@ class Claims:
         return results
 
     async def _claim_replay(self, nid: str) -> Claim:
-        """Claim one notification replayed from the dead letters (``failed`` may be reopened)."""
+        """Claim one notification replayed from the dead letters (``failed`` may be reopened).
+
+        An operator's replay is a new try: a notification whose deadline has passed gets its
+        original delay budget again from now (at least the default), otherwise it would be
+        refused at once as "deadline passed" and dead-lettered again without a single send.
+        """
         at = now()
         async with self._sessions.begin() as session:
             claimed = await repository.claim(
@@ -99,6 +107,13 @@ class Claims:
             if claimed is None:
                 return Claim(None, await repository.get_status(session, notification_id=nid))
             detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
+            if claimed.deadline_at is not None and claimed.deadline_at <= at:
+                budget = max(claimed.deadline_at - claimed.created_at, self._default_deadline)
+                claimed = replace(claimed, deadline_at=at + budget)
+                await repository.set_deadline(
+                    session, notification_id=nid, deadline_at=claimed.deadline_at
+                )
+                detail += f", new deadline in {budget.total_seconds():.0f} s"
             await repository.add_events(
                 session, notification_id=nid, events=[PendingEvent(at, "sending", detail)]
             )

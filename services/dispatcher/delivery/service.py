@@ -7,11 +7,13 @@ docstring). A database outage puts the message back on its queue instead of dead
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Bus, Message, Retry
+from libs.common.bus.dead_letters import REPLAY_HEADER
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory
@@ -28,9 +30,6 @@ from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.rate_limit import RateLimiter, seconds_until_daily_reset
 
 log = get_logger(__name__)
-
-# Set by the dead-letter replay: a replayed message may send a ``failed`` notification again.
-REPLAY_HEADER = "x-wxhub-replay"
 
 
 class DeliveryService:
@@ -52,12 +51,18 @@ class DeliveryService:
         plan: ChannelPlan,
         quota_reset: Callable[[], float] = seconds_until_daily_reset,
         batch_max: int = 200,
+        default_deadline_s: float = 30.0,
         events_interval_s: float = 0.2,
         sends_in_flight: int = 32,
     ) -> None:
         windows = ServiceWindows(sessions, directory, plan.windowed)
         sender = Sender(in_flight=sends_in_flight)
-        self.claims = Claims(sessions, windows, batch_max=batch_max)
+        self.claims = Claims(
+            sessions,
+            windows,
+            batch_max=batch_max,
+            default_deadline=timedelta(seconds=default_deadline_s),
+        )
         self.transitions = Transitions(sessions, fallback=plan.fallback_name, batch_max=batch_max)
         self.events = StatusPublisher(bus, interval_s=events_interval_s)
         self.notifications = NotificationDelivery(

@@ -28,6 +28,7 @@ from services.dispatcher.repository.notifications import (
     list_events,
     set_channel,
     set_channel_many,
+    set_deadline,
 )
 from services.dispatcher.repository.windows import (
     close_window,
@@ -60,6 +61,7 @@ __all__ = [
     "open_windows",
     "set_channel",
     "set_channel_many",
+    "set_deadline",
     "start_custom_send",
     "use_window",
 ]

@@ -140,6 +140,17 @@ async def get_status(session: AsyncSession, *, notification_id: str) -> str | No
     return result.scalar_one_or_none()
 
 
+async def set_deadline(
+    session: AsyncSession, *, notification_id: str, deadline_at: datetime
+) -> None:
+    """Give a notification a new deadline (an operator's replay after the old one passed)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(deadline_at=deadline_at)
+    )
+
+
 async def set_channel(session: AsyncSession, *, notification_id: str, channel: str) -> None:
     """Record the channel a ``sending`` notification is being sent on (crash recovery reads it)."""
     await session.execute(

@@ -15,8 +15,9 @@ _SIGNING = (
     "`X-Wxhub-System` (its code), `X-Wxhub-Timestamp` (unix seconds, accepted within ±300 s) "
     'and `X-Wxhub-Signature` = lower-case hex `HMAC-SHA256(secret, "<timestamp>." + raw '
     "body)` — for a GET the body is empty. Missing, bad or stale signatures get **401**. "
-    'Every error is JSON `{"code", "message"}` with a stable `code`; invalid fields are '
-    "listed in `errors`.\n\n"
+    'Every error is JSON `{"code", "message", "errors"}` with a stable `code`; invalid fields '
+    "are listed in `errors` as `{loc, message, type}`; `message` follows `Accept-Language` "
+    "(zh-CN by default, en).\n\n"
     "```python\n"
     "ts = str(int(time.time()))\n"
     'sig = hmac.new(secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()\n'

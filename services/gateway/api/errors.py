@@ -1,8 +1,9 @@
-"""The API's error model: every refusal is JSON ``{"code", "message"[, "errors"][, "id"]}``.
+"""The notification API's domain errors, mapped onto the common error format.
 
-``ApiError`` carries a status and a stable ``code``; acceptance refusals
-(:class:`~services.gateway.notifications.validation.Rejection`) and FastAPI's request validation
-errors are mapped to the same shape here, in one place.
+The format itself (``{"code", "message", "errors"}`` in the request's language, 404/405/422 and
+crashes) is :mod:`libs.common.http_errors`; here only what is the API's own: :class:`ApiError`,
+acceptance refusals (:class:`~services.gateway.notifications.validation.Rejection`, which may
+carry the stored notification's ``id``) and an unavailable database.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.exc import DBAPIError
 from starlette.responses import JSONResponse, Response
 
+from libs.common import http_errors
+from libs.common.http_errors import FieldError
 from libs.common.observability.logging import get_logger
 from services.gateway.notifications.validation import Rejection
+
+__all__ = ["ApiError", "ErrorBody", "FieldError", "error_responses", "install_error_handlers"]
 
 log = get_logger(__name__)
 
@@ -40,80 +44,52 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-class FieldError(BaseModel):
-    """One invalid field."""
+class ErrorBody(http_errors.ErrorBody):
+    """The common error body; a refusal after storing also names the stored notification."""
 
-    loc: list[str | int] = Field(examples=[["to", "phone"]])
-    message: str = Field(examples=["String should match pattern '^\\+?[0-9]{5,19}$'"])
-    type: str = Field(examples=["string_pattern_mismatch"])
-
-
-class ErrorBody(BaseModel):
-    """What every error response carries."""
-
-    code: str = Field(description="Stable, machine-readable.", examples=["unknown_event_type"])
-    message: str = Field(description="For humans.", examples=["No reminder type 'x'."])
-    errors: list[FieldError] | None = Field(default=None, description="Field errors, if any.")
     id: str | None = Field(
         default=None, description="The stored notification's id (503 after storing only)."
     )
 
 
-def error_response(
-    status: int,
-    body: dict[str, Any],
-    headers: Mapping[str, str] | None = None,
+def rejection_response(
+    request: Request, rejection: Rejection, notification_id: str | None = None
 ) -> JSONResponse:
-    """A JSON error response."""
-    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
-
-
-def rejection_response(rejection: Rejection, notification_id: str | None = None) -> JSONResponse:
     """The response for an acceptance refusal."""
-    body = rejection.to_dict()
-    if notification_id:
-        body["id"] = notification_id
-    return error_response(rejection.status, body)
+    extra: dict[str, Any] = {"id": notification_id} if notification_id else {}
+    return http_errors.error_response(
+        request,
+        rejection.status,
+        rejection.code,
+        rejection.message,
+        rejection.errors or (),
+        **extra,
+    )
 
 
-async def _api_error(_request: Request, exc: Exception) -> Response:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, {"code": exc.code, "message": exc.message}, exc.headers)
+    return http_errors.error_response(
+        request, exc.status, exc.code, exc.message, headers=exc.headers
+    )
 
 
-async def _rejection(_request: Request, exc: Exception) -> Response:
+async def _rejection(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Rejection)
-    return rejection_response(exc)
+    return rejection_response(request, exc)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "loc": [part for part in error.get("loc", ()) if part != "body"] or ["body"],
-            "message": str(error.get("msg", "")),
-            "type": str(error.get("type", "")),
-        }
-        for error in exc.errors()
-    ]
-    return error_response(
-        422, {"code": "invalid_request", "message": "The request is invalid.", "errors": errors}
-    )
-
-
-async def _storage_error(_request: Request, exc: Exception) -> Response:
+async def _storage_error(request: Request, exc: Exception) -> Response:
     log.warning("api_storage_unavailable", error=str(exc)[:200])
-    return error_response(
-        503, {"code": "storage_unavailable", "message": "The database is unavailable; retry."}
-    )
+    return http_errors.error_response(request, 503, "storage_unavailable")
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that turn the API's exceptions into JSON errors."""
+    """Register the common handlers and the API's own on ``app``."""
+    http_errors.install_error_handlers(app)
     app.add_exception_handler(DBAPIError, _storage_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(Rejection, _rejection)
-    app.add_exception_handler(RequestValidationError, _validation_error)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -122,8 +98,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing or bad signature, unknown system, or timestamp outside ±300 s.",
         404: "No such id among this system's own.",
         409: "Idempotency key already used for another account or event type.",
-        413: "Body or file too large.",
-        422: "Invalid body, unknown account or event type, or no usable channel.",
+        422: "Unreadable body, invalid fields, unknown account or event type, or no channel.",
         503: "Stored but not queued (retry with the same idempotency key), or config unavailable.",
     }
-    return {s: {"model": ErrorBody, "description": descriptions[s]} for s in statuses}
+    entries = http_errors.error_responses(*statuses, descriptions=descriptions)
+    for entry in entries.values():
+        entry["model"] = ErrorBody
+    return entries

@@ -255,11 +255,11 @@ async def test_bad_input_is_rejected_and_never_published(stack: InboundStack) ->
     hostile = stack.pusher.sign(dtd)
     response = await post(params=hostile[0], content=hostile[1])
     assert response.status_code == 400
-    assert response.json()["error"] == "malformed_xml"
+    assert response.json()["code"] == "malformed_xml"
     undecodable = stack.pusher.sign(b'<?xml version="1.0" encoding="GBK"?><xml><a>\x81</a></xml>')
     response = await post(params=undecodable[0], content=undecodable[1])
     assert response.status_code == 400
-    assert response.json()["error"] == "malformed_xml"
+    assert response.json()["code"] == "malformed_xml"
     good = await post()  # the same request, correctly signed, does reach the bus
     assert good.status_code == 200
     await asyncio.sleep(0.05)
@@ -281,7 +281,7 @@ async def test_appid_mismatch_after_decryption_is_forbidden(stack: InboundStack)
     body = build_xml({"ToUserName": DEMO.original_id, "Encrypt": encrypt})
     response = await stack.client.post("/wechat/demo", params=params, content=body)
     assert response.status_code == 403
-    assert response.json()["error"] == "appid_mismatch"
+    assert response.json()["code"] == "appid_mismatch"
 
 
 async def test_processing_failure_still_answers_success(stack: InboundStack) -> None:

@@ -44,11 +44,11 @@ describe('ApiClient', () => {
     const fetcher = async (url: RequestInfo | URL) =>
       String(url).endsWith('/forbidden')
         ? json(403, { code: 'permission_denied', message: "permission 'menu.publish' required" })
-        : json(422, { code: 'validation_error', message: 'bad', errors: [{ field: 'body.name', message: 'too long', type: 'limit' }] })
+        : json(422, { code: 'validation_error', message: 'bad', errors: [{ loc: ['name'], message: 'too long', type: 'limit' }] })
     const client = new ApiClient('http://admin.test', new MemoryStorage() as unknown as Storage, fetcher as typeof fetch)
     client.hooks.onForbidden = (e) => seen.push(e)
     await expect(client.get('/forbidden')).rejects.toMatchObject({ status: 403, code: 'permission_denied' })
     expect(seen[0]?.message).toContain('menu.publish')
-    await expect(client.get('/invalid')).rejects.toMatchObject({ status: 422, errors: [{ field: 'body.name' }] })
+    await expect(client.get('/invalid')).rejects.toMatchObject({ status: 422, errors: [{ loc: ['name'] }] })
   })
 })

@@ -12,6 +12,7 @@ from services.admin_api.api.routes import (
     commands,
     config_files,
     customers,
+    dead_letters,
     locations,
     materials,
     menus,
@@ -39,5 +40,6 @@ ROUTERS: list[APIRouter] = [
     config_files.router,
     customers.router,
     audit.router,
+    dead_letters.router,
     simulator.router,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Request
 from starlette.responses import JSONResponse, Response
 
 from services.gateway.api.auth import signed_router
@@ -42,7 +42,9 @@ NotificationId = Annotated[str, Path(min_length=1, max_length=32, description="N
         **error_responses(401, 409, 413, 422, 503),
     },
 )
-async def create_notification(body: NotificationCreate, system: SystemDep, api: ApiDep) -> Response:
+async def create_notification(
+    request: Request, body: NotificationCreate, system: SystemDep, api: ApiDep
+) -> Response:
     """Accept one notification."""
     result = await api.service.accept_one(system, body)
     if result.outcome in ("accepted", "duplicate"):
@@ -52,7 +54,7 @@ async def create_notification(body: NotificationCreate, system: SystemDep, api: 
             status_code=200 if duplicate else 202,
         )
     assert result.error is not None
-    return rejection_response(result.error, result.id)
+    return rejection_response(request, result.error, result.id)
 
 
 @router.post(

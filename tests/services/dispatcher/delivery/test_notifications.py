@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from libs.common.bus import DEAD, EVENTS
+from libs.common.bus.dead_letters import list_dead_letters, replay_dead_letters
 from libs.common.db.models import Customer
 from libs.common.schemas.events import InboundHandled
 from services.dispatcher import repository
@@ -197,17 +198,15 @@ async def test_exhausted_retries_fail_dead_letter_and_replay(harness: Harness) -
     rows = await harness.wait_terminal([nid])
     assert rows[nid].status == "failed"
     assert "SMS failed" in (rows[nid].reason or "")
-    from httpx import ASGITransport, AsyncClient
-
-    async with AsyncClient(transport=ASGITransport(harness.service.app), base_url="http://t") as c:
-        listed = (await c.get("/dead-letters")).json()
-        assert [d["message_id"] for d in listed["dead_letters"]] == [nid]
-        assert listed["dead_letters"][0]["exchange"] == "wx.outbound"
-        # Listing leaves it in the queue.
-        assert (await c.get("/dead-letters")).json()["count"] == 1
-        harness.boxes.sms.faults.clear()
-        replayed = (await c.post("/dead-letters/replay", json={})).json()
-        assert replayed["replayed"] == [nid]
+    bus = harness.resources.bus
+    listed = await list_dead_letters(bus)
+    assert [d["message_id"] for d in listed] == [nid]
+    assert listed[0]["exchange"] == "wx.outbound"
+    # Listing leaves it in the queue.
+    assert len(await list_dead_letters(bus)) == 1
+    harness.boxes.sms.faults.clear()
+    replayed = await replay_dead_letters(bus)
+    assert replayed["replayed"] == [nid]
     rows = await harness.wait_terminal([nid])
     for _ in range(100):
         rows = await harness.statuses([nid])

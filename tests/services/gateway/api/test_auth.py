@@ -48,7 +48,8 @@ async def test_wrong_signature_is_401(api: ApiStack) -> None:
     assert response.status_code == 401
     assert response.json() == {
         "code": "invalid_signature",
-        "message": "Unknown system or wrong signature.",
+        "message": "系统未知或签名错误",
+        "errors": [],
     }
 
 

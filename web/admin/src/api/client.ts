@@ -1,10 +1,17 @@
 // One HTTP client for the admin API: bearer tokens, silent refresh on 401, typed errors.
 import type { TokenRead } from './types'
 
+/** One problem of a 422 answer: where (`["audience", "audience_id"]`, body fields without a
+ * `body` prefix), what, and its machine-readable type. */
 export interface FieldProblem {
-  field: string
+  loc: (string | number)[]
   message: string
   type?: string
+}
+
+/** A problem's location as one dotted name (`audience.audience_id`, `file.line.3`). */
+export function locName(problem: FieldProblem): string {
+  return problem.loc.map(String).join('.')
 }
 
 /** An error answer of the API: `{"code", "message", "errors"?}` (see the API's description). */

@@ -1,13 +1,13 @@
 import { ElMessage } from 'element-plus'
-import { ApiError } from '../api/client'
+import { ApiError, locName } from '../api/client'
 import { i18n } from '../i18n'
 
-/** Field name → message, from a 422 answer (`body.new_password` → `new_password`). */
+/** Field name → message, from a 422 answer (`["new_password"]` → `new_password`). */
 export function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError)) return {}
   const result: Record<string, string> = {}
   for (const problem of error.errors) {
-    const name = problem.field.replace(/^(body|query|path)\./, '')
+    const name = locName(problem)
     result[name] = result[name] ? `${result[name]}; ${problem.message}` : problem.message
   }
   return result
@@ -18,7 +18,7 @@ export function showError(error: unknown): void {
   const t = i18n.global.t
   if (error instanceof ApiError) {
     if (error.status === 403) return
-    const detail = error.errors.length ? ` (${error.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : ''
+    const detail = error.errors.length ? ` (${error.errors.map((e) => `${locName(e)}: ${e.message}`).join('; ')})` : ''
     ElMessage.error({ message: t('errors.api', { message: error.message + detail }), duration: 6000 })
     return
   }

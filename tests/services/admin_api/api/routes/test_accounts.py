@@ -70,7 +70,7 @@ async def test_duplicate_appid_and_bad_aes_key_rejected(stack: AdminStack) -> No
         "admin", "POST", "/api/v1/accounts", json={**NEW, "code": "x", "encoding_aes_key": "short"}
     )
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "body.encoding_aes_key"
+    assert bad.json()["errors"][0]["loc"] == ["encoding_aes_key"]
     # Neither refused account exists.
     assert await account_codes(stack) == ["bj", "demo", NEW["code"]]
 

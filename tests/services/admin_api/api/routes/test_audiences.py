@@ -136,7 +136,7 @@ async def test_saved_audience_must_belong_to_the_publication_account(stack: Admi
     ).json()["id"]
     wrong = await _mass_draft(stack, stack.ids["demo_account"], {"audience_id": bj_aid})
     assert wrong.status_code == 422
-    assert wrong.json()["errors"][0]["field"] == "body.audience.audience_id"
+    assert wrong.json()["errors"][0]["loc"] == ["audience", "audience_id"]
     mixed = await _mass_draft(
         stack, stack.ids["bj_account"], {"audience_id": bj_aid, "region": "北京"}
     )

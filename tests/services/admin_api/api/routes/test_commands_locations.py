@@ -50,7 +50,7 @@ async def test_invalid_regex_is_422(stack: AdminStack) -> None:
         },
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.pattern"
+    assert response.json()["errors"][0]["loc"] == ["pattern"]
     assert (await stack.call("admin", "GET", "/api/v1/commands?q=bad")).json()["total"] == 0
 
 

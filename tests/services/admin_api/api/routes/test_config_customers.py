@@ -45,7 +45,7 @@ async def test_invalid_syntax_and_unchanged_content_are_refused(stack: AdminStac
         json={"name": "x.json", "format": "json", "content": "{not json"},
     )
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "body.content"
+    assert bad.json()["errors"][0]["loc"] == ["content"]
     assert (await stack.call("admin", "GET", "/api/v1/config-files?q=x.json")).json()["total"] == 0
     doc = (
         await stack.call(

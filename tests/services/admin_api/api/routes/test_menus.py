@@ -28,7 +28,7 @@ async def test_limits_are_reported_per_field(stack: AdminStack) -> None:
     too_long = {"buttons": [{"name": "六个汉字名称", "type": "click", "key": "K"}]}  # 18 bytes
     response = await stack.call("admin", "PUT", f"/api/v1/accounts/{acc}/menu", json=too_long)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.buttons[0].name"
+    assert response.json()["errors"][0]["loc"] == ["buttons", 0, "name"]
     six_subs = {
         "buttons": [
             {
@@ -45,8 +45,8 @@ async def test_limits_are_reported_per_field(stack: AdminStack) -> None:
         "buttons": [{"name": "a", "type": "click"}, {"name": "b", "type": "view", "url": "ftp://x"}]
     }
     response = await stack.call("admin", "PUT", f"/api/v1/accounts/{acc}/menu", json=no_key)
-    fields = [e["field"] for e in response.json()["errors"]]
-    assert fields == ["body.buttons[0].key", "body.buttons[1].url"]
+    fields = [e["loc"] for e in response.json()["errors"]]
+    assert fields == [["buttons", 0, "key"], ["buttons", 1, "url"]]
     four = {"buttons": [{"name": str(i), "type": "click", "key": "K"} for i in range(4)]}
     assert (
         await stack.call("admin", "PUT", f"/api/v1/accounts/{acc}/menu", json=four)
@@ -109,7 +109,7 @@ async def test_conditional_rule_must_be_tag_or_platform(stack: AdminStack) -> No
         },
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.matchrule"
+    assert response.json()["errors"][0]["loc"] == ["matchrule"]
 
 
 async def test_publish_without_default_menu_is_invalid_state(stack: AdminStack) -> None:

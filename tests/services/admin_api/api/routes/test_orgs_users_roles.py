@@ -48,7 +48,7 @@ async def test_list_convention_paging_sorting_search_and_bad_sort(stack: AdminSt
     bad = await stack.call("admin", "GET", "/api/v1/users?sort=password_hash")
     assert bad.status_code == 422
     assert bad.json()["code"] == "validation_error"
-    assert bad.json()["errors"][0]["field"] == "query.sort"
+    assert bad.json()["errors"][0]["loc"] == ["query", "sort"]
 
 
 async def test_user_create_enforces_no_privilege_escalation(stack: AdminStack) -> None:

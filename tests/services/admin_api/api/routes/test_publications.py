@@ -104,7 +104,8 @@ async def test_author_cannot_approve_own_and_rejection_needs_comment(stack: Admi
     await stack.call("admin", "POST", f"{URL}/{pid}/submit")
     own = await stack.call("admin", "POST", f"{URL}/{pid}/approve", json={})
     assert own.status_code == 403
-    assert own.json()["message"] == "the approver cannot be the author"
+    assert own.json()["code"] == "permission_denied"
+    assert own.json()["detail"] == "the approver cannot be the author"
     bare = await stack.call("approver", "POST", f"{URL}/{pid}/reject", json={"comment": " "})
     assert bare.status_code == 422
     # Neither refusal reviewed anything.
@@ -172,7 +173,7 @@ async def test_single_and_list_sends_and_branch_scope(stack: AdminStack) -> None
         files={"file": ("r.csv", b"openid\noA1\nnot an openid!\n", "text/csv")},
     )
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "file.line[3]"
+    assert bad.json()["errors"][0]["loc"] == ["file", "line", 3]
     assert (await stack.call("sh_editor", "GET", f"{URL}/{lid}")).json()["audience"] == {}
     good = await stack.call(
         "sh_editor",

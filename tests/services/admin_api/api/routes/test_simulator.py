@@ -71,7 +71,7 @@ async def test_missing_fields_are_field_errors(stack: AdminStack) -> None:
     ):
         response = await _send(stack, openid="oSimUser3", **body)
         assert response.status_code == 422, response.text
-        assert response.json()["errors"][0]["field"] == f"body.{field}"
+        assert response.json()["errors"][0]["loc"] == [field]
     bad_openid = await _send(stack, openid="o sim<>", kind="subscribe")
     assert bad_openid.status_code == 422
 

@@ -162,7 +162,7 @@ async def test_gb18030_file_from_excel_is_read(api: ApiStack) -> None:
         (b"openid,openid\na,b\n", {}, "duplicate_columns"),
         (CSV.encode(), {"account": "nope"}, "unknown_account"),
         (CSV.encode(), {"event_type": "nope"}, "unknown_event_type"),
-        (CSV.encode(), {"priority": "urgent"}, "invalid_request"),
+        (CSV.encode(), {"priority": "urgent"}, "validation_error"),
     ],
 )
 async def test_bad_uploads_are_refused_at_once(

@@ -177,11 +177,11 @@ async def test_key_reused_for_another_event_type_is_409(api: ApiStack) -> None:
 @pytest.mark.parametrize(
     ("overrides", "code", "loc"),
     [
-        ({"to": {}}, "invalid_request", ["to"]),
-        ({"to": {"phone": "12ab"}}, "invalid_request", ["to", "phone"]),
-        ({"deadline_s": 0}, "invalid_request", ["deadline_s"]),
-        ({"priority": "urgent"}, "invalid_request", ["priority"]),
-        ({"dedline_s": 5}, "invalid_request", ["dedline_s"]),
+        ({"to": {}}, "validation_error", ["to"]),
+        ({"to": {"phone": "12ab"}}, "validation_error", ["to", "phone"]),
+        ({"deadline_s": 0}, "validation_error", ["deadline_s"]),
+        ({"priority": "urgent"}, "validation_error", ["priority"]),
+        ({"dedline_s": 5}, "validation_error", ["dedline_s"]),
         ({"account": "nope"}, "unknown_account", ["account"]),
         ({"event_type": "nope"}, "unknown_event_type", ["event_type"]),
         ({"to": {"customer_no": "C404"}}, "unknown_customer", ["to", "customer_no"]),
@@ -216,7 +216,7 @@ async def test_malformed_json_is_422(api: ApiStack) -> None:
         "POST", URL, content=b"{oops", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_request"
+    assert response.json()["code"] == "malformed_body"
 
 
 async def test_openid_without_phone_on_file_defaults_to_no_fallback(api: ApiStack) -> None:

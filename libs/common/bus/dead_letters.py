@@ -1,5 +1,8 @@
 """Dead letters (R-OUT-10): list the ``wx.dead`` queue and replay messages to where they came from.
 
+Operators reach this through the admin API (``/api/v1/dead-letters``, permission
+``deadletter.replay``, audited); consumers recognise a replayed message by :data:`REPLAY_HEADER`.
+
 Listing takes up to ``limit`` messages without settling them and then cancels the consumer, so
 the broker puts them all back. Replaying republishes each message to its original exchange and
 routing key (from the ``x-death`` header) with the :data:`REPLAY_HEADER` set, and acks it only
@@ -15,8 +18,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from libs.common.bus import DEAD, Bus, Delivery, Message
-from services.dispatcher.delivery import REPLAY_HEADER
+from libs.common.bus._base import Bus, Delivery, Message
+from libs.common.bus.topology import DEAD
+
+# Set on a replayed message: its consumer may act on it again (the dispatcher reopens a
+# ``failed`` notification and gives it a fresh deadline).
+REPLAY_HEADER = "x-wxhub-replay"
 
 _DROP_HEADERS = frozenset(
     {
