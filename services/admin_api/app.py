@@ -20,7 +20,7 @@ from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
-from services.admin_api.spa import DEFAULT_DIST, resolve_dist, spa_routes
+from services.admin_api.spa import DEFAULT_DIST, resolve_dist, spa_fallback, spa_routes
 from services.admin_api.state import AdminState
 
 log = get_logger(__name__)
@@ -70,6 +70,7 @@ def create_app(state: AdminState, *, spa_dir: Path = DEFAULT_DIST) -> FastAPI:
         app.router.routes.append(route)
     # Last: the app's history-mode fallback must not shadow any API or probe route.
     app.router.routes.extend(spa_routes(spa_dir))
+    app.router.default = spa_fallback(spa_dir, app.router.default)
     return app
 
 

@@ -1,9 +1,10 @@
 """Serving the built admin app (``web/admin/dist``) next to the API.
 
 - ``/assets/…`` are content-hashed by the build: cached for a year, immutable.
-- Any other GET outside the API answers a file of the build if one has that name, else
-  ``index.html`` (history-mode routing: ``/menus`` is a page of the app, not a file), never cached
-  so a new build reaches users on their next load.
+- Any other GET outside the API that no route matches answers a file of the build if one has that
+  name, else ``index.html`` (history-mode routing: ``/menus`` is a page of the app, not a file),
+  never cached so a new build reaches users on their next load. This is the router's fallback, not
+  a catch-all route, so a wrong method on an API route stays a 405 and an unknown API path a 404.
 - Without a build, ``/`` answers 503 with a page saying how to build it; the API keeps working.
 """
 
@@ -15,12 +16,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # This source tree's build folder (services/admin_api/spa.py → repository root).
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "web" / "admin" / "dist"
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Paths that belong to the API side: unknown ones there are 404s, not pages of the app.
 API_PREFIXES = ("api/", "docs", "metrics", "healthz", "readyz")
 
@@ -42,7 +43,7 @@ def resolve_dist(setting: str) -> Path:
 
 
 def spa_routes(dist: Path) -> list[BaseRoute]:
-    """Routes serving the app in ``dist``; mount them after every API route."""
+    """The hashed assets of the app in ``dist``."""
 
     async def asset(request: Request) -> Response:
         file = _inside(dist / "assets", request.path_params["path"])
@@ -50,21 +51,29 @@ def spa_routes(dist: Path) -> list[BaseRoute]:
             raise HTTPException(404, "no such asset")
         return FileResponse(file, headers={"Cache-Control": IMMUTABLE})
 
-    async def page(request: Request) -> Response:
-        path: str = request.path_params["path"]
-        # Every method is routed here so unknown API calls stay 404s (not 405s).
-        if request.method not in ("GET", "HEAD") or path.startswith(API_PREFIXES):
-            raise HTTPException(404, "Not Found")
+    return [Route("/assets/{path:path}", asset, methods=["GET", "HEAD"], include_in_schema=False)]
+
+
+def spa_fallback(dist: Path, not_found: ASGIApp) -> ASGIApp:
+    """The router's fallback: pages of the app for GETs outside the API, else ``not_found``."""
+
+    async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"].lstrip("/")
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await not_found(scope, receive, send)
+            return
+        if path.startswith(API_PREFIXES):
+            await not_found(scope, receive, send)
+            return
         index = dist / "index.html"
         if not index.is_file():
-            return HTMLResponse(NOT_BUILT, 503, headers={"Cache-Control": NO_CACHE})
-        file = _inside(dist, path) if path else None
-        return FileResponse(file or index, headers={"Cache-Control": NO_CACHE})
+            response: Response = HTMLResponse(NOT_BUILT, 503, headers={"Cache-Control": NO_CACHE})
+        else:
+            file = _inside(dist, path) if path else None
+            response = FileResponse(file or index, headers={"Cache-Control": NO_CACHE})
+        await response(scope, receive, send)
 
-    return [
-        Route("/assets/{path:path}", asset, methods=["GET", "HEAD"], include_in_schema=False),
-        Route("/{path:path}", page, methods=ALL_METHODS, include_in_schema=False),
-    ]
+    return fallback
 
 
 def _inside(root: Path, relative: str) -> Path | None:

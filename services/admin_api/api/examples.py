@@ -25,6 +25,7 @@ _BUTTONS = [
 _CRITERIA = {"category": "vip", "region": "上海", "tags": ["稳健型"], "binding_state": "bound"}
 
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "SimulatorSend": {"openid": "oSimulatorDemo0001", "kind": "text", "content": "基金 000001"},
     "OrgCreate": {"code": "GZ", "name": "广州分公司", "parent_id": 1},
     "OrgUpdate": {"name": "广州分公司（天河）"},
     "OrgMove": {"parent_id": 2},

@@ -70,6 +70,13 @@ async def test_missing_asset_and_unknown_api_paths_are_json_404s(
         assert response.json()["code"] == "not_found", (method, path)
 
 
+async def test_a_wrong_method_on_an_api_route_stays_a_405(client: httpx.AsyncClient) -> None:
+    # The app's pages are the router's fallback, not a catch-all route that would shadow it.
+    response = await client.delete("/api/v1/orgs")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
 async def test_files_outside_the_build_are_not_reachable(dist: Path, tmp_path: Path) -> None:
     (dist.parent / "secret.txt").write_text("nope")
     async with await _client(dist) as client:

@@ -69,7 +69,8 @@ async def test_wrong_secret_and_unknown_system_are_the_same_401(api: ApiStack) -
         assert response.json()["code"] == "invalid_signature"
 
 
-@pytest.mark.parametrize(("skew", "status"), [(-301, 401), (301, 401), (-290, 404), (290, 404)])
+# int(time.time()) drops up to a second, and the request takes time: stay clear of the edge.
+@pytest.mark.parametrize(("skew", "status"), [(-310, 401), (310, 401), (-290, 404), (290, 404)])
 async def test_timestamp_must_be_within_300_seconds(api: ApiStack, skew: int, status: int) -> None:
     response = await api.client.get(UNKNOWN, timestamp=int(time.time()) + skew)
     assert response.status_code == status
