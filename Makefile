@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run
+.PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run check-deploy cluster
 
 $(VENV_MARK):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -55,6 +55,16 @@ check: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Alert rules: promtool's syntax check and the rule unit tests in deploy/monitoring/tests.
+## Installs promtool (Debian package prometheus) when missing; fails without it, never skips.
+check-deploy:
+	@command -v promtool >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y --no-install-recommends prometheus || \
+	    { apt-get update && apt-get install -y --no-install-recommends prometheus; }; }; } || \
+	  { echo "check-deploy needs promtool: apt-get install prometheus" >&2; exit 1; }
+	promtool check rules deploy/monitoring/prometheus-rules.yaml
+	promtool test rules deploy/monitoring/tests/*.yaml
 
 migrate: venv-run
 	$(BIN)/wxhub migrate

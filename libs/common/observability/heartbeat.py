@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from libs.common.bus import EVENTS, Bus
+from libs.common.observability.metrics import HEARTBEAT_SENT
 from libs.common.schemas.events import HeartbeatSent
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Heartbeat:
             message_id=event.message_id,
             persistent=False,
         )
+        HEARTBEAT_SENT.labels(self._service).set(time.time())
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -12,6 +12,13 @@ BUS_DELIVERIES = Counter(
     "Consumed bus messages by exchange and how they were settled (ack, requeue, dead)",
     ["exchange", "outcome"],
 )
+# Set by each instance itself, so Prometheus sees one series per scraped target: a frozen
+# replica fails its scrape (``up == 0``) and a departed one leaves discovery (no series at all).
+HEARTBEAT_SENT = Gauge(
+    "wxhub_heartbeat_sent_timestamp_seconds",
+    "Unix time this instance last published its heartbeat on the bus",
+    ["service"],
+)
 
 
 async def metrics_endpoint(_request: Request) -> Response:
