@@ -24,3 +24,17 @@ HEARTBEAT_SENT = Gauge(
 async def metrics_endpoint(_request: Request) -> Response:
     """Expose the process's metrics in the Prometheus text format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+# The callback ledger's fallback (libs/common/callback_ledger.py): Redis unreachable, so this
+# instance deduplicates callbacks in process only (a retry on another replica is not recognised).
+LEDGER_DEGRADED = Gauge(
+    "wxhub_callback_ledger_degraded",
+    "1 while the shared callback ledger (Redis) is unreachable and callbacks are deduplicated in"
+    " this process only",
+)
+LEDGER_FALLBACKS = Counter(
+    "wxhub_callback_ledger_fallbacks_total",
+    "Callback ledger operations served in process because Redis was unreachable",
+    ["operation"],
+)
