@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run
+.PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run check-deploy cluster haproxy promtool
 .PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
@@ -44,8 +44,8 @@ run: venv-run web
 
 ## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
 ## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
-## admin app's unit and browser tests.
-test: venv web
+## admin app's unit and browser tests. The local-cluster test needs HAProxy (installed if missing).
+test: venv web haproxy
 	$(BIN)/python -m pytest --cov --cov-report=term
 	$(MAKE) test-web
 
@@ -102,6 +102,30 @@ check: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Production wiring on this machine: 2 replicas of every service behind HAProxy, on the local
+## RabbitMQ, PostgreSQL (database wxhub_cluster) and Redis; prints the URLs, Ctrl-C stops it.
+## CLUSTER_ARGS="--base-port 18000" (or WXHUB_CLUSTER_* variables) picks ports and servers.
+cluster: venv-run haproxy
+	$(BIN)/wxhub cluster $(CLUSTER_ARGS)
+
+## Debian packages the local cluster and the deployment checks need; apt-get as root if missing.
+haproxy:
+	@PATH="$$PATH:/usr/sbin:/sbin" command -v haproxy >/dev/null || $(call apt_install,haproxy)
+
+promtool:
+	@command -v promtool >/dev/null || $(call apt_install,prometheus)
+
+apt_install = { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(1) || \
+	    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(1); }; }; } || \
+	  { echo "needs the Debian package $(1): apt-get install $(1) (as root)" >&2; exit 1; }
+
+## Alert rules: promtool's syntax check and the rule unit tests in deploy/monitoring/tests.
+## Installs promtool (Debian package prometheus) when missing; fails without it, never skips.
+check-deploy: promtool haproxy
+	promtool check rules deploy/monitoring/prometheus-rules.yaml
+	promtool test rules deploy/monitoring/tests/*.yaml
 
 migrate: venv-run
 	$(BIN)/wxhub migrate

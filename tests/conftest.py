@@ -87,3 +87,16 @@ def _ensure_postgres_database(url: str) -> None:
             await conn.close()
 
     asyncio.run(create())
+
+
+@pytest.fixture(scope="session")
+def haproxy() -> str:
+    """The HAProxy binary of the local cluster (``make cluster`` installs it)."""
+    from wxhub.cluster import ClusterError, find_haproxy
+
+    try:
+        return find_haproxy()
+    except ClusterError as exc:
+        if in_ci():
+            pytest.fail(f"{exc} (CI=true: the local cluster's balancer is required)")
+        pytest.skip(str(exc))

@@ -15,6 +15,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("dev", help="run everything in one process on the embedded default")
     serve = commands.add_parser("serve", help="run one service on its configured connections")
     serve.add_argument("service", choices=["gateway", "engine", "dispatcher", "admin_api", "stats"])
+    cluster = commands.add_parser(
+        "cluster",
+        help="production wiring here: replicas behind HAProxy on RabbitMQ, PostgreSQL and Redis",
+    )
+    cluster.add_argument("--replicas", type=int, default=2, help="processes per service")
+    cluster.add_argument(
+        "--base-port", type=int, help="listen on consecutive ports from here (default: free ports)"
+    )
+    cluster.add_argument("--database-url", help="PostgreSQL database (created when missing)")
+    cluster.add_argument("--amqp-url", help="RabbitMQ")
+    cluster.add_argument("--redis-url", help="Redis")
+    cluster.add_argument("--namespace", help="prefix of queues, exchanges and Redis keys")
     commands.add_parser("migrate", help="apply database migrations (WXHUB_DATABASE_URL)")
     commands.add_parser("seed", help="migrate and load the demo data (refused when WXHUB_ENV=prod)")
     commands.add_parser("env-example", help="print every WXHUB_* setting with its default")
@@ -34,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "create-admin":
         return _create_admin(args)
+    if args.command == "cluster":
+        return _cluster(args)
     if args.command == "env-example":
         from wxhub.env_example import render
 
@@ -80,6 +94,25 @@ def main(argv: list[str] | None = None) -> int:
         count = asyncio.run(rotate_secrets(settings.database_url, box))
         print(f"re-encrypted {count} stored secrets under the current key")
     return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    """Flags win over WXHUB_CLUSTER_* variables, which win over the local servers' defaults."""
+    from wxhub.cluster import ClusterOptions, run
+
+    options = ClusterOptions(replicas=args.replicas, base_port=args.base_port)
+    for flag, name in [
+        ("database_url", "database_url"),
+        ("amqp_url", "amqp_url"),
+        ("redis_url", "redis_url"),
+        ("namespace", "bus_namespace"),
+    ]:
+        value = getattr(args, flag) or os.environ.get(f"WXHUB_CLUSTER_{flag.upper()}")
+        if value:
+            setattr(options, name, value)
+    if args.base_port is None and os.environ.get("WXHUB_CLUSTER_BASE_PORT"):
+        options.base_port = int(os.environ["WXHUB_CLUSTER_BASE_PORT"])
+    return run(options)
 
 
 def _create_admin(args: argparse.Namespace) -> int:

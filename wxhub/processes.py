@@ -70,11 +70,16 @@ class ProcessGroup:
 
     env: dict[str, str]
     log_dir: Path
+    # In a session of their own, a terminal's Ctrl-C reaches only the parent, which then stops
+    # the children in order (the local cluster) instead of all at once.
+    detach: bool = False
     processes: list[ServiceProcess] = field(default_factory=list)
 
-    def start(self, service: str, *, port_setting: str, **extra_env: str) -> ServiceProcess:
-        """Start ``python -m services.<service>`` on a free port."""
-        port = free_port()
+    def start(
+        self, service: str, *, port_setting: str, port: int | None = None, **extra_env: str
+    ) -> ServiceProcess:
+        """Start ``python -m services.<service>`` on ``port`` (default: a free one)."""
+        port = port or free_port()
         env = {**os.environ, **self.env, **extra_env, f"WXHUB_{port_setting.upper()}": str(port)}
         env["WXHUB_INSTANCE_ID"] = f"{service}-{port}"
         log_path = self.log_dir / f"{service}-{port}.log"
@@ -85,6 +90,8 @@ class ProcessGroup:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=self.detach,
             )
         started = ServiceProcess(service, port, process, log_path)
         self.processes.append(started)

@@ -6,6 +6,12 @@ the command costs Redis, and one connection per concurrent command. Here command
 single connection as they come (writes in one loop turn leave together, see ``corking``) and
 answered in order, parsed by hiredis. A connection that fails or stalls past ``command_timeout_s``
 fails its pending commands and is replaced on the next call.
+
+URLs: ``redis://``, ``rediss://`` (TLS; ``?ssl_ca_certs=<file>`` trusts a private CA,
+``?ssl_cert_reqs=none`` skips verification) and
+``redis+sentinel://[user:password@]host[:port][,host[:port]…]/<service>[/<db>]``: the master is
+asked from the Sentinels on every (re)connect and checked with ``ROLE``; a ``READONLY`` reply
+(the master was demoted by a failover) drops the connection so the next call finds the new one.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import ssl
 import time
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
 
@@ -69,6 +76,9 @@ class _Connection(asyncio.Protocol):
                 continue
             if isinstance(reply, hiredis.ReplyError):
                 future.set_exception(RedisError(str(reply)))
+                if str(reply).startswith("READONLY"):
+                    # Demoted master: commands after this one go to a fresh connection.
+                    self.closed = True
             else:
                 future.set_result(reply)
 
@@ -85,21 +95,43 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
+def _host_port(text: str, default_port: int) -> tuple[str, int]:
+    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    return (host or "localhost"), int(port) if port else default_port
+
+
+def _tls_context(query: dict[str, list[str]]) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=query.get("ssl_ca_certs", [None])[0])
+    if query.get("ssl_cert_reqs", [""])[0].lower() == "none":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class PipelinedRedis:
-    """Redis over one pipelined connection (``redis://[user:password@]host[:port][/db]``)."""
+    """Redis over one pipelined connection (``redis://``, ``rediss://``, ``redis+sentinel://``)."""
 
     def __init__(
         self, url: str, *, connect_timeout_s: float = 5.0, command_timeout_s: float = 5.0
     ) -> None:
         parts = urlsplit(url)
-        if parts.scheme != "redis":
+        if parts.scheme not in {"redis", "rediss", "redis+sentinel"}:
             raise ValueError(f"unsupported Redis URL scheme: {parts.scheme!r}")
-        self._host = parts.hostname or "localhost"
-        self._port = parts.port or 6379
-        self._username = unquote(parts.username) if parts.username else None
-        self._password = unquote(parts.password) if parts.password else None
-        path = parts.path.strip("/")
-        self._db = int(path) if path else 0
+        userinfo, _, hosts = parts.netloc.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        self._username = unquote(user) if user else None
+        self._password = unquote(password) if password else None
+        path = [p for p in parts.path.split("/") if p]
+        self._ssl = _tls_context(parse_qs(parts.query)) if parts.scheme == "rediss" else None
+        self._sentinels: list[tuple[str, int]] = []
+        self._service = ""
+        if parts.scheme == "redis+sentinel":
+            if not path:
+                raise ValueError("a redis+sentinel:// URL names the service: …/<service>[/<db>]")
+            self._sentinels = [_host_port(h, 26379) for h in hosts.split(",") if h]
+            self._service, path = path[0], path[1:]
+        self._host, self._port = _host_port(hosts, 6379) if not self._sentinels else ("", 0)
+        self._db = int(path[0]) if path else 0
         self._connect_timeout_s = connect_timeout_s
         self._command_timeout_s = command_timeout_s
         self._connection: _Connection | None = None
@@ -149,8 +181,14 @@ class PipelinedRedis:
             loop = asyncio.get_running_loop()
             try:
                 async with asyncio.timeout(self._connect_timeout_s):
+                    if self._sentinels:
+                        self._host, self._port = await self._ask_sentinels()
                     _, connection = await loop.create_connection(
-                        _Connection, self._host, self._port
+                        _Connection,
+                        self._host,
+                        self._port,
+                        ssl=self._ssl,
+                        server_hostname=self._host if self._ssl else None,
                     )
                     self._connection = connection
                     if self._password is not None:
@@ -158,6 +196,10 @@ class PipelinedRedis:
                         await self._send(connection, ("AUTH", *user, self._password))
                     if self._db:
                         await self._send(connection, ("SELECT", self._db))
+                    if self._sentinels:
+                        role = await self._send(connection, ("ROLE",))
+                        if role[0] != b"master":
+                            raise RedisError(f"{self._host}:{self._port} is not the master")
             except (OSError, TimeoutError, RedisError) as exc:
                 failed, self._connection = self._connection, None
                 if failed is not None:
@@ -166,6 +208,33 @@ class PipelinedRedis:
                     f"cannot connect to Redis at {self._host}:{self._port}: {exc}"
                 ) from exc
             return connection
+
+    async def _ask_sentinels(self) -> tuple[str, int]:
+        """The master's address from the first Sentinel that knows the service."""
+        errors = []
+        for host, port in self._sentinels:
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+            except OSError as exc:
+                errors.append(f"{host}:{port}: {exc}")
+                continue
+            try:
+                command = ("SENTINEL", "get-master-addr-by-name", self._service)
+                writer.write(encode_command(command))
+                parser = hiredis.Reader()
+                reply: Any = False
+                while reply is False:
+                    data = await reader.read(4096)
+                    if not data:
+                        break
+                    parser.feed(data)
+                    reply = parser.gets()
+            finally:
+                writer.close()
+            if isinstance(reply, list) and len(reply) == 2:
+                return reply[0].decode(), int(reply[1])
+            errors.append(f"{host}:{port}: no master for {self._service!r} ({reply!r})")
+        raise RedisError(f"no Sentinel named the master: {'; '.join(errors)}")
 
     def _arm_watchdog(self) -> None:
         self._watchdog = asyncio.get_running_loop().call_later(

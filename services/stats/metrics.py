@@ -12,6 +12,8 @@ INBOUND_HANDLED = Counter(
 )
 LAST_HEARTBEAT = Gauge(
     "wxhub_last_heartbeat_timestamp_seconds",
-    "Unix time of the last heartbeat per service instance (alert when it is > 30 s old)",
-    ["service", "instance"],
+    "Unix time of the last heartbeat seen per service instance (a view for humans; alerts use"
+    " each instance's own wxhub_heartbeat_sent_timestamp_seconds)",
+    # Not ``instance``: that is the target label Prometheus attaches to every scraped series.
+    ["service", "instance_id"],
 )

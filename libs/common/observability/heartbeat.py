@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from libs.common.bus import EVENTS, Bus
+from libs.common.observability.metrics import HEARTBEAT_SENT
 from libs.common.periodic import Periodic
 from libs.common.schemas.events import HeartbeatSent
 
@@ -68,3 +69,4 @@ class Heartbeat:
             message_id=event.message_id,
             persistent=False,
         )
+        HEARTBEAT_SENT.labels(self._service).set(time.time())

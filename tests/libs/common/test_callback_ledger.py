@@ -10,20 +10,32 @@ import pytest
 
 from libs.common.callback_ledger import (
     CallbackLedger,
+    FallbackCallbackLedger,
     LedgerState,
     MemoryCallbackLedger,
     RedisCallbackLedger,
 )
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-with-fallback", marks=pytest.mark.redis),
+    ]
+)
 async def ledger(request: pytest.FixtureRequest) -> AsyncIterator[CallbackLedger]:
     if request.param == "memory":
         yield MemoryCallbackLedger()
         return
     url = request.getfixturevalue("redis_url")
     store = RedisCallbackLedger(url, prefix=f"test:{uuid.uuid4().hex}:")
-    yield store
+    if request.param == "redis-with-fallback":
+        fallback = FallbackCallbackLedger(store)
+        yield fallback
+        assert not fallback.degraded
+    else:
+        yield store
     await store.flush_prefix()
     await store.close()
 

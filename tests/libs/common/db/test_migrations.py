@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -75,3 +76,21 @@ async def test_postgres_upgrade_matches_the_models(scratch_postgres: str) -> Non
     await upgrade_async(scratch_postgres)
     assert set(Base.metadata.tables) <= await _tables(scratch_postgres)
     assert await _diff(scratch_postgres) == []
+
+
+@pytest.mark.postgres
+async def test_concurrent_postgres_upgrades_take_turns(scratch_postgres: str) -> None:
+    # Every replica's init container runs `wxhub migrate` at once on a rollout.
+    await asyncio.gather(*(upgrade_async(scratch_postgres) for _ in range(3)))
+    assert await _diff(scratch_postgres) == []
+    conn = await asyncpg.connect(scratch_postgres.replace("+asyncpg", ""))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM alembic_version") == 1
+        # The lock went with the migrating sessions.
+        held = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database ="
+            " (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        assert held == 0
+    finally:
+        await conn.close()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
+
+import pytest
 
 from libs.common.bus import EVENTS, STATS_EVENTS, MemoryBus, default_topology
 from libs.common.observability.heartbeat import Heartbeat
+from libs.common.observability.metrics import HEARTBEAT_SENT
 from libs.common.schemas.events import HeartbeatSent
 from tests.libs.common.bus.contract import Inbox, eventually
 
@@ -69,4 +73,20 @@ async def test_failed_beats_are_retried_next_tick() -> None:
     (message, *_) = await inbox.wait(1)
     assert message.routing_key == "heartbeat.gateway"
     await heartbeat.stop()
+    await bus.close()
+
+
+async def test_sent_gauge_moves_only_when_a_beat_is_published() -> None:
+    gauge = HEARTBEAT_SENT.labels("heartbeat-gauge-test")
+    bus = MemoryBus()  # no topology: the publish fails
+    heartbeat = Heartbeat(bus, service="heartbeat-gauge-test", instance_id="i-9")
+    before = gauge._value.get()
+    with pytest.raises(Exception):  # noqa: B017 - whatever the bus raises
+        await heartbeat.beat()
+    assert gauge._value.get() == before
+
+    await bus.declare(default_topology())
+    started = time.time()
+    await heartbeat.beat()
+    assert started <= gauge._value.get() <= time.time()
     await bus.close()
