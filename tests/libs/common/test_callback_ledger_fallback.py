@@ -84,7 +84,7 @@ async def front(redis_url: str) -> AsyncIterator[RedisFront]:
 
 
 def fallbacks(operation: str) -> float:
-    return LEDGER_FALLBACKS.labels(operation)._value.get()
+    return float(LEDGER_FALLBACKS.labels(operation)._value.get())
 
 
 @pytest.mark.redis
