@@ -33,6 +33,8 @@ from libs.common.db.models import H5LinkUse
 from libs.common.secret_box import derive_key
 
 KEY_PURPOSE = "h5-link"
+# The pages links lead to (``/h5/<page>``).
+BIND_PAGE = "bind"
 # Longer tokens are refused before any decoding work.
 MAX_TOKEN_CHARS = 512
 
@@ -92,6 +94,11 @@ class H5LinkSigner:
         self._keys = [derive_key(key, KEY_PURPOSE) for key in (secret_key, *previous_keys)]
         self._ttl_s = ttl_s
         self._clock = clock
+
+    @property
+    def ttl_s(self) -> float:
+        """How long an issued link stays valid."""
+        return self._ttl_s
 
     def issue(self, account: str, openid: str, page: str) -> str:
         """A fresh token for ``page`` of ``account``, acting as ``openid``."""

@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.h5_links import H5LinkSigner
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
@@ -17,6 +18,7 @@ from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
 from services.engine.handlers import InboundHandler
 from services.engine.locations import LocationFinder
+from services.engine.personal import CustomerDirectory, PageLinks
 from services.engine.registry import AnswerContext
 from services.engine.responder import Responder
 from services.engine.settings import EngineSettings
@@ -46,6 +48,15 @@ class EngineService:
                 max_results=settings.nearby_max_results,
                 ttl_s=settings.config_cache_s,
             ),
+            customers=CustomerDirectory(resources.sessions),
+            links=PageLinks(
+                H5LinkSigner(
+                    settings.secret_key,
+                    settings.previous_secret_keys,
+                    ttl_s=settings.h5_link_ttl_s,
+                ),
+                settings.h5_base_url,
+            ),
         )
         self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
             resources.bus,
@@ -59,7 +70,14 @@ class EngineService:
             ledger=resources.ledger,
             sessions=resources.sessions,
             configs=self.configs,
-            responder=Responder(self.registry, context, fallback_answer=settings.fallback_answer),
+            responder=Responder(
+                self.registry,
+                context,
+                fallback_answer=settings.fallback_answer,
+                builtin_commands=settings.personal_commands,
+                builtin_params={"transactions": {"limit": settings.transactions_count}},
+                bind_menu_key=settings.bind_menu_key,
+            ),
             events=self.events,
         )
         self.heartbeat = Heartbeat(

@@ -11,6 +11,7 @@ from libs.common.resources import Resources
 from services.gateway.accounts import CallbackAccounts
 from services.gateway.api import install_notification_api
 from services.gateway.callback import PATH_PREFIX, CallbackEndpoint
+from services.gateway.h5 import install_h5
 from services.gateway.settings import GatewaySettings
 
 
@@ -44,6 +45,8 @@ class GatewayService:
         )
         # Business-system notification API: /api/v1/... routers and their error handlers.
         self.notifications = install_notification_api(self.api, settings, resources)
+        # Second-level pages (/h5/...): identity binding.
+        self.h5 = install_h5(self.api, settings, resources)
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,
@@ -73,6 +76,7 @@ class GatewayService:
         await self.heartbeat.stop()
         await self.notifications.stop()
         await self.accounts.stop()
+        await self.h5.http.aclose()
 
 
 def build(settings: GatewaySettings, resources: Resources) -> GatewayService:
