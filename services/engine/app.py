@@ -23,6 +23,22 @@ from services.engine.registry import AnswerContext
 from services.engine.responder import Responder
 from services.engine.settings import EngineSettings
 
+# How "help" describes the built-in personal commands.
+PERSONAL_HELP = {
+    "bind_link": "绑定身份后可查询本人账户",
+    "balance": "查询本人账户余额（需先绑定）",
+    "transactions": "查询最近交易明细（需先绑定）",
+}
+
+
+def _personal_help(commands: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """One help line per built-in answer: its first word (the others are synonyms)."""
+    first: dict[str, str] = {}
+    for word, handler in commands.items():
+        if handler in PERSONAL_HELP:
+            first.setdefault(handler, word)
+    return tuple((word, PERSONAL_HELP[handler]) for handler, word in first.items())
+
 
 class EngineService:
     """Consumes ``engine.inbound`` and answers; probes and metrics over HTTP."""
@@ -57,6 +73,7 @@ class EngineService:
                 ),
                 settings.h5_base_url,
             ),
+            builtin_help=_personal_help(settings.personal_commands),
         )
         self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
             resources.bus,

@@ -48,6 +48,8 @@ class AnswerContext:
     locations: LocationFinder
     customers: CustomerDirectory
     links: PageLinks
+    # (word, description) of commands built into the engine rather than configured, for "help".
+    builtin_help: tuple[tuple[str, str], ...] = ()
 
 
 Answer = Callable[[AnswerContext, AnswerRequest], Awaitable["Reply | None"]]

@@ -84,3 +84,11 @@ async def test_customer_unknown_to_the_core_system_is_told_to_bind_again(
     await _bind_directly(stack, "oGone", "C99999999", "bound")
     content = (await _chat(stack, "oGone", "余额"))["Content"]
     assert "重新绑定" in content
+
+
+async def test_help_lists_the_personal_commands(stack: InboundStack) -> None:
+    content = (await _chat(stack, "oHelp", "帮助"))["Content"]
+    assert "· 绑定：" in content
+    assert "· 余额：查询本人账户余额（需先绑定）" in content
+    assert "· 明细：" in content
+    assert "查询余额：" not in content  # a synonym, not listed twice
