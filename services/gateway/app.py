@@ -69,6 +69,7 @@ class GatewayService:
         """Load accounts and start the heartbeat."""
         await self.accounts.start()
         await self.notifications.start()
+        await self.h5.start()
         await self.heartbeat.start()
 
     async def stop(self) -> None:
@@ -76,7 +77,7 @@ class GatewayService:
         await self.heartbeat.stop()
         await self.notifications.stop()
         await self.accounts.stop()
-        await self.h5.http.aclose()
+        await self.h5.stop()
 
 
 def build(settings: GatewaySettings, resources: Resources) -> GatewayService:

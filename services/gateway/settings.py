@@ -37,3 +37,5 @@ class GatewaySettings(CommonSettings):
     bind_max_failures: int = 5
     bind_failure_window_s: float = 86_400.0
     h5_max_form_bytes: int = 4096
+    # Used-link records past their expiry and failures out of the window are deleted this often.
+    h5_purge_interval_s: float = 3600.0

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import EVENTS, OUTBOUND, Bus
 from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer
-from libs.common.h5_links import LinkClaims, LinkUsed, record_use
+from libs.common.h5_links import LinkClaims, LinkUsed, purge_expired, record_use
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.events import CustomerBindingLocked, CustomerBound
 from libs.common.schemas.outbound import OutboundRequested
@@ -137,6 +137,18 @@ class BindingService:
             return Result(Outcome.USED)
         await self._announce(claims)
         return Result(Outcome.BOUND)
+
+    async def purge(self) -> None:
+        """Drop used-link records past their expiry and failures that left the window."""
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            links = await purge_expired(session, now)
+            result = await session.execute(
+                delete(BindingFailure).where(BindingFailure.at <= now - self._window)
+            )
+        failures = int(getattr(result, "rowcount", 0) or 0)
+        if links or failures:
+            log.info("h5_purged", link_uses=links, binding_failures=failures)
 
     async def _count_failures(self, session: AsyncSession, account_id: int, openid: str) -> int:
         since = datetime.now(UTC) - self._window

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from libs.common.h5_links import BIND_PAGE, H5LinkSigner, LinkClaims, LinkRefused, is_used
+from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
@@ -40,10 +41,22 @@ class BindPage:
             failure_window_s=settings.bind_failure_window_s,
         )
         self._secure_cookie = settings.h5_base_url.startswith("https://")
+        self._purge = Periodic(
+            self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
+        )
         hours = max(1, round(settings.bind_failure_window_s / 3600))
         self._locked_text = (
             f"身份验证失败次数过多，绑定功能已暂时锁定，请 {hours} 小时后再试或联系客服。"
         )
+
+    async def start(self) -> None:
+        """Start purging expired records."""
+        await self._purge.start()
+
+    async def stop(self) -> None:
+        """Stop purging and close the core-system client."""
+        await self._purge.stop()
+        await self.http.aclose()
 
     async def _usable(self, token: str) -> LinkClaims | Response:
         try:
@@ -125,7 +138,7 @@ class BindPage:
 
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
-    """Mount ``/h5/bind`` on the gateway's app; the caller closes ``page.http`` on stop."""
+    """Mount ``/h5/bind`` on the gateway's app; the caller starts and stops the page."""
     page = BindPage(settings, resources)
     router = APIRouter(prefix="/h5", include_in_schema=False)
     router.add_api_route("/bind", page.show, methods=["GET"])

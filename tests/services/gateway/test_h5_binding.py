@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from libs.common.bus import DISPATCHER_ALERT, EVENTS, Queue, Topology
-from libs.common.db.models import AuditEntry, BindingFailure, Customer, H5LinkUse
+from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer, H5LinkUse
 from libs.common.h5_links import H5LinkSigner
 from libs.common.schemas.events import CustomerBindingLocked, CustomerBound
 from libs.common.schemas.outbound import OutboundRequested
@@ -289,3 +290,38 @@ async def test_core_system_down_while_binding_counts_no_failure(
         assert await _count(h5, BindingFailure) == 0
         again = await _submit(browser, hidden)  # same link still usable
         assert again.status_code == 200
+
+
+async def test_expired_link_uses_and_old_failures_are_purged(make_stack: Any) -> None:
+    stack: InboundStack = await make_stack(h5_base_url=BASE, h5_purge_interval_s=0.1)
+    now = datetime.now(UTC)
+    async with stack.resources.sessions.begin() as session:
+        account_id = await session.scalar(select(Account.id).where(Account.code == "demo"))
+        assert account_id is not None
+        session.add_all(
+            [
+                H5LinkUse(
+                    nonce="old",
+                    account="demo",
+                    openid="o1",
+                    page="bind",
+                    expires_at=now - timedelta(minutes=1),
+                ),
+                H5LinkUse(
+                    nonce="live",
+                    account="demo",
+                    openid="o1",
+                    page="bind",
+                    expires_at=now + timedelta(minutes=5),
+                ),
+                BindingFailure(account_id=account_id, openid="o1", at=now - timedelta(days=2)),
+                BindingFailure(account_id=account_id, openid="o1", at=now - timedelta(hours=1)),
+            ]
+        )
+
+    async def remaining() -> bool:
+        return await _count(stack, H5LinkUse) == 1 and await _count(stack, BindingFailure) == 1
+
+    await eventually(remaining, what="the purge")
+    async with stack.resources.sessions() as session:
+        assert await session.scalar(select(H5LinkUse.nonce)) == "live"
