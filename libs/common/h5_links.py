@@ -35,6 +35,7 @@ from libs.common.secret_box import derive_key
 KEY_PURPOSE = "h5-link"
 # The pages links lead to (``/h5/<page>``).
 BIND_PAGE = "bind"
+UNBIND_PAGE = "unbind"
 # Longer tokens are refused before any decoding work.
 MAX_TOKEN_CHARS = 512
 

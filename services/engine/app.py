@@ -28,6 +28,7 @@ PERSONAL_HELP = {
     "bind_link": "绑定身份后可查询本人账户",
     "balance": "查询本人账户余额（需先绑定）",
     "transactions": "查询最近交易明细（需先绑定）",
+    "unbind_link": "解除身份绑定",
 }
 
 

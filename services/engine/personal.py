@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Customer
-from libs.common.h5_links import BIND_PAGE, H5LinkSigner
+from libs.common.h5_links import BIND_PAGE, UNBIND_PAGE, H5LinkSigner
 
 
 class CustomerDirectory:
@@ -46,3 +46,7 @@ class PageLinks:
     def bind_url(self, account: str, openid: str) -> str:
         """A fresh single-use link to the binding page for this follower."""
         return self.signer.url(self.base_url, account, openid, BIND_PAGE)
+
+    def unbind_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the page confirming an unbind."""
+        return self.signer.url(self.base_url, account, openid, UNBIND_PAGE)

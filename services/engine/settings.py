@@ -28,6 +28,7 @@ class EngineSettings(CommonSettings):
             "查询余额": "balance",
             "明细": "transactions",
             "交易明细": "transactions",
+            "解绑": "unbind_link",
         }
     )
     bind_menu_key: str = "BIND"

@@ -71,6 +71,13 @@ class CustomerBound(Envelope):
     openid: str
 
 
+class CustomerUnbound(Envelope):
+    """A follower removed their binding on the unbind page (routing key ``customer.unbound``)."""
+
+    account: str
+    openid: str
+
+
 class CustomerBindingLocked(Envelope):
     """Failed identity checks locked binding for a follower (``customer.binding_locked``)."""
 

@@ -20,6 +20,9 @@ MAX_TRANSACTIONS = 20
 BIND_TITLE = "绑定身份，查询本人账户"
 BIND_DESCRIPTION = "点击进入绑定页面，验证身份证号、银行卡号和查询密码。"
 NEEDS_BINDING = "查询余额、明细前请先绑定身份。点击进入绑定页面完成验证。"
+UNBIND_TITLE = "解除身份绑定"
+UNBIND_DESCRIPTION = "点击进入页面确认解除绑定，解除后将无法在公众号内查询本人账户。"
+NOT_BOUND = "您尚未绑定身份，无需解绑。发送“绑定”可绑定身份。"
 NOT_FOUND = "未查询到您的账户信息，请发送“绑定”重新绑定身份。"
 
 
@@ -33,6 +36,17 @@ def _bind_reply(ctx: AnswerContext, request: AnswerRequest, description: str) ->
 async def bind_link(ctx: AnswerContext, request: AnswerRequest) -> Reply:
     """``绑定`` or the binding menu key: a news reply linking to the signed binding page."""
     return _bind_reply(ctx, request, request.params.get("description", BIND_DESCRIPTION))
+
+
+async def unbind_link(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``解绑``: a link to the page confirming the unbind (nothing changes until confirmed)."""
+    openid = request.message.from_user
+    if await ctx.customers.bound_customer_no(request.account.id, openid) is None:
+        return TextReply(content=NOT_BOUND)
+    url = ctx.links.unbind_url(request.account.code, openid)
+    validity = f"链接 {ctx.links.ttl_minutes} 分钟内有效，仅可使用一次。"
+    article = Article(title=UNBIND_TITLE, description=UNBIND_DESCRIPTION + validity, url=url)
+    return NewsReply(articles=(article,), max_articles=1)
 
 
 def _balance_text(data: dict[str, Any]) -> str:
@@ -109,5 +123,6 @@ async def transactions(ctx: AnswerContext, request: AnswerRequest) -> Reply:
 def register(registry: AnswerRegistry) -> None:
     """Register this module's answers."""
     registry.add("bind_link", bind_link)
+    registry.add("unbind_link", unbind_link)
     registry.add("balance", balance)
     registry.add("transactions", transactions)

@@ -23,7 +23,7 @@ from libs.common.bus import EVENTS, OUTBOUND, Bus
 from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer
 from libs.common.h5_links import LinkClaims, LinkUsed, purge_expired, record_use
 from libs.common.observability.logging import get_logger
-from libs.common.schemas.events import CustomerBindingLocked, CustomerBound
+from libs.common.schemas.events import CustomerBindingLocked, CustomerBound, CustomerUnbound
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import TextReply
 from services.gateway.h5.forms import Identity
@@ -35,6 +35,15 @@ CONFIRMATION = (
 )
 
 
+UNBIND_CONFIRMATION = (
+    "您已解除身份绑定，将无法在公众号内查询本人账户。如需查询，请发送“绑定”重新绑定。"
+)
+
+
+class _NotBound(Exception):
+    """Rolls the unbind transaction back: there was no binding to remove."""
+
+
 class Outcome(enum.Enum):
     """How one binding attempt ended."""
 
@@ -44,6 +53,8 @@ class Outcome(enum.Enum):
     USED = "used"
     UNKNOWN_ACCOUNT = "unknown_account"
     UNAVAILABLE = "unavailable"
+    UNBOUND = "unbound"
+    NOT_BOUND = "not_bound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +149,32 @@ class BindingService:
         await self._announce(claims)
         return Result(Outcome.BOUND)
 
+    async def unbind(self, claims: LinkClaims) -> Outcome:
+        """Remove the follower's binding (confirmed on the page), using the link up."""
+        account_id = await self.account_id(claims.account)
+        if account_id is None:
+            return Outcome.UNKNOWN_ACCOUNT
+        try:
+            async with self._sessions.begin() as session:
+                customer = await session.scalar(
+                    select(Customer).where(
+                        Customer.account_id == account_id, Customer.openid == claims.openid
+                    )
+                )
+                if customer is None or customer.binding_state not in ("bound", "suspended"):
+                    raise _NotBound
+                await record_use(session, claims)
+                customer.binding_state = "unbound"
+                customer.customer_no = None
+        except LinkUsed:
+            return Outcome.USED
+        except _NotBound:
+            return Outcome.NOT_BOUND
+        event = CustomerUnbound(account=claims.account, openid=claims.openid)
+        await self._publish_quietly(EVENTS, "customer.unbound", event.to_bytes())
+        await self._confirm(claims, f"unbound:{claims.nonce}", UNBIND_CONFIRMATION)
+        return Outcome.UNBOUND
+
     async def purge(self) -> None:
         """Drop used-link records past their expiry and failures that left the window."""
         now = datetime.now(UTC)
@@ -212,14 +249,17 @@ class BindingService:
     async def _announce(self, claims: LinkClaims) -> None:
         event = CustomerBound(account=claims.account, openid=claims.openid)
         await self._publish_quietly(EVENTS, "customer.bound", event.to_bytes())
+        await self._confirm(claims, f"bound:{claims.nonce}", CONFIRMATION)
+
+    async def _confirm(self, claims: LinkClaims, message_id: str, text: str) -> None:
         confirmation = OutboundRequested(
             # One confirmation per link: a republish carries the same id (the dispatcher dedups).
-            message_id=f"bound:{claims.nonce}",
+            message_id=message_id,
             account=claims.account,
             openid=claims.openid,
             priority="alert",
             origin="binding",
-            custom_message=TextReply(content=CONFIRMATION).to_custom_message(claims.openid),
+            custom_message=TextReply(content=text).to_custom_message(claims.openid),
         )
         await self._publish_quietly(
             OUTBOUND, "alert.wechat", confirmation.to_bytes(), message_id=confirmation.message_id

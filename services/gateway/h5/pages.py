@@ -79,21 +79,30 @@ def bind_form(form: BindForm, status: int = 200) -> HTMLResponse:
     return _page("绑定身份", body, status)
 
 
+def unbind_form(token: str, csrf: str) -> HTMLResponse:
+    """Asks to confirm the unbind; nothing changes until the button is pressed."""
+    body = f"""<h1>解除身份绑定</h1>
+<p>解除后，将无法在公众号内查询本人的余额和交易明细，业务提醒也可能无法送达。</p>
+<form method="post" action="/h5/unbind">
+<input type="hidden" name="t" value="{escape(token)}">
+<input type="hidden" name="csrf" value="{escape(csrf)}">
+<button type="submit">确认解除绑定</button>
+</form>
+<p class="note">如不想解除，直接关闭本页面即可。</p>"""
+    return _page("解除身份绑定", body, 200)
+
+
 def message(title: str, text: str, status: int) -> HTMLResponse:
     """A page that only says something (done, expired, locked…)."""
     body = f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
     return _page(title, body, status)
 
 
-SEND_BIND_AGAIN = "请返回公众号对话，重新发送“绑定”获取新的链接。"
-
-
-def link_refused(reason: str) -> HTMLResponse:
-    """A used, expired or forged link: say which, and how to get a new one."""
+def link_refused(reason: str, command: str = "绑定") -> HTMLResponse:
+    """A used, expired or forged link: say which, and that sending ``command`` gets a new one."""
+    again = f"请返回公众号对话，重新发送“{command}”获取新的链接。"
     if reason == "used":
-        return message(
-            "链接已使用", f"该绑定链接已使用过，每个链接只能使用一次。{SEND_BIND_AGAIN}", 410
-        )
+        return message("链接已使用", f"该链接已使用过，每个链接只能使用一次。{again}", 410)
     if reason == "expired":
-        return message("链接已过期", f"该绑定链接已过期。{SEND_BIND_AGAIN}", 410)
-    return message("链接无效", f"该链接无效或已被修改。{SEND_BIND_AGAIN}", 400)
+        return message("链接已过期", f"该链接已过期。{again}", 410)
+    return message("链接无效", f"该链接无效或已被修改。{again}", 400)

@@ -1,4 +1,5 @@
-"""``/h5/bind``: the identity-binding page (GET shows the form, POST checks and binds).
+"""``/h5/bind`` (GET shows the form, POST checks and binds) and ``/h5/unbind`` (GET asks to
+confirm, POST removes the binding).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
 signature and expiry → link already used → lock-out → field formats → core system. Nothing the
@@ -7,12 +8,21 @@ user typed is echoed back, stored or logged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from libs.common.h5_links import BIND_PAGE, H5LinkSigner, LinkClaims, LinkRefused, is_used
+from libs.common.h5_links import (
+    BIND_PAGE,
+    UNBIND_PAGE,
+    H5LinkSigner,
+    LinkClaims,
+    LinkRefused,
+    is_used,
+)
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.gateway.h5 import pages
@@ -20,6 +30,9 @@ from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
 from services.gateway.h5.forms import FormTooLarge, FormUnreadable, parse_identity, read_form
 from services.gateway.settings import GatewaySettings
+
+# What a user sends in chat to get a new link to each page.
+_COMMANDS = {BIND_PAGE: "绑定", UNBIND_PAGE: "解绑"}
 
 
 class BindPage:
@@ -58,31 +71,25 @@ class BindPage:
         await self._purge.stop()
         await self.http.aclose()
 
-    async def _usable(self, token: str) -> LinkClaims | Response:
+    async def _usable(self, token: str, page: str) -> LinkClaims | Response:
+        command = _COMMANDS[page]
         try:
-            claims = self._signer.verify(token, BIND_PAGE)
+            claims = self._signer.verify(token, page)
         except LinkRefused as refused:
-            return pages.link_refused(refused.reason)
+            return pages.link_refused(refused.reason, command)
         async with self._sessions() as session:
             if await is_used(session, claims):
-                return pages.link_refused("used")
+                return pages.link_refused("used", command)
         account_id = await self._binding.account_id(claims.account)
         if account_id is None:
-            return pages.link_refused("forged")
-        if await self._binding.locked(account_id, claims.openid):
+            return pages.link_refused("forged", command)
+        if page == BIND_PAGE and await self._binding.locked(account_id, claims.openid):
             return pages.message("绑定已锁定", self._locked_text, 403)
         return claims
 
-    async def show(self, request: Request) -> Response:
-        """GET: the form for a usable link, or a page saying why not."""
-        usable = await self._usable(request.query_params.get("t", ""))
-        if isinstance(usable, Response):
-            return usable
+    def _with_csrf_cookie(self, render: Callable[[str], Response], nonce: str) -> Response:
         cookie = CsrfTokens.new_cookie()
-        form = pages.BindForm(
-            token=request.query_params["t"], csrf=self._csrf.form_token(cookie, usable.nonce)
-        )
-        response = pages.bind_form(form)
+        response = render(self._csrf.form_token(cookie, nonce))
         response.set_cookie(
             COOKIE,
             cookie,
@@ -94,28 +101,48 @@ class BindPage:
         )
         return response
 
-    async def submit(self, request: Request) -> Response:
-        """POST: check everything, then bind or say what went wrong."""
+    async def _posted(
+        self, request: Request, page: str
+    ) -> tuple[dict[str, str], LinkClaims] | Response:
+        """The form and the link's claims of a POST that passed size, CSRF and link checks."""
         try:
             form = await read_form(request, self._settings.h5_max_form_bytes)
         except FormTooLarge:
             return pages.message("提交内容过大", "提交的内容超出限制，请返回重新填写。", 413)
         except FormUnreadable:
-            return pages.message("无法识别的提交", "请通过绑定页面提交。", 400)
+            return pages.message("无法识别的提交", "请通过公众号消息中的链接打开页面提交。", 400)
         token = form.get("t", "")
         try:
-            claims = self._signer.verify(token, BIND_PAGE)
+            claims = self._signer.verify(token, page)
         except LinkRefused as refused:
-            return pages.link_refused(refused.reason)
+            return pages.link_refused(refused.reason, _COMMANDS[page])
         if not self._csrf.valid(request.cookies.get(COOKIE), claims.nonce, form.get("csrf")):
             return pages.message(
-                "页面已失效", "页面校验失败，请从公众号消息中的链接重新打开绑定页面。", 403
+                "页面已失效", "页面校验失败，请从公众号消息中的链接重新打开页面。", 403
             )
-        usable = await self._usable(token)
+        usable = await self._usable(token, page)
         if isinstance(usable, Response):
             return usable
+        return form, usable
+
+    async def show(self, request: Request) -> Response:
+        """GET /h5/bind: the form for a usable link, or a page saying why not."""
+        token = request.query_params.get("t", "")
+        usable = await self._usable(token, BIND_PAGE)
+        if isinstance(usable, Response):
+            return usable
+        return self._with_csrf_cookie(
+            lambda csrf: pages.bind_form(pages.BindForm(token=token, csrf=csrf)), usable.nonce
+        )
+
+    async def submit(self, request: Request) -> Response:
+        """POST /h5/bind: check everything, then bind or say what went wrong."""
+        posted = await self._posted(request, BIND_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        form, claims = posted
+        token, csrf = form["t"], form.get("csrf", "")
         identity = parse_identity(form)
-        csrf = form.get("csrf", "")
         if isinstance(identity, str):
             return pages.bind_form(pages.BindForm(token=token, csrf=csrf, error=identity), 400)
         client_ip = request.client.host if request.client else ""
@@ -136,6 +163,30 @@ class BindPage:
         error = "系统繁忙，暂时无法验证身份，请稍后再试。"
         return pages.bind_form(pages.BindForm(token=token, csrf=csrf, error=error), 503)
 
+    async def show_unbind(self, request: Request) -> Response:
+        """GET /h5/unbind: asks to confirm."""
+        token = request.query_params.get("t", "")
+        usable = await self._usable(token, UNBIND_PAGE)
+        if isinstance(usable, Response):
+            return usable
+        return self._with_csrf_cookie(lambda csrf: pages.unbind_form(token, csrf), usable.nonce)
+
+    async def submit_unbind(self, request: Request) -> Response:
+        """POST /h5/unbind: the confirmation; removes the binding."""
+        posted = await self._posted(request, UNBIND_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        outcome = await self._binding.unbind(posted[1])
+        if outcome is Outcome.UNBOUND:
+            return pages.message(
+                "已解除绑定", "身份绑定已解除。如需查询本人账户，请发送“绑定”。", 200
+            )
+        if outcome is Outcome.NOT_BOUND:
+            return pages.message("尚未绑定", "您当前没有绑定身份，无需解除。", 409)
+        if outcome is Outcome.USED:
+            return pages.link_refused("used", "解绑")
+        return pages.link_refused("forged", "解绑")
+
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
     """Mount ``/h5/bind`` on the gateway's app; the caller starts and stops the page."""
@@ -143,5 +194,7 @@ def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) ->
     router = APIRouter(prefix="/h5", include_in_schema=False)
     router.add_api_route("/bind", page.show, methods=["GET"])
     router.add_api_route("/bind", page.submit, methods=["POST"])
+    router.add_api_route("/unbind", page.show_unbind, methods=["GET"])
+    router.add_api_route("/unbind", page.submit_unbind, methods=["POST"])
     api.include_router(router)
     return page

@@ -325,3 +325,52 @@ async def test_expired_link_uses_and_old_failures_are_purged(make_stack: Any) ->
     await eventually(remaining, what="the purge")
     async with stack.resources.sessions() as session:
         assert await session.scalar(select(H5LinkUse.nonce)) == "live"
+
+
+async def _bind(stack: InboundStack, openid: str) -> None:
+    async with _cookie_jar_client(stack) as browser:
+        _, hidden = await _open(browser, await _bind_link(stack, openid))
+        assert (await _submit(browser, hidden)).status_code == 200
+
+
+async def test_unbind_asks_to_confirm_then_removes_the_binding(h5: InboundStack) -> None:
+    events = await _probe_events(h5, "test.unbind_events")
+    openid = "oUnbind1"
+    not_bound = await _chat(h5, openid, "解绑")
+    assert not_bound["MsgType"] == "text"
+    assert "尚未绑定" in not_bound["Content"]
+    await _bind(h5, openid)
+
+    fields = await _chat(h5, openid, "解绑")
+    assert fields["MsgType"] == "news"
+    link = urlsplit(fields["Articles"]["item"][0]["Url"])
+    assert link.path == "/h5/unbind"
+    async with _cookie_jar_client(h5) as browser:
+        page, hidden = await _open(browser, f"{link.path}?{link.query}")
+        assert page.status_code == 200
+        assert "确认解除绑定" in page.text
+        assert page.headers["cache-control"] == "no-store"
+        customer = await _customer(h5, openid)
+        assert customer is not None
+        assert customer.binding_state == "bound"  # only showing the page changes nothing
+        # A binding link's token does not open the unbind page (and vice versa).
+        bind_token = (await _bind_link(h5, openid)).split("t=", 1)[1]
+        assert (await browser.get("/h5/unbind", params={"t": bind_token})).status_code == 400
+        without_csrf = await browser.post("/h5/unbind", data={"t": hidden["t"]})
+        assert without_csrf.status_code == 403
+        done = await browser.post("/h5/unbind", data=hidden)
+        assert done.status_code == 200
+        assert "已解除绑定" in done.text
+        replay = await browser.post("/h5/unbind", data=hidden)
+        assert replay.status_code == 410
+        assert "解绑" in replay.text
+
+    customer = await _customer(h5, openid)
+    assert customer is not None
+    assert customer.binding_state == "unbound"
+    assert customer.customer_no is None
+    balance = await _chat(h5, openid, "余额")
+    assert balance["MsgType"] == "news"  # the binding link again
+    await eventually(
+        lambda: [key for key, _ in events if key == "customer.unbound"], what="customer.unbound"
+    )
