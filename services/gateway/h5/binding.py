@@ -44,6 +44,18 @@ class _NotBound(Exception):
     """Rolls the unbind transaction back: there was no binding to remove."""
 
 
+def _audit(action: str, claims: LinkClaims, client_ip: str, **details: object) -> AuditEntry:
+    """An audit row for a change the follower made on a page (no personal data in it)."""
+    return AuditEntry(
+        username="customer",
+        action=action,
+        entity="customer",
+        entity_id=claims.openid,
+        after={"account": claims.account, **details},
+        ip=client_ip[:64],
+    )
+
+
 class Outcome(enum.Enum):
     """How one binding attempt ended."""
 
@@ -144,12 +156,13 @@ class BindingService:
             async with self._sessions.begin() as session:
                 await record_use(session, claims)
                 await self._bind(session, account_id, claims.openid, customer_no)
+                session.add(_audit("customer.bound", claims, client_ip))
         except LinkUsed:
             return Result(Outcome.USED)
         await self._announce(claims)
         return Result(Outcome.BOUND)
 
-    async def unbind(self, claims: LinkClaims) -> Outcome:
+    async def unbind(self, claims: LinkClaims, client_ip: str) -> Outcome:
         """Remove the follower's binding (confirmed on the page), using the link up."""
         account_id = await self.account_id(claims.account)
         if account_id is None:
@@ -166,6 +179,7 @@ class BindingService:
                 await record_use(session, claims)
                 customer.binding_state = "unbound"
                 customer.customer_no = None
+                session.add(_audit("customer.unbound", claims, client_ip))
         except LinkUsed:
             return Outcome.USED
         except _NotBound:
@@ -208,17 +222,12 @@ class BindingService:
             just_locked = failures == self._max_failures
             if just_locked:
                 session.add(
-                    AuditEntry(
-                        username="gateway",
-                        action="customer.binding_locked",
-                        entity="customer",
-                        entity_id=claims.openid,
-                        after={
-                            "account": claims.account,
-                            "failures": failures,
-                            "window_s": self._window.total_seconds(),
-                        },
-                        ip=client_ip[:64],
+                    _audit(
+                        "customer.binding_locked",
+                        claims,
+                        client_ip,
+                        failures=failures,
+                        window_s=self._window.total_seconds(),
                     )
                 )
         log.info("binding_mismatch", account=claims.account, failures=failures)

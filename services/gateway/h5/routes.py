@@ -176,7 +176,8 @@ class BindPage:
         posted = await self._posted(request, UNBIND_PAGE)
         if isinstance(posted, Response):
             return posted
-        outcome = await self._binding.unbind(posted[1])
+        client_ip = request.client.host if request.client else ""
+        outcome = await self._binding.unbind(posted[1], client_ip)
         if outcome is Outcome.UNBOUND:
             return pages.message(
                 "已解除绑定", "身份绑定已解除。如需查询本人账户，请发送“绑定”。", 200

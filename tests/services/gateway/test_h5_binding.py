@@ -371,6 +371,15 @@ async def test_unbind_asks_to_confirm_then_removes_the_binding(h5: InboundStack)
     assert customer.customer_no is None
     balance = await _chat(h5, openid, "余额")
     assert balance["MsgType"] == "news"  # the binding link again
+    async with h5.resources.sessions() as session:
+        actions = (
+            await session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity_id == openid)
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    assert actions == ["customer.bound", "customer.unbound"]
     await eventually(
         lambda: [key for key, _ in events if key == "customer.unbound"], what="customer.unbound"
     )
