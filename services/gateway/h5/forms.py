@@ -65,14 +65,14 @@ class Identity:
 
 
 def parse_identity(form: dict[str, str]) -> Identity | str:
-    """The identity, or the first problem as the page states it (values are never echoed)."""
+    """The identity, or the text key of the first problem (values are never echoed)."""
     id_number = form.get("id_number", "").strip().upper()
     card_no = "".join(form.get("card_no", "").split())
     password = form.get("password", "")
     if not id_number_valid(id_number):
-        return "身份证号格式不正确，请填写 18 位居民身份证号码。"
+        return "error.id_number"
     if not _CARD_NO.match(card_no):
-        return "银行卡号格式不正确，请填写 12 至 19 位数字。"
+        return "error.card_no"
     if not _PASSWORD.match(password):
-        return "查询密码应为 6 位数字。"
+        return "error.password"
     return Identity(id_number=id_number, card_no=card_no, password=password)

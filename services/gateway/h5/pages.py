@@ -1,4 +1,5 @@
-"""Server-rendered second-level pages: mobile-first, Chinese, no scripts, nothing cached.
+"""Server-rendered second-level pages: mobile-first, Chinese (an English toggle), no scripts,
+nothing cached.
 
 Every value shown is HTML-escaped; every response carries a strict Content-Security-Policy (no
 script at all, styles only from this page, forms only back to us, no framing) and
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse
+
+from services.gateway.h5.texts import Lang, text
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -37,6 +41,7 @@ button{width:100%;margin-top:24px;padding:14px;font-size:17px;border:0;border-ra
 background:#07c160;color:#fff}
 .error{padding:12px;border-radius:8px;background:#fff1f0;color:#cf1322}
 .note{font-size:13px;color:#86909c}
+.toggle{margin:0;text-align:right;font-size:14px}
 """
 
 
@@ -47,11 +52,13 @@ class BindForm:
     token: str
     csrf: str
     error: str = ""
+    lang: Lang = "zh"
 
 
-def _page(title: str, body: str, status: int) -> HTMLResponse:
+def _page(title: str, body: str, status: int, lang: Lang) -> HTMLResponse:
+    html_lang = "en" if lang == "en" else "zh-CN"
     html = (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body><main>{body}</main></body></html>"
@@ -59,50 +66,60 @@ def _page(title: str, body: str, status: int) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
+def _toggle(page: str, token: str, lang: Lang) -> str:
+    """A link to the same page in the other language (a GET: it changes nothing)."""
+    other = "zh" if lang == "en" else "en"
+    href = f"/h5/{page}?{urlencode({'t': token, 'lang': other})}"
+    return f'<p class="toggle"><a href="{escape(href)}">{text("toggle", lang)}</a></p>'
+
+
+def _hidden(token: str, csrf: str, lang: Lang) -> str:
+    return (
+        f'<input type="hidden" name="t" value="{escape(token)}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="lang" value="{lang}">'
+    )
+
+
 def bind_form(form: BindForm, status: int = 200) -> HTMLResponse:
     """The binding form; values the user typed are never echoed back."""
+    lang = form.lang
     error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
-    body = f"""<h1>绑定身份</h1>
-<p>验证通过后，即可在公众号内查询本人的余额和交易明细。</p>{error}
-<form method="post" action="/h5/bind" autocomplete="off">
-<input type="hidden" name="t" value="{escape(form.token)}">
-<input type="hidden" name="csrf" value="{escape(form.csrf)}">
-<label for="id_number">身份证号</label>
+    body = f"""{_toggle("bind", form.token, lang)}<h1>{text("bind.title", lang)}</h1>
+<p>{text("bind.intro", lang)}</p>{error}
+<form method="post" action="/h5/bind" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
+<label for="id_number">{text("bind.id_number", lang)}</label>
 <input id="id_number" name="id_number" maxlength="18" required>
-<label for="card_no">银行卡号</label>
+<label for="card_no">{text("bind.card_no", lang)}</label>
 <input id="card_no" name="card_no" inputmode="numeric" maxlength="19" required>
-<label for="password">查询密码</label>
+<label for="password">{text("bind.password", lang)}</label>
 <input id="password" name="password" type="password" inputmode="numeric" maxlength="6" required>
-<button type="submit">验证并绑定</button>
+<button type="submit">{text("bind.submit", lang)}</button>
 </form>
-<p class="note">您填写的信息仅用于向核心系统核验身份，本平台不保存。</p>"""
-    return _page("绑定身份", body, status)
+<p class="note">{text("bind.note", lang)}</p>"""
+    return _page(text("bind.title", lang), body, status, lang)
 
 
-def unbind_form(token: str, csrf: str) -> HTMLResponse:
+def unbind_form(token: str, csrf: str, lang: Lang = "zh") -> HTMLResponse:
     """Asks to confirm the unbind; nothing changes until the button is pressed."""
-    body = f"""<h1>解除身份绑定</h1>
-<p>解除后，将无法在公众号内查询本人的余额和交易明细，业务提醒也可能无法送达。</p>
-<form method="post" action="/h5/unbind">
-<input type="hidden" name="t" value="{escape(token)}">
-<input type="hidden" name="csrf" value="{escape(csrf)}">
-<button type="submit">确认解除绑定</button>
+    body = f"""{_toggle("unbind", token, lang)}<h1>{text("unbind.title", lang)}</h1>
+<p>{text("unbind.intro", lang)}</p>
+<form method="post" action="/h5/unbind">{_hidden(token, csrf, lang)}
+<button type="submit">{text("unbind.submit", lang)}</button>
 </form>
-<p class="note">如不想解除，直接关闭本页面即可。</p>"""
-    return _page("解除身份绑定", body, 200)
+<p class="note">{text("unbind.note", lang)}</p>"""
+    return _page(text("unbind.title", lang), body, 200, lang)
 
 
-def message(title: str, text: str, status: int) -> HTMLResponse:
-    """A page that only says something (done, expired, locked…)."""
-    body = f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
-    return _page(title, body, status)
+def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:
+    """A page that only says something (done, expired, locked…): ``key.title`` and ``key.text``."""
+    title = text(f"{key}.title", lang)
+    body = f"<h1>{escape(title)}</h1><p>{escape(text(f'{key}.text', lang, **values))}</p>"
+    return _page(title, body, status, lang)
 
 
-def link_refused(reason: str, command: str = "绑定") -> HTMLResponse:
+def link_refused(reason: str, command: str = "绑定", lang: Lang = "zh") -> HTMLResponse:
     """A used, expired or forged link: say which, and that sending ``command`` gets a new one."""
-    again = f"请返回公众号对话，重新发送“{command}”获取新的链接。"
-    if reason == "used":
-        return message("链接已使用", f"该链接已使用过，每个链接只能使用一次。{again}", 410)
-    if reason == "expired":
-        return message("链接已过期", f"该链接已过期。{again}", 410)
-    return message("链接无效", f"该链接无效或已被修改。{again}", 400)
+    again = text("again", lang, command=command)
+    status = {"used": 410, "expired": 410}.get(reason, 400)
+    return notice(reason if reason in ("used", "expired") else "forged", status, lang, again=again)

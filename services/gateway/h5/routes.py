@@ -29,6 +29,7 @@ from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
 from services.gateway.h5.forms import FormTooLarge, FormUnreadable, parse_identity, read_form
+from services.gateway.h5.texts import Lang, lang_of, text
 from services.gateway.settings import GatewaySettings
 
 # What a user sends in chat to get a new link to each page.
@@ -57,10 +58,7 @@ class BindPage:
         self._purge = Periodic(
             self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
         )
-        hours = max(1, round(settings.bind_failure_window_s / 3600))
-        self._locked_text = (
-            f"身份验证失败次数过多，绑定功能已暂时锁定，请 {hours} 小时后再试或联系客服。"
-        )
+        self._lock_hours = max(1, round(settings.bind_failure_window_s / 3600))
 
     async def start(self) -> None:
         """Start purging expired records."""
@@ -71,20 +69,23 @@ class BindPage:
         await self._purge.stop()
         await self.http.aclose()
 
-    async def _usable(self, token: str, page: str) -> LinkClaims | Response:
+    def _locked(self, lang: Lang) -> Response:
+        return pages.notice("locked", 403, lang, hours=self._lock_hours)
+
+    async def _usable(self, token: str, page: str, lang: Lang) -> LinkClaims | Response:
         command = _COMMANDS[page]
         try:
             claims = self._signer.verify(token, page)
         except LinkRefused as refused:
-            return pages.link_refused(refused.reason, command)
+            return pages.link_refused(refused.reason, command, lang)
         async with self._sessions() as session:
             if await is_used(session, claims):
-                return pages.link_refused("used", command)
+                return pages.link_refused("used", command, lang)
         account_id = await self._binding.account_id(claims.account)
         if account_id is None:
-            return pages.link_refused("forged", command)
+            return pages.link_refused("forged", command, lang)
         if page == BIND_PAGE and await self._binding.locked(account_id, claims.openid):
-            return pages.message("绑定已锁定", self._locked_text, 403)
+            return self._locked(lang)
         return claims
 
     def _with_csrf_cookie(self, render: Callable[[str], Response], nonce: str) -> Response:
@@ -103,36 +104,38 @@ class BindPage:
 
     async def _posted(
         self, request: Request, page: str
-    ) -> tuple[dict[str, str], LinkClaims] | Response:
-        """The form and the link's claims of a POST that passed size, CSRF and link checks."""
+    ) -> tuple[dict[str, str], LinkClaims, Lang] | Response:
+        """The form, the link's claims and the page language of a POST that passed size, CSRF
+        and link checks."""
         try:
             form = await read_form(request, self._settings.h5_max_form_bytes)
         except FormTooLarge:
-            return pages.message("提交内容过大", "提交的内容超出限制，请返回重新填写。", 413)
+            return pages.notice("too_large", 413)
         except FormUnreadable:
-            return pages.message("无法识别的提交", "请通过公众号消息中的链接打开页面提交。", 400)
+            return pages.notice("unreadable", 400)
+        lang = lang_of(form.get("lang"))
         token = form.get("t", "")
         try:
             claims = self._signer.verify(token, page)
         except LinkRefused as refused:
-            return pages.link_refused(refused.reason, _COMMANDS[page])
+            return pages.link_refused(refused.reason, _COMMANDS[page], lang)
         if not self._csrf.valid(request.cookies.get(COOKIE), claims.nonce, form.get("csrf")):
-            return pages.message(
-                "页面已失效", "页面校验失败，请从公众号消息中的链接重新打开页面。", 403
-            )
-        usable = await self._usable(token, page)
+            return pages.notice("csrf", 403, lang)
+        usable = await self._usable(token, page, lang)
         if isinstance(usable, Response):
             return usable
-        return form, usable
+        return form, usable, lang
 
     async def show(self, request: Request) -> Response:
         """GET /h5/bind: the form for a usable link, or a page saying why not."""
         token = request.query_params.get("t", "")
-        usable = await self._usable(token, BIND_PAGE)
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, BIND_PAGE, lang)
         if isinstance(usable, Response):
             return usable
         return self._with_csrf_cookie(
-            lambda csrf: pages.bind_form(pages.BindForm(token=token, csrf=csrf)), usable.nonce
+            lambda csrf: pages.bind_form(pages.BindForm(token=token, csrf=csrf, lang=lang)),
+            usable.nonce,
         )
 
     async def submit(self, request: Request) -> Response:
@@ -140,53 +143,55 @@ class BindPage:
         posted = await self._posted(request, BIND_PAGE)
         if isinstance(posted, Response):
             return posted
-        form, claims = posted
+        form, claims, lang = posted
         token, csrf = form["t"], form.get("csrf", "")
+
+        def again(error: str, status: int) -> Response:
+            return pages.bind_form(pages.BindForm(token, csrf, error, lang), status)
+
         identity = parse_identity(form)
         if isinstance(identity, str):
-            return pages.bind_form(pages.BindForm(token=token, csrf=csrf, error=identity), 400)
+            return again(text(identity, lang), 400)
         client_ip = request.client.host if request.client else ""
         result = await self._binding.attempt(claims, identity, client_ip)
         if result.outcome is Outcome.BOUND:
-            return pages.message(
-                "绑定成功", "身份验证通过，绑定已完成。请返回公众号，发送“余额”或“明细”查询。", 200
-            )
+            return pages.notice("bound", 200, lang)
         if result.outcome is Outcome.MISMATCH:
-            error = f"身份信息不匹配，请核对后重试（还可尝试 {result.tries_left} 次）。"
-            return pages.bind_form(pages.BindForm(token=token, csrf=csrf, error=error), 422)
+            return again(text("error.mismatch", lang, tries=result.tries_left), 422)
         if result.outcome is Outcome.LOCKED:
-            return pages.message("绑定已锁定", self._locked_text, 403)
+            return self._locked(lang)
         if result.outcome is Outcome.USED:
-            return pages.link_refused("used")
+            return pages.link_refused("used", "绑定", lang)
         if result.outcome is Outcome.UNKNOWN_ACCOUNT:
-            return pages.link_refused("forged")
-        error = "系统繁忙，暂时无法验证身份，请稍后再试。"
-        return pages.bind_form(pages.BindForm(token=token, csrf=csrf, error=error), 503)
+            return pages.link_refused("forged", "绑定", lang)
+        return again(text("error.unavailable", lang), 503)
 
     async def show_unbind(self, request: Request) -> Response:
         """GET /h5/unbind: asks to confirm."""
         token = request.query_params.get("t", "")
-        usable = await self._usable(token, UNBIND_PAGE)
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, UNBIND_PAGE, lang)
         if isinstance(usable, Response):
             return usable
-        return self._with_csrf_cookie(lambda csrf: pages.unbind_form(token, csrf), usable.nonce)
+        return self._with_csrf_cookie(
+            lambda csrf: pages.unbind_form(token, csrf, lang), usable.nonce
+        )
 
     async def submit_unbind(self, request: Request) -> Response:
         """POST /h5/unbind: the confirmation; removes the binding."""
         posted = await self._posted(request, UNBIND_PAGE)
         if isinstance(posted, Response):
             return posted
+        _, claims, lang = posted
         client_ip = request.client.host if request.client else ""
-        outcome = await self._binding.unbind(posted[1], client_ip)
+        outcome = await self._binding.unbind(claims, client_ip)
         if outcome is Outcome.UNBOUND:
-            return pages.message(
-                "已解除绑定", "身份绑定已解除。如需查询本人账户，请发送“绑定”。", 200
-            )
+            return pages.notice("unbound", 200, lang)
         if outcome is Outcome.NOT_BOUND:
-            return pages.message("尚未绑定", "您当前没有绑定身份，无需解除。", 409)
+            return pages.notice("not_bound", 409, lang)
         if outcome is Outcome.USED:
-            return pages.link_refused("used", "解绑")
-        return pages.link_refused("forged", "解绑")
+            return pages.link_refused("used", "解绑", lang)
+        return pages.link_refused("forged", "解绑", lang)
 
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:

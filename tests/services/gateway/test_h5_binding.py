@@ -383,3 +383,22 @@ async def test_unbind_asks_to_confirm_then_removes_the_binding(h5: InboundStack)
     await eventually(
         lambda: [key for key, _ in events if key == "customer.unbound"], what="customer.unbound"
     )
+
+
+async def test_english_toggle_keeps_the_language_through_the_form(h5: InboundStack) -> None:
+    link = await _bind_link(h5, "oEnglish")
+    async with _cookie_jar_client(h5) as browser:
+        chinese, _ = await _open(browser, link)
+        toggle = re.search(r'<p class="toggle"><a href="([^"]+)">English</a>', chinese.text)
+        assert toggle is not None
+        english, hidden = await _open(browser, toggle.group(1).replace("&amp;", "&"))
+        assert english.status_code == 200
+        assert '<html lang="en">' in english.text
+        assert "Link your identity" in english.text
+        assert ">中文</a>" in english.text
+        wrong = await _submit(browser, {**hidden, "lang": "en"}, password="000000")
+        assert wrong.status_code == 422
+        assert "4 tries left" in wrong.text
+        done = await _submit(browser, {**hidden, "lang": "en"})
+        assert done.status_code == 200
+        assert "Linked" in done.text
