@@ -26,10 +26,16 @@ Public data
 
 Personal data (for bound customers; card numbers are full, the engine masks them)
 ---------------------------------------------------------------------------------
+``POST /v1/identity/verify``
+    Body ``{"id_number", "card_no", "password"}`` (the query password) → ``{"customer_no",
+    "name", "as_of"}`` when all three belong to one customer; 422 ``{"error":
+    "identity_mismatch"}`` otherwise, 400 ``{"error": "invalid_request"}`` for a malformed body.
+    The call log records only which fields were sent, never their values. Demo identities
+    (test values): see :data:`IDENTITIES`.
 ``GET /v1/customers/{customer_no}/balance``
     → ``{"customer_no", "name", "as_of", "total_assets", "accounts": [{"card_no", "type",
     "currency", "balance", "available"}]}``; 404 ``{"error": "customer_not_found"}``.
-    Demo customers: C0001, C0002.
+    Demo customers: C00000001, C00000002 (the demo account's bound followers 1 and 2).
 ``GET /v1/customers/{customer_no}/transactions?limit=`` (1..50, default 10)
     → ``{"customer_no", "as_of", "items": [{"date", "card_no", "description", "amount",
     "balance"}]}`` newest first; 400 ``{"error": "invalid_limit"}``.
@@ -47,6 +53,7 @@ Control API (``/__sandbox__/``)
 
 from __future__ import annotations
 
+import json
 import time
 
 from starlette.applications import Starlette
@@ -129,7 +136,7 @@ PROMOTIONS: list[JsonObject] = [
     },
 ]
 CUSTOMERS: dict[str, JsonObject] = {
-    "C0001": {
+    "C00000001": {
         "name": "张三",
         "accounts": [
             {
@@ -156,7 +163,7 @@ CUSTOMERS: dict[str, JsonObject] = {
             ("2025-06-15", "6222020000000012345", "基金赎回 005827", 8000.00, 42050.73),
         ],
     },
-    "C0002": {
+    "C00000002": {
         "name": "李四",
         "accounts": [
             {
@@ -173,6 +180,14 @@ CUSTOMERS: dict[str, JsonObject] = {
         ],
     },
 }
+
+
+# (id_number, card_no, query password) → customer_no: the demo customers' test identities.
+IDENTITIES: dict[tuple[str, str, str], str] = {
+    ("110101199003070011", "6222020000000012345", "123456"): "C00000001",
+    ("310101198506150024", "6217000000000054321", "654321"): "C00000002",
+}
+_IDENTITY_FIELDS = ("id_number", "card_no", "password")
 
 
 def _nav(code: str, row: tuple[str, float, float, float]) -> JsonObject:
@@ -242,7 +257,13 @@ async def promotions(request: Request) -> Reply:
 
 
 async def balance(request: Request) -> Reply:
-    """``GET /v1/customers/{customer_no}/balance``."""
+    """``POST /v1/identity/verify``
+        Body ``{"id_number", "card_no", "password"}`` (the query password) → ``{"customer_no",
+        "name", "as_of"}`` when all three belong to one customer; 422 ``{"error":
+        "identity_mismatch"}`` otherwise, 400 ``{"error": "invalid_request"}`` for a malformed body.
+        The call log records only which fields were sent, never their values. Demo identities
+        (test values): see :data:`IDENTITIES`.
+    ``GET /v1/customers/{customer_no}/balance``."""
     customer_no = request.path_params["customer_no"]
     customer = CUSTOMERS.get(customer_no)
     if customer is None:
@@ -303,6 +324,26 @@ async def holdings(request: Request) -> Reply:
     )
 
 
+async def verify_identity(request: Request) -> Reply:
+    """``POST /v1/identity/verify``: which customer the ID number, card and password belong to."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(name), str) for name in _IDENTITY_FIELDS
+    ):
+        return Reply({"error": "invalid_request"}, "400", 400, logged_body={"fields": "invalid"})
+    # Personal data never reaches the call log: only that the fields were present.
+    logged = {"fields": sorted(name for name in _IDENTITY_FIELDS if body.get(name))}
+    key = (body["id_number"].upper(), body["card_no"], body["password"])
+    customer_no = IDENTITIES.get(key)
+    if customer_no is None:
+        return Reply({"error": "identity_mismatch"}, "422", 422, logged_body=logged)
+    reply = {"customer_no": customer_no, "name": CUSTOMERS[customer_no]["name"], "as_of": AS_OF}
+    return Reply(reply, "200", logged_body=logged)
+
+
 def build_app(state: CoreSystemState | None = None) -> Starlette:
     """The demo core-system app; its state is ``app.state.sandbox``."""
     core = state or CoreSystemState()
@@ -321,6 +362,13 @@ def build_app(state: CoreSystemState | None = None) -> Starlette:
         Route(path, recorded(core, handler, lambda body: "200"), methods=["GET"])
         for path, handler in endpoints
     ]
+    routes.append(
+        Route(
+            "/v1/identity/verify",
+            recorded(core, verify_identity, lambda body: "200"),
+            methods=["POST"],
+        )
+    )
     app = Starlette(routes=[*routes, *control_routes(core)])
     app.state.sandbox = core
     return app

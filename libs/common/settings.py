@@ -70,6 +70,11 @@ class CommonSettings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     previous_secret_keys: tuple[str, ...] = ()
 
+    # Second-level pages (/h5/…, R-EN-5): the public base URL chat links point to (HTTPS in
+    # production; the gateway serves the pages) and how long a signed page link stays valid.
+    h5_base_url: str = "http://127.0.0.1:8080"
+    h5_link_ttl_s: float = 600.0
+
     # Observability.
     log_level: str = "INFO"
     log_json: bool = False

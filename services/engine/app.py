@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
@@ -18,9 +19,27 @@ from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
 from services.engine.handlers import InboundHandler
 from services.engine.locations import LocationFinder
+from services.engine.personal import CustomerDirectory, PageLinks
 from services.engine.registry import AnswerContext
 from services.engine.responder import Responder
 from services.engine.settings import EngineSettings
+
+# How "help" describes the built-in personal commands.
+PERSONAL_HELP = {
+    "bind_link": "绑定身份后可查询本人账户",
+    "balance": "查询本人账户余额（需先绑定）",
+    "transactions": "查询最近交易明细（需先绑定）",
+    "unbind_link": "解除身份绑定",
+}
+
+
+def _personal_help(commands: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """One help line per built-in answer: its first word (the others are synonyms)."""
+    first: dict[str, str] = {}
+    for word, handler in commands.items():
+        if handler in PERSONAL_HELP:
+            first.setdefault(handler, word)
+    return tuple((word, PERSONAL_HELP[handler]) for handler, word in first.items())
 
 
 class EngineService:
@@ -48,6 +67,16 @@ class EngineService:
                 max_results=settings.nearby_max_results,
                 ttl_s=settings.config_cache_s,
             ),
+            customers=CustomerDirectory(resources.sessions),
+            links=PageLinks(
+                H5LinkSigner(
+                    settings.secret_key,
+                    settings.previous_secret_keys,
+                    ttl_s=settings.h5_link_ttl_s,
+                ),
+                settings.h5_base_url,
+            ),
+            builtin_help=_personal_help(settings.personal_commands),
         )
         self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
             resources.bus,
@@ -61,7 +90,14 @@ class EngineService:
             ledger=resources.ledger,
             sessions=resources.sessions,
             configs=self.configs,
-            responder=Responder(self.registry, context, fallback_answer=settings.fallback_answer),
+            responder=Responder(
+                self.registry,
+                context,
+                fallback_answer=settings.fallback_answer,
+                builtin_commands=settings.personal_commands,
+                builtin_params={"transactions": {"limit": settings.transactions_count}},
+                bind_menu_key=settings.bind_menu_key,
+            ),
             events=self.events,
         )
         self.heartbeat = Heartbeat(

@@ -9,6 +9,7 @@ implementing the protocol.
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -19,6 +20,10 @@ class CoreSystemError(Exception):
 
 class NotFound(CoreSystemError):
     """The core system does not know the requested item (e.g. an unknown fund code)."""
+
+
+class IdentityMismatch(CoreSystemError):
+    """The ID number, card number and query password do not belong to one customer."""
 
 
 class CoreSystem(Protocol):
@@ -48,6 +53,19 @@ class CoreSystem(Protocol):
         """Current promotions."""
         ...
 
+    async def verify_identity(self, id_number: str, card_no: str, password: str) -> dict[str, Any]:
+        """``{"customer_no", "name", "as_of"}`` of the customer these belong to, or
+        :class:`IdentityMismatch`. The values are passed through, never kept."""
+        ...
+
+    async def balance(self, customer_no: str) -> dict[str, Any]:
+        """A customer's accounts with full card numbers (answers mask them) and ``as_of``."""
+        ...
+
+    async def transactions(self, customer_no: str, limit: int) -> dict[str, Any]:
+        """A customer's last ``limit`` transactions, newest first, with ``as_of``."""
+        ...
+
 
 class HttpCoreSystem:
     """:class:`CoreSystem` over the core system's HTTP JSON API."""
@@ -56,11 +74,15 @@ class HttpCoreSystem:
         self._http = http
         self._base = base_url.rstrip("/")
 
-    async def _get(self, path: str) -> dict[str, Any]:
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:
-            response = await self._http.get(self._base + path)
+            response = await self._http.get(self._base + path, params=params)
         except httpx.HTTPError as exc:
             raise CoreSystemError(f"core system unreachable: {type(exc).__name__}") from exc
+        return self._body(path, response)
+
+    @staticmethod
+    def _body(path: str, response: httpx.Response) -> dict[str, Any]:
         if response.status_code == 404:
             raise NotFound(path)
         if response.status_code != 200:
@@ -87,3 +109,24 @@ class HttpCoreSystem:
 
     async def promotions(self) -> dict[str, Any]:
         return await self._get("/v1/promotions")
+
+    async def verify_identity(self, id_number: str, card_no: str, password: str) -> dict[str, Any]:
+        path = "/v1/identity/verify"
+        payload = {"id_number": id_number, "card_no": card_no, "password": password}
+        try:
+            response = await self._http.post(self._base + path, json=payload)
+        except httpx.HTTPError as exc:
+            raise CoreSystemError(f"core system unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 422:
+            raise IdentityMismatch(path)
+        body = self._body(path, response)
+        if not isinstance(body.get("customer_no"), str) or not body["customer_no"]:
+            raise CoreSystemError("core system verified an identity without a customer number")
+        return body
+
+    async def balance(self, customer_no: str) -> dict[str, Any]:
+        return await self._get(f"/v1/customers/{quote(customer_no, safe='')}/balance")
+
+    async def transactions(self, customer_no: str, limit: int) -> dict[str, Any]:
+        path = f"/v1/customers/{quote(customer_no, safe='')}/transactions"
+        return await self._get(path, {"limit": str(limit)})

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from services.engine.config import AccountConfig
     from services.engine.core_system import CoreSystem
     from services.engine.locations import LocationFinder
+    from services.engine.personal import CustomerDirectory, PageLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +42,14 @@ class AnswerRequest:
 
 @dataclass(frozen=True, slots=True)
 class AnswerContext:
-    """What answers may use: the core-system adapter and location search."""
+    """What answers may use: the core-system adapter, location search, bindings, page links."""
 
     core: CoreSystem
     locations: LocationFinder
+    customers: CustomerDirectory
+    links: PageLinks
+    # (word, description) of commands built into the engine rather than configured, for "help".
+    builtin_help: tuple[tuple[str, str], ...] = ()
 
 
 Answer = Callable[[AnswerContext, AnswerRequest], Awaitable["Reply | None"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from libs.common.observability.logging import get_logger
 from libs.common.wechat import (
     ClickEvent,
@@ -23,15 +25,33 @@ from services.engine.registry import AnswerContext, AnswerRegistry, AnswerReques
 log = get_logger(__name__)
 
 
+def _normalise(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
 class Responder:
     """Turns one typed message into a reply (or ``None``: answer ``success``)."""
 
     def __init__(
-        self, registry: AnswerRegistry, context: AnswerContext, *, fallback_answer: str = "help"
+        self,
+        registry: AnswerRegistry,
+        context: AnswerContext,
+        *,
+        fallback_answer: str = "help",
+        builtin_commands: Mapping[str, str] | None = None,
+        builtin_params: Mapping[str, dict[str, object]] | None = None,
+        bind_menu_key: str = "",
     ) -> None:
         self._registry = registry
         self._context = context
         self._fallback = fallback_answer
+        # Exact words (e.g. "余额") answered when no configured command matches; keys normalised
+        # like user text so "余额 " and "余额" are the same word.
+        self._builtin = {
+            _normalise(word): handler for word, handler in (builtin_commands or {}).items()
+        }
+        self._builtin_params = dict(builtin_params or {})
+        self._bind_menu_key = bind_menu_key
 
     async def respond(
         self, message: InboundMessage, account: AccountConfig
@@ -61,9 +81,14 @@ class Responder:
             if found is not None:
                 command, argument = found
                 return command.handler, argument, command.params
+            builtin = self._builtin.get(_normalise(text))
+            if builtin is not None:
+                return builtin, "", self._builtin_params.get(builtin, {})
             return self._fallback, text, {}
         if isinstance(message, ClickEvent | ScanCodePushEvent | PicSysPhotoEvent):
             binding = account.menu.get(message.key)
+            if binding is None and self._bind_menu_key and message.key == self._bind_menu_key:
+                return "bind_link", "", {}
             return (binding.handler, "", binding.params) if binding else ("", "", {})
         if isinstance(message, LocationSelectEvent):
             binding = account.menu.get(message.key)

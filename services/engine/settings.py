@@ -18,6 +18,21 @@ class EngineSettings(CommonSettings):
     config_cache_s: float = 5.0
     # Answer used when no command matches a text message (a chatbot plug-in can take this over).
     fallback_answer: str = "help"
+    # Personal services (R-EN-4/5): words answered when no configured command matches them (a
+    # configured command of the same text wins), the menu key that asks for the binding link,
+    # and how many transactions "明细" lists.
+    personal_commands: dict[str, str] = Field(
+        default_factory=lambda: {
+            "绑定": "bind_link",
+            "余额": "balance",
+            "查询余额": "balance",
+            "明细": "transactions",
+            "交易明细": "transactions",
+            "解绑": "unbind_link",
+        }
+    )
+    bind_menu_key: str = "BIND"
+    transactions_count: int = 5
     # Extra answer plug-ins: "package.module" or "package.module:function", each given the registry.
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0

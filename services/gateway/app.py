@@ -12,6 +12,7 @@ from libs.common.resources import Resources
 from services.gateway.accounts import CallbackAccounts
 from services.gateway.api import install_notification_api
 from services.gateway.callback import PATH_PREFIX, CallbackEndpoint
+from services.gateway.h5 import install_h5
 from services.gateway.settings import GatewaySettings
 
 
@@ -49,6 +50,8 @@ class GatewayService:
         )
         # Business-system notification API: /api/v1/... routers and their error handlers.
         self.notifications = install_notification_api(self.api, settings, resources)
+        # Second-level pages (/h5/...): identity binding.
+        self.h5 = install_h5(self.api, settings, resources)
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,
@@ -71,6 +74,7 @@ class GatewayService:
         """Load accounts and start the heartbeat."""
         await self.accounts.start()
         await self.notifications.start()
+        await self.h5.start()
         await self.heartbeat.start()
 
     async def stop(self) -> None:
@@ -78,6 +82,7 @@ class GatewayService:
         await self.heartbeat.stop()
         await self.notifications.stop()
         await self.accounts.stop()
+        await self.h5.stop()
 
 
 def build(settings: GatewaySettings, resources: Resources) -> GatewayService:

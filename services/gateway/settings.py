@@ -31,3 +31,11 @@ class GatewaySettings(CommonSettings):
     # Accepted rows that may never have reached the bus are republished (see sweeper.py).
     republish_interval_s: float = 30.0
     republish_after_s: float = 120.0
+
+    # Identity binding on the second-level page /h5/bind (R-EN-5): this many failed checks of one
+    # openid within the window lock binding for it until the oldest failure leaves the window.
+    bind_max_failures: int = 5
+    bind_failure_window_s: float = 86_400.0
+    h5_max_form_bytes: int = 4096
+    # Used-link records past their expiry and failures out of the window are deleted this often.
+    h5_purge_interval_s: float = 3600.0

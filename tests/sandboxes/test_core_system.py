@@ -88,7 +88,7 @@ async def test_market_data(client: httpx.AsyncClient) -> None:
 
 
 async def test_balance_has_full_card_numbers(client: httpx.AsyncClient) -> None:
-    body = (await client.get("/v1/customers/C0001/balance")).json()
+    body = (await client.get("/v1/customers/C00000001/balance")).json()
 
     cards = [a["card_no"] for a in body["accounts"]]
     assert all(len(card) >= 16 and card.isdigit() for card in cards)
@@ -96,8 +96,8 @@ async def test_balance_has_full_card_numbers(client: httpx.AsyncClient) -> None:
 
 
 async def test_transactions_limit(client: httpx.AsyncClient) -> None:
-    two = (await client.get("/v1/customers/C0001/transactions", params={"limit": "2"})).json()
-    default = (await client.get("/v1/customers/C0001/transactions")).json()
+    two = (await client.get("/v1/customers/C00000001/transactions", params={"limit": "2"})).json()
+    default = (await client.get("/v1/customers/C00000001/transactions")).json()
 
     assert len(two["items"]) == 2
     assert two["items"] == default["items"][:2]
@@ -106,14 +106,14 @@ async def test_transactions_limit(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("limit", ["0", "51", "abc", "-1"])
 async def test_transactions_bad_limit(client: httpx.AsyncClient, limit: str) -> None:
-    response = await client.get("/v1/customers/C0001/transactions", params={"limit": limit})
+    response = await client.get("/v1/customers/C00000001/transactions", params={"limit": limit})
 
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_limit"}
 
 
 async def test_holdings_add_up(client: httpx.AsyncClient) -> None:
-    body = (await client.get("/v1/customers/C0001/holdings")).json()
+    body = (await client.get("/v1/customers/C00000001/holdings")).json()
 
     for item in body["items"]:
         assert item["market_value"] == round(item["shares"] * item["nav"], 2)
@@ -149,5 +149,50 @@ async def test_http_status_fault_count(client: httpx.AsyncClient, state: CoreSys
 async def test_glob_fault_leaves_other_paths_alone(client: httpx.AsyncClient) -> None:
     await client.post("/__sandbox__/faults", json={"path": "/v1/customers/*", "http_status": 500})
 
-    assert (await client.get("/v1/customers/C0001/balance")).status_code == 500
+    assert (await client.get("/v1/customers/C00000001/balance")).status_code == 500
     assert (await client.get("/v1/gold/price")).status_code == 200
+
+
+async def test_identity_verify_names_the_customer(client: httpx.AsyncClient) -> None:
+    identity = {
+        "id_number": "110101199003070011",
+        "card_no": "6222020000000012345",
+        "password": "123456",
+    }
+    response = await client.post("/v1/identity/verify", json=identity)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["customer_no"] == "C00000001"
+    assert body["as_of"]
+    balance = (await client.get(f"/v1/customers/{body['customer_no']}/balance")).json()
+    assert identity["card_no"] in [a["card_no"] for a in balance["accounts"]]
+
+
+@pytest.mark.parametrize("field", ["id_number", "card_no", "password"])
+async def test_identity_verify_refuses_any_wrong_field(
+    client: httpx.AsyncClient, state: CoreSystemState, field: str
+) -> None:
+    identity = {
+        "id_number": "110101199003070011",
+        "card_no": "6222020000000012345",
+        "password": "123456",
+        field: "000000",
+    }
+    response = await client.post("/v1/identity/verify", json=identity)
+
+    assert response.status_code == 422
+    assert response.json() == {"error": "identity_mismatch"}
+    # The call log keeps which fields came, never their values.
+    assert "123456" not in repr(list(state.calls))
+    assert "6222020000000012345" not in repr(list(state.calls))
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"id_number": "1"}'])
+async def test_identity_verify_refuses_malformed_body(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post("/v1/identity/verify", content=body)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request"}

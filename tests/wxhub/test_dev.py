@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from libs.common.wechat import parse_xml
+from sandboxes.wechat_push import CallbackPusher
+from wxhub.demo.account import DEMO
 from wxhub.smoke import (
     SERVICE_PORTS,
     Deadline,
@@ -94,3 +100,51 @@ def test_json_logging_makes_every_line_json_with_request_ids(tmp_path: Path) -> 
     callbacks = [r for r in access if r["path"] == "/wechat/demo"]
     assert len(callbacks) == 1
     assert len(callbacks[0]["request_id"]) == 32
+
+
+def test_binding_in_the_dev_stack_confirms_in_chat_and_logs_no_identity(dev: DevStack) -> None:
+    """余额 unbound → link → page → verify → bound → 余额 masked; the confirmation reaches the
+    WeChat sandbox through the dispatcher; the process log holds none of the typed values."""
+    pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
+    gateway = dev.url("gateway_port")
+    openid = "oWxhubDevBinding"
+    identity = {
+        "id_number": "310101198506150024",
+        "card_no": "6217000000000054321",
+        "password": "654321",
+    }
+
+    def chat(text: str, msg_id: int) -> dict[str, Any]:
+        params, body = pusher.sign(pusher.text(openid, text, msg_id=msg_id))
+        response = httpx.post(f"{gateway}/wechat/{DEMO.code}", params=params, content=body)
+        assert response.status_code == 200
+        return parse_xml(response.content)
+
+    news = chat("余额", 301)
+    assert news["MsgType"] == "news"
+    link = urlsplit(news["Articles"]["item"][0]["Url"])
+    with httpx.Client(base_url=gateway, timeout=10) as browser:
+        page = browser.get(f"{link.path}?{link.query}")
+        assert page.status_code == 200
+        hidden = dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', page.text))
+        done = browser.post("/h5/bind", data={**hidden, **identity})
+        assert done.status_code == 200, done.text
+
+    balance = chat("余额", 302)["Content"]
+    assert "************4321" in balance
+    assert "数据时间" in balance
+
+    def confirmation() -> list[dict[str, Any]]:
+        calls = httpx.get(
+            f"{dev.url('wechat_sandbox_port')}/__sandbox__/calls",
+            params={"path": "/cgi-bin/message/custom/send"},
+            timeout=5,
+        ).json()["calls"]
+        return [c["body"] for c in calls if c["body"].get("touser") == openid]
+
+    sent = Deadline(30).poll("the binding confirmation", confirmation, every=0.2)
+    assert len(sent) == 1
+    assert "成功绑定" in sent[0]["text"]["content"]
+    log = dev.log(tail=10**7)
+    for value in identity.values():
+        assert value not in log

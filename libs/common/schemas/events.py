@@ -59,3 +59,29 @@ class DeliveryStatusChangedBatch(Envelope):
     a few times a second); the dispatcher publishes these instead of one message per change."""
 
     items: list[DeliveryStatusChanged]
+
+
+class CustomerBound(Envelope):
+    """A follower proved their identity on the binding page (routing key ``customer.bound``).
+
+    Carries no personal data: which customer number was bound is in the database only.
+    """
+
+    account: str
+    openid: str
+
+
+class CustomerUnbound(Envelope):
+    """A follower removed their binding on the unbind page (routing key ``customer.unbound``)."""
+
+    account: str
+    openid: str
+
+
+class CustomerBindingLocked(Envelope):
+    """Failed identity checks locked binding for a follower (``customer.binding_locked``)."""
+
+    account: str
+    openid: str
+    failures: int
+    window_s: float

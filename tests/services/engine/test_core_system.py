@@ -6,7 +6,12 @@ import httpx
 import pytest
 
 from sandboxes.server import RunningServer
-from services.engine.core_system import CoreSystemError, HttpCoreSystem, NotFound
+from services.engine.core_system import (
+    CoreSystemError,
+    HttpCoreSystem,
+    IdentityMismatch,
+    NotFound,
+)
 
 
 async def test_reads_nav_and_maps_404_and_timeouts(core_sandbox: RunningServer) -> None:
@@ -34,3 +39,24 @@ async def test_unreachable_core_system_is_an_error() -> None:
     async with httpx.AsyncClient(timeout=0.3) as http:
         with pytest.raises(CoreSystemError):
             await HttpCoreSystem(http, "http://127.0.0.1:9").promotions()
+
+
+async def test_personal_queries_verify_balance_and_transactions(
+    core_sandbox: RunningServer,
+) -> None:
+    base = f"http://127.0.0.1:{core_sandbox.port}"
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        core = HttpCoreSystem(http, base)
+        verified = await core.verify_identity("110101199003070011", "6222020000000012345", "123456")
+        with pytest.raises(IdentityMismatch):
+            await core.verify_identity("110101199003070011", "6222020000000012345", "000000")
+        balance = await core.balance(verified["customer_no"])
+        recent = await core.transactions(verified["customer_no"], 3)
+        with pytest.raises(NotFound):
+            await core.balance("C99999999")
+
+    assert verified["customer_no"] == "C00000001"
+    assert balance["as_of"]
+    assert balance["accounts"]
+    assert len(recent["items"]) == 3
+    assert recent["as_of"]

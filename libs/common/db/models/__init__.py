@@ -21,6 +21,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer
+from libs.common.db.models.identity import BindingFailure, H5LinkUse
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
     AccessToken,
@@ -40,12 +41,14 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "BindingFailure",
     "BusinessSystem",
     "Command",
     "ConfigDocument",
     "ConfigVersion",
     "Customer",
     "CustomerProfile",
+    "H5LinkUse",
     "Location",
     "MassQuotaEntry",
     "Material",

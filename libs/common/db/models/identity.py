@@ -1,0 +1,36 @@
+"""Customer identity on second-level pages: used page links and failed binding attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.common.db.models._base import Base, utcnow
+
+
+class H5LinkUse(Base):
+    """A signed page link that was used; the primary key makes "single use" hold across replicas."""
+
+    __tablename__ = "h5_link_uses"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # After this the link is refused by its signature anyway; the row may then be purged.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BindingFailure(Base):
+    """One failed identity check of an openid; enough of them in a window lock binding."""
+
+    __tablename__ = "binding_failures"
+    __table_args__ = (Index("ix_binding_failures_who", "account_id", "openid", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    openid: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

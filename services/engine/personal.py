@@ -1,0 +1,52 @@
+"""What personal answers need besides the core system: who is bound, and links to the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db.models import Customer
+from libs.common.h5_links import BIND_PAGE, UNBIND_PAGE, H5LinkSigner
+
+
+class CustomerDirectory:
+    """Bindings as stored by the gateway's binding page; read on each personal question only."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def bound_customer_no(self, account_id: int, openid: str) -> str | None:
+        """The customer number of a bound follower, ``None`` when unbound or suspended."""
+        async with self._sessions() as session:
+            row = await session.execute(
+                select(Customer.customer_no, Customer.binding_state).where(
+                    Customer.account_id == account_id, Customer.openid == openid
+                )
+            )
+            found = row.first()
+        if found is None or found.binding_state != "bound" or not found.customer_no:
+            return None
+        return str(found.customer_no)
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """Signed links to the gateway's second-level pages at the public base URL."""
+
+    signer: H5LinkSigner
+    base_url: str
+
+    @property
+    def ttl_minutes(self) -> int:
+        """How long a link stays valid, in whole minutes (as chat answers state it)."""
+        return max(1, round(self.signer.ttl_s / 60))
+
+    def bind_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the binding page for this follower."""
+        return self.signer.url(self.base_url, account, openid, BIND_PAGE)
+
+    def unbind_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the page confirming an unbind."""
+        return self.signer.url(self.base_url, account, openid, UNBIND_PAGE)

@@ -1,0 +1,125 @@
+"""Server-rendered second-level pages: mobile-first, Chinese (an English toggle), no scripts,
+nothing cached.
+
+Every value shown is HTML-escaped; every response carries a strict Content-Security-Policy (no
+script at all, styles only from this page, forms only back to us, no framing) and
+``Cache-Control: no-store`` so a shared phone's browser keeps no copy of a personal page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode
+
+from starlette.responses import HTMLResponse
+
+from services.gateway.h5.texts import Lang, text
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+_STYLE = """
+body{margin:0;font:16px/1.6 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;
+background:#f5f6f8;color:#1f2329}
+main{max-width:480px;margin:0 auto;padding:24px 16px}
+h1{font-size:20px;margin:0 0 16px}
+p{margin:0 0 12px}
+label{display:block;margin:16px 0 4px;font-size:14px;color:#4e5969}
+input{box-sizing:border-box;width:100%;padding:12px;font-size:16px;border:1px solid #c9cdd4;
+border-radius:8px;background:#fff}
+button{width:100%;margin-top:24px;padding:14px;font-size:17px;border:0;border-radius:8px;
+background:#07c160;color:#fff}
+.error{padding:12px;border-radius:8px;background:#fff1f0;color:#cf1322}
+.note{font-size:13px;color:#86909c}
+.toggle{margin:0;text-align:right;font-size:14px}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BindForm:
+    """What the binding form needs: the link token, the CSRF token, an optional error."""
+
+    token: str
+    csrf: str
+    error: str = ""
+    lang: Lang = "zh"
+
+
+def _page(title: str, body: str, status: int, lang: Lang) -> HTMLResponse:
+    html_lang = "en" if lang == "en" else "zh-CN"
+    html = (
+        f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _toggle(page: str, token: str, lang: Lang) -> str:
+    """A link to the same page in the other language (a GET: it changes nothing)."""
+    other = "zh" if lang == "en" else "en"
+    href = f"/h5/{page}?{urlencode({'t': token, 'lang': other})}"
+    return f'<p class="toggle"><a href="{escape(href)}">{text("toggle", lang)}</a></p>'
+
+
+def _hidden(token: str, csrf: str, lang: Lang) -> str:
+    return (
+        f'<input type="hidden" name="t" value="{escape(token)}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<input type="hidden" name="lang" value="{lang}">'
+    )
+
+
+def bind_form(form: BindForm, status: int = 200) -> HTMLResponse:
+    """The binding form; values the user typed are never echoed back."""
+    lang = form.lang
+    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
+    body = f"""{_toggle("bind", form.token, lang)}<h1>{text("bind.title", lang)}</h1>
+<p>{text("bind.intro", lang)}</p>{error}
+<form method="post" action="/h5/bind" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
+<label for="id_number">{text("bind.id_number", lang)}</label>
+<input id="id_number" name="id_number" maxlength="18" required>
+<label for="card_no">{text("bind.card_no", lang)}</label>
+<input id="card_no" name="card_no" inputmode="numeric" maxlength="19" required>
+<label for="password">{text("bind.password", lang)}</label>
+<input id="password" name="password" type="password" inputmode="numeric" maxlength="6" required>
+<button type="submit">{text("bind.submit", lang)}</button>
+</form>
+<p class="note">{text("bind.note", lang)}</p>"""
+    return _page(text("bind.title", lang), body, status, lang)
+
+
+def unbind_form(token: str, csrf: str, lang: Lang = "zh") -> HTMLResponse:
+    """Asks to confirm the unbind; nothing changes until the button is pressed."""
+    body = f"""{_toggle("unbind", token, lang)}<h1>{text("unbind.title", lang)}</h1>
+<p>{text("unbind.intro", lang)}</p>
+<form method="post" action="/h5/unbind">{_hidden(token, csrf, lang)}
+<button type="submit">{text("unbind.submit", lang)}</button>
+</form>
+<p class="note">{text("unbind.note", lang)}</p>"""
+    return _page(text("unbind.title", lang), body, 200, lang)
+
+
+def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:
+    """A page that only says something (done, expired, locked…): ``key.title`` and ``key.text``."""
+    title = text(f"{key}.title", lang)
+    body = f"<h1>{escape(title)}</h1><p>{escape(text(f'{key}.text', lang, **values))}</p>"
+    return _page(title, body, status, lang)
+
+
+def link_refused(reason: str, command: str = "绑定", lang: Lang = "zh") -> HTMLResponse:
+    """A used, expired or forged link: say which, and that sending ``command`` gets a new one."""
+    again = text("again", lang, command=command)
+    status = {"used": 410, "expired": 410}.get(reason, 400)
+    return notice(reason if reason in ("used", "expired") else "forged", status, lang, again=again)

@@ -1,0 +1,206 @@
+"""``/h5/bind`` (GET shows the form, POST checks and binds) and ``/h5/unbind`` (GET asks to
+confirm, POST removes the binding).
+
+Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
+signature and expiry → link already used → lock-out → field formats → core system. Nothing the
+user typed is echoed back, stored or logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+
+from libs.common.h5_links import (
+    BIND_PAGE,
+    UNBIND_PAGE,
+    H5LinkSigner,
+    LinkClaims,
+    LinkRefused,
+    is_used,
+)
+from libs.common.periodic import Periodic
+from libs.common.resources import Resources
+from services.gateway.h5 import pages
+from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
+from services.gateway.h5.csrf import COOKIE, CsrfTokens
+from services.gateway.h5.forms import FormTooLarge, FormUnreadable, parse_identity, read_form
+from services.gateway.h5.texts import Lang, lang_of, text
+from services.gateway.settings import GatewaySettings
+
+# What a user sends in chat to get a new link to each page.
+_COMMANDS = {BIND_PAGE: "绑定", UNBIND_PAGE: "解绑"}
+
+
+class BindPage:
+    """The binding page's handlers and what they share."""
+
+    def __init__(self, settings: GatewaySettings, resources: Resources) -> None:
+        self._settings = settings
+        self._sessions = resources.sessions
+        self._signer = H5LinkSigner(
+            settings.secret_key, settings.previous_secret_keys, ttl_s=settings.h5_link_ttl_s
+        )
+        self._csrf = CsrfTokens(settings.secret_key)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.core_timeout_s))
+        self._binding = BindingService(
+            sessions=resources.sessions,
+            bus=resources.bus,
+            core=CoreIdentity(self.http, settings.core_url),
+            max_failures=settings.bind_max_failures,
+            failure_window_s=settings.bind_failure_window_s,
+        )
+        self._secure_cookie = settings.h5_base_url.startswith("https://")
+        self._purge = Periodic(
+            self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
+        )
+        self._lock_hours = max(1, round(settings.bind_failure_window_s / 3600))
+
+    async def start(self) -> None:
+        """Start purging expired records."""
+        await self._purge.start()
+
+    async def stop(self) -> None:
+        """Stop purging and close the core-system client."""
+        await self._purge.stop()
+        await self.http.aclose()
+
+    def _locked(self, lang: Lang) -> Response:
+        return pages.notice("locked", 403, lang, hours=self._lock_hours)
+
+    async def _usable(self, token: str, page: str, lang: Lang) -> LinkClaims | Response:
+        command = _COMMANDS[page]
+        try:
+            claims = self._signer.verify(token, page)
+        except LinkRefused as refused:
+            return pages.link_refused(refused.reason, command, lang)
+        async with self._sessions() as session:
+            if await is_used(session, claims):
+                return pages.link_refused("used", command, lang)
+        account_id = await self._binding.account_id(claims.account)
+        if account_id is None:
+            return pages.link_refused("forged", command, lang)
+        if page == BIND_PAGE and await self._binding.locked(account_id, claims.openid):
+            return self._locked(lang)
+        return claims
+
+    def _with_csrf_cookie(self, render: Callable[[str], Response], nonce: str) -> Response:
+        cookie = CsrfTokens.new_cookie()
+        response = render(self._csrf.form_token(cookie, nonce))
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=int(self._settings.h5_link_ttl_s),
+            path="/h5",
+            secure=self._secure_cookie,
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    async def _posted(
+        self, request: Request, page: str
+    ) -> tuple[dict[str, str], LinkClaims, Lang] | Response:
+        """The form, the link's claims and the page language of a POST that passed size, CSRF
+        and link checks."""
+        try:
+            form = await read_form(request, self._settings.h5_max_form_bytes)
+        except FormTooLarge:
+            return pages.notice("too_large", 413)
+        except FormUnreadable:
+            return pages.notice("unreadable", 400)
+        lang = lang_of(form.get("lang"))
+        token = form.get("t", "")
+        try:
+            claims = self._signer.verify(token, page)
+        except LinkRefused as refused:
+            return pages.link_refused(refused.reason, _COMMANDS[page], lang)
+        if not self._csrf.valid(request.cookies.get(COOKIE), claims.nonce, form.get("csrf")):
+            return pages.notice("csrf", 403, lang)
+        usable = await self._usable(token, page, lang)
+        if isinstance(usable, Response):
+            return usable
+        return form, usable, lang
+
+    async def show(self, request: Request) -> Response:
+        """GET /h5/bind: the form for a usable link, or a page saying why not."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, BIND_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        return self._with_csrf_cookie(
+            lambda csrf: pages.bind_form(pages.BindForm(token=token, csrf=csrf, lang=lang)),
+            usable.nonce,
+        )
+
+    async def submit(self, request: Request) -> Response:
+        """POST /h5/bind: check everything, then bind or say what went wrong."""
+        posted = await self._posted(request, BIND_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        form, claims, lang = posted
+        token, csrf = form["t"], form.get("csrf", "")
+
+        def again(error: str, status: int) -> Response:
+            return pages.bind_form(pages.BindForm(token, csrf, error, lang), status)
+
+        identity = parse_identity(form)
+        if isinstance(identity, str):
+            return again(text(identity, lang), 400)
+        client_ip = request.client.host if request.client else ""
+        result = await self._binding.attempt(claims, identity, client_ip)
+        if result.outcome is Outcome.BOUND:
+            return pages.notice("bound", 200, lang)
+        if result.outcome is Outcome.MISMATCH:
+            return again(text("error.mismatch", lang, tries=result.tries_left), 422)
+        if result.outcome is Outcome.LOCKED:
+            return self._locked(lang)
+        if result.outcome is Outcome.USED:
+            return pages.link_refused("used", "绑定", lang)
+        if result.outcome is Outcome.UNKNOWN_ACCOUNT:
+            return pages.link_refused("forged", "绑定", lang)
+        return again(text("error.unavailable", lang), 503)
+
+    async def show_unbind(self, request: Request) -> Response:
+        """GET /h5/unbind: asks to confirm."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, UNBIND_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        return self._with_csrf_cookie(
+            lambda csrf: pages.unbind_form(token, csrf, lang), usable.nonce
+        )
+
+    async def submit_unbind(self, request: Request) -> Response:
+        """POST /h5/unbind: the confirmation; removes the binding."""
+        posted = await self._posted(request, UNBIND_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        _, claims, lang = posted
+        client_ip = request.client.host if request.client else ""
+        outcome = await self._binding.unbind(claims, client_ip)
+        if outcome is Outcome.UNBOUND:
+            return pages.notice("unbound", 200, lang)
+        if outcome is Outcome.NOT_BOUND:
+            return pages.notice("not_bound", 409, lang)
+        if outcome is Outcome.USED:
+            return pages.link_refused("used", "解绑", lang)
+        return pages.link_refused("forged", "解绑", lang)
+
+
+def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
+    """Mount ``/h5/bind`` on the gateway's app; the caller starts and stops the page."""
+    page = BindPage(settings, resources)
+    router = APIRouter(prefix="/h5", include_in_schema=False)
+    router.add_api_route("/bind", page.show, methods=["GET"])
+    router.add_api_route("/bind", page.submit, methods=["POST"])
+    router.add_api_route("/unbind", page.show_unbind, methods=["GET"])
+    router.add_api_route("/unbind", page.submit_unbind, methods=["POST"])
+    api.include_router(router)
+    return page

@@ -1,0 +1,110 @@
+"""Every word the pages show, in Chinese (the default) and English (the page's toggle)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+# key → (Chinese, English); ``{name}`` placeholders are filled by :func:`text`.
+TEXTS: dict[str, tuple[str, str]] = {
+    "bind.title": ("绑定身份", "Link your identity"),
+    "bind.intro": (
+        "验证通过后，即可在公众号内查询本人的余额和交易明细。",
+        "Once verified, you can check your own balance and transactions in this chat.",
+    ),
+    "bind.id_number": ("身份证号", "ID card number"),
+    "bind.card_no": ("银行卡号", "Bank card number"),
+    "bind.password": ("查询密码", "Query password"),
+    "bind.submit": ("验证并绑定", "Verify and link"),
+    "bind.note": (
+        "您填写的信息仅用于向核心系统核验身份，本平台不保存。",
+        "What you enter is only passed on to verify your identity; it is never stored here.",
+    ),
+    "unbind.title": ("解除身份绑定", "Unlink your identity"),
+    "unbind.intro": (
+        "解除后，将无法在公众号内查询本人的余额和交易明细，业务提醒也可能无法送达。",
+        "After unlinking you can no longer check your accounts in this chat, and alerts may "
+        "no longer reach you.",
+    ),
+    "unbind.submit": ("确认解除绑定", "Unlink"),
+    "unbind.note": ("如不想解除，直接关闭本页面即可。", "To keep the link, just close this page."),
+    "toggle": ("English", "中文"),
+    "again": (
+        "请返回公众号对话，重新发送“{command}”获取新的链接。",
+        "Go back to the chat and send “{command}” again for a new link.",
+    ),
+    "used.title": ("链接已使用", "Link already used"),
+    "used.text": (
+        "该链接已使用过，每个链接只能使用一次。{again}",
+        "This link was used already; each link works once. {again}",
+    ),
+    "expired.title": ("链接已过期", "Link expired"),
+    "expired.text": ("该链接已过期。{again}", "This link has expired. {again}"),
+    "forged.title": ("链接无效", "Invalid link"),
+    "forged.text": (
+        "该链接无效或已被修改。{again}",
+        "This link is invalid or was altered. {again}",
+    ),
+    "locked.title": ("绑定已锁定", "Linking locked"),
+    "locked.text": (
+        "身份验证失败次数过多，绑定功能已暂时锁定，请 {hours} 小时后再试或联系客服。",
+        "Too many failed attempts: linking is locked. Try again in {hours} hours or contact "
+        "customer service.",
+    ),
+    "too_large.title": ("提交内容过大", "Too much data"),
+    "too_large.text": (
+        "提交的内容超出限制，请返回重新填写。",
+        "What was sent is too large; please go back and fill in the form again.",
+    ),
+    "unreadable.title": ("无法识别的提交", "Unrecognised submission"),
+    "unreadable.text": (
+        "请通过公众号消息中的链接打开页面提交。",
+        "Please open the page from the link in the chat and submit it there.",
+    ),
+    "csrf.title": ("页面已失效", "Page expired"),
+    "csrf.text": (
+        "页面校验失败，请从公众号消息中的链接重新打开页面。",
+        "This page could not be verified; open it again from the link in the chat.",
+    ),
+    "bound.title": ("绑定成功", "Linked"),
+    "bound.text": (
+        "身份验证通过，绑定已完成。请返回公众号，发送“余额”或“明细”查询。",
+        "Your identity is verified and linked. Go back to the chat and send “余额” or “明细”.",
+    ),
+    "unbound.title": ("已解除绑定", "Unlinked"),
+    "unbound.text": (
+        "身份绑定已解除。如需查询本人账户，请发送“绑定”。",
+        "Your identity is unlinked. Send “绑定” to link it again.",
+    ),
+    "not_bound.title": ("尚未绑定", "Not linked"),
+    "not_bound.text": ("您当前没有绑定身份，无需解除。", "Your identity is not linked."),
+    "error.id_number": (
+        "身份证号格式不正确，请填写 18 位居民身份证号码。",
+        "The ID card number is not valid: 18 characters expected.",
+    ),
+    "error.card_no": (
+        "银行卡号格式不正确，请填写 12 至 19 位数字。",
+        "The card number is not valid: 12 to 19 digits expected.",
+    ),
+    "error.password": ("查询密码应为 6 位数字。", "The query password has 6 digits."),
+    "error.mismatch": (
+        "身份信息不匹配，请核对后重试（还可尝试 {tries} 次）。",
+        "The details do not match; please check them ({tries} tries left).",
+    ),
+    "error.unavailable": (
+        "系统繁忙，暂时无法验证身份，请稍后再试。",
+        "The service is busy and cannot verify you now; please try again later.",
+    ),
+}
+
+
+def lang_of(value: str | None) -> Lang:
+    """The page language asked for; Chinese unless English was chosen."""
+    return "en" if value == "en" else "zh"
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    """The text ``key`` in ``lang`` with its placeholders filled."""
+    zh, en = TEXTS[key]
+    return (en if lang == "en" else zh).format(**values)

@@ -1,0 +1,21 @@
+"""Card numbers as chat, logs and pages show them."""
+
+from __future__ import annotations
+
+import pytest
+
+from libs.common.masking import mask_card_no
+
+
+@pytest.mark.parametrize(
+    ("card", "masked"),
+    [
+        ("6222020000003456", "************3456"),
+        ("6222020000000012345", "************2345"),
+        ("6222 0200 0000 0012 345", "************2345"),
+        ("1234", "************"),
+        ("", "************"),
+    ],
+)
+def test_only_the_last_four_digits_show(card: str, masked: str) -> None:
+    assert mask_card_no(card) == masked
