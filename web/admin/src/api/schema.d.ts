@@ -5026,6 +5026,11 @@ export interface components {
         /**
          * SimulatorSend
          * @description What the simulated follower does.
+         * @example {
+         *       "content": "基金 000001",
+         *       "kind": "text",
+         *       "openid": "oSimulatorDemo0001"
+         *     }
          */
         SimulatorSend: {
             /**
