@@ -129,7 +129,9 @@ class Require:
 
     async def __call__(self, principal: CurrentUser) -> Principal:
         if self.permission != AUTHENTICATED and not principal.can(self.permission):
-            raise PermissionDenied(f"permission {self.permission!r} required")
+            raise PermissionDenied(
+                f"permission {self.permission!r} required", permission=self.permission
+            )
         return principal
 
 

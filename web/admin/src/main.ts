@@ -22,7 +22,10 @@ api.hooks = {
     void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } })
   },
   onForbidden(error) {
-    ElMessage.error({ message: t('errors.forbidden', { detail: error.message }), grouping: true, duration: 6000 })
+    // The API names the missing permission in `details.permission` (what an administrator grants).
+    const permission = (error.details.details as { permission?: unknown } | undefined)?.permission
+    const detail = typeof permission === 'string' ? `${error.message}（${permission}）` : error.message
+    ElMessage.error({ message: t('errors.forbidden', { detail }), grouping: true, duration: 6000 })
   },
 }
 

@@ -72,6 +72,8 @@ async def test_every_route_rejects_without_token_permission_or_scope(stack: Admi
             denied = await stack.call("noperm", method, url, json={})
             if denied.status_code != 403 or denied.json().get("code") != "permission_denied":
                 failures.append(f"{method} {path}: without {permission} → {denied.status_code}")
+            elif denied.json().get("details", {}).get("permission") != permission:
+                failures.append(f"{method} {path}: the 403 does not name {permission}")
         if params:
             checked_scope += 1
             outside = await stack.call("sh_super", method, url, json={})
