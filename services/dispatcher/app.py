@@ -131,6 +131,7 @@ class DispatcherService:
                 channels, order=settings.channel_plan, fallback=settings.fallback_channel
             ),
             batch_max=settings.batch_max,
+            claim_lease_s=settings.claim_lease_s,
             events_interval_s=settings.events_interval_s,
             sends_in_flight=min(concurrency, settings.http_connections),
         )

@@ -1,4 +1,9 @@
-"""Claiming notifications: ``accepted`` (or a crashed ``sending``) → ``sending``, owned by us.
+"""Claiming notifications: ``accepted`` → ``sending``, owned by us for a lease.
+
+Exactly one worker attempts a notification at a time: a claim takes an ``accepted`` row, or a
+``sending`` row whose lease expired (its worker died), and bumps the claim generation
+(``attempts``), the fencing token every finish must still match. A bus message of a notification
+another worker holds is put back until that lease ends (that worker may die holding it).
 
 Concurrent claims share one transaction (:class:`libs.common.group_commit.GroupCommit`): one
 ``UPDATE … RETURNING`` takes the batch and returns every column the delivery needs, the
@@ -10,6 +15,7 @@ customer-service windows in the same commit. A dead-letter replay claims alone a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,7 +23,7 @@ from libs.common.group_commit import GroupCommit
 from services.dispatcher import repository
 from services.dispatcher.delivery.run import now
 from services.dispatcher.delivery.windows import ServiceWindows
-from services.dispatcher.repository import Claimed, PendingEvent
+from services.dispatcher.repository import Claimed, PendingEvent, Unclaimed
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,8 @@ class Claim:
     status: str | None = None
     # Whether the customer-service window was taken in the claim (None: decide later).
     window: bool | None = None
+    # Seconds left on the lease of the worker that holds it (``sending`` elsewhere).
+    held_s: float = 0.0
 
 
 class Claims:
@@ -40,9 +48,11 @@ class Claims:
         windows: ServiceWindows,
         *,
         batch_max: int,
+        lease_s: float,
     ) -> None:
         self._sessions = sessions
         self._windows = windows
+        self._lease = timedelta(seconds=lease_s)
         self.batches: GroupCommit[str, Claim] = GroupCommit(self.claim_batch, max_items=batch_max)
 
     async def claim(self, notification_id: str, *, replay: bool = False) -> Claim:
@@ -60,7 +70,9 @@ class Claims:
         at = now()
         unique = list(dict.fromkeys(ids))
         async with self._sessions.begin() as session:
-            claimed = await repository.claim_many(session, notification_ids=unique, now=at)
+            claimed = await repository.claim_many(
+                session, notification_ids=unique, now=at, lease=self._lease
+            )
             missing = [nid for nid in unique if nid not in claimed]
             statuses = (
                 await repository.get_statuses(session, notification_ids=missing) if missing else {}
@@ -85,7 +97,7 @@ class Claims:
             results.append(
                 Claim(row, window=windows.get(nid))
                 if row is not None
-                else Claim(None, statuses.get(nid))
+                else _unclaimed(statuses.get(nid))
             )
         return results
 
@@ -94,15 +106,24 @@ class Claims:
         at = now()
         async with self._sessions.begin() as session:
             claimed = await repository.claim(
-                session, notification_id=nid, now=at, reopen_failed=True
+                session, notification_id=nid, now=at, lease=self._lease, reopen_failed=True
             )
             if claimed is None:
-                return Claim(None, await repository.get_status(session, notification_id=nid))
+                return _unclaimed(await repository.get_status(session, notification_id=nid))
             detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
             await repository.add_events(
                 session, notification_id=nid, events=[PendingEvent(at, "sending", detail)]
             )
         return Claim(claimed)
+
+
+def _unclaimed(found: Unclaimed | None) -> Claim:
+    if found is None:
+        return Claim(None)
+    held_s = 0.0
+    if found.status == "sending" and found.claim_until is not None:
+        held_s = max(0.0, (found.claim_until - now()).total_seconds())
+    return Claim(None, found.status, held_s=held_s)
 
 
 def _claim_detail(claimed: Claimed) -> str:

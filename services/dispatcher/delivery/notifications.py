@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import Reject
+from libs.common.bus import Reject, Retry
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
@@ -46,8 +46,10 @@ class NotificationDelivery:
         attempts: Attempts,
         transitions: Transitions,
         events: StatusPublisher,
+        held_recheck_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        self._held_recheck_s = held_recheck_s
         self._directory = directory
         self._claims = claims
         self._plan = plan
@@ -63,6 +65,12 @@ class NotificationDelivery:
         if claimed is None:
             if found.status is None:
                 raise Reject(f"unknown notification {notification_id}")
+            if found.status == "sending" and found.held_s > 0:
+                # Another worker holds it: look again when it may have ended (or died).
+                raise Retry(
+                    f"notification {notification_id} is leased by another worker",
+                    delay_s=min(found.held_s, self._held_recheck_s),
+                )
             return  # already terminal (a redelivery) or being delivered by a twin: just ack
         try:
             account = await self._directory.account(account_id=claimed.account_id)
@@ -182,6 +190,7 @@ class NotificationDelivery:
                     final.reason,
                     final.provider_id,
                     tuple(run.events),
+                    claimed.attempts,
                 ),
                 claimed.account_id,
                 run.outgoing.openid if run.unsubscribed else None,
@@ -210,7 +219,10 @@ class NotificationDelivery:
         """End a claimed notification that could not start (unknown account or event type)."""
         event = PendingEvent(now(), status, reason)
         finished = await self._transitions.finish(
-            Finishing(Finish(claimed.id, status, None, reason, None, (event,)), claimed.account_id)
+            Finishing(
+                Finish(claimed.id, status, None, reason, None, (event,), claimed.attempts),
+                claimed.account_id,
+            )
         )
         if not finished:
             return

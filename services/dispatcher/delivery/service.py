@@ -52,12 +52,13 @@ class DeliveryService:
         plan: ChannelPlan,
         quota_reset: Callable[[], float] = seconds_until_daily_reset,
         batch_max: int = 200,
+        claim_lease_s: float = 120.0,
         events_interval_s: float = 0.2,
         sends_in_flight: int = 32,
     ) -> None:
         windows = ServiceWindows(sessions, directory, plan.windowed)
         sender = Sender(in_flight=sends_in_flight)
-        self.claims = Claims(sessions, windows, batch_max=batch_max)
+        self.claims = Claims(sessions, windows, batch_max=batch_max, lease_s=claim_lease_s)
         self.transitions = Transitions(sessions, fallback=plan.fallback_name, batch_max=batch_max)
         self.events = StatusPublisher(bus, interval_s=events_interval_s)
         self.notifications = NotificationDelivery(
