@@ -13,9 +13,11 @@ no channel of the plan delivered, and once it was chosen a resumed run never goe
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Reject, Retry
+from libs.common.observability.logging import get_logger
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
@@ -30,6 +32,8 @@ from services.dispatcher.delivery.windows import ServiceWindows
 from services.dispatcher.fallback import Decision, Reason, Step
 from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS
 from services.dispatcher.repository import Claimed, Finish, PendingEvent
+
+log = get_logger(__name__)
 
 
 class NotificationDelivery:
@@ -77,12 +81,23 @@ class NotificationDelivery:
         except UnknownAccount as exc:
             await self._finish_unstarted(claimed, "failed", str(exc))
             return
-        self._events.changed(claimed, account, "sending", previous=claimed.previous)
-        run = await self._start(found, claimed, account)
-        if run is None:
-            return
-        final = await self._deliver(run)
-        await self._finish(run, final)
+        try:
+            self._events.changed(claimed, account, "sending", previous=claimed.previous)
+            run = await self._start(found, claimed, account)
+            if run is None:
+                return
+            final = await self._deliver(run)
+            await self._finish(run, final)
+        except (Reject, OperationalError, DBAPIError, OSError):
+            raise  # settled already, or the database is away (the message is put back)
+        except Exception as exc:
+            # Poison (data no channel can encode) or a bug: the message is dead-lettered, and
+            # its row ends ``failed`` with the reason instead of staying ``sending``; an
+            # operator's replay may reopen it once fixed.
+            reason = f"delivery error: {type(exc).__name__}: {exc}"
+            log.exception("delivery_error", id=claimed.id)
+            await self._finish_unstarted(claimed, "failed", reason, account)
+            raise Reject(f"notification {claimed.id}: {reason}") from exc
 
     async def _start(
         self, found: Claim, claimed: Claimed, account: AccountInfo
