@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -391,3 +392,28 @@ async def test_openapi_documents_the_api(api: ApiStack) -> None:
     assert schemas["NotificationCreate"]["examples"]
     for path in (BATCH, f"{URL}/{{notification_id}}", "/api/v1/notification-jobs"):
         assert path in spec["paths"]
+
+
+async def test_data_no_encoder_can_send_is_422_and_never_stored(api: ApiStack) -> None:
+    # JSON may escape a lone UTF-16 surrogate; no UTF-8 encoder can send it on.
+    body = json.dumps(notification(data={**BALANCE_DATA, "amount": "\ud800"})).encode()
+    response = await api.client.send(
+        "POST", URL, content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["data", "amount"]
+    assert "surrogate" in error["message"]
+    assert await count_rows(api) == 0
+
+
+async def test_a_data_value_over_its_limit_is_422_naming_the_field(api: ApiStack) -> None:
+    huge = notification(data={**BALANCE_DATA, "amount": "9" * 1_000_000})
+    response = await api.client.post(URL, huge)
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["data", "amount"]]
+    many = {f"note{i}": "x" * 900 for i in range(12)}
+    response = await api.client.post(URL, notification(data={**BALANCE_DATA, **many}))
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["data"]]
+    assert await count_rows(api) == 0
