@@ -113,8 +113,14 @@ class NotificationService:
         *,
         job_id: str | None = None,
         endpoint: str = "batch",
+        replay_of: str | None = None,
     ) -> list[ItemResult]:
-        """Accept every valid item in one transaction; one result per item, in order."""
+        """Accept every valid item in one transaction; one result per item, in order.
+
+        ``replay_of``: the signature of the request carrying the items; an item without an
+        idempotency key gets one derived from it and its index, so a replayed request is a
+        duplicate of the first.
+        """
         started = time.perf_counter()
         now = self._now()
         snapshot = await self._config.get()
@@ -122,7 +128,11 @@ class NotificationService:
         candidates: list[Candidate] = []
         for index, raw in enumerate(items):
             try:
-                candidates.append(prepare(index, parse(raw), snapshot, now))
+                request = parse(raw)
+                if replay_of is not None and request.idempotency_key is None:
+                    key = replay_key(replay_of, index)
+                    request = request.model_copy(update={"idempotency_key": key})
+                candidates.append(prepare(index, request, snapshot, now))
             except Rejection as exc:
                 results[index] = ItemResult(index, "rejected", error=exc)
 
@@ -229,6 +239,11 @@ class NotificationService:
             history = await repository.list_events(session, notification_id=notification_id)
         snapshot = await self._config.get()
         return NotificationStatus(row, snapshot.account_code(row.account_id), history)
+
+
+def replay_key(signature: str, index: int | None = None) -> str:
+    """The implicit idempotency key of a verified request (of its ``index``-th batch item)."""
+    return f"signed:{signature}" if index is None else f"signed:{signature}:{index}"
 
 
 def _pending(item: Candidate, job_id: str | None) -> PendingPublish:
