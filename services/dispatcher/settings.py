@@ -55,9 +55,9 @@ class DispatcherSettings(CommonSettings):
     # Database: connections per process, and the most claims/finishes written in one commit.
     db_pool_size: int = 8
     batch_max: int = 200
-    # A claim owns a notification this long: another dispatcher takes it over only after that
-    # (its worker died), so the lease must outlast a delivery run (deadline, retries, fallback).
-    claim_lease_s: float = 120.0
+    # A claim owns a notification this long, renewed every third of it while its run goes on:
+    # another dispatcher takes over a dead worker's notifications after at most this.
+    claim_lease_s: float = 30.0
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2
 

@@ -20,10 +20,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.group_commit import GroupCommit
+from libs.common.observability.logging import get_logger
+from libs.common.periodic import Periodic
 from services.dispatcher import repository
 from services.dispatcher.delivery.run import now
 from services.dispatcher.delivery.windows import ServiceWindows
 from services.dispatcher.repository import Claimed, PendingEvent, Unclaimed
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,52 @@ class Claims:
                 session, notification_id=nid, events=[PendingEvent(at, "sending", detail)]
             )
         return Claim(claimed)
+
+
+class Leases:
+    """Renews the leases of this worker's runs in one statement; releases abandoned ones."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lease_s: float) -> None:
+        self._sessions = sessions
+        self._lease = timedelta(seconds=lease_s)
+        self._held: dict[str, int] = {}
+        self._loop = Periodic(self.renew, interval_s=lease_s / 3, name="claim leases")
+
+    def hold(self, claimed: Claimed) -> None:
+        """Keep ``claimed``'s lease alive until :meth:`done`."""
+        self._held[claimed.id] = claimed.attempts
+
+    def done(self, claimed: Claimed) -> None:
+        """The run ended (finished, or someone else's now)."""
+        if self._held.get(claimed.id) == claimed.attempts:
+            del self._held[claimed.id]
+
+    async def renew(self) -> int:
+        """Extend every held lease; returns how many were still ours."""
+        claims = list(self._held.items())
+        if not claims:
+            return 0
+        async with self._sessions.begin() as session:
+            return await repository.renew_leases(session, claims=claims, until=now() + self._lease)
+
+    async def release(self, claimed: Claimed) -> None:
+        """Give up the lease of a run that ended without finishing (best effort)."""
+        self.done(claimed)
+        try:
+            async with self._sessions.begin() as session:
+                await repository.release_lease(
+                    session, notification_id=claimed.id, claim=claimed.attempts
+                )
+        except Exception as exc:  # the database is away: the lease runs out by itself
+            log.warning("claim_lease_not_released", id=claimed.id, error=str(exc))
+
+    async def start(self) -> None:
+        """Renew in the background."""
+        await self._loop.start()
+
+    async def stop(self) -> None:
+        """Stop renewing."""
+        await self._loop.stop()
 
 
 def _unclaimed(found: Unclaimed | None) -> Claim:

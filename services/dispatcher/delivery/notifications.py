@@ -13,6 +13,8 @@ no channel of the plan delivered, and once it was chosen a resumed run never goe
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,7 +24,7 @@ from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
 from services.dispatcher.delivery.attempts import Attempts
-from services.dispatcher.delivery.claims import Claim, Claims
+from services.dispatcher.delivery.claims import Claim, Claims, Leases
 from services.dispatcher.delivery.events import StatusPublisher
 from services.dispatcher.delivery.finishes import FallbackSwitch, Finishing, Transitions
 from services.dispatcher.delivery.outgoing import build_outgoing
@@ -45,6 +47,7 @@ class NotificationDelivery:
         sessions: async_sessionmaker[AsyncSession],
         directory: AccountDirectory,
         claims: Claims,
+        leases: Leases,
         plan: ChannelPlan,
         windows: ServiceWindows,
         attempts: Attempts,
@@ -56,6 +59,7 @@ class NotificationDelivery:
         self._held_recheck_s = held_recheck_s
         self._directory = directory
         self._claims = claims
+        self._leases = leases
         self._plan = plan
         self._windows = windows
         self._attempts = attempts
@@ -76,6 +80,19 @@ class NotificationDelivery:
                     delay_s=min(found.held_s, self._held_recheck_s),
                 )
             return  # already terminal (a redelivery) or being delivered by a twin: just ack
+        self._leases.hold(claimed)
+        finished = False
+        try:
+            await self._run(found, claimed)
+            finished = True
+        finally:
+            if finished:
+                self._leases.done(claimed)
+            else:
+                # Ended without finishing: let the redelivery resume now, not after the lease.
+                await asyncio.shield(self._leases.release(claimed))
+
+    async def _run(self, found: Claim, claimed: Claimed) -> None:
         try:
             account = await self._directory.account(account_id=claimed.account_id)
         except UnknownAccount as exc:

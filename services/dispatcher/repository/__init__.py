@@ -27,6 +27,8 @@ from services.dispatcher.repository.notifications import (
     get_status,
     get_statuses,
     list_events,
+    release_lease,
+    renew_leases,
     set_channel,
     set_channel_many,
 )
@@ -60,6 +62,8 @@ __all__ = [
     "mark_unsubscribed",
     "open_window",
     "open_windows",
+    "release_lease",
+    "renew_leases",
     "set_channel",
     "set_channel_many",
     "start_custom_send",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
@@ -139,6 +139,31 @@ async def claim_many(
         .returning(*(c[column.key] for column in _CLAIM_COLUMNS))
     )
     return {row.id: _claimed(row) for row in result}
+
+
+async def renew_leases(
+    session: AsyncSession, *, claims: Sequence[tuple[str, int]], until: datetime
+) -> int:
+    """Extend the leases of the (id, claim generation) pairs still ours; how many were."""
+    if not claims:
+        return 0
+    c = _NOTIFICATIONS.c
+    result = await session.execute(
+        update(_NOTIFICATIONS)
+        .where(tuple_(c.id, c.attempts).in_(list(claims)), c.status == "sending")
+        .values(claim_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_lease(session: AsyncSession, *, notification_id: str, claim: int) -> None:
+    """Give up a lease at once (its run ended without finishing), so a redelivery resumes."""
+    c = _NOTIFICATIONS.c
+    await session.execute(
+        update(_NOTIFICATIONS)
+        .where(c.id == notification_id, c.attempts == claim, c.status == "sending")
+        .values(claim_until=None)
+    )
 
 
 @dataclass(frozen=True, slots=True)

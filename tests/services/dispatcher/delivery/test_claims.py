@@ -31,6 +31,26 @@ async def test_two_dispatchers_send_one_notification_once(
     assert (await harness.statuses([nid]))[nid].attempts == 1
 
 
+async def test_a_run_longer_than_its_lease_keeps_it_by_renewal(
+    db_url: str, boxes: Sandboxes
+) -> None:
+    # Sends take 1.5 s, the lease 0.6 s: only renewal keeps the twin from taking over.
+    boxes.wx.faults.add({"path": TEMPLATE, "latency_ms": 1500})
+    first = await start_harness(db_url, boxes, claim_lease_s=0.6)
+    twin = await start_harness(db_url, boxes, claim_lease_s=0.6)
+    try:
+        nid = await first.notify()
+        await asyncio.sleep(0.2)
+        await twin.publish(nid)
+        rows = await first.wait_terminal([nid])
+        await asyncio.sleep(0.8)
+    finally:
+        await stop_harness(twin)
+        await stop_harness(first)
+    assert rows[nid].status == "delivered"
+    assert len(boxes.wx.calls.find(TEMPLATE)) == 1
+
+
 async def test_expired_lease_is_taken_over_and_fences_the_old_finish(harness: Harness) -> None:
     nid = await harness.notify(publish=False)
     at = datetime.now(UTC)
