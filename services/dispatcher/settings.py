@@ -57,7 +57,7 @@ class DispatcherSettings(CommonSettings):
     batch_max: int = 200
     # A claim owns a notification this long, renewed every third of it while its run goes on:
     # another dispatcher takes over a dead worker's notifications after at most this.
-    claim_lease_s: float = 30.0
+    claim_lease_s: float = 10.0
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2
 

@@ -73,13 +73,14 @@ class NotificationDelivery:
         if claimed is None:
             if found.status is None:
                 raise Reject(f"unknown notification {notification_id}")
-            if found.status == "sending" and found.held_s > 0:
-                # Another worker holds it: look again when it may have ended (or died).
+            if found.status == "sending":
+                # Another run holds it (here or elsewhere): look again when it may have ended,
+                # or its worker died and the lease ran out. Acking could lose it with that worker.
                 raise Retry(
-                    f"notification {notification_id} is leased by another worker",
-                    delay_s=min(found.held_s, self._held_recheck_s),
+                    f"notification {notification_id} is leased by another run",
+                    delay_s=min(max(found.held_s, 0.05), self._held_recheck_s),
                 )
-            return  # already terminal (a redelivery) or being delivered by a twin: just ack
+            return  # already terminal (a redelivery): just ack
         self._leases.hold(claimed)
         finished = False
         try:

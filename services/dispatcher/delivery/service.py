@@ -52,7 +52,7 @@ class DeliveryService:
         plan: ChannelPlan,
         quota_reset: Callable[[], float] = seconds_until_daily_reset,
         batch_max: int = 200,
-        claim_lease_s: float = 30.0,
+        claim_lease_s: float = 10.0,
         events_interval_s: float = 0.2,
         sends_in_flight: int = 32,
     ) -> None:
