@@ -3,7 +3,8 @@
 Exactly one worker attempts a notification at a time: a claim takes an ``accepted`` row, or a
 ``sending`` row whose lease expired (its worker died), and bumps the claim generation
 (``attempts``), the fencing token every finish must still match. A bus message of a notification
-another worker holds is put back until that lease ends (that worker may die holding it).
+another run holds is kept (unacked) and claimed again until that run ends or its lease runs out
+(its worker may die holding it).
 
 Concurrent claims share one transaction (:class:`libs.common.group_commit.GroupCommit`): one
 ``UPDATE … RETURNING`` takes the batch and returns every column the delivery needs, the

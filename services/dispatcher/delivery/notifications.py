@@ -18,7 +18,7 @@ import asyncio
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import Reject, Retry
+from libs.common.bus import Reject
 from libs.common.observability.logging import get_logger
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
@@ -36,6 +36,10 @@ from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATU
 from services.dispatcher.repository import Claimed, Finish, PendingEvent
 
 log = get_logger(__name__)
+
+
+class LeaseLost(Exception):
+    """This run's claim is no longer current: another worker took the notification over."""
 
 
 class NotificationDelivery:
@@ -69,23 +73,24 @@ class NotificationDelivery:
     async def __call__(self, notification_id: str, *, replay: bool = False) -> None:
         """Deliver one notification; returns once its outcome is committed (or not ours)."""
         found = await self._claims.claim(notification_id, replay=replay)
+        while found.claimed is None and found.status == "sending":
+            # Another run holds it (here or elsewhere): keep this copy and look again when that
+            # run may have ended, or its worker died and the lease ran out. Acking could lose it
+            # with that worker; putting it back would spin it through the broker meanwhile.
+            await asyncio.sleep(min(max(found.held_s, 0.05), self._held_recheck_s))
+            found = await self._claims.claim(notification_id, replay=replay)
         claimed = found.claimed
         if claimed is None:
             if found.status is None:
                 raise Reject(f"unknown notification {notification_id}")
-            if found.status == "sending":
-                # Another run holds it (here or elsewhere): look again when it may have ended,
-                # or its worker died and the lease ran out. Acking could lose it with that worker.
-                raise Retry(
-                    f"notification {notification_id} is leased by another run",
-                    delay_s=min(max(found.held_s, 0.05), self._held_recheck_s),
-                )
             return  # already terminal (a redelivery): just ack
         self._leases.hold(claimed)
         finished = False
         try:
             await self._run(found, claimed)
             finished = True
+        except LeaseLost:
+            finished = True  # nothing of ours to release; the message is acked
         finally:
             if finished:
                 self._leases.done(claimed)
@@ -106,7 +111,7 @@ class NotificationDelivery:
                 return
             final = await self._deliver(run)
             await self._finish(run, final)
-        except (Reject, OperationalError, DBAPIError, OSError):
+        except (Reject, LeaseLost, OperationalError, DBAPIError, OSError):
             raise  # settled already, or the database is away (the message is put back)
         except Exception as exc:
             # Poison (data no channel can encode) or a bug: the message is dead-lettered, and
@@ -196,9 +201,12 @@ class NotificationDelivery:
             # Durable before the fallback goes out: a crash after this resumes in the fallback,
             # never back on the plan, so the user never gets both.
             run.note("sending", detail, channel=fallback.name)
-            await self._transitions.switch_to_fallback(
-                FallbackSwitch(run.claimed.id, tuple(run.events))
+            switched = await self._transitions.switch_to_fallback(
+                FallbackSwitch(run.claimed.id, tuple(run.events), run.claimed.attempts)
             )
+            if not switched:
+                # Our lease ran out and another worker owns it now: its run decides.
+                raise LeaseLost(run.claimed.id)
             run.events.clear()
         decision = await self._attempts.on(run, fallback, deadline=None)
         if decision.sent:

@@ -326,14 +326,18 @@ async def add_events_many(
 
 
 async def set_channel_many(
-    session: AsyncSession, *, notification_ids: Sequence[str], channel: str
-) -> None:
-    """Record the channel of many ``sending`` notifications."""
-    await session.execute(
+    session: AsyncSession, *, claims: Sequence[tuple[str, int]], channel: str
+) -> set[str]:
+    """Record the channel of many ``sending`` notifications, each only while the claim
+    generation given with it is current; returns the ids recorded."""
+    c = _NOTIFICATIONS.c
+    result = await session.execute(
         update(_NOTIFICATIONS)
-        .where(_NOTIFICATIONS.c.id.in_(list(notification_ids)))
+        .where(tuple_(c.id, c.attempts).in_(list(claims)), c.status == "sending")
         .values(channel=channel)
+        .returning(c.id)
     )
+    return {row.id for row in result}
 
 
 async def add_events(
