@@ -128,6 +128,7 @@ class DispatcherService:
             ),
             batch_max=settings.batch_max,
             default_deadline_s=settings.default_deadline_s,
+            claim_lease_s=settings.claim_lease_s,
             events_interval_s=settings.events_interval_s,
             sends_in_flight=min(concurrency, settings.http_connections),
         )

@@ -59,6 +59,9 @@ class DispatcherSettings(CommonSettings):
     # (``Retry``) and the pool replaces the connection.
     db_pool_pre_ping: bool = False
     batch_max: int = 200
+    # A claim owns a notification this long, renewed every third of it while its run goes on:
+    # another dispatcher takes over a dead worker's notifications after at most this.
+    claim_lease_s: float = 10.0
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2
 

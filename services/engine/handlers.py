@@ -4,6 +4,11 @@ The callback ledger arbitrates with the gateway (see ``libs/common/callback_ledg
 answer lands while the gateway still waits, it goes back as the passive reply; if the gateway
 already gave up, it goes to ``wx.outbound`` as a customer-service message. A redelivered message
 whose answer is already recorded is not answered again.
+
+An entry that is gone when the answer is ready (the engine was away longer than the ledger's
+TTL, or the store lost it) means nobody waits for a passive reply any more: the gateway answered
+``success`` long ago. The answer goes out as a customer-service message too, while WeChat's 48 h
+window since the user's message is open (the dispatcher sends each late reply at most once).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
 
 log = get_logger(__name__)
+
+# WeChat accepts customer-service messages for 48 h after the user's last message.
+CUSTOMER_SERVICE_WINDOW_S = 48 * 3600
 
 
 class InboundHandler:
@@ -126,7 +134,9 @@ class InboundHandler:
         answer = reply.to_dict() if reply else None
         encoded = json.dumps(answer, ensure_ascii=False).encode() if answer else b""
         before = await self._ledger.resolve(request.dedup_key, encoded)
-        state = before.state if before is not None else LedgerState.PENDING
+        # No entry: it outlived its TTL (or the store lost it), so the callback was answered
+        # ``success`` long ago and the answer can only go out as a late reply.
+        state = before.state if before is not None else LedgerState.EXPIRED
         if state is LedgerState.EXPIRED:
             if reply is not None:
                 await self._forward_late(request, message, reply)
@@ -156,6 +166,10 @@ class InboundHandler:
     async def _forward_late(
         self, request: InboundReceived, message: InboundMessage, reply: Reply
     ) -> None:
+        age_s = time.time() - message.create_time
+        if age_s > CUSTOMER_SERVICE_WINDOW_S:
+            log.warning("late_reply_past_window", age_s=round(age_s))
+            return
         try:
             custom = reply.to_custom_message(message.from_user)
         except ValueError:

@@ -39,6 +39,8 @@ class ExistingNotification:
     openid: str | None
     deadline_at: datetime
     job_id: str | None
+    # Last stored or republished: a duplicate of a row quiet since then publishes it again.
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ async def list_by_idempotency_keys(
             n.openid,
             n.deadline_at,
             n.job_id,
+            n.updated_at,
         ).where(n.system_id == system_id, n.idempotency_key.in_(list(keys)))
     )
     return [
@@ -96,6 +99,7 @@ async def list_by_idempotency_keys(
             openid=row.openid,
             deadline_at=row.deadline_at,
             job_id=row.job_id,
+            updated_at=row.updated_at,
         )
         for row in rows.all()
     ]
@@ -237,22 +241,32 @@ class Unpublished:
 
 
 async def list_unpublished(
-    session: AsyncSession, *, created_before: datetime, limit: int
+    session: AsyncSession, *, untouched_since: datetime, limit: int
 ) -> list[Unpublished]:
-    """``accepted`` rows flagged ``publish_failed`` or older than ``created_before``, oldest
-    first."""
+    """``accepted`` rows flagged ``publish_failed`` or neither stored nor republished since
+    ``untouched_since``, oldest first."""
     n = Notification
     rows = await session.execute(
         select(n.id, Account.code, n.openid, n.priority, n.job_id, n.reason)
         .join(Account, Account.id == n.account_id)
         .where(
             n.status == "accepted",
-            or_(n.reason == PUBLISH_FAILED, n.created_at < created_before),
+            or_(n.reason == PUBLISH_FAILED, n.updated_at < untouched_since),
         )
         .order_by(n.created_at)
         .limit(limit)
     )
     return [Unpublished(*row) for row in rows]
+
+
+async def touch(session: AsyncSession, *, ids: Collection[str], now: datetime) -> None:
+    """Mark rows as just republished, so a sweep moves on to the next ones."""
+    if ids:
+        await session.execute(
+            update(Notification)
+            .where(Notification.id.in_(list(ids)), Notification.status == "accepted")
+            .values(updated_at=now)
+        )
 
 
 async def list_enabled_accounts(session: AsyncSession) -> Sequence[Account]:

@@ -29,8 +29,14 @@ class GatewaySettings(CommonSettings):
     # Publishes in flight per batch; the AMQP confirm channel pipelines them.
     publish_concurrency: int = 256
     # Accepted rows that may never have reached the bus are republished (see sweeper.py).
-    republish_interval_s: float = 30.0
-    republish_after_s: float = 120.0
+    # It starts soon (an alert's deadline is 30 s) and pages through a backlog in one sweep.
+    republish_interval_s: float = 5.0
+    republish_after_s: float = 10.0
+    republish_batch: int = 500
+    republish_max_pages: int = 20
+    # A retry with a known idempotency key republishes its row if it is still ``accepted`` and
+    # was stored (or republished) at least this long ago (its gateway may have died unpublished).
+    republish_duplicate_after_s: float = 1.0
 
     # Identity binding on the second-level page /h5/bind (R-EN-5): this many failed checks of one
     # openid within the window lock binding for it until the oldest failure leaves the window.

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from libs.common.bus import MemoryBus, default_topology
-from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.callback_ledger import DEFAULT_TTL_S, MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.resources import Resources, open_resources
@@ -56,7 +56,7 @@ async def make_stack(demo_db: str, core_sandbox: RunningServer) -> AsyncIterator
         bus = MemoryBus()
         await bus.connect()
         await bus.declare(default_topology())
-        ledger = MemoryCallbackLedger()
+        ledger = MemoryCallbackLedger(overrides.pop("ledger_ttl_s", DEFAULT_TTL_S))
         common = stack_settings(demo_db, f"http://127.0.0.1:{core_sandbox.port}", **overrides)
         resources = await open_resources(CommonSettings(**common), bus=bus, ledger=ledger)
         engine = EngineService(EngineSettings(**common), resources)

@@ -14,8 +14,10 @@ Follow a message through these modules, in this order:
 
 Every transition is committed before its event is published and before the bus message is
 acked. The consumer is idempotent: a notification that is already terminal is just acked; one
-found in ``sending`` (its worker died) is resumed without repeating a send that has no
-idempotency key.
+in ``sending`` belongs to the run holding its lease (``claims.py``) — another copy of its message
+is put back until that run ends or its worker dies and the lease runs out; then it is resumed
+under a new claim generation (the old run's finish no longer counts) without repeating a send
+that has no idempotency key, and with the same ``client_msg_id`` for one that has.
 
 **What a bus message carries.** A notification's ``OutboundRequested`` is a doorbell: its
 ``notification_id`` (plus the account and priority that route it) and nothing the dispatcher

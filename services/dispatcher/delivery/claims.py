@@ -1,4 +1,10 @@
-"""Claiming notifications: ``accepted`` (or a crashed ``sending``) → ``sending``, owned by us.
+"""Claiming notifications: ``accepted`` → ``sending``, owned by us for a lease.
+
+Exactly one worker attempts a notification at a time: a claim takes an ``accepted`` row, or a
+``sending`` row whose lease expired (its worker died), and bumps the claim generation
+(``attempts``), the fencing token every finish must still match. A bus message of a notification
+another run holds is kept (unacked) and claimed again until that run ends or its lease runs out
+(its worker may die holding it).
 
 Concurrent claims share one transaction (:class:`libs.common.group_commit.GroupCommit`): one
 ``UPDATE … RETURNING`` takes the batch and returns every column the delivery needs, the
@@ -15,10 +21,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.group_commit import GroupCommit
+from libs.common.observability.logging import get_logger
+from libs.common.periodic import Periodic
 from services.dispatcher import repository
 from services.dispatcher.delivery.run import now
 from services.dispatcher.delivery.windows import ServiceWindows
-from services.dispatcher.repository import Claimed, PendingEvent
+from services.dispatcher.repository import Claimed, PendingEvent, Unclaimed
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,8 @@ class Claim:
     status: str | None = None
     # Whether the customer-service window was taken in the claim (None: decide later).
     window: bool | None = None
+    # Seconds left on the lease of the worker that holds it (``sending`` elsewhere).
+    held_s: float = 0.0
 
 
 class Claims:
@@ -41,10 +53,12 @@ class Claims:
         windows: ServiceWindows,
         *,
         batch_max: int,
+        lease_s: float,
         default_deadline: timedelta = timedelta(seconds=30),
     ) -> None:
         self._sessions = sessions
         self._windows = windows
+        self._lease = timedelta(seconds=lease_s)
         self._default_deadline = default_deadline
         self.batches: GroupCommit[str, Claim] = GroupCommit(self.claim_batch, max_items=batch_max)
 
@@ -63,7 +77,9 @@ class Claims:
         at = now()
         unique = list(dict.fromkeys(ids))
         async with self._sessions.begin() as session:
-            claimed = await repository.claim_many(session, notification_ids=unique, now=at)
+            claimed = await repository.claim_many(
+                session, notification_ids=unique, now=at, lease=self._lease
+            )
             missing = [nid for nid in unique if nid not in claimed]
             statuses = (
                 await repository.get_statuses(session, notification_ids=missing) if missing else {}
@@ -88,7 +104,7 @@ class Claims:
             results.append(
                 Claim(row, window=windows.get(nid))
                 if row is not None
-                else Claim(None, statuses.get(nid))
+                else _unclaimed(statuses.get(nid))
             )
         return results
 
@@ -102,10 +118,10 @@ class Claims:
         at = now()
         async with self._sessions.begin() as session:
             claimed = await repository.claim(
-                session, notification_id=nid, now=at, reopen_failed=True
+                session, notification_id=nid, now=at, lease=self._lease, reopen_failed=True
             )
             if claimed is None:
-                return Claim(None, await repository.get_status(session, notification_id=nid))
+                return _unclaimed(await repository.get_status(session, notification_id=nid))
             detail = f"replayed from the dead-letter queue (run {claimed.attempts})"
             if claimed.deadline_at is not None and claimed.deadline_at <= at:
                 budget = max(claimed.deadline_at - claimed.created_at, self._default_deadline)
@@ -118,6 +134,61 @@ class Claims:
                 session, notification_id=nid, events=[PendingEvent(at, "sending", detail)]
             )
         return Claim(claimed)
+
+
+class Leases:
+    """Renews the leases of this worker's runs in one statement; releases abandoned ones."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lease_s: float) -> None:
+        self._sessions = sessions
+        self._lease = timedelta(seconds=lease_s)
+        self._held: dict[str, int] = {}
+        self._loop = Periodic(self.renew, interval_s=lease_s / 3, name="claim leases")
+
+    def hold(self, claimed: Claimed) -> None:
+        """Keep ``claimed``'s lease alive until :meth:`done`."""
+        self._held[claimed.id] = claimed.attempts
+
+    def done(self, claimed: Claimed) -> None:
+        """The run ended (finished, or someone else's now)."""
+        if self._held.get(claimed.id) == claimed.attempts:
+            del self._held[claimed.id]
+
+    async def renew(self) -> int:
+        """Extend every held lease; returns how many were still ours."""
+        claims = list(self._held.items())
+        if not claims:
+            return 0
+        async with self._sessions.begin() as session:
+            return await repository.renew_leases(session, claims=claims, until=now() + self._lease)
+
+    async def release(self, claimed: Claimed) -> None:
+        """Give up the lease of a run that ended without finishing (best effort)."""
+        self.done(claimed)
+        try:
+            async with self._sessions.begin() as session:
+                await repository.release_lease(
+                    session, notification_id=claimed.id, claim=claimed.attempts
+                )
+        except Exception as exc:  # the database is away: the lease runs out by itself
+            log.warning("claim_lease_not_released", id=claimed.id, error=str(exc))
+
+    async def start(self) -> None:
+        """Renew in the background."""
+        await self._loop.start()
+
+    async def stop(self) -> None:
+        """Stop renewing."""
+        await self._loop.stop()
+
+
+def _unclaimed(found: Unclaimed | None) -> Claim:
+    if found is None:
+        return Claim(None)
+    held_s = 0.0
+    if found.status == "sending" and found.claim_until is not None:
+        held_s = max(0.0, (found.claim_until - now()).total_seconds())
+    return Claim(None, found.status, held_s=held_s)
 
 
 def _claim_detail(claimed: Claimed) -> str:

@@ -35,6 +35,8 @@ class FallbackSwitch:
 
     notification_id: str
     events: tuple[PendingEvent, ...]
+    # The claim generation of the run switching (a run that lost its lease must not).
+    claim: int = 0
 
 
 class Transitions:
@@ -48,7 +50,7 @@ class Transitions:
         self._finishes: GroupCommit[Finishing, bool] = GroupCommit(
             self._finish_batch, max_items=batch_max
         )
-        self._switches: GroupCommit[FallbackSwitch, None] = GroupCommit(
+        self._switches: GroupCommit[FallbackSwitch, bool] = GroupCommit(
             self._switch_batch, max_items=batch_max
         )
 
@@ -56,9 +58,10 @@ class Transitions:
         """Commit a terminal transition; False when another worker finished it first."""
         return await self._finishes.submit(item)
 
-    async def switch_to_fallback(self, item: FallbackSwitch) -> None:
-        """Record durably that a notification left its plan for the fallback channel."""
-        await self._switches.submit(item)
+    async def switch_to_fallback(self, item: FallbackSwitch) -> bool:
+        """Record durably that a notification left its plan for the fallback channel; False
+        when the run lost its claim (another worker took the notification over)."""
+        return await self._switches.submit(item)
 
     async def drain(self) -> None:
         """Wait for the batches being written."""
@@ -87,15 +90,20 @@ class Transitions:
             for item in items
         ]
 
-    async def _switch_batch(self, items: list[FallbackSwitch]) -> list[None]:
+    async def _switch_batch(self, items: list[FallbackSwitch]) -> list[bool]:
         async with self._sessions.begin() as session:
-            await repository.set_channel_many(
+            switched = await repository.set_channel_many(
                 session,
-                notification_ids=[item.notification_id for item in items],
+                claims=[(item.notification_id, item.claim) for item in items],
                 channel=self._fallback,
             )
             await repository.add_events_many(
                 session,
-                events=[(item.notification_id, event) for item in items for event in item.events],
+                events=[
+                    (item.notification_id, event)
+                    for item in items
+                    if item.notification_id in switched
+                    for event in item.events
+                ],
             )
-        return [None] * len(items)
+        return [item.notification_id in switched for item in items]

@@ -13,14 +13,18 @@ no channel of the plan delivered, and once it was chosen a resumed run never goe
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Reject
+from libs.common.observability.logging import get_logger
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
 from services.dispatcher.delivery.attempts import Attempts
-from services.dispatcher.delivery.claims import Claim, Claims
+from services.dispatcher.delivery.claims import Claim, Claims, Leases
 from services.dispatcher.delivery.events import StatusPublisher
 from services.dispatcher.delivery.finishes import FallbackSwitch, Finishing, Transitions
 from services.dispatcher.delivery.outgoing import build_outgoing
@@ -30,6 +34,12 @@ from services.dispatcher.delivery.windows import ServiceWindows
 from services.dispatcher.fallback import Decision, Reason, Step
 from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS
 from services.dispatcher.repository import Claimed, Finish, PendingEvent
+
+log = get_logger(__name__)
+
+
+class LeaseLost(Exception):
+    """This run's claim is no longer current: another worker took the notification over."""
 
 
 class NotificationDelivery:
@@ -41,15 +51,19 @@ class NotificationDelivery:
         sessions: async_sessionmaker[AsyncSession],
         directory: AccountDirectory,
         claims: Claims,
+        leases: Leases,
         plan: ChannelPlan,
         windows: ServiceWindows,
         attempts: Attempts,
         transitions: Transitions,
         events: StatusPublisher,
+        held_recheck_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        self._held_recheck_s = held_recheck_s
         self._directory = directory
         self._claims = claims
+        self._leases = leases
         self._plan = plan
         self._windows = windows
         self._attempts = attempts
@@ -59,22 +73,54 @@ class NotificationDelivery:
     async def __call__(self, notification_id: str, *, replay: bool = False) -> None:
         """Deliver one notification; returns once its outcome is committed (or not ours)."""
         found = await self._claims.claim(notification_id, replay=replay)
+        while found.claimed is None and found.status == "sending":
+            # Another run holds it (here or elsewhere): keep this copy and look again when that
+            # run may have ended, or its worker died and the lease ran out. Acking could lose it
+            # with that worker; putting it back would spin it through the broker meanwhile.
+            await asyncio.sleep(min(max(found.held_s, 0.05), self._held_recheck_s))
+            found = await self._claims.claim(notification_id, replay=replay)
         claimed = found.claimed
         if claimed is None:
             if found.status is None:
                 raise Reject(f"unknown notification {notification_id}")
-            return  # already terminal (a redelivery) or being delivered by a twin: just ack
+            return  # already terminal (a redelivery): just ack
+        self._leases.hold(claimed)
+        finished = False
+        try:
+            await self._run(found, claimed)
+            finished = True
+        except LeaseLost:
+            finished = True  # nothing of ours to release; the message is acked
+        finally:
+            if finished:
+                self._leases.done(claimed)
+            else:
+                # Ended without finishing: let the redelivery resume now, not after the lease.
+                await asyncio.shield(self._leases.release(claimed))
+
+    async def _run(self, found: Claim, claimed: Claimed) -> None:
         try:
             account = await self._directory.account(account_id=claimed.account_id)
         except UnknownAccount as exc:
             await self._finish_unstarted(claimed, "failed", str(exc))
             return
-        self._events.changed(claimed, account, "sending", previous=claimed.previous)
-        run = await self._start(found, claimed, account)
-        if run is None:
-            return
-        final = await self._deliver(run)
-        await self._finish(run, final)
+        try:
+            self._events.changed(claimed, account, "sending", previous=claimed.previous)
+            run = await self._start(found, claimed, account)
+            if run is None:
+                return
+            final = await self._deliver(run)
+            await self._finish(run, final)
+        except (Reject, LeaseLost, OperationalError, DBAPIError, OSError):
+            raise  # settled already, or the database is away (the message is put back)
+        except Exception as exc:
+            # Poison (data no channel can encode) or a bug: the message is dead-lettered, and
+            # its row ends ``failed`` with the reason instead of staying ``sending``; an
+            # operator's replay may reopen it once fixed.
+            reason = f"delivery error: {type(exc).__name__}: {exc}"
+            log.exception("delivery_error", id=claimed.id)
+            await self._finish_unstarted(claimed, "failed", reason, account)
+            raise Reject(f"notification {claimed.id}: {reason}") from exc
 
     async def _start(
         self, found: Claim, claimed: Claimed, account: AccountInfo
@@ -155,9 +201,12 @@ class NotificationDelivery:
             # Durable before the fallback goes out: a crash after this resumes in the fallback,
             # never back on the plan, so the user never gets both.
             run.note("sending", detail, channel=fallback.name)
-            await self._transitions.switch_to_fallback(
-                FallbackSwitch(run.claimed.id, tuple(run.events))
+            switched = await self._transitions.switch_to_fallback(
+                FallbackSwitch(run.claimed.id, tuple(run.events), run.claimed.attempts)
             )
+            if not switched:
+                # Our lease ran out and another worker owns it now: its run decides.
+                raise LeaseLost(run.claimed.id)
             run.events.clear()
         decision = await self._attempts.on(run, fallback, deadline=None)
         if decision.sent:
@@ -182,6 +231,7 @@ class NotificationDelivery:
                     final.reason,
                     final.provider_id,
                     tuple(run.events),
+                    claimed.attempts,
                 ),
                 claimed.account_id,
                 run.outgoing.openid if run.unsubscribed else None,
@@ -210,7 +260,10 @@ class NotificationDelivery:
         """End a claimed notification that could not start (unknown account or event type)."""
         event = PendingEvent(now(), status, reason)
         finished = await self._transitions.finish(
-            Finishing(Finish(claimed.id, status, None, reason, None, (event,)), claimed.account_id)
+            Finishing(
+                Finish(claimed.id, status, None, reason, None, (event,), claimed.attempts),
+                claimed.account_id,
+            )
         )
         if not finished:
             return

@@ -19,7 +19,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.delivery.attempts import Attempts, Sender
-from services.dispatcher.delivery.claims import Claims
+from services.dispatcher.delivery.claims import Claims, Leases
 from services.dispatcher.delivery.custom_sends import CustomSends
 from services.dispatcher.delivery.events import StatusPublisher
 from services.dispatcher.delivery.finishes import Transitions
@@ -52,6 +52,7 @@ class DeliveryService:
         quota_reset: Callable[[], float] = seconds_until_daily_reset,
         batch_max: int = 200,
         default_deadline_s: float = 30.0,
+        claim_lease_s: float = 10.0,
         events_interval_s: float = 0.2,
         sends_in_flight: int = 32,
     ) -> None:
@@ -61,14 +62,17 @@ class DeliveryService:
             sessions,
             windows,
             batch_max=batch_max,
+            lease_s=claim_lease_s,
             default_deadline=timedelta(seconds=default_deadline_s),
         )
+        self.leases = Leases(sessions, lease_s=claim_lease_s)
         self.transitions = Transitions(sessions, fallback=plan.fallback_name, batch_max=batch_max)
         self.events = StatusPublisher(bus, interval_s=events_interval_s)
         self.notifications = NotificationDelivery(
             sessions=sessions,
             directory=directory,
             claims=self.claims,
+            leases=self.leases,
             plan=plan,
             windows=windows,
             attempts=Attempts(sender, limiter, windows, policy=policy, quota_reset=quota_reset),
@@ -85,13 +89,15 @@ class DeliveryService:
         )
 
     async def start(self) -> None:
-        """Start publishing status events."""
+        """Start publishing status events and renewing claim leases."""
         await self.events.start()
+        await self.leases.start()
 
     async def stop(self) -> None:
         """Finish the batches being written, publish the status events still queued."""
         await self.claims.drain()
         await self.transitions.drain()
+        await self.leases.stop()
         await self.events.stop()
 
     async def __call__(self, request: OutboundRequested, message: Message) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
@@ -38,6 +38,7 @@ class Claimed:
     deadline_at: datetime
     created_at: datetime
     channel: str | None
+    # The claim generation, our fencing token: a finish counts only while it still matches.
     attempts: int
     previous: str
 
@@ -71,20 +72,34 @@ _CLAIM_COLUMNS = (
 )
 
 
-async def claim(
-    session: AsyncSession, *, notification_id: str, now: datetime, reopen_failed: bool = False
-) -> Claimed | None:
-    """Move a notification to ``sending`` (from accepted, or resume a crashed ``sending``).
+def _claimable(now: datetime, *, reopen_failed: bool = False) -> ColumnElement[bool]:
+    """``accepted``, or ``sending`` whose lease expired (its worker died or gave up)."""
+    c = _NOTIFICATIONS.c
+    expired = and_(c.status == "sending", or_(c.claim_until.is_(None), c.claim_until <= now))
+    statuses = ["accepted", *(["failed"] if reopen_failed else [])]
+    return or_(c.status.in_(statuses), expired)
 
-    Returns None when it is not claimable (terminal, or missing). ``reopen_failed`` lets an
-    operator's dead-letter replay send a ``failed`` notification again.
+
+async def claim(
+    session: AsyncSession,
+    *,
+    notification_id: str,
+    now: datetime,
+    lease: timedelta,
+    reopen_failed: bool = False,
+) -> Claimed | None:
+    """Move a notification to ``sending`` for ``lease`` (from accepted, or take over a
+    ``sending`` one whose lease expired).
+
+    Returns None when it is not claimable (terminal, leased by another worker, or missing).
+    ``reopen_failed`` lets an operator's dead-letter replay send a ``failed`` notification again.
     """
-    claimable = ["accepted", "sending", *(["failed"] if reopen_failed else [])]
+    c = _NOTIFICATIONS.c
     result = await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status.in_(claimable))
-        .values(status="sending", attempts=Notification.attempts + 1, updated_at=now)
-        .returning(*_CLAIM_COLUMNS)
+        update(_NOTIFICATIONS)
+        .where(c.id == notification_id, _claimable(now, reopen_failed=reopen_failed))
+        .values(status="sending", attempts=c.attempts + 1, claim_until=now + lease, updated_at=now)
+        .returning(*(c[column.key] for column in _CLAIM_COLUMNS))
     )
     row = result.one_or_none()
     return None if row is None else _claimed(row)
@@ -112,32 +127,68 @@ def _claimed(row: Any) -> Claimed:
 
 
 async def claim_many(
-    session: AsyncSession, *, notification_ids: Sequence[str], now: datetime
+    session: AsyncSession, *, notification_ids: Sequence[str], now: datetime, lease: timedelta
 ) -> dict[str, Claimed]:
-    """Claim many notifications in one statement (accepted or crashed ``sending`` ones)."""
+    """Claim many notifications in one statement for ``lease`` (accepted ones, or ``sending``
+    ones whose lease expired)."""
     c = _NOTIFICATIONS.c
     result = await session.execute(
         update(_NOTIFICATIONS)
-        .where(c.id.in_(list(notification_ids)), c.status.in_(["accepted", "sending"]))
-        .values(status="sending", attempts=c.attempts + 1, updated_at=now)
+        .where(c.id.in_(list(notification_ids)), _claimable(now))
+        .values(status="sending", attempts=c.attempts + 1, claim_until=now + lease, updated_at=now)
         .returning(*(c[column.key] for column in _CLAIM_COLUMNS))
     )
     return {row.id: _claimed(row) for row in result}
 
 
-async def get_statuses(session: AsyncSession, *, notification_ids: Sequence[str]) -> dict[str, str]:
-    """The statuses of the notifications that exist among ``notification_ids``."""
+async def renew_leases(
+    session: AsyncSession, *, claims: Sequence[tuple[str, int]], until: datetime
+) -> int:
+    """Extend the leases of the (id, claim generation) pairs still ours; how many were."""
+    if not claims:
+        return 0
     c = _NOTIFICATIONS.c
-    result = await session.execute(select(c.id, c.status).where(c.id.in_(list(notification_ids))))
-    return {row.id: row.status for row in result}
-
-
-async def get_status(session: AsyncSession, *, notification_id: str) -> str | None:
-    """The status of a notification, or None when it does not exist."""
     result = await session.execute(
-        select(Notification.status).where(Notification.id == notification_id)
+        update(_NOTIFICATIONS)
+        .where(tuple_(c.id, c.attempts).in_(list(claims)), c.status == "sending")
+        .values(claim_until=until)
     )
-    return result.scalar_one_or_none()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_lease(session: AsyncSession, *, notification_id: str, claim: int) -> None:
+    """Give up a lease at once (its run ended without finishing), so a redelivery resumes."""
+    c = _NOTIFICATIONS.c
+    await session.execute(
+        update(_NOTIFICATIONS)
+        .where(c.id == notification_id, c.attempts == claim, c.status == "sending")
+        .values(claim_until=None)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Unclaimed:
+    """Why a notification could not be claimed: its status, and a live lease's end."""
+
+    status: str
+    claim_until: datetime | None
+
+
+async def get_statuses(
+    session: AsyncSession, *, notification_ids: Sequence[str]
+) -> dict[str, Unclaimed]:
+    """The statuses (and leases) of the notifications that exist among ``notification_ids``."""
+    c = _NOTIFICATIONS.c
+    result = await session.execute(
+        select(c.id, c.status, c.claim_until).where(c.id.in_(list(notification_ids)))
+    )
+    return {row.id: Unclaimed(row.status, row.claim_until) for row in result}
+
+
+async def get_status(session: AsyncSession, *, notification_id: str) -> Unclaimed | None:
+    """The status (and lease) of a notification, or None when it does not exist."""
+    found = await get_statuses(session, notification_ids=[notification_id])
+    return found.get(notification_id)
 
 
 async def set_deadline(
@@ -167,11 +218,14 @@ async def finish(
     reason: str | None,
     wechat_msgid: str | None,
     now: datetime,
+    claim: int | None = None,
 ) -> bool:
-    """Move a ``sending`` notification to a terminal status; False if it was not ``sending``."""
+    """Move a ``sending`` notification to a terminal status; False if it was not ``sending``
+    (or, given ``claim``, another worker claimed it since)."""
+    fenced = [] if claim is None else [Notification.attempts == claim]
     result = await session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "sending")
+        .where(Notification.id == notification_id, Notification.status == "sending", *fenced)
         .values(
             status=status,
             channel=channel,
@@ -179,6 +233,7 @@ async def finish(
             wechat_msgid=wechat_msgid,
             finished_at=now,
             updated_at=now,
+            claim_until=None,
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -194,6 +249,8 @@ class Finish:
     reason: str | None
     wechat_msgid: str | None
     events: tuple[PendingEvent, ...]
+    # The claim generation that finishes it (the fencing token of :class:`Claimed`).
+    claim: int | None = None
 
 
 # PostgreSQL: one UPDATE for the whole batch, the per-row values passed as arrays, so the
@@ -202,12 +259,12 @@ _FINISH_MANY_PG = text(
     """
     UPDATE notifications AS n
     SET status = v.status, channel = v.channel, reason = v.reason,
-        wechat_msgid = v.wechat_msgid, finished_at = :now, updated_at = :now
+        wechat_msgid = v.wechat_msgid, finished_at = :now, updated_at = :now, claim_until = NULL
     FROM unnest(
         CAST(:ids AS varchar[]), CAST(:statuses AS varchar[]), CAST(:channels AS varchar[]),
-        CAST(:reasons AS text[]), CAST(:msgids AS varchar[])
-    ) AS v(id, status, channel, reason, wechat_msgid)
-    WHERE n.id = v.id AND n.status = 'sending'
+        CAST(:reasons AS text[]), CAST(:msgids AS varchar[]), CAST(:claims AS integer[])
+    ) AS v(id, status, channel, reason, wechat_msgid, claim)
+    WHERE n.id = v.id AND n.status = 'sending' AND (v.claim IS NULL OR n.attempts = v.claim)
     RETURNING n.id
     """
 )
@@ -230,6 +287,7 @@ async def finish_many(
                 "channels": [f.channel for f in finishes],
                 "reasons": [f.reason for f in finishes],
                 "msgids": [f.wechat_msgid for f in finishes],
+                "claims": [f.claim for f in finishes],
             },
         )
         done = {row[0] for row in result}
@@ -244,6 +302,7 @@ async def finish_many(
                 reason=f.reason,
                 wechat_msgid=f.wechat_msgid,
                 now=now,
+                claim=f.claim,
             ):
                 done.add(f.notification_id)
     rows = [
@@ -278,14 +337,18 @@ async def add_events_many(
 
 
 async def set_channel_many(
-    session: AsyncSession, *, notification_ids: Sequence[str], channel: str
-) -> None:
-    """Record the channel of many ``sending`` notifications."""
-    await session.execute(
+    session: AsyncSession, *, claims: Sequence[tuple[str, int]], channel: str
+) -> set[str]:
+    """Record the channel of many ``sending`` notifications, each only while the claim
+    generation given with it is current; returns the ids recorded."""
+    c = _NOTIFICATIONS.c
+    result = await session.execute(
         update(_NOTIFICATIONS)
-        .where(_NOTIFICATIONS.c.id.in_(list(notification_ids)))
+        .where(tuple_(c.id, c.attempts).in_(list(claims)), c.status == "sending")
         .values(channel=channel)
+        .returning(c.id)
     )
+    return {row.id for row in result}
 
 
 async def add_events(

@@ -9,6 +9,16 @@ Every request carries::
 The check runs in :class:`SignedRoute`, *before* FastAPI parses the body, so an unsigned request
 is refused with 401 whatever its body (never a 422 that would reveal the schema), and the
 signature covers the exact bytes received — multipart uploads included.
+
+**Replays.** A captured request stays valid for the timestamp tolerance. A request without an
+idempotency key gets an implicit one derived from its signature (:func:`replay_key`; the
+signature covers timestamp and body, the key is scoped to the system), so a replay is a
+``duplicate`` of the first request. This rides on the notifications' unique (system, key)
+constraint: shared by every gateway replica and atomic with the insert, with no extra round trip
+and nothing to expire — unlike a nonce cache in Redis, which would cost a call per request and
+leave a choice between refusing everything and accepting replays when Redis is away. A system
+that sends two byte-identical requests within one second means one notification; to send two,
+give them idempotency keys (or any differing field).
 """
 
 from __future__ import annotations
@@ -98,6 +108,8 @@ class SignatureVerifier:
         provided = signature.strip().lower().encode()
         if not hmac.compare_digest(expected.encode(), provided) or system is None:
             raise _unauthorized("invalid_signature", "Unknown system or wrong signature.")
+        # Verified, so exactly the expected hex digest: the request's replay identity.
+        request.state.signature = expected
         return system
 
     async def _read_body(self, request: Request) -> bytes:

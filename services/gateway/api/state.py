@@ -34,7 +34,12 @@ class NotificationApi:
         publisher = OutboundPublisher(
             resources.sessions, resources.bus, concurrency=settings.publish_concurrency
         )
-        service = NotificationService(resources.sessions, config, publisher)
+        service = NotificationService(
+            resources.sessions,
+            config,
+            publisher,
+            republish_duplicate_after_s=settings.republish_duplicate_after_s,
+        )
         return cls(
             settings=settings,
             config=config,
@@ -51,6 +56,8 @@ class NotificationApi:
                 publisher,
                 interval_s=settings.republish_interval_s,
                 stale_after_s=settings.republish_after_s,
+                batch=settings.republish_batch,
+                max_pages=settings.republish_max_pages,
             ),
         )
 

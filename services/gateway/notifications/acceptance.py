@@ -12,8 +12,9 @@ request). For every call:
 
 A row is answered ``accepted`` only after both the commit and the confirm. When the publish
 fails the row stays ``accepted`` with ``reason = publish_failed`` and a history event, and the
-caller gets a 503 carrying the id: retrying with the same idempotency key republishes exactly
-those rows. Single requests of one system arriving together share a transaction
+caller gets a 503 carrying the id: retrying with the same idempotency key republishes a row that
+is still ``accepted`` (also one whose gateway died between the commit and the publish, which
+nothing flagged). Single requests of one system arriving together share a transaction
 (:class:`libs.common.group_commit.GroupCommit`).
 """
 
@@ -23,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,6 +74,7 @@ class NotificationService:
         *,
         accept_workers: int = 4,
         group_max: int = 200,
+        republish_duplicate_after_s: float = 1.0,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
@@ -81,6 +83,7 @@ class NotificationService:
         self._now = now
         self._accept_workers = accept_workers
         self._group_max = group_max
+        self._republish_quiet = timedelta(seconds=republish_duplicate_after_s)
         self._groups: dict[int, GroupCommit[NotificationCreate, ItemResult]] = {}
 
     async def accept_one(self, system: SystemConfig, request: NotificationCreate) -> ItemResult:
@@ -110,8 +113,14 @@ class NotificationService:
         *,
         job_id: str | None = None,
         endpoint: str = "batch",
+        replay_of: str | None = None,
     ) -> list[ItemResult]:
-        """Accept every valid item in one transaction; one result per item, in order."""
+        """Accept every valid item in one transaction; one result per item, in order.
+
+        ``replay_of``: the signature of the request carrying the items; an item without an
+        idempotency key gets one derived from it and its index, so a replayed request is a
+        duplicate of the first.
+        """
         started = time.perf_counter()
         now = self._now()
         snapshot = await self._config.get()
@@ -119,7 +128,11 @@ class NotificationService:
         candidates: list[Candidate] = []
         for index, raw in enumerate(items):
             try:
-                candidates.append(prepare(index, parse(raw), snapshot, now))
+                request = parse(raw)
+                if replay_of is not None and request.idempotency_key is None:
+                    key = replay_key(replay_of, index)
+                    request = request.model_copy(update={"idempotency_key": key})
+                candidates.append(prepare(index, request, snapshot, now))
             except Rejection as exc:
                 results[index] = ItemResult(index, "rejected", error=exc)
 
@@ -132,7 +145,9 @@ class NotificationService:
                     results[item.index] = ItemResult(item.index, "rejected", error=rejection)
                 stored = await store(session, system, ready, now, job_id)
             pending = [_pending(item, job_id) for item in stored.inserted]
-            pending += self._settle(ready, stored.inserted, stored.existing, results, republished)
+            pending += self._settle(
+                ready, stored.inserted, stored.existing, results, republished, now
+            )
 
         failed = await self._publisher.publish(pending)
         if failed or republished:
@@ -161,9 +176,10 @@ class NotificationService:
         existing: dict[str, repository.ExistingNotification],
         results: list[ItemResult | None],
         republished: set[str],
+        now: datetime,
     ) -> list[PendingPublish]:
         """Answer every stored item: accepted, duplicate, or a key conflict; returns the
-        duplicates of rows whose earlier publish failed, to be published again."""
+        duplicates of rows not claimed yet, to be published again."""
         again: list[PendingPublish] = []
         inserted_ids = {item.id for item in inserted}
         by_key = {item.key: item for item in inserted if item.key}
@@ -192,9 +208,14 @@ class NotificationService:
                 )
                 continue
             results[item.index] = ItemResult(item.index, "duplicate", id=stored.id)
+            # Still ``accepted``: its publish failed, or the gateway that stored it died before
+            # publishing (nothing flags that). A second doorbell is harmless — the dispatcher's
+            # claim takes a row once — while a missing one would wait for the sweeper; only a
+            # row stored (or republished) just now is most likely being published already.
+            quiet = now - stored.updated_at >= self._republish_quiet
             if (
                 stored.status == "accepted"
-                and stored.reason == PUBLISH_FAILED
+                and (stored.reason == PUBLISH_FAILED or quiet)
                 and stored.id not in republished
             ):
                 republished.add(stored.id)
@@ -218,6 +239,11 @@ class NotificationService:
             history = await repository.list_events(session, notification_id=notification_id)
         snapshot = await self._config.get()
         return NotificationStatus(row, snapshot.account_code(row.account_id), history)
+
+
+def replay_key(signature: str, index: int | None = None) -> str:
+    """The implicit idempotency key of a verified request (of its ``index``-th batch item)."""
+    return f"signed:{signature}" if index is None else f"signed:{signature}:{index}"
 
 
 def _pending(item: Candidate, job_id: str | None) -> PendingPublish:

@@ -84,6 +84,8 @@ class OutboundPublisher:
                     session, ids=newly_failed, detail="publish to the bus failed", now=now
                 )
                 await repository.clear_publish_failed(session, ids=cleared, now=now)
+                # Republished just now: a duplicate arriving next need not publish it again.
+                await repository.touch(session, ids=cleared, now=now)
         except Exception:
             # Without the flag the row still answers idempotent retries with its id; only the
             # automatic republish on retry is lost, so this must not turn a 503 into a 500.

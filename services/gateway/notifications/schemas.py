@@ -1,10 +1,19 @@
-"""What a business system asks for: one notification request, as validated from JSON or CSV."""
+"""What a business system asks for: one notification request, as validated from JSON or CSV.
+
+Text that no later step could store or send is refused here, per field: identifiers are
+printable without spaces (a NUL would fail the database insert of the whole batch), ``data``
+keys and values hold no lone UTF-16 surrogate (JSON may carry one; no encoder sends it) and no
+control character but tab and newlines, and ``data`` has limits per value and in total.
+"""
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Priority = Literal["alert", "bulk"]
 Fallback = Literal["sms", "none"]
@@ -12,6 +21,73 @@ DataValue = str | int | float | bool | None
 
 DEFAULT_DEADLINE_S = 30
 MAX_DEADLINE_S = 86_400
+# ``data`` limits: a template keyword or SMS text is short; a whole SMS is at most a few hundred
+# characters, so 1,000 per value and 8 KB of JSON in total leave room without letting a
+# megabyte through to WeChat.
+MAX_DATA_KEY_CHARS = 64
+MAX_DATA_VALUE_CHARS = 1_000
+MAX_DATA_BYTES = 8_192
+_TEXT_CONTROLS = frozenset("\t\n\r")
+
+
+def _text_problem(value: str, *, identifier: bool) -> str | None:
+    """Why ``value`` cannot be stored and sent as it is, or None."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return "contains a lone UTF-16 surrogate, which cannot be encoded as UTF-8"
+        if category == "Cc" and (identifier or char not in _TEXT_CONTROLS):
+            return f"contains the control character U+{ord(char):04X}"
+        if identifier and char.isspace():
+            return "contains whitespace"
+    return None
+
+
+def _identifier(value: str) -> str:
+    problem = _text_problem(value, identifier=True)
+    if problem:
+        raise PydanticCustomError("invalid_characters", problem)
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+def _data_key(key: str) -> str:
+    problem = _text_problem(key, identifier=False)
+    if problem:
+        raise PydanticCustomError("invalid_characters", problem)
+    return key
+
+
+def _data_value(value: DataValue) -> DataValue:
+    if not isinstance(value, str):
+        return value
+    problem = _text_problem(value, identifier=False)
+    if problem:
+        raise PydanticCustomError("invalid_characters", problem)
+    if len(value) > MAX_DATA_VALUE_CHARS:
+        raise PydanticCustomError(
+            "data_value_too_long",
+            "{length} characters; at most {limit}",
+            {"length": len(value), "limit": MAX_DATA_VALUE_CHARS},
+        )
+    return value
+
+
+def _data_size(data: dict[str, DataValue]) -> dict[str, DataValue]:
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    if size > MAX_DATA_BYTES:
+        raise PydanticCustomError(
+            "data_too_large",
+            "{size} bytes as JSON; at most {limit}",
+            {"size": size, "limit": MAX_DATA_BYTES},
+        )
+    return data
+
+
+DataKey = Annotated[str, Field(max_length=MAX_DATA_KEY_CHARS), AfterValidator(_data_key)]
+DataField = Annotated[DataValue, AfterValidator(_data_value)]
 
 
 class Recipient(BaseModel):
@@ -19,8 +95,8 @@ class Recipient(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    openid: Annotated[str | None, Field(min_length=1, max_length=64)] = None
-    customer_no: Annotated[str | None, Field(min_length=1, max_length=32)] = None
+    openid: Annotated[Identifier | None, Field(min_length=1, max_length=64)] = None
+    customer_no: Annotated[Identifier | None, Field(min_length=1, max_length=32)] = None
     phone: Annotated[
         str | None,
         Field(pattern=r"^\+?[0-9]{5,19}$", description="Digits, optional leading +."),
@@ -59,20 +135,27 @@ class NotificationCreate(BaseModel):
         },
     )
 
-    account: Annotated[str, Field(min_length=1, max_length=64, description="Account code.")]
+    account: Annotated[Identifier, Field(min_length=1, max_length=64, description="Account code.")]
     event_type: Annotated[
-        str, Field(min_length=1, max_length=64, description="A configured reminder type.")
+        Identifier, Field(min_length=1, max_length=64, description="A configured reminder type.")
     ]
     to: Recipient
     data: Annotated[
-        dict[str, DataValue],
-        Field(max_length=64, description="Template fields, by the reminder type's names."),
+        dict[DataKey, DataField],
+        AfterValidator(_data_size),
+        Field(
+            max_length=64,
+            description=(
+                "Template fields, by the reminder type's names: each string at most "
+                f"{MAX_DATA_VALUE_CHARS} characters, {MAX_DATA_BYTES} bytes of JSON in all."
+            ),
+        ),
     ] = Field(default_factory=dict)
     priority: Priority | None = Field(
         default=None, description="`alert` (real-time) or `bulk`; default from the reminder type."
     )
     idempotency_key: Annotated[
-        str | None,
+        Identifier | None,
         Field(
             min_length=1,
             max_length=128,

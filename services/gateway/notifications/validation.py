@@ -46,9 +46,20 @@ class Rejection(Exception):
 def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors as ``{"loc", "message", "type"}`` dicts safe to put in JSON."""
     return [
-        {"loc": list(error["loc"]), "message": error["msg"], "type": error["type"]}
+        {
+            "loc": [_printable(part) for part in error["loc"]],
+            "message": error["msg"],
+            "type": error["type"],
+        }
         for error in exc.errors(include_url=False)
     ]
+
+
+def _printable(part: str | int) -> str | int:
+    """A location part that can be encoded in the answer (a refused key may not be)."""
+    if isinstance(part, str):
+        return part.encode("utf-8", "backslashreplace").decode()
+    return part
 
 
 def loc_error(loc: list[str | int], message: str, kind: str = "value_error") -> dict[str, Any]:

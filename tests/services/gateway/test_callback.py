@@ -222,6 +222,30 @@ async def test_late_answer_goes_out_once_as_customer_service_message(
     assert "外汇牌价" in late.custom_message["text"]["content"]
 
 
+async def test_answer_after_the_ledger_forgot_the_callback_still_goes_out(
+    make_stack, core_sandbox
+) -> None:
+    # The engine answers after the ledger entry's TTL: the callback got ``success`` long ago.
+    stack = await make_stack(reply_deadline_s=0.2, core_timeout_s=5.0, ledger_ttl_s=0.5)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{core_sandbox.port}") as core:
+        fault = {"path": "/v1/fx/rates", "latency_ms": 1500, "count": 1}
+        assert (await core.post("/__sandbox__/faults", json=fault)).status_code < 300
+    received: list[OutboundRequested] = []
+
+    async def collect(delivery) -> None:
+        received.append(OutboundRequested.from_bytes(delivery.message.body))
+        await delivery.ack()
+
+    await stack.bus.consume(DISPATCHER_ALERT, collect)
+    response = await stack.post(stack.pusher.text("oAway", "汇率", msg_id=msg_id()))
+    assert response.text == "success"
+    await eventually(lambda: received, timeout=5.0, what="the late reply")
+    (late,) = received
+    assert (late.origin, late.openid) == ("late_reply", "oAway")
+    assert late.custom_message is not None
+    assert "外汇牌价" in late.custom_message["text"]["content"]
+
+
 async def test_bad_input_is_rejected_and_never_published(stack: InboundStack) -> None:
     # A probe queue sees everything published on wx.inbound: rejected input must never get there.
     await stack.bus.declare(Topology(queues=[Queue("test.inbound_probe", [(INBOUND, "#")])]))

@@ -74,7 +74,11 @@ class Notification(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     channel: Mapped[str | None] = mapped_column(String(32), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The claim generation: bumped by every claim, it fences a worker whose lease expired.
     attempts: Mapped[int] = mapped_column(default=0)
+    # Until when the worker that claimed it (status ``sending``) owns it; another may take over
+    # only after this (None: not claimed, or claimed before leases existed).
+    claim_until: Mapped[datetime | None] = mapped_column(default=None)
     wechat_msgid: Mapped[str | None] = mapped_column(String(64), default=None)
     job_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)

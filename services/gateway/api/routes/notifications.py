@@ -18,6 +18,7 @@ from services.gateway.api.schemas import (
     NotificationCreate,
     NotificationRead,
 )
+from services.gateway.notifications.acceptance import replay_key
 
 router = signed_router("notifications")
 
@@ -33,7 +34,8 @@ NotificationId = Annotated[str, Path(min_length=1, max_length=32, description="N
         "Validates the request against the account's reminder type, stores it and queues it "
         "for the dispatcher. **202** comes back only once the row is committed *and* the "
         "broker has confirmed the message. Repeating an `idempotency_key` returns **200** "
-        "with the first request's id and sends nothing. `to.customer_no` is resolved to the "
+        "with the first request's id and sends nothing; without a key, a replay of the same "
+        "signed request is such a repeat. `to.customer_no` is resolved to the "
         "bound follower's openid and phone. `fallback: sms` needs a phone (given, or on "
         "file) and a reminder type that allows it. Missing template fields in `data` → 422."
     ),
@@ -46,6 +48,8 @@ async def create_notification(
     request: Request, body: NotificationCreate, system: SystemDep, api: ApiDep
 ) -> Response:
     """Accept one notification."""
+    if body.idempotency_key is None:
+        body = body.model_copy(update={"idempotency_key": replay_key(request.state.signature)})
     result = await api.service.accept_one(system, body)
     if result.outcome in ("accepted", "duplicate"):
         duplicate = result.outcome == "duplicate"
@@ -71,7 +75,7 @@ async def create_notification(
     responses=error_responses(401, 413, 422),
 )
 async def create_notifications_batch(
-    body: NotificationBatch, system: SystemDep, api: ApiDep
+    body: NotificationBatch, system: SystemDep, api: ApiDep, request: Request
 ) -> BatchResult:
     """Accept many notifications."""
     if len(body.items) > api.settings.batch_max:
@@ -80,7 +84,9 @@ async def create_notifications_batch(
             "batch_too_large",
             f"The batch has {len(body.items)} items; at most {api.settings.batch_max}.",
         )
-    results = await api.service.accept_many(system, body.items, endpoint="batch")
+    results = await api.service.accept_many(
+        system, body.items, endpoint="batch", replay_of=request.state.signature
+    )
     items: list[BatchItemResult] = []
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "publish_failed": 0}
     for result in results:

@@ -15,7 +15,7 @@ from services.dispatcher import repository
 from services.dispatcher.delivery.outgoing import render
 from services.dispatcher.rate_limit import seconds_until_daily_reset
 from tests.polling import eventually
-from tests.services.dispatcher.support import OPENID, PHONE, Harness
+from tests.services.dispatcher.support import BALANCE, OPENID, PHONE, Harness
 
 
 async def history(harness: Harness, nid: str) -> list[tuple[str, str | None, str]]:
@@ -231,3 +231,17 @@ def test_custom_message_record_id_keeps_short_message_ids_for_outcome_lookups() 
 
 async def _has_window(harness: Harness) -> bool:
     return OPENID in await harness.windows()
+
+
+async def test_poison_data_fails_with_its_reason_and_is_dead_lettered(harness: Harness) -> None:
+    # A lone UTF-16 surrogate no JSON encoder sends: stored before acceptance refused it.
+    nid = await harness.notify(data={**BALANCE, "amount": "\ud800"})
+    rows = await harness.wait_terminal([nid], timeout=10)
+    assert rows[nid].status == "failed"
+    assert "UnicodeEncodeError" in (rows[nid].reason or "")
+    from httpx import ASGITransport, AsyncClient
+
+    async with AsyncClient(transport=ASGITransport(harness.service.app), base_url="http://t") as c:
+        listed = (await c.get("/dead-letters")).json()
+    assert [d["message_id"] for d in listed["dead_letters"]] == [nid]
+    assert harness.boxes.wx.calls.find("/cgi-bin/message/template/send") == []

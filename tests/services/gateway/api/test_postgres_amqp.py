@@ -120,3 +120,18 @@ async def test_single_batch_race_and_status_on_postgres_and_rabbitmq(pg_api: Api
     assert status.status_code == 200
     assert status.json()["status"] == "accepted"
     assert status.json()["to"]["openid"] == "oWxhubDemoCustomer0000000001"
+
+
+async def test_a_nul_in_one_openid_refuses_that_item_not_the_batch(pg_api: ApiStack) -> None:
+    items = [
+        notification(idempotency_key="nul-0"),
+        notification(to={"openid": "oWxhubDemo\x00Customer"}),
+        notification(idempotency_key="nul-2"),
+    ]
+    response = await pg_api.client.post("/api/v1/notifications:batch", {"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
+    assert results[1]["error"]["errors"][0]["loc"] == ["to", "openid"]
+    (count,) = await fetch_all(pg_api.db_url, select(func.count()).select_from(Notification))
+    assert count[0] == 2

@@ -1,7 +1,7 @@
 """identity on second-level pages: used page links, failed binding attempts
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 05:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import libs.common.db.models._base
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

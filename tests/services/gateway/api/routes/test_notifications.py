@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -351,8 +353,10 @@ async def test_batch_reports_each_item_and_accepts_the_valid_ones(api: ApiStack)
     assert {m.message_id for m in await alerts.wait(2)} == {results[0]["id"], results[3]["id"]}
     assert [m.message_id for m in await bulk.wait(1)] == [results[5]["id"]]
 
-    # The same batch again: keyed items are duplicates, the unkeyed one is new.
-    again = (await api.client.post(BATCH, {"items": items})).json()
+    # The same batch sent again (a new request, signed at another time): keyed items are
+    # duplicates, the unkeyed one is new.
+    later = int(time.time()) + 1
+    again = (await api.client.post(BATCH, {"items": items}, timestamp=later)).json()
     assert [r["status"] for r in again["results"]][:6] == [
         "duplicate",
         "rejected",
@@ -391,3 +395,49 @@ async def test_openapi_documents_the_api(api: ApiStack) -> None:
     assert schemas["NotificationCreate"]["examples"]
     for path in (BATCH, f"{URL}/{{notification_id}}", "/api/v1/notification-jobs"):
         assert path in spec["paths"]
+
+
+async def test_data_no_encoder_can_send_is_422_and_never_stored(api: ApiStack) -> None:
+    # JSON may escape a lone UTF-16 surrogate; no UTF-8 encoder can send it on.
+    body = json.dumps(notification(data={**BALANCE_DATA, "amount": "\ud800"})).encode()
+    response = await api.client.send(
+        "POST", URL, content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["data", "amount"]
+    assert "surrogate" in error["message"]
+    assert await count_rows(api) == 0
+
+
+async def test_a_data_value_over_its_limit_is_422_naming_the_field(api: ApiStack) -> None:
+    huge = notification(data={**BALANCE_DATA, "amount": "9" * 1_000_000})
+    response = await api.client.post(URL, huge)
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["data", "amount"]]
+    many = {f"note{i}": "x" * 900 for i in range(12)}
+    response = await api.client.post(URL, notification(data={**BALANCE_DATA, **many}))
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["data"]]
+    assert await count_rows(api) == 0
+
+
+async def test_a_replayed_signed_request_without_a_key_is_a_duplicate(api: ApiStack) -> None:
+    alerts = await subscribe(api.bus, DISPATCHER_ALERT)
+    body = json.dumps(notification()).encode()
+    headers = {"content-type": "application/json"}
+    sent_at = int(time.time())
+    first = await api.client.send("POST", URL, content=body, headers=headers, timestamp=sent_at)
+    replay = await api.client.send("POST", URL, content=body, headers=headers, timestamp=sent_at)
+    assert first.status_code == 202
+    assert replay.status_code == 200
+    assert replay.json() == {"id": first.json()["id"], "status": "accepted", "duplicate": True}
+    batch = json.dumps({"items": [notification(), notification()]}).encode()
+    items = await api.client.send("POST", BATCH, content=batch, headers=headers, timestamp=sent_at)
+    items_replay = await api.client.send(
+        "POST", BATCH, content=batch, headers=headers, timestamp=sent_at
+    )
+    assert [r["status"] for r in items.json()["results"]] == ["accepted", "accepted"]
+    assert [r["status"] for r in items_replay.json()["results"]] == ["duplicate", "duplicate"]
+    assert await count_rows(api) == 3
+    assert len(await alerts.wait(3)) == 3
