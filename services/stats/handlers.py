@@ -1,33 +1,60 @@
-"""The stats service's bus edge: every event on ``wx.events`` is counted."""
+"""The stats service's bus edge: every event on ``wx.events`` is counted and stored.
+
+A message is acked only once its events are committed to the event store (or were already
+there), so a crash before the commit means a redelivery, and the redelivery adds nothing twice.
+"""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from collections.abc import Awaitable, Callable
 
-from libs.common.bus import Delivery
+from libs.common.bus import Delivery, Handler
 from libs.common.observability.logging import get_logger
-from libs.common.schemas.events import HeartbeatSent, InboundHandledBatch
 from services.stats.metrics import EVENTS, INBOUND_HANDLED, LAST_HEARTBEAT
+from services.stats.unpack import MalformedEvent, StoredEvent, unpack
 
 log = get_logger(__name__)
 
+# Persists events, returning those not stored before (a redelivery returns none).
+Store = Callable[[list[StoredEvent]], Awaitable[list[StoredEvent]]]
 
-async def on_event(delivery: Delivery) -> None:
-    """Count one event; malformed events are dead-lettered rather than silently dropped."""
-    message = delivery.message
-    key = message.routing_key
-    EVENTS.labels(key.split(".", 1)[0] if key.startswith("heartbeat.") else key).inc()
-    try:
-        if key.startswith("heartbeat."):
-            beat = HeartbeatSent.from_bytes(message.body)
+
+def event_handler(store: Store | None) -> Handler:
+    """The ``stats.events`` handler; ``store`` persists events (``None``: metrics only)."""
+
+    async def on_event(delivery: Delivery) -> None:
+        message = delivery.message
+        key = message.routing_key
+        try:
+            unpacked = unpack(key, message.body)
+        except MalformedEvent:
+            # Dead-lettered rather than silently dropped.
+            log.warning("malformed_event", routing_key=key, message_id=message.message_id)
+            await delivery.reject()
+            return
+        if unpacked.heartbeat is not None:
+            beat = unpacked.heartbeat
+            EVENTS.labels("heartbeat").inc()
             LAST_HEARTBEAT.labels(beat.service, beat.instance_id).set(beat.occurred_at.timestamp())
-        elif key == "inbound.handled":
-            for handled in InboundHandledBatch.from_bytes(message.body).items:
-                INBOUND_HANDLED.labels(
-                    handled.account, handled.kind, handled.answer or "-", handled.outcome
-                ).inc()
-    except ValidationError:
-        log.warning("malformed_event", routing_key=key, message_id=message.message_id)
-        await delivery.reject()
-        return
-    await delivery.ack()
+            await delivery.ack()
+            return
+        events = unpacked.events
+        if store is not None and events:
+            events = await store(events)  # raises → requeued by the bus's delivery policy
+        _count(key, events)
+        await delivery.ack()
+
+    return on_event
+
+
+def _count(key: str, events: list[StoredEvent]) -> None:
+    EVENTS.labels(key).inc(len(events))
+    if key == "inbound.handled":
+        for event in events:
+            payload = event.payload
+            INBOUND_HANDLED.labels(
+                event.account,
+                str(payload.get("kind", "")),
+                str(payload.get("answer") or "-"),
+                str(payload.get("outcome", "")),
+            ).inc()

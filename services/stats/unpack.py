@@ -1,0 +1,96 @@
+"""Turn one message of ``wx.events`` into the events it carries (a batch carries many).
+
+Every batch type is unpacked into its items, so counts are per event, never per message. Each
+item keeps its own ``message_id``: that id is what makes storing idempotent, since a redelivered
+batch carries the same items with the same ids. Heartbeats are liveness, not events: they are
+returned separately and never stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from libs.common.schemas._envelope import Envelope
+from libs.common.schemas.events import (
+    DeliveryStatusChangedBatch,
+    HeartbeatSent,
+    InboundHandledBatch,
+)
+
+# Routing key prefix → the batch schema published under it.
+BATCH_SCHEMAS: dict[str, type[InboundHandledBatch] | type[DeliveryStatusChangedBatch]] = {
+    "inbound.handled": InboundHandledBatch,
+    "delivery.": DeliveryStatusChangedBatch,
+}
+
+
+class MalformedEvent(ValueError):
+    """The message does not match the schema its routing key promises."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One event as the store keeps it."""
+
+    id: str
+    occurred_at: datetime
+    event: str
+    account: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Unpacked:
+    """What one message carried: events to store, or a heartbeat."""
+
+    events: list[StoredEvent]
+    heartbeat: HeartbeatSent | None = None
+
+
+def unpack(routing_key: str, body: bytes) -> Unpacked:
+    """The events in ``body``; raises :class:`MalformedEvent` on input that does not validate."""
+    try:
+        if routing_key.startswith("heartbeat."):
+            return Unpacked([], HeartbeatSent.from_bytes(body))
+        schema = _batch_schema(routing_key)
+        if schema is not None:
+            batch = schema.model_validate_json(body)
+            return Unpacked([_stored(routing_key, item) for item in batch.items])
+        # An event type without a batch form: stored as it is.
+        return Unpacked([_stored(routing_key, Envelope.model_validate_json(body), body)])
+    except ValidationError as exc:
+        raise MalformedEvent(f"{routing_key}: {exc.error_count()} validation errors") from exc
+
+
+def _batch_schema(
+    routing_key: str,
+) -> type[InboundHandledBatch] | type[DeliveryStatusChangedBatch] | None:
+    for prefix, schema in BATCH_SCHEMAS.items():
+        if routing_key == prefix or (prefix.endswith(".") and routing_key.startswith(prefix)):
+            return schema
+    return None
+
+
+def _stored(routing_key: str, item: Envelope, raw: bytes | None = None) -> StoredEvent:
+    # A single event's raw JSON keeps the fields its envelope schema does not know.
+    payload = _json_object(raw) if raw is not None else item.model_dump(mode="json", by_alias=True)
+    occurred_at = item.occurred_at
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    return StoredEvent(
+        id=item.message_id[:32],
+        occurred_at=occurred_at,
+        event=routing_key[:64],
+        account=str(payload.get("account", ""))[:64],
+        payload=payload,
+    )
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {}
