@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "content.submit": "提交发布 · draft and submit publications",
     "content.approve": "审核发布 · approve or reject publications",
     "audit.read": "查看审计日志 · read and export the audit log",
+    "stats.read": "查看统计报表 · read and export statistics reports",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)

@@ -19,6 +19,7 @@ from services.admin_api.api.routes import (
     publications,
     reminders,
     roles,
+    stats,
     users,
 )
 
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     config_files.router,
     customers.router,
     audit.router,
+    stats.router,
 ]
