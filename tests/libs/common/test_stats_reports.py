@@ -12,15 +12,15 @@ from libs.common.stats_reports import grain_for, percentile
 @pytest.mark.parametrize(
     ("since", "until", "grain"),
     [
-        ((2026, 1, 1), (2026, 12, 31), "day"),
-        ((2026, 1, 1, 5), (2026, 1, 2), "hour"),
-        ((2026, 1, 1), (2026, 1, 1, 0, 30), "minute"),
+        (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC), "day"),
+        (datetime(2026, 1, 1, 5, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC), "hour"),
+        (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 30, tzinfo=UTC), "minute"),
     ],
 )
 def test_the_coarsest_grain_that_fits_the_range(
-    since: tuple[int, ...], until: tuple[int, ...], grain: str
+    since: datetime, until: datetime, grain: str
 ) -> None:
-    assert grain_for(datetime(*since, tzinfo=UTC), datetime(*until, tzinfo=UTC)) == grain
+    assert grain_for(since, until) == grain
 
 
 def test_percentiles_are_bucket_upper_bounds() -> None:
