@@ -51,39 +51,47 @@ def latency_bucket(ms: float) -> int:
     return LATENCY_BOUNDS_MS[index]
 
 
-def rollup(events: list[StoredEvent], grain: str) -> Counter[RollupKey]:
-    """Counts per rollup row of ``grain`` over ``events``."""
-    counts: Counter[RollupKey] = Counter()
+def rollup(events: list[StoredEvent]) -> dict[str, Counter[RollupKey]]:
+    """Counts per rollup row of every grain over ``events``.
+
+    Each event's dimensions are worked out once and counted per minute; hours and days are
+    then summed from the (far fewer) minute rows.
+    """
+    minutes: Counter[tuple[datetime, tuple[str, str, str, str, str, str, str, str, int]]] = (
+        Counter()
+    )
     for event in events:
-        counts[_key(event, bucket_start(event.occurred_at, grain))] += 1
-    return counts
+        minute = event.occurred_at.replace(second=0, microsecond=0)
+        minutes[minute, _dimensions(event)] += 1
+    result: dict[str, Counter[RollupKey]] = {grain: Counter() for grain in GRAINS}
+    for (minute, dims), count in minutes.items():
+        for grain in GRAINS:
+            result[grain][RollupKey(bucket_start(minute, grain), *dims)] += count
+    return result
 
 
-def _key(event: StoredEvent, bucket: datetime) -> RollupKey:
+def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, str, int]:
+    """(event, account, kind, channel, priority, outcome, reason, errcode, latency_le_ms)."""
     payload = event.payload
     if event.event == "inbound.handled":
-        return RollupKey(
-            bucket,
-            event.event,
-            event.account,
-            kind=_text(payload.get("kind"), 32),
-            outcome=_text(payload.get("outcome"), 32),
-        )
+        kind = _text(payload.get("kind"), 32)
+        outcome = _text(payload.get("outcome"), 32)
+        return (event.event, event.account, kind, "", "", outcome, "", "", 0)
     if event.event.startswith("delivery."):
         status = _text(payload.get("status"), 32)
         errcode = payload.get("errcode")
-        return RollupKey(
-            bucket,
+        return (
             event.event,
             event.account,
-            channel=_text(payload.get("channel"), 32),
-            priority=_text(payload.get("priority"), 16),
-            outcome=status,
-            reason=_text(payload.get("reason"), 64),
-            errcode="" if errcode is None else _text(errcode, 16),
-            latency_le_ms=_latency(event, status),
+            "",
+            _text(payload.get("channel"), 32),
+            _text(payload.get("priority"), 16),
+            status,
+            _text(payload.get("reason"), 64),
+            "" if errcode is None else _text(errcode, 16),
+            _latency(event, status),
         )
-    return RollupKey(bucket, event.event, event.account)
+    return (event.event, event.account, "", "", "", "", "", "", 0)
 
 
 def _latency(event: StoredEvent, status: str) -> int:

@@ -31,7 +31,7 @@ from libs.common.db.models import ROLLUP_TABLES, StatsEvent
 from libs.common.group_commit import GroupCommit
 from libs.common.observability.logging import get_logger
 from libs.common.spreadsheet import SafeCsvRows
-from services.stats.rollup import GRAINS, RollupKey, rollup
+from services.stats.rollup import RollupKey, rollup
 from services.stats.unpack import StoredEvent
 
 log = get_logger(__name__)
@@ -39,6 +39,13 @@ log = get_logger(__name__)
 _EVENTS = cast(Table, StatsEvent.__table__)
 _PARTITION_PREFIX = "stats_events_p"
 EXPORT_COLUMNS = ("id", "occurred_at", "event", "account", "payload")
+_UNNEST_INSERT = (
+    "INSERT INTO stats_events (id, occurred_at, event, account, payload, stored_at) "
+    "SELECT i, o, e, a, p::json, $6 "
+    "FROM unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::text[])"
+    " AS t(i, o, e, a, p) "
+    "ON CONFLICT (id, occurred_at) DO NOTHING RETURNING id, occurred_at"
+)
 
 
 class EventStore:
@@ -98,6 +105,8 @@ class EventStore:
         if not events:
             return set()
         now = datetime.now(UTC)
+        if not self._sqlite:
+            return await self._insert_raw_postgres(session, events, now)
         rows = [
             {
                 "id": e.id,
@@ -110,19 +119,37 @@ class EventStore:
             for e in events
         ]
         statement = (
-            self._insert(_EVENTS)
+            sqlite.insert(_EVENTS)
             .on_conflict_do_nothing(index_elements=["id", "occurred_at"])
             .returning(_EVENTS.c.id, _EVENTS.c.occurred_at)
         )
         result = await session.execute(statement, rows)
         return {(row.id, _aware(row.occurred_at)) for row in result}
 
+    async def _insert_raw_postgres(
+        self, session: AsyncSession, events: list[StoredEvent], now: datetime
+    ) -> set[tuple[str, datetime]]:
+        # One statement over arrays (unnest) instead of a row-per-parameter-set insert: at
+        # 10,000 events/s the per-row cost of building and binding parameters dominates.
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        rows = await driver.fetch(
+            _UNNEST_INSERT,
+            [e.id for e in events],
+            [e.occurred_at for e in events],
+            [e.event for e in events],
+            [e.account for e in events],
+            [json.dumps(e.payload, ensure_ascii=False) for e in events],
+            now,
+        )
+        return {(row["id"], row["occurred_at"]) for row in rows}
+
     async def _add_to_rollups(self, session: AsyncSession, events: list[StoredEvent]) -> None:
         if not events:
             return
-        for grain in GRAINS:
+        for grain, counts in rollup(events).items():
             table = ROLLUP_TABLES[grain]
-            counts = rollup(events, grain)
             # Sorted, so concurrent writers lock rollup rows in the same order (no deadlocks).
             rows = [_rollup_row(key, n) for key, n in sorted(counts.items())]
             statement = self._insert(table)

@@ -8,6 +8,7 @@ returned separately and never stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,14 +58,22 @@ def unpack(routing_key: str, body: bytes) -> Unpacked:
     try:
         if routing_key.startswith("heartbeat."):
             return Unpacked([], HeartbeatSent.from_bytes(body))
+        data = json.loads(body)
         schema = _batch_schema(routing_key)
         if schema is not None:
-            batch = schema.model_validate_json(body)
-            return Unpacked([_stored(routing_key, item) for item in batch.items])
+            batch = schema.model_validate(data)
+            # Validated above; stored as sent (cheaper than dumping every model back to JSON).
+            raw_items: list[dict[str, Any]] = data["items"]
+            return Unpacked(
+                [
+                    _stored(routing_key, item, raw)
+                    for item, raw in zip(batch.items, raw_items, strict=True)
+                ]
+            )
         # An event type without a batch form: stored as it is.
-        return Unpacked([_stored(routing_key, Envelope.model_validate_json(body), body)])
-    except ValidationError as exc:
-        raise MalformedEvent(f"{routing_key}: {exc.error_count()} validation errors") from exc
+        return Unpacked([_stored(routing_key, Envelope.model_validate(data), data)])
+    except (ValidationError, ValueError) as exc:
+        raise MalformedEvent(f"{routing_key}: {exc}"[:500]) from exc
 
 
 def _batch_schema(
@@ -76,14 +85,15 @@ def _batch_schema(
     return None
 
 
-def _stored(routing_key: str, item: Envelope, raw: bytes | None = None) -> StoredEvent:
-    # A single event's raw JSON keeps the fields its envelope schema does not know.
-    payload = _json_object(raw) if raw is not None else item.model_dump(mode="json", by_alias=True)
+def _stored(routing_key: str, item: Envelope, payload: dict[str, Any]) -> StoredEvent:
     occurred_at = item.occurred_at
     if occurred_at.tzinfo is None:
         occurred_at = occurred_at.replace(tzinfo=UTC)
+    # Without an id of its own the event gets one from its content, so that a redelivery
+    # (same bytes) is still recognised; the envelope's default would be random each time.
+    event_id = item.message_id if "message_id" in payload else _content_id(routing_key, payload)
     return StoredEvent(
-        id=item.message_id[:32],
+        id=event_id[:32],
         occurred_at=occurred_at,
         event=routing_key[:64],
         account=str(payload.get("account", ""))[:64],
@@ -91,6 +101,6 @@ def _stored(routing_key: str, item: Envelope, raw: bytes | None = None) -> Store
     )
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    value = json.loads(raw)
-    return value if isinstance(value, dict) else {}
+def _content_id(routing_key: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps([routing_key, payload], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -25,7 +25,7 @@ def test_latency_buckets() -> None:
 def test_delivery_events_roll_up_by_their_dimensions_and_latency() -> None:
     events = unpack("delivery.delivered", delivered_batch(3, latency_s=2.5).to_bytes()).events
     events += unpack("delivery.fallback_sent", fallback_batch(2).to_bytes()).events
-    counts = rollup(events, "hour")
+    counts = rollup(events)["hour"]
     by_outcome = {(k.outcome, k.channel, k.errcode, k.latency_le_ms): n for k, n in counts.items()}
     assert by_outcome == {
         ("delivered", "wechat_template", "", 5_000): 3,
@@ -33,9 +33,19 @@ def test_delivery_events_roll_up_by_their_dimensions_and_latency() -> None:
     }
 
 
+def test_hours_and_days_sum_the_minutes() -> None:
+    events = unpack("delivery.delivered", delivered_batch(2).to_bytes()).events
+    later = T0 + timedelta(minutes=5)
+    events += unpack("delivery.delivered", delivered_batch(3, at=later).to_bytes()).events
+    counts = rollup(events)
+    assert sorted(counts["minute"].values()) == [2, 3]
+    assert list(counts["hour"].values()) == [5]
+    assert list(counts["day"].values()) == [5]
+
+
 def test_a_sending_event_has_no_latency() -> None:
     batch = delivered_batch(1)
     body = batch.to_bytes().replace(b'"status":"delivered"', b'"status":"sending"')
-    (key,) = rollup(unpack("delivery.sending", body).events, "day")
+    (key,) = rollup(unpack("delivery.sending", body).events)["day"]
     assert key.latency_le_ms == 0
     assert key.bucket == (T0 - timedelta(hours=8, minutes=30, seconds=15))

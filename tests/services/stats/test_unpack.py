@@ -53,3 +53,11 @@ def test_an_event_without_a_batch_form_is_stored_whole() -> None:
 def test_malformed_messages_are_refused(key: str, body: bytes) -> None:
     with pytest.raises(MalformedEvent):
         unpack(key, body)
+
+
+def test_an_item_without_an_id_gets_the_same_id_on_every_delivery() -> None:
+    body = b'{"items": [{"notification_id": "n1", "account": "demo", "status": "delivered"}]}'
+    first = unpack("delivery.delivered", body).events[0].id
+    assert unpack("delivery.delivered", body).events[0].id == first
+    other = body.replace(b"n1", b"n2")
+    assert unpack("delivery.delivered", other).events[0].id != first
