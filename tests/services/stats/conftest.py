@@ -48,6 +48,15 @@ async def _drop_postgres(url: str) -> None:
 
 
 @pytest.fixture
+async def postgres_store_db(postgres_url: str) -> AsyncIterator[str]:
+    """URL of a freshly migrated PostgreSQL database (where only production's pairing matters)."""
+    url = await fresh_postgres(postgres_url, f"stats_{uuid.uuid4().hex[:6]}")
+    await upgrade_async(url)
+    yield url
+    await _drop_postgres(url)
+
+
+@pytest.fixture
 async def store_engine(store_db: str) -> AsyncIterator[AsyncEngine]:
     """An engine on :func:`store_db`."""
     engine = make_engine(store_db)
