@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
 from starlette.applications import Starlette
 
 from libs.common.bus import STATS_EVENTS, Subscription
-from libs.common.observability.health import probe_routes
+from libs.common.observability.health import ReadinessCheck, probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
@@ -25,7 +26,10 @@ class StatsService:
         self.settings = settings
         self.port = settings.stats_port
         self.resources = resources
-        self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
+        checks: dict[str, ReadinessCheck] = {"bus": resources.bus.ping}
+        if settings.stats_store_events:
+            checks["db"] = self._db_ready
+        self.app = Starlette(routes=probe_routes(self.name, checks))
         self.heartbeat = Heartbeat(
             resources.bus,
             service=self.name,
@@ -47,6 +51,11 @@ class StatsService:
                 run_at_start=True,
             )
         self._subscription: Subscription | None = None
+
+    async def _db_ready(self) -> bool:
+        async with self.resources.db_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
 
     async def maintain(self) -> None:
         """Create the coming days' partitions and drop what outlived its retention."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
@@ -92,3 +93,13 @@ async def test_a_malformed_message_is_dead_lettered_and_the_rest_go_on(
     await eventually(lambda: dead, what="malformed message dead-lettered")
     await subscription.cancel()
     assert [m.routing_key for m in dead] == ["delivery.failed"]
+
+
+async def test_ready_when_bus_and_database_answer(stats: tuple[StatsService, MemoryBus]) -> None:
+    service, _ = stats
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app), base_url="http://stats"
+    ) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert "db" in response.text
