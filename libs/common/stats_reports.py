@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import ROLLUP_TABLES, Account
+from libs.common.db.models import ROLLUP_TABLES, Account, AccountGrant, Org
 
 OUTCOMES = ("delivered", "fallback_sent", "failed")
 
@@ -75,6 +75,16 @@ async def account_codes(
     if not account_ids:
         return frozenset()
     codes = await session.scalars(select(Account.code).where(Account.id.in_(account_ids)))
+    return frozenset(codes)
+
+
+async def org_account_codes(session: AsyncSession, org_path: str) -> frozenset[str]:
+    """Codes of the accounts owned by, or granted to, an organisation in the subtree at
+    ``org_path`` (the organisation filter of the reports)."""
+    subtree = select(Org.id).where(Org.path.startswith(org_path))
+    owned = select(Account.id).where(Account.org_id.in_(subtree))
+    granted = select(AccountGrant.account_id).where(AccountGrant.org_id.in_(subtree))
+    codes = await session.scalars(select(Account.code).where(Account.id.in_(owned.union(granted))))
     return frozenset(codes)
 
 

@@ -2,8 +2,9 @@
 
 ``GET /api/v1/stats/<report>`` answers JSON; ``?format=csv`` the same rows as CSV. The range is
 ``[since, until)`` in UTC (default: the last 7 whole days); ``series=true`` splits every row by
-time bucket (the grain the range allows, see :mod:`libs.common.stats_reports`). An account
-outside the caller's scope answers 404, like one that does not exist.
+time bucket (the grain the range allows, see :mod:`libs.common.stats_reports`); ``org_id``
+keeps the accounts of that organisation's subtree. An account or organisation outside the
+caller's scope answers 404, like one that does not exist.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from libs.common import stats_reports
 from libs.common.spreadsheet import SafeCsvRows
 from libs.common.stats_reports import Report, ReportQuery
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
+from services.admin_api.api.models import MAX_ID
 from services.admin_api.errors import FieldError, FieldErrors, NotFound
+from services.admin_api.scope import org_in_scope
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats 统计"])
 
@@ -48,6 +51,9 @@ async def report_query(
     account: Annotated[
         str | None, Query(max_length=64, description="公众号代码 · account code")
     ] = None,
+    org_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="机构（含下级） · organisation subtree")
+    ] = None,
     series: Annotated[bool, Query(description="按时间分桶 · split by time bucket")] = False,
 ) -> ReportQuery:
     """The range, account and scope of a report request (400-class errors for bad ranges)."""
@@ -66,6 +72,10 @@ async def report_query(
     scope = await stats_reports.account_codes(session, ids)
     if account is not None and scope is not None and account not in scope:
         raise NotFound(f"account {account!r} not found")
+    if org_id is not None:
+        org = await org_in_scope(session, principal, org_id)
+        in_org = await stats_reports.org_account_codes(session, org.path)
+        scope = in_org if scope is None else scope & in_org
     return ReportQuery(since=since, until=until, accounts=scope, account=account, series=series)
 
 

@@ -97,3 +97,15 @@ async def test_bad_ranges_are_refused(stack: AdminStack) -> None:
     ).status_code == 422
     minutes = "since=2026-11-01T00:01:00Z&until=2026-12-07T00:00:00Z"
     assert (await stack.call("admin", "GET", f"/api/v1/stats/inbound?{minutes}")).status_code == 422
+
+
+async def test_the_organisation_filter_keeps_its_subtrees_accounts(stack: AdminStack) -> None:
+    await _seed(stack)
+    # "bj" is owned by the Beijing branch; "demo" (head office) is granted to both branches.
+    url = f"/api/v1/stats/outbound?{DAY}&org_id="
+    beijing = (await stack.call("admin", "GET", url + str(stack.ids["org_bj"]))).json()
+    assert {r["account"] for r in beijing["rows"]} == {"bj", "demo"}
+    shanghai = (await stack.call("admin", "GET", url + str(stack.ids["org_sh"]))).json()
+    assert {r["account"] for r in shanghai["rows"]} == {"demo"}
+    outside = await stack.call("sh_super", "GET", url + str(stack.ids["org_bj"]))
+    assert outside.status_code == 404
