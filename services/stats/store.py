@@ -83,7 +83,8 @@ class EventStore:
                 unique.setdefault((event.id, event.occurred_at), event)
         await self.ensure_partitions({event.occurred_at.date() for event in unique.values()})
         async with self._sessions.begin() as session:
-            new_ids = await self._insert_raw(session, list(unique.values()))
+            # Sorted, like the rollups: concurrent writers meet conflicting rows in one order.
+            new_ids = await self._insert_raw(session, [unique[key] for key in sorted(unique)])
             fresh = [unique[key] for key in sorted(unique) if key in new_ids]
             await self._add_to_rollups(session, fresh)
         # The first message to carry an id gets it; a duplicate within the group is not new.

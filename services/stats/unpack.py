@@ -86,9 +86,13 @@ def _batch_schema(
 
 
 def _stored(routing_key: str, item: Envelope, payload: dict[str, Any]) -> StoredEvent:
+    # In UTC: day partitions and day rollups are UTC days, whatever zone the publisher wrote.
     occurred_at = item.occurred_at
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
+    occurred_at = (
+        occurred_at.replace(tzinfo=UTC)
+        if occurred_at.tzinfo is None
+        else occurred_at.astimezone(UTC)
+    )
     # Without an id of its own the event gets one from its content, so that a redelivery
     # (same bytes) is still recognised; the envelope's default would be random each time.
     event_id = item.message_id if "message_id" in payload else _content_id(routing_key, payload)

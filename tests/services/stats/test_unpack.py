@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -61,3 +62,10 @@ def test_an_item_without_an_id_gets_the_same_id_on_every_delivery() -> None:
     assert unpack("delivery.delivered", body).events[0].id == first
     other = body.replace(b"n1", b"n2")
     assert unpack("delivery.delivered", other).events[0].id != first
+
+
+def test_times_are_kept_in_utc_whatever_zone_the_publisher_wrote() -> None:
+    body = b'{"message_id": "a1", "occurred_at": "2026-12-08T07:30:00+08:00", "account": "demo"}'
+    (event,) = unpack("click", body).events
+    assert event.occurred_at.utcoffset() == timedelta(0)
+    assert event.occurred_at.date() == date(2026, 12, 7)
