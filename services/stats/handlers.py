@@ -7,10 +7,18 @@ there), so a crash before the commit means a redelivery, and the redelivery adds
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from libs.common.bus import Delivery, Handler
 from libs.common.observability.logging import get_logger
-from services.stats.metrics import EVENTS, INBOUND_HANDLED, LAST_HEARTBEAT
+from services.stats.metrics import (
+    DELIVERIES,
+    DELIVERY_LATENCY,
+    EVENTS,
+    INBOUND_HANDLED,
+    LAST_HEARTBEAT,
+)
+from services.stats.rollup import OUTCOMES
 from services.stats.unpack import MalformedEvent, StoredEvent, unpack
 
 log = get_logger(__name__)
@@ -49,7 +57,10 @@ def event_handler(store: Store | None) -> Handler:
 
 def _count(key: str, events: list[StoredEvent]) -> None:
     EVENTS.labels(key).inc(len(events))
-    if key == "inbound.handled":
+    if key.startswith("delivery."):
+        for event in events:
+            _count_delivery(event)
+    elif key == "inbound.handled":
         for event in events:
             payload = event.payload
             INBOUND_HANDLED.labels(
@@ -58,3 +69,18 @@ def _count(key: str, events: list[StoredEvent]) -> None:
                 str(payload.get("answer") or "-"),
                 str(payload.get("outcome", "")),
             ).inc()
+
+
+def _count_delivery(event: StoredEvent) -> None:
+    payload = event.payload
+    status = str(payload.get("status", ""))
+    DELIVERIES.labels(event.account, status, str(payload.get("channel") or "-")).inc()
+    accepted = payload.get("accepted_at")
+    if status in OUTCOMES and isinstance(accepted, str):
+        try:
+            accepted_at = datetime.fromisoformat(accepted)
+        except ValueError:
+            return
+        if accepted_at.tzinfo is not None:
+            seconds = (event.occurred_at - accepted_at).total_seconds()
+            DELIVERY_LATENCY.labels(event.account, status).observe(max(0.0, seconds))

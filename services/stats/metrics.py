@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter("wxhub_events_total", "Events seen on wx.events, by routing key", ["event"])
 INBOUND_HANDLED = Counter(
@@ -14,4 +14,15 @@ LAST_HEARTBEAT = Gauge(
     "wxhub_last_heartbeat_timestamp_seconds",
     "Unix time of the last heartbeat per service instance (alert when it is > 30 s old)",
     ["service", "instance"],
+)
+DELIVERIES = Counter(
+    "wxhub_stats_deliveries_total",
+    "Notification status changes by account, status and channel (each event once, R-ST-4)",
+    ["account", "status", "channel"],
+)
+DELIVERY_LATENCY = Histogram(
+    "wxhub_stats_delivery_latency_seconds",
+    "Acceptance to outcome (delivered, fallback_sent, failed) by account and outcome",
+    ["account", "outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
 )

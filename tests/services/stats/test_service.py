@@ -103,3 +103,43 @@ async def test_ready_when_bus_and_database_answer(stats: tuple[StatsService, Mem
         response = await client.get("/readyz")
     assert response.status_code == 200, response.text
     assert "db" in response.text
+
+
+async def test_delivery_metrics_carry_the_account_and_the_latency(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    _, bus = stats
+    labels = {"account": "acct-metrics", "outcome": "delivered"}
+
+    def observed() -> float:
+        return REGISTRY.get_sample_value("wxhub_stats_delivery_latency_seconds_count", labels) or 0
+
+    def within_half_second() -> float:
+        return (
+            REGISTRY.get_sample_value(
+                "wxhub_stats_delivery_latency_seconds_bucket", {**labels, "le": "0.5"}
+            )
+            or 0
+        )
+
+    def delivered() -> float:
+        sample = REGISTRY.get_sample_value(
+            "wxhub_stats_deliveries_total",
+            {"account": "acct-metrics", "status": "delivered", "channel": "wechat_template"},
+        )
+        return sample or 0
+
+    before, before_fast, before_delivered = observed(), within_half_second(), delivered()
+    await bus.publish(
+        EVENTS,
+        "delivery.delivered",
+        delivered_batch(3, account="acct-metrics", latency_s=0.3).to_bytes(),
+    )
+    await bus.publish(
+        EVENTS,
+        "delivery.delivered",
+        delivered_batch(1, account="acct-metrics", latency_s=40).to_bytes(),
+    )
+    await eventually(lambda: observed() - before == 4, what="4 latencies observed")
+    assert within_half_second() - before_fast == 3
+    assert delivered() - before_delivered == 4
