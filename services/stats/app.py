@@ -77,13 +77,15 @@ class StatsService:
         )
 
     async def start(self) -> None:
-        """Prepare the store, then consume events and beat."""
+        """Consume events and beat; partitions and retention are kept by the maintenance loop
+        (its first run is now; the store also creates a missing partition itself)."""
         if self.maintenance is not None:
-            await self.maintain()
             await self.maintenance.start()
         store = self.store.store if self.store is not None else None
         self._subscription = await self.resources.bus.consume(
-            STATS_EVENTS, event_handler(store), prefetch=self.settings.stats_prefetch
+            STATS_EVENTS,
+            event_handler(store, retry_delay_s=self.settings.stats_store_retry_s),
+            prefetch=self.settings.stats_prefetch,
         )
         await self.heartbeat.start()
 

@@ -2,12 +2,16 @@
 
 A message is acked only once its events are committed to the event store (or were already
 there), so a crash before the commit means a redelivery, and the redelivery adds nothing twice.
+Malformed messages are dead-lettered; a failing database puts messages back on the queue.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from libs.common.bus import Delivery, Handler
 from libs.common.observability.logging import get_logger
@@ -27,8 +31,13 @@ log = get_logger(__name__)
 Store = Callable[[list[StoredEvent]], Awaitable[list[StoredEvent]]]
 
 
-def event_handler(store: Store | None) -> Handler:
-    """The ``stats.events`` handler; ``store`` persists events (``None``: metrics only)."""
+def event_handler(store: Store | None, *, retry_delay_s: float = 1.0) -> Handler:
+    """The ``stats.events`` handler; ``store`` persists events (``None``: metrics only).
+
+    While the database fails, messages go back to the queue after ``retry_delay_s`` instead of
+    taking the bus's second-failure path to the dead-letter queue: an outage delays the
+    statistics, it never drops them.
+    """
 
     async def on_event(delivery: Delivery) -> None:
         message = delivery.message
@@ -48,7 +57,13 @@ def event_handler(store: Store | None) -> Handler:
             return
         events = unpacked.events
         if store is not None and events:
-            events = await store(events)  # raises → requeued by the bus's delivery policy
+            try:
+                events = await store(events)
+            except (SQLAlchemyError, OSError):
+                log.warning("event_store_unavailable", routing_key=key, exc_info=True)
+                await asyncio.sleep(retry_delay_s)
+                await delivery.nack(requeue=True)
+                return
         _count(key, events)
         await delivery.ack()
 

@@ -23,3 +23,5 @@ class StatsSettings(CommonSettings):
     # Events per group commit (messages share one transaction up to this many messages).
     stats_commit_max_messages: int = 200
     stats_prefetch: int = 512
+    # While the database fails, a message goes back to the queue after this pause.
+    stats_store_retry_s: float = 1.0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from libs.common.bus import DEAD, EVENTS, Delivery, MemoryBus, Message, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import ROLLUP_TABLES, StatsEvent
 from libs.common.resources import open_resources
 from services.stats.app import StatsService
@@ -143,3 +146,37 @@ async def test_delivery_metrics_carry_the_account_and_the_latency(
     await eventually(lambda: observed() - before == 4, what="4 latencies observed")
     assert within_half_second() - before_fast == 3
     assert delivered() - before_delivered == 4
+
+
+async def test_events_wait_in_the_queue_while_the_database_fails(tmp_path: Any) -> None:
+    # A database without the stats tables fails every write, as one that is down would.
+    url = f"sqlite+aiosqlite:///{tmp_path}/later.db"
+    bus = MemoryBus()
+    await bus.connect()
+    await bus.declare(default_topology())
+    settings = StatsSettings(
+        database_url=url, secret_key=SECRET_KEY, heartbeat_interval_s=3600, stats_store_retry_s=0.05
+    )
+    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    dead: list[Message] = []
+
+    async def collect(delivery: Delivery) -> None:
+        dead.append(delivery.message)
+
+    subscription = await bus.consume(DEAD, collect)
+    await service.start()
+    try:
+        before = _counted("delivery.delivered")
+        await bus.publish(EVENTS, "delivery.delivered", delivered_batch(5).to_bytes())
+        await asyncio.sleep(0.5)  # several failed attempts
+        assert dead == []
+        assert _counted("delivery.delivered") == before
+        await upgrade_async(url)  # the database is back
+        assert await eventually(lambda: _day_total(service, "delivery.delivered")) == 5
+        assert _counted("delivery.delivered") - before == 5
+    finally:
+        await subscription.cancel()
+        await service.stop()
+        await resources.close()
+        await bus.close()
