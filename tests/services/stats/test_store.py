@@ -140,3 +140,21 @@ async def test_the_export_command_writes_the_day(
     out = io.StringIO()
     assert await write_day(T0.date(), "jsonl", out) == 3
     assert len(out.getvalue().splitlines()) == 3
+
+
+async def test_raw_events_and_rollups_commit_or_roll_back_together(
+    store_engine: AsyncEngine,
+) -> None:
+    # A crash between the raw insert and the rollups must leave neither: otherwise the
+    # redelivery would find the ids stored and the rollups would never count them.
+    sessions = make_sessionmaker(store_engine)
+    store = EventStore(store_engine, sessions)
+    events = _events("delivery.delivered", delivered_batch(3).to_bytes())
+    await store.ensure_partitions({T0.date()})
+    async with sessions() as session:
+        inserted = await store._insert_raw(session, events)
+        assert len(inserted) == 3
+        await session.rollback()
+    assert await _raw_count(store_engine) == 0
+    assert len(await store.store(events)) == 3
+    assert await _rollup_total(store_engine, "day", "delivery.delivered") == 3
