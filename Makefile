@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound migrate smoke lock clean venv venv-run check-deploy cluster haproxy promtool
+.PHONY: run test check lint format bench-inbound bench-outbound bench-stats migrate smoke lock clean venv venv-run check-deploy cluster haproxy promtool
 .PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
@@ -152,6 +152,10 @@ bench-inbound: venv
 
 bench-outbound: venv
 	$(BIN)/python -m bench.outbound
+
+## Events at >= 10,000/s through RabbitMQ into the stats worker on PostgreSQL: ingest rate and lag.
+bench-stats: venv
+	$(BIN)/python -m bench.stats $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

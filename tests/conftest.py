@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support import in_ci
+
 AMQP_URL = os.environ.get("WXHUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get(
     "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
@@ -20,11 +22,6 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("WXHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 _DEFAULT_PORTS = {"amqp": 5672, "postgresql+asyncpg": 5432, "postgresql": 5432, "redis": 6379}
-
-
-def in_ci() -> bool:
-    """True when running under CI, where real servers are mandatory."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def server_reachable(url: str, timeout: float = 1.0) -> bool:

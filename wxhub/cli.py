@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         "rotate-secrets",
         help="re-encrypt stored secrets under WXHUB_SECRET_KEY (old: WXHUB_PREVIOUS_SECRET_KEYS)",
     )
+    export = commands.add_parser(
+        "stats-export", help="write one UTC day of raw stats events to stdout (before retention)"
+    )
+    export.add_argument("day", type=date.fromisoformat, help="the day, YYYY-MM-DD (UTC)")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     create = commands.add_parser(
         "create-admin",
         help="create an administrator (asks, or reads WXHUB_ADMIN_USERNAME/WXHUB_ADMIN_PASSWORD)",
@@ -52,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         from wxhub.env_example import render
 
         sys.stdout.write(render())
+        return 0
+
+    if args.command == "stats-export":
+        import asyncio
+
+        from wxhub.stats_export import write_day
+
+        asyncio.run(write_day(args.day, args.format, sys.stdout))
         return 0
 
     from libs.common.serving import run

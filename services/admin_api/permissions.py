@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "audit.read": "查看审计日志 · read and export the audit log",
     "simulator.use": "使用粉丝模拟器 · post test messages as a follower through the simulator",
     "deadletter.replay": "死信处理 · read undeliverable messages (with bodies) and replay them",
+    "stats.read": "查看统计报表 · read and export statistics reports",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)

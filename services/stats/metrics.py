@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter("wxhub_events_total", "Events seen on wx.events, by routing key", ["event"])
 INBOUND_HANDLED = Counter(
@@ -16,4 +16,15 @@ LAST_HEARTBEAT = Gauge(
     " each instance's own wxhub_heartbeat_sent_timestamp_seconds)",
     # Not ``instance``: that is the target label Prometheus attaches to every scraped series.
     ["service", "instance_id"],
+)
+DELIVERIES = Counter(
+    "wxhub_stats_deliveries_total",
+    "Notification status changes by account, status and channel (each event once, R-ST-4)",
+    ["account", "status", "channel"],
+)
+DELIVERY_LATENCY = Histogram(
+    "wxhub_stats_delivery_latency_seconds",
+    "Acceptance to outcome (delivered, fallback_sent, failed) by account and outcome",
+    ["account", "outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
 )

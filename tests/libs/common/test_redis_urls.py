@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from libs.common.redis_pipeline import PipelinedRedis, RedisError
-from tests.conftest import in_ci
+from tests.support import in_ci
 
 pytestmark = pytest.mark.redis
 

@@ -32,8 +32,18 @@ from libs.common.db.models.notification import (
     ReminderType,
     ServiceWindow,
 )
+from libs.common.db.models.stats import (
+    LATENCY_BOUNDS_MS,
+    ROLLUP_TABLES,
+    StatsEvent,
+    StatsRollupDay,
+    StatsRollupHour,
+    StatsRollupMinute,
+)
 
 __all__ = [
+    "LATENCY_BOUNDS_MS",
+    "ROLLUP_TABLES",
     "AccessToken",
     "Account",
     "AccountGrant",
@@ -63,6 +73,10 @@ __all__ = [
     "ReminderType",
     "Role",
     "ServiceWindow",
+    "StatsEvent",
+    "StatsRollupDay",
+    "StatsRollupHour",
+    "StatsRollupMinute",
     "Timestamped",
     "UtcDateTime",
     "user_roles",

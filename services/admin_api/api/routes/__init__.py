@@ -21,6 +21,7 @@ from services.admin_api.api.routes import (
     reminders,
     roles,
     simulator,
+    stats,
     users,
 )
 
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     dead_letters.router,
     simulator.router,
+    stats.router,
 ]

@@ -1,0 +1,182 @@
+"""The stats service on the bus: every batch item is counted and stored, redeliveries are not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
+
+from libs.common.bus import DEAD, EVENTS, Delivery, MemoryBus, Message, default_topology
+from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.db.migrate import upgrade_async
+from libs.common.db.models import ROLLUP_TABLES, StatsEvent
+from libs.common.resources import open_resources
+from services.stats.app import StatsService
+from services.stats.settings import StatsSettings
+from tests.polling import eventually
+from tests.services.stats.events import delivered_batch, inbound_batch
+from tests.services.support import SECRET_KEY
+
+
+def _counted(event: str) -> float:
+    return REGISTRY.get_sample_value("wxhub_events_total", {"event": event}) or 0.0
+
+
+@pytest.fixture
+async def stats(store_db: str) -> AsyncIterator[tuple[StatsService, MemoryBus]]:
+    bus = MemoryBus()
+    await bus.connect()
+    await bus.declare(default_topology())
+    settings = StatsSettings(
+        database_url=store_db, secret_key=SECRET_KEY, heartbeat_interval_s=3600
+    )
+    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    await service.start()
+    yield service, bus
+    await service.stop()
+    await resources.close()
+    await bus.close()
+
+
+async def _day_total(service: StatsService, event: str) -> int:
+    table = ROLLUP_TABLES["day"]
+    query = select(func.coalesce(func.sum(table.c.count), 0)).where(table.c.event == event)
+    async with service.resources.sessions() as session:
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_a_batch_counts_as_its_items_not_as_one_event(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    service, bus = stats
+    before = _counted("delivery.delivered")
+    await bus.publish(EVENTS, "delivery.delivered", delivered_batch(7).to_bytes())
+    await bus.publish(EVENTS, "inbound.handled", inbound_batch(["text"] * 3).to_bytes())
+    await eventually(lambda: _counted("delivery.delivered") - before == 7, what="7 counted")
+    assert await eventually(lambda: _day_total(service, "inbound.handled")) == 3
+    assert await _day_total(service, "delivery.delivered") == 7
+
+
+async def test_a_redelivered_batch_is_neither_counted_nor_stored_twice(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    service, bus = stats
+    body = delivered_batch(4).to_bytes()
+    before = _counted("delivery.delivered")
+    await bus.publish(EVENTS, "delivery.delivered", body)
+    await eventually(lambda: _counted("delivery.delivered") - before == 4, what="first copy")
+    await bus.publish(EVENTS, "delivery.delivered", body)
+    await bus.publish(EVENTS, "inbound.handled", inbound_batch(["text"]).to_bytes())
+    await eventually(lambda: _day_total(service, "inbound.handled"), what="later message stored")
+    assert _counted("delivery.delivered") - before == 4
+    assert await _day_total(service, "delivery.delivered") == 4
+    async with service.resources.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(StatsEvent)) == 5
+
+
+async def test_a_malformed_message_is_dead_lettered_and_the_rest_go_on(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    service, bus = stats
+    dead: list[Message] = []
+
+    async def collect(delivery: Delivery) -> None:
+        dead.append(delivery.message)
+
+    subscription = await bus.consume(DEAD, collect)
+    await bus.publish(EVENTS, "delivery.failed", b'{"items": [{"status": 1}]}')
+    await bus.publish(EVENTS, "inbound.handled", inbound_batch(["voice"]).to_bytes())
+    assert await eventually(lambda: _day_total(service, "inbound.handled")) == 1
+    await eventually(lambda: dead, what="malformed message dead-lettered")
+    await subscription.cancel()
+    assert [m.routing_key for m in dead] == ["delivery.failed"]
+
+
+async def test_ready_when_bus_and_database_answer(stats: tuple[StatsService, MemoryBus]) -> None:
+    service, _ = stats
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app), base_url="http://stats"
+    ) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert "db" in response.text
+
+
+async def test_delivery_metrics_carry_the_account_and_the_latency(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    _, bus = stats
+    labels = {"account": "acct-metrics", "outcome": "delivered"}
+
+    def observed() -> float:
+        return REGISTRY.get_sample_value("wxhub_stats_delivery_latency_seconds_count", labels) or 0
+
+    def within_half_second() -> float:
+        return (
+            REGISTRY.get_sample_value(
+                "wxhub_stats_delivery_latency_seconds_bucket", {**labels, "le": "0.5"}
+            )
+            or 0
+        )
+
+    def delivered() -> float:
+        sample = REGISTRY.get_sample_value(
+            "wxhub_stats_deliveries_total",
+            {"account": "acct-metrics", "status": "delivered", "channel": "wechat_template"},
+        )
+        return sample or 0
+
+    before, before_fast, before_delivered = observed(), within_half_second(), delivered()
+    await bus.publish(
+        EVENTS,
+        "delivery.delivered",
+        delivered_batch(3, account="acct-metrics", latency_s=0.3).to_bytes(),
+    )
+    await bus.publish(
+        EVENTS,
+        "delivery.delivered",
+        delivered_batch(1, account="acct-metrics", latency_s=40).to_bytes(),
+    )
+    await eventually(lambda: observed() - before == 4, what="4 latencies observed")
+    assert within_half_second() - before_fast == 3
+    assert delivered() - before_delivered == 4
+
+
+async def test_events_wait_in_the_queue_while_the_database_fails(tmp_path: Any) -> None:
+    # A database without the stats tables fails every write, as one that is down would.
+    url = f"sqlite+aiosqlite:///{tmp_path}/later.db"
+    bus = MemoryBus()
+    await bus.connect()
+    await bus.declare(default_topology())
+    settings = StatsSettings(
+        database_url=url, secret_key=SECRET_KEY, heartbeat_interval_s=3600, stats_store_retry_s=0.05
+    )
+    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    dead: list[Message] = []
+
+    async def collect(delivery: Delivery) -> None:
+        dead.append(delivery.message)
+
+    subscription = await bus.consume(DEAD, collect)
+    await service.start()
+    try:
+        before = _counted("delivery.delivered")
+        await bus.publish(EVENTS, "delivery.delivered", delivered_batch(5).to_bytes())
+        await asyncio.sleep(0.5)  # several failed attempts
+        assert dead == []
+        assert _counted("delivery.delivered") == before
+        await upgrade_async(url)  # the database is back
+        assert await eventually(lambda: _day_total(service, "delivery.delivered")) == 5
+        assert _counted("delivery.delivered") - before == 5
+    finally:
+        await subscription.cancel()
+        await service.stop()
+        await resources.close()
+        await bus.close()
