@@ -239,9 +239,6 @@ async def test_poison_data_fails_with_its_reason_and_is_dead_lettered(harness: H
     rows = await harness.wait_terminal([nid], timeout=10)
     assert rows[nid].status == "failed"
     assert "UnicodeEncodeError" in (rows[nid].reason or "")
-    from httpx import ASGITransport, AsyncClient
-
-    async with AsyncClient(transport=ASGITransport(harness.service.app), base_url="http://t") as c:
-        listed = (await c.get("/dead-letters")).json()
-    assert [d["message_id"] for d in listed["dead_letters"]] == [nid]
+    listed = await list_dead_letters(harness.resources.bus)
+    assert [d["message_id"] for d in listed] == [nid]
     assert harness.boxes.wx.calls.find("/cgi-bin/message/template/send") == []
