@@ -16,8 +16,6 @@ Exit status 0 when every step passed, 1 otherwise (with the stack's log); bounde
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -37,6 +35,7 @@ import httpx
 
 from libs.common.wechat import parse_xml
 from sandboxes.wechat_push import CallbackPusher
+from services.gateway.api.auth import signed_headers
 from wxhub.demo.account import DEMO
 from wxhub.demo.admin import USERS
 from wxhub.demo.outbound import CUSTOMERS, DEMO_SYSTEM
@@ -196,22 +195,14 @@ def check_callback(stack: DevStack, *, encrypt: bool, msg_id: int) -> str:
     return content
 
 
-def _signed(body: bytes) -> dict[str, str]:
-    # The business API's HMAC scheme (services/gateway/api/auth.py), spelled out as a client would.
-    timestamp = str(int(time.time()))
-    signature = hmac.new(
-        DEMO_SYSTEM.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    return {
-        "X-Wxhub-System": DEMO_SYSTEM.code,
-        "X-Wxhub-Timestamp": timestamp,
-        "X-Wxhub-Signature": signature,
-    }
+def demo_signed(body: bytes) -> dict[str, str]:
+    """The business API's HMAC headers of the demo business system for ``body``."""
+    return signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, body)
 
 
-def check_notification(stack: DevStack, deadline: Deadline) -> dict[str, Any]:
-    """Submit a signed ``fund_confirm`` notification; returns its WeChat API call once delivered."""
-    openid, customer_no, _ = CUSTOMERS[0]
+def demo_notification(idempotency_key: str) -> tuple[bytes, dict[str, str]]:
+    """A signed ``fund_confirm`` notification to the first demo customer: body and headers."""
+    _openid, customer_no, _ = CUSTOMERS[0]
     body = json.dumps(
         {
             "account": DEMO.code,
@@ -224,12 +215,18 @@ def check_notification(stack: DevStack, deadline: Deadline) -> dict[str, Any]:
                 "shares": "9,876.54",
                 "confirm_date": "2025-06-30",
             },
-            "idempotency_key": f"smoke-{time.time_ns()}",
+            "idempotency_key": idempotency_key,
         },
         ensure_ascii=False,
     ).encode()
+    return body, {"Content-Type": "application/json", **demo_signed(body)}
+
+
+def check_notification(stack: DevStack, deadline: Deadline) -> dict[str, Any]:
+    """Submit a signed ``fund_confirm`` notification; returns its WeChat API call once delivered."""
+    openid = CUSTOMERS[0][0]
+    body, headers = demo_notification(f"smoke-{time.time_ns()}")
     base = f"{stack.url('gateway_port')}/api/v1/notifications"
-    headers = {"Content-Type": "application/json", **_signed(body)}
     accepted = httpx.post(base, content=body, headers=headers, timeout=10)
     if accepted.status_code != 202:
         raise SmokeFailure(f"notification answered {accepted.status_code}: {accepted.text[:300]}")
@@ -237,7 +234,7 @@ def check_notification(stack: DevStack, deadline: Deadline) -> dict[str, Any]:
 
     def settled() -> dict[str, Any] | None:
         status: dict[str, Any] = httpx.get(
-            f"{base}/{notification_id}", headers=_signed(b""), timeout=5
+            f"{base}/{notification_id}", headers=demo_signed(b""), timeout=5
         ).json()
         return status if status.get("status") in FINAL_STATUSES else None
 

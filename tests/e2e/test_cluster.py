@@ -6,12 +6,8 @@ with one gateway replica killed -9, callbacks are still answered; then everythin
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
-import json
 import signal
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,7 +21,8 @@ from sandboxes.wechat_push import CallbackPusher
 from tests.e2e.conftest import _admin
 from wxhub.cluster import Cluster, ClusterOptions
 from wxhub.demo.account import DEMO
-from wxhub.demo.outbound import CUSTOMERS, DEMO_SYSTEM
+from wxhub.demo.outbound import CUSTOMERS
+from wxhub.smoke import demo_notification, demo_signed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres, pytest.mark.redis]
 
@@ -70,17 +67,6 @@ async def answer(client: httpx.AsyncClient, cluster: Cluster, text: str) -> dict
     return parse_xml(response.content)
 
 
-def signed(body: bytes) -> dict[str, str]:
-    """The business API's HMAC headers, as a client system computes them."""
-    timestamp = str(int(time.time()))
-    digest = hmac.new(DEMO_SYSTEM.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return {
-        "X-Wxhub-System": DEMO_SYSTEM.code,
-        "X-Wxhub-Timestamp": timestamp,
-        "X-Wxhub-Signature": digest.hexdigest(),
-    }
-
-
 async def test_cluster_answers_and_delivers_through_the_balancer_and_survives_a_kill(
     cluster: Cluster,
 ) -> None:
@@ -88,32 +74,17 @@ async def test_cluster_answers_and_delivers_through_the_balancer_and_survives_a_
         reply = await answer(client, cluster, "基金 000001")
         assert "000001" in reply["Content"]
 
-        openid, customer_no, _ = CUSTOMERS[0]
-        body = json.dumps(
-            {
-                "account": DEMO.code,
-                "event_type": "fund_confirm",
-                "to": {"customer_no": customer_no},
-                "data": {
-                    "fund_name": "wxhub 稳健货币A",
-                    "fund_code": "000001",
-                    "amount": "10,000.00",
-                    "shares": "9,876.54",
-                    "confirm_date": "2025-06-30",
-                },
-                "idempotency_key": f"cluster-{uuid.uuid4().hex}",
-            },
-            ensure_ascii=False,
-        ).encode()
+        openid = CUSTOMERS[0][0]
+        body, headers = demo_notification(f"cluster-{uuid.uuid4().hex}")
         base = f"{cluster.url('gateway')}/api/v1/notifications"
-        accepted = await client.post(
-            base, content=body, headers={"Content-Type": "application/json", **signed(body)}
-        )
+        accepted = await client.post(base, content=body, headers=headers)
         assert accepted.status_code == 202, accepted.text
         notification_id = accepted.json()["id"]
         status: dict[str, Any] = {}
         for _ in range(150):
-            status = (await client.get(f"{base}/{notification_id}", headers=signed(b""))).json()
+            status = (
+                await client.get(f"{base}/{notification_id}", headers=demo_signed(b""))
+            ).json()
             if status.get("status") == "delivered":
                 break
             await asyncio.sleep(0.1)
