@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
 from libs.common.bus import AmqpBus, default_topology
@@ -16,25 +14,16 @@ from libs.common.db.migrate import upgrade_async
 from libs.common.secret_box import SecretBox
 from sandboxes import core_system
 from sandboxes.server import RunningServer, serve
-from tests.e2e.support import SECRET_KEY
+from tests.e2e.support import SECRET_KEY, run_on_server
 from wxhub.demo.account import seed_demo
 from wxhub.processes import ProcessGroup
-
-
-async def _admin(url: str, sql: str) -> None:
-    parts = urlsplit(url.replace("+asyncpg", ""))
-    conn = await asyncpg.connect(parts._replace(path="/postgres").geturl())
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
 async def e2e_database(postgres_url: str) -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database seeded with the demo account."""
     name = f"wxhub_e2e_{uuid.uuid4().hex[:8]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
+    await run_on_server(postgres_url, f'CREATE DATABASE "{name}"')
     url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
     await upgrade_async(url)
     engine = make_engine(url)
@@ -42,7 +31,7 @@ async def e2e_database(postgres_url: str) -> AsyncIterator[str]:
         await seed_demo(session, SecretBox(SECRET_KEY))
     await engine.dispose()
     yield url
-    await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await run_on_server(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from libs.common.wechat import parse_xml
 from sandboxes.wechat_push import CallbackPusher
-from tests.e2e.conftest import _admin
+from tests.e2e.support import run_on_server
 from wxhub.cluster import Cluster, ClusterOptions
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import CUSTOMERS
@@ -55,7 +55,7 @@ async def cluster(
         yield running
     finally:
         await asyncio.to_thread(running.stop)
-        await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await run_on_server(postgres_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 async def answer(client: httpx.AsyncClient, cluster: Cluster, text: str) -> dict[str, Any]:

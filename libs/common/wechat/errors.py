@@ -123,6 +123,7 @@ class ErrorCode(IntEnum):
     USER_UNAUTHORIZED = 50001
     ACCOUNT_RESTRICTED = 50002
     USER_UNSUBSCRIBED = 50005
+    MENU_NOT_EXIST = 46003
     MENU_EMPTY_RULE = 65304
     MENU_PRIVACY_RULE = 65320
 
@@ -186,6 +187,7 @@ _ACTIONS: dict[int, ErrorAction] = {
     ErrorCode.PIC_URL_TOO_LONG: ErrorAction.FIX_PAYLOAD,
     ErrorCode.TOO_MANY_ARTICLES: ErrorAction.FIX_PAYLOAD,
     ErrorCode.INVALID_MEDIA_ID: ErrorAction.REUPLOAD_MEDIA,
+    ErrorCode.MENU_NOT_EXIST: ErrorAction.VALIDATION,  # reading back an account without menus
     ErrorCode.MENU_EMPTY_RULE: ErrorAction.VALIDATION,
     ErrorCode.MENU_PRIVACY_RULE: ErrorAction.VALIDATION,
 }

@@ -8,18 +8,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from libs.common.db.models import Menu, utcnow
 from libs.common.wechat.api.menu import MenuApi
+from libs.common.wechat.errors import ErrorCode, WeChatApiError
 from libs.common.wechat.menu_rules import MENU_TYPES
-from services.admin_api.api.crud import AccountResource, mount
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
+from services.admin_api.api.route_factory import AccountResource, mount
 from services.admin_api.api.routes.accounts import ScopedAccount
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import InvalidState
 from services.admin_api.menus import clean_buttons, validate_buttons, validate_matchrule
+from services.admin_api.repositories import menus as menu_rows
 from services.admin_api.wechat_access import client_for
 
 router = APIRouter(prefix="/api/v1")
@@ -133,12 +134,6 @@ def check_menu(data: dict[str, Any]) -> None:
         data["matchrule"] = rule
 
 
-async def _default_menu(session: SessionDep, account_id: int) -> Menu | None:
-    return await session.scalar(
-        select(Menu).where(Menu.account_id == account_id, Menu.kind == "default")
-    )
-
-
 @router.get(
     "/accounts/{account_id}/menu",
     response_model=MenuRead | None,
@@ -148,7 +143,7 @@ async def _default_menu(session: SessionDep, account_id: int) -> Menu | None:
 )
 async def get_default_menu(account: ScopedAccount, session: SessionDep) -> MenuRead | None:
     """The stored default menu (null if none was saved)."""
-    menu = await _default_menu(session, account.id)
+    menu = await menu_rows.get_default(session, account_id=account.id)
     return MenuRead.model_validate(menu) if menu else None
 
 
@@ -165,7 +160,7 @@ async def put_default_menu(
     """Validate against WeChat's limits and save (publishing is a separate step)."""
     buttons = _dump(body.buttons)
     validate_buttons(buttons)
-    menu = await _default_menu(session, account.id)
+    menu = await menu_rows.get_default(session, account_id=account.id)
     before = snapshot(menu)
     if menu is None:
         menu = Menu(account_id=account.id, kind="default", name="default")
@@ -189,26 +184,17 @@ async def publish_menu(
     account: ScopedAccount, principal: CurrentUser, session: SessionDep, state: StateDep
 ) -> PublishResult:
     """Replace the account's menus on WeChat: the default menu, then every conditional one."""
-    default = await _default_menu(session, account.id)
+    default = await menu_rows.get_default(session, account_id=account.id)
     if default is None or not default.buttons:
         raise InvalidState("save a default menu before publishing")
-    conditionals = list(
-        await session.scalars(
-            select(Menu)
-            .where(Menu.account_id == account.id, Menu.kind == "conditional")
-            .order_by(Menu.id)
-        )
-    )
+    conditionals = await menu_rows.list_conditional(session, account_id=account.id)
     api = MenuApi(client_for(state, account))
     # Reads only so far: the WeChat calls (and the token row they may write) come first.
     await api.create(default.buttons)
     menuids = [await api.add_conditional(m.buttons, m.matchrule or {}) for m in conditionals]
     now = utcnow()
-    for menu, menuid in zip([default, *conditionals], [None, *menuids], strict=True):
-        menu.wechat_menuid = menuid
-        menu.published_at = now
-        menu.published_by = principal.user_id
-    await session.flush()
+    published = list(zip([default, *conditionals], [None, *menuids], strict=True))
+    await menu_rows.mark_published(session, menus=published, at=now, by=principal.user_id)
     await record(
         session,
         principal,
@@ -229,12 +215,10 @@ async def publish_menu(
 )
 async def read_remote_menu(account: ScopedAccount, state: StateDep) -> dict[str, Any]:
     """The menus WeChat currently serves (default + conditional); ``{}`` when none."""
-    from libs.common.wechat.errors import WeChatApiError
-
     try:
         return await MenuApi(client_for(state, account)).get()
     except WeChatApiError as exc:
-        if exc.errcode == 46003:  # "menu no exist"
+        if exc.errcode == ErrorCode.MENU_NOT_EXIST:
             return {}
         raise
 
@@ -251,11 +235,7 @@ async def delete_remote_menu(
 ) -> dict[str, bool]:
     """Delete the default and every conditional menu on WeChat (drafts stay stored)."""
     await MenuApi(client_for(state, account)).delete()
-    menus = await session.scalars(select(Menu).where(Menu.account_id == account.id))
-    for menu in menus:
-        menu.wechat_menuid = None
-        menu.published_at = None
-    await session.flush()
+    await menu_rows.mark_unpublished(session, account_id=account.id)
     await record(session, principal, "menu.unpublish", "account", account.id)
     return {"deleted": True}
 

@@ -46,6 +46,7 @@ EXPECTED: dict[int, e.ErrorAction] = {
     45008: e.ErrorAction.FIX_PAYLOAD,
     40007: e.ErrorAction.REUPLOAD_MEDIA,
     65320: e.ErrorAction.VALIDATION,
+    46003: e.ErrorAction.VALIDATION,
     65304: e.ErrorAction.VALIDATION,
 }
 
