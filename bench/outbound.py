@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import socket
 import sys
 import time
@@ -37,6 +36,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.inbound import broker_pids
+from bench.servers import add_server_arguments
 from libs.common.bus import EVENTS, OUTBOUND, AmqpBus, Delivery, Queue, Topology, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
@@ -46,6 +46,7 @@ from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
+from wxhub.processes import stop_process
 from wxhub.scratch_db import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -358,16 +359,7 @@ async def main() -> None:
     parser.add_argument("--fail-percent", type=float, default=20.0)
     parser.add_argument("--direct", action="store_true", help="insert+publish, not the API")
     parser.add_argument("--logs", default="var/bench-outbound", help="child process logs")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
-        ),
-    )
-    parser.add_argument(
-        "--amqp-url",
-        default=os.environ.get("WXHUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-    )
+    add_server_arguments(parser)
     args = parser.parse_args()
     logs = ROOT / args.logs
     logs.mkdir(parents=True, exist_ok=True)
@@ -477,12 +469,7 @@ async def main() -> None:
         if api is not None:
             await api.aclose()
         for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 15)
-                except TimeoutError:
-                    process.kill()
+            await stop_process(process)
         await events.cancel()
         await bus.delete(default_topology())
         await bus.delete(

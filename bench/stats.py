@@ -25,11 +25,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select, text
 
+from bench.servers import add_server_arguments
 from libs.common.bus import EVENTS, AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import ROLLUP_TABLES
 from libs.common.schemas._envelope import new_id
+from wxhub.processes import stop_process
 from wxhub.scratch_db import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,16 +100,7 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="events per bus message")
     parser.add_argument("--kill-at", type=float, default=0.0, help="SIGKILL the worker at S s")
     parser.add_argument("--logs", default="var/bench-stats")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
-        ),
-    )
-    parser.add_argument(
-        "--amqp-url",
-        default=os.environ.get("WXHUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-    )
+    add_server_arguments(parser)
     args = parser.parse_args()
     logs = ROOT / args.logs
     logs.mkdir(parents=True, exist_ok=True)
@@ -212,12 +205,7 @@ async def main() -> None:
         exact = final == published and all(n == published for n in rollups.values())
         print("exactly once: " + ("yes" if exact else "NO — counts differ from published"))
     finally:
-        if worker.returncode is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(worker.wait(), 15)
-            except TimeoutError:
-                worker.kill()
+        await stop_process(worker)
         await bus.delete(default_topology())
         await bus.close()
         await engine.dispose()

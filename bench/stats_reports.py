@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.servers import add_server_arguments
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.schemas._envelope import new_id
@@ -51,12 +51,7 @@ async def main() -> None:
     """Fill a year, then time the reports."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=300_000)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
-        ),
-    )
+    add_server_arguments(parser, amqp=False)
     args = parser.parse_args()
     database = await fresh_postgres(args.database_url, "benchreports")
     await upgrade_async(database)

@@ -2,9 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
+import ipaddress
 import os
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from libs.common.bus import Delivery, Message
+from tests.polling import eventually
 
 
 def in_ci() -> bool:
     """True when running under CI, where real servers are mandatory."""
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (its own CA) and its key, as PEM files in ``directory``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class Inbox:
+    """A bus handler that records and acks every message."""
+
+    def __init__(self, *, settle_s: float = 0.0) -> None:
+        self.messages: list[Message] = []
+        # After the expected count arrived, wait this long more so extra messages show up too.
+        self._settle_s = settle_s
+
+    async def __call__(self, delivery: Delivery) -> None:
+        self.messages.append(delivery.message)
+        await delivery.ack()
+
+    async def wait(self, count: int, timeout: float = 20.0) -> list[Message]:
+        """Wait until ``count`` messages arrived (then ``settle_s``), and return them all."""
+        await eventually(
+            lambda: len(self.messages) >= count, timeout=timeout, what=f"{count} messages"
+        )
+        if self._settle_s:
+            await asyncio.sleep(self._settle_s)
+        return self.messages

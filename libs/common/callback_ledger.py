@@ -69,16 +69,24 @@ class CallbackLedger(ABC):
         """Create a PENDING entry; ``None`` if this call created it, else the existing entry."""
 
     @abstractmethod
+    async def _transition(
+        self, key: str, new: LedgerEntry, from_state: LedgerState
+    ) -> LedgerEntry | None:
+        """Write ``new`` only if the entry is in ``from_state``; return the entry as it was."""
+
     async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
         """PENDING → REPLIED(reply). Returns the entry as it was before (``None``: no entry)."""
+        return await self._transition(
+            key, LedgerEntry(LedgerState.REPLIED, reply), LedgerState.PENDING
+        )
 
-    @abstractmethod
     async def expire(self, key: str) -> LedgerEntry | None:
         """PENDING → EXPIRED. Returns the entry as it was before (REPLIED means: use the reply)."""
+        return await self._transition(key, LedgerEntry(LedgerState.EXPIRED), LedgerState.PENDING)
 
-    @abstractmethod
     async def forward(self, key: str) -> None:
         """EXPIRED → FORWARDED, once the late answer is safely on ``wx.outbound``."""
+        await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
 
     @abstractmethod
     async def get(self, key: str) -> LedgerEntry | None:
@@ -132,17 +140,6 @@ class MemoryCallbackLedger(CallbackLedger):
         if entry is not None and entry.state is from_state:
             self._put(key, new)
         return entry
-
-    async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
-        return await self._transition(
-            key, LedgerEntry(LedgerState.REPLIED, reply), LedgerState.PENDING
-        )
-
-    async def expire(self, key: str) -> LedgerEntry | None:
-        return await self._transition(key, LedgerEntry(LedgerState.EXPIRED), LedgerState.PENDING)
-
-    async def forward(self, key: str) -> None:
-        await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
 
     async def get(self, key: str) -> LedgerEntry | None:
         return self._live(key)
@@ -198,17 +195,6 @@ class RedisCallbackLedger(CallbackLedger):
             _CAS, (self._prefix + key,), from_state.value, new.encode(), self._ttl_s
         )
         return None if raw is None else LedgerEntry.decode(raw)
-
-    async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
-        return await self._transition(
-            key, LedgerEntry(LedgerState.REPLIED, reply), LedgerState.PENDING
-        )
-
-    async def expire(self, key: str) -> LedgerEntry | None:
-        return await self._transition(key, LedgerEntry(LedgerState.EXPIRED), LedgerState.PENDING)
-
-    async def forward(self, key: str) -> None:
-        await self._transition(key, LedgerEntry(LedgerState.FORWARDED), LedgerState.EXPIRED)
 
     async def get(self, key: str) -> LedgerEntry | None:
         raw = await self._redis.execute("GET", self._prefix + key)
@@ -301,6 +287,14 @@ class FallbackCallbackLedger(CallbackLedger):
 
     async def claim(self, key: str) -> LedgerEntry | None:
         return await self._use("claim", key, lambda ledger: ledger.claim(key))
+
+    async def _transition(
+        self, key: str, new: LedgerEntry, from_state: LedgerState
+    ) -> LedgerEntry | None:
+        # resolve/expire/forward are routed below with their own metric labels.
+        return await self._use(
+            "transition", key, lambda ledger: ledger._transition(key, new, from_state)
+        )
 
     async def resolve(self, key: str, reply: bytes) -> LedgerEntry | None:
         return await self._use("resolve", key, lambda ledger: ledger.resolve(key, reply))

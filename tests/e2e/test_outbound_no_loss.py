@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import uuid
 from collections import Counter
@@ -27,6 +26,7 @@ from sandboxes import wechat_api
 from sandboxes.server import serve
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
+from wxhub.processes import free_port, stop_process
 from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres]
@@ -35,13 +35,6 @@ COUNT = 3000
 SECRET_KEY = "e2e-outbound-secret-key"
 TERMINAL = ("delivered", "fallback_sent", "failed")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -93,7 +86,7 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
         "WXHUB_SECRET_KEY": SECRET_KEY,
         "WXHUB_WECHAT_API_BASE": servers[0].url,
         "WXHUB_SMS_URL": f"{servers[1].url}/send",
-        "WXHUB_DISPATCHER_PORT": str(_free_port()),
+        "WXHUB_DISPATCHER_PORT": str(free_port()),
         "WXHUB_LOG_LEVEL": "WARNING",
     }
     process = await _spawn(env)
@@ -199,13 +192,7 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
         wechat_ids = {d.body.get("client_msg_id") for d in wx.deliveries}
         assert not sms_ids & wechat_ids
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop_process(process, 10)
         await bus.delete(default_topology())
         await bus.close()
         await engine.dispose()

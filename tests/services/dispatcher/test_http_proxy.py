@@ -6,22 +6,17 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from ipaddress import ip_address
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from sandboxes import wechat_api
 from sandboxes.http_proxy import LoopbackProxy
 from sandboxes.server import RunningServer, serve
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient, proxy_for
 from tests.services.dispatcher.support import Sandboxes, start_harness, stop_harness
+from tests.support import self_signed_cert
 
 TOKEN_QUERY = {"grant_type": "client_credential", "appid": "wxa", "secret": "s"}
 
@@ -106,41 +101,11 @@ def test_environment_proxies_and_no_proxy(monkeypatch: pytest.MonkeyPatch) -> No
     assert explicit.host == "explicit"
 
 
-def _self_signed(directory: Path) -> tuple[str, str]:
-    """A certificate for 127.0.0.1 and its key (PEM files), made for this test."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_path), str(key_path)
-
-
 async def test_https_sandbox_behind_the_proxy_through_one_tunnel(
     proxy: LoopbackProxy, tmp_path: Path
 ) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert_path, key_path = self_signed_cert(tmp_path)
+    cert, key = str(cert_path), str(key_path)
     state = wechat_api.WeChatApiState()
     server = await serve(
         wechat_api.build_app(state), "127.0.0.1", 0, ssl_certfile=cert, ssl_keyfile=key

@@ -7,7 +7,7 @@ Subclasses provide a ``bus`` fixture: a connected bus, isolated in its own names
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -32,35 +32,8 @@ from libs.common.bus import (
     typed_handler,
 )
 from libs.common.schemas.events import HeartbeatSent
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait until ``predicate()`` holds; fail after ``timeout`` seconds.
-
-    The deadline is generous on purpose: it only matters when something is broken, and a busy
-    CI machine can take seconds for what takes milliseconds on an idle one.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.005)
-
-
-class Inbox:
-    """A handler that records and acks every message."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def __call__(self, delivery: Delivery) -> None:
-        self.messages.append(delivery.message)
-        await delivery.ack()
-
-    async def wait(self, count: int, timeout: float = 20.0) -> list[Message]:
-        await eventually(lambda: len(self.messages) >= count, timeout)
-        return self.messages
+from tests.polling import eventually
+from tests.support import Inbox
 
 
 class Blocker:

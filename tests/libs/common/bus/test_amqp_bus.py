@@ -21,7 +21,8 @@ from libs.common.bus import (
     QueueType,
     default_topology,
 )
-from tests.libs.common.bus.contract import BusContract, Inbox, PriorityContract
+from tests.libs.common.bus.contract import BusContract, PriorityContract
+from tests.support import Inbox
 
 pytestmark = pytest.mark.amqp
 

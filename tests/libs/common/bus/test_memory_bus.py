@@ -18,7 +18,8 @@ from libs.common.bus import (
     make_bus,
 )
 from libs.common.settings import CommonSettings
-from tests.libs.common.bus.contract import BusContract, Inbox, PriorityContract
+from tests.libs.common.bus.contract import BusContract, PriorityContract
+from tests.support import Inbox
 
 
 class TestMemoryBus(BusContract, PriorityContract):

@@ -11,7 +11,8 @@ from libs.common.bus import EVENTS, STATS_EVENTS, MemoryBus, default_topology
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.metrics import HEARTBEAT_SENT
 from libs.common.schemas.events import HeartbeatSent
-from tests.libs.common.bus.contract import Inbox, eventually
+from tests.polling import eventually
+from tests.support import Inbox
 
 
 async def test_beats_immediately_then_every_interval() -> None:

@@ -3,8 +3,6 @@ client that signs its requests like a business system."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,13 +10,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from libs.common.bus import Bus, Delivery, Message
+from libs.common.bus import Bus
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, BusinessSystem, ReminderType
 from libs.common.secret_box import SecretBox
 from services.gateway.api.auth import signed_headers
 from services.gateway.app import GatewayService
+from tests.support import Inbox
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 
@@ -108,35 +107,9 @@ class SignedClient:
         return await self.send("GET", url, **kwargs)
 
 
-class Inbox:
-    """Records and acks every message of a queue."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def __call__(self, delivery: Delivery) -> None:
-        self.messages.append(delivery.message)
-        await delivery.ack()
-
-    async def wait(self, count: int, timeout: float = 5.0) -> list[Message]:
-        """Wait until ``count`` messages arrived, then a moment more to catch extra ones."""
-        await eventually(lambda: len(self.messages) >= count, timeout)
-        await asyncio.sleep(0.05)
-        return self.messages
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``condition`` until true or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 async def subscribe(bus: Bus, queue: str) -> Inbox:
     """Consume ``queue`` into a new inbox."""
-    inbox = Inbox()
+    inbox = Inbox(settle_s=0.05)
     await bus.consume(queue, inbox)
     return inbox
 
