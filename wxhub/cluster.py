@@ -166,6 +166,7 @@ class Cluster:
                 "WXHUB_AMQP_URL": o.amqp_url,
                 "WXHUB_REDIS_URL": o.redis_url,
                 "WXHUB_BUS_NAMESPACE": o.bus_namespace,
+                "WXHUB_RATE_LIMIT_REPLICAS": str(o.replicas),
                 "WXHUB_SECRET_KEY": o.secret_key,
                 "WXHUB_STORAGE_DIR": str(o.workdir / "materials"),
                 "WXHUB_WECHAT_API_BASE": f"http://{o.host}:{sandbox['wechat_sandbox_port']}",
