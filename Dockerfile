@@ -1,8 +1,7 @@
 # One image for every service; the command picks the service (python -m services.<name>).
 FROM python:3.11-slim
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    WXHUB_STORAGE_DIR=/var/lib/wxhub/materials
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # Dependencies first, at the versions pinned in constraints.txt (`make lock`): the code subclasses
 # private internals of uvicorn and aiormq, so an unpinned upgrade could break it. Code changes
 # reuse this cached layer.
@@ -15,11 +14,11 @@ COPY services ./services
 COPY sandboxes ./sandboxes
 COPY wxhub ./wxhub
 RUN pip install --no-cache-dir --no-deps -c constraints.txt .
-# A numeric user (Kubernetes' runAsNonRoot can verify it) owns the one writable folder: uploaded
-# materials, and a SQLite file if someone runs the embedded default here.
+# A numeric user (Kubernetes' runAsNonRoot can verify it) owns the one writable folder: a SQLite
+# file if someone runs the embedded default here (uploaded materials are in the database).
 RUN groupadd --system --gid 10001 wxhub \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/wxhub --no-create-home wxhub \
-    && mkdir -p /var/lib/wxhub/materials && chown -R 10001:10001 /var/lib/wxhub
+    && mkdir -p /var/lib/wxhub && chown -R 10001:10001 /var/lib/wxhub
 VOLUME ["/var/lib/wxhub"]
 USER 10001:10001
 # /healthz of whichever service this container runs (WXHUB_HEALTHCHECK_URL to name one).

@@ -45,7 +45,7 @@ run: venv-run web
 ## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
 ## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
 ## admin app's unit and browser tests. The local-cluster test needs HAProxy (installed if missing).
-test: venv web haproxy
+test: venv web haproxy promtool
 	$(BIN)/python -m pytest --cov --cov-report=term
 	$(MAKE) test-web
 

@@ -97,3 +97,17 @@ def haproxy() -> str:
         if in_ci():
             pytest.fail(f"{exc} (CI=true: the local cluster's balancer is required)")
         pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus' promtool (``make promtool`` installs Debian's ``prometheus`` package)."""
+    import shutil
+
+    found = shutil.which("promtool")
+    if found:
+        return found
+    message = "promtool is not installed (Debian: apt-get install prometheus, or make promtool)"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: the alert rules must be proven)")
+    pytest.skip(message)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from starlette.datastructures import UploadFile
@@ -20,7 +21,7 @@ MEDIA_LIMITS = {  # bytes and the errcode for too large
 
 
 class MediaStore:
-    """Uploaded media by media_id (their type, file name and size; the bytes are dropped)."""
+    """Uploaded media by media_id (type, file name, size and SHA-256; the bytes are dropped)."""
 
     def __init__(self, clock: Clock, next_id: Callable[[], int]) -> None:
         self._clock = clock
@@ -59,5 +60,10 @@ class MediaStore:
         if len(data) > limit:
             raise ApiError(errcode)
         media_id = f"{prefix}_{media_type}_{self._next_id()}"
-        self.media[media_id] = {"type": media_type, "filename": filename, "size": len(data)}
+        self.media[media_id] = {
+            "type": media_type,
+            "filename": filename,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
         return media_id

@@ -7,7 +7,6 @@ characters; news ≤ 20,000 characters.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 VOICE_MAX_BYTES = 5 * 1024 * 1024
@@ -41,9 +40,8 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def duration_s(path: Path, fmt: str) -> float | None:
+def duration_s(data: bytes, fmt: str) -> float | None:
     """Play time of a voice file in seconds, or ``None`` when it cannot be determined."""
-    data = path.read_bytes()  # ≤ 5 MB: the size limit was enforced while streaming
     try:
         return {"wav": _wav, "amr": _amr, "mp3": _mp3, "wma": _wma}[fmt](data)
     except (struct.error, KeyError, ZeroDivisionError, IndexError):

@@ -28,8 +28,6 @@ class AdminSettings(CommonSettings):
     # trusting whole private ranges would let any caller inside them pick its own address.
     # Set it to the load balancers' addresses, e.g. WXHUB_TRUSTED_PROXIES='["10.0.3.0/24"]'.
     trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
-    # Material library files, on a directory every replica mounts (R-AD-5).
-    storage_dir: str = "./var/materials"
     # Mass sends per account per calendar month (service accounts: 4 per follower, §8.4).
     mass_quota_per_month: int = 4
     # How often the scheduler looks for approved publications that are due.

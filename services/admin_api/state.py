@@ -1,14 +1,15 @@
-"""What every request handler can reach: settings, sessions, secret box, tokens, bus, WeChat."""
+"""What every request handler can reach: settings, sessions, secret box, tokens, bus, WeChat,
+material files."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Bus
+from libs.common.material_storage import DatabaseMaterialStorage, MaterialStorage
 from libs.common.secret_box import SecretBox
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
@@ -24,8 +25,5 @@ class AdminState:
     tokens: TokenCodec
     bus: Bus
     http: httpx.AsyncClient
-
-    @property
-    def storage_dir(self) -> Path:
-        """Directory of material files (shared by every replica)."""
-        return Path(self.settings.storage_dir)
+    # Material files, shared by every replica (R-AD-5): in the database, never on local disk.
+    materials: MaterialStorage = field(default_factory=DatabaseMaterialStorage)

@@ -16,6 +16,7 @@ from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, Subscription, typ
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
+from libs.common.redis_pipeline import PipelinedRedis
 from libs.common.resources import Resources
 from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory
@@ -25,7 +26,7 @@ from services.dispatcher.delivery.plan import ChannelPlan
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
-from services.dispatcher.rate_limit import RateLimiter
+from services.dispatcher.rate_limit import RateLimiter, SharedRateLimiter
 from services.dispatcher.settings import DispatcherSettings
 
 
@@ -54,11 +55,7 @@ class DispatcherService:
             lease_s=settings.token_lease_s,
             prefer_stable=settings.prefer_stable_token,
         )
-        self.limiter = RateLimiter(
-            account_rate=settings.account_rate_per_s,
-            api_rates=settings.api_rates_per_s,
-            burst_s=settings.rate_burst_s,
-        )
+        self.limiter = self._limiter()
         policy = RetryPolicy(
             max_attempts=settings.max_attempts,
             base_s=settings.backoff_base_s,
@@ -89,6 +86,24 @@ class DispatcherService:
         self.app = Starlette(routes=probe_routes(self.name, {"bus": resources.bus.ping}))
         install_error_handlers(self.app)
         self._subscriptions: list[Subscription] = []
+
+    def _limiter(self) -> RateLimiter:
+        """Limits shared by every replica through Redis when there is one, else this process's."""
+        settings = self.settings
+        if not settings.redis_url:
+            return RateLimiter(
+                account_rate=settings.account_rate_per_s,
+                api_rates=settings.api_rates_per_s,
+                burst_s=settings.rate_burst_s,
+            )
+        return SharedRateLimiter(
+            PipelinedRedis(settings.redis_url),
+            account_rate=settings.account_rate_per_s,
+            api_rates=settings.api_rates_per_s,
+            burst_s=settings.rate_burst_s,
+            replicas=settings.rate_limit_replicas,
+            prefix=f"wxhub:{settings.bus_namespace}rl:",
+        )
 
     def _client(
         self, timeout: httpx.Timeout, connections: int, *, lean: bool = True
@@ -181,6 +196,7 @@ class DispatcherService:
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()
+        await self.limiter.close()
 
 
 def build(settings: DispatcherSettings, resources: Resources) -> DispatcherService:

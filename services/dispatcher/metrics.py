@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 SENDS = Counter(
     "wxhub_dispatcher_sends_total",
@@ -39,4 +39,16 @@ LATE_REPLIES = Counter(
     "wxhub_dispatcher_late_replies_total",
     "Late passive replies sent as custom messages",
     ["outcome"],
+)
+# The shared rate limiter's fallback (services/dispatcher/rate_limit/shared.py): Redis unreachable,
+# so this replica paces itself at its share of the configured rates.
+RATE_LIMIT_DEGRADED = Gauge(
+    "wxhub_dispatcher_rate_limit_degraded",
+    "1 while the shared rate limits (Redis) are unreachable and this replica paces itself at"
+    " rate / WXHUB_RATE_LIMIT_REPLICAS",
+)
+RATE_LIMIT_FALLBACKS = Counter(
+    "wxhub_dispatcher_rate_limit_fallbacks_total",
+    "Rate-limit decisions taken locally because Redis was unreachable, by API",
+    ["api"],
 )

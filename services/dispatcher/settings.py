@@ -70,6 +70,10 @@ class DispatcherSettings(CommonSettings):
     account_rate_per_s: float = 5000.0
     api_rates_per_s: dict[str, float] = DEFAULT_API_RATES
     rate_burst_s: float = 1.0
+    # With WXHUB_REDIS_URL set the rates above hold for all dispatcher replicas together (GCRA in
+    # Redis). While Redis is unreachable each replica paces itself at rate / rate_limit_replicas:
+    # set it to the number of dispatcher replicas (the HPA's maximum when autoscaled).
+    rate_limit_replicas: int = Field(default=1, ge=1)
 
     # Retries (docs/wechat-protocol.md §9): exponential backoff with full jitter, bounded by the
     # message's deadline; 45011 waits longer because the limit is per minute.

@@ -1,6 +1,7 @@
 """``wxhub cluster``: two replicas of every service behind HAProxy on RabbitMQ, PostgreSQL and
 Redis. Through the balancer a signed callback is answered and a business notification delivered;
-with one gateway replica killed -9, callbacks are still answered; then everything stops cleanly.
+a material uploaded to one admin API replica is served by the other; with one gateway replica
+killed -9, callbacks are still answered; then everything stops cleanly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sandboxes.wechat_push import CallbackPusher
 from tests.e2e.support import run_on_server
 from wxhub.cluster import Cluster, ClusterOptions
 from wxhub.demo.account import DEMO
+from wxhub.demo.admin import USERS
 from wxhub.demo.outbound import CUSTOMERS
 from wxhub.smoke import demo_notification, demo_signed
 
@@ -97,6 +99,27 @@ async def test_cluster_answers_and_delivers_through_the_balancer_and_survives_a_
         ).json()["calls"]
         sent = [c for c in calls if c["body"].get("client_msg_id") == notification_id]
         assert [c["body"]["touser"] for c in sent] == [openid]
+
+        # A material uploaded to one admin API replica is served by the other (no local disk).
+        first, second = (replica.url for replica in cluster.replicas["admin_api"])
+        username, _, _, _, password = USERS[0]
+        login = await client.post(
+            f"{first}/api/v1/auth/login", data={"username": username, "password": password}
+        )
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 1200  # two storage chunks
+        uploaded = await client.post(
+            f"{first}/api/v1/materials/upload",
+            params={"kind": "image", "filename": "cluster.png"},
+            content=image,
+            headers={**auth, "Content-Type": "application/octet-stream"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        material_id = uploaded.json()["id"]
+        served = await client.get(f"{second}/api/v1/materials/{material_id}/file", headers=auth)
+        assert served.status_code == 200, served.text
+        assert served.content == image
 
         # kill -9 one gateway: no drain, no goodbye; the balancer's next connection to it fails.
         victim, survivor = cluster.replicas["gateway"]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from libs.common.bus import MemoryBus, default_topology
-from libs.common.callback_ledger import DEFAULT_TTL_S, MemoryCallbackLedger
+from libs.common.callback_ledger import DEFAULT_TTL_S, CallbackLedger, MemoryCallbackLedger
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.resources import Resources, open_resources
@@ -56,7 +56,10 @@ async def make_stack(demo_db: str, core_sandbox: RunningServer) -> AsyncIterator
         bus = MemoryBus()
         await bus.connect()
         await bus.declare(default_topology())
-        ledger = MemoryCallbackLedger(overrides.pop("ledger_ttl_s", DEFAULT_TTL_S))
+        # With a redis_url the ledger is built from it as in production; else in process.
+        ledger: CallbackLedger | None = None
+        if not overrides.get("redis_url"):
+            ledger = MemoryCallbackLedger(overrides.pop("ledger_ttl_s", DEFAULT_TTL_S))
         common = stack_settings(demo_db, f"http://127.0.0.1:{core_sandbox.port}", **overrides)
         resources = await open_resources(CommonSettings(**common), bus=bus, ledger=ledger)
         engine = EngineService(EngineSettings(**common), resources)
@@ -68,7 +71,7 @@ async def make_stack(demo_db: str, core_sandbox: RunningServer) -> AsyncIterator
         )
         started.append((gateway, engine, resources, client))
         pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
-        return InboundStack(gateway, engine, resources, bus, ledger, client, pusher)
+        return InboundStack(gateway, engine, resources, bus, resources.ledger, client, pusher)
 
     yield start
     for gateway, engine, resources, client in started:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from libs.common.bus import MemoryBus
-from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.callback_ledger import CallbackLedger
 from libs.common.resources import Resources
 from libs.common.wechat import parse_xml
 from sandboxes.wechat_push import CallbackPusher
@@ -27,7 +27,7 @@ class InboundStack:
     engine: EngineService
     resources: Resources
     bus: MemoryBus
-    ledger: MemoryCallbackLedger
+    ledger: CallbackLedger
     client: httpx.AsyncClient
     pusher: CallbackPusher
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from libs.common.db.models import Account, Material, Publication
@@ -36,9 +35,10 @@ def custom_message(
 
 async def upload_media(state: AdminState, account: Account, material: Material) -> str:
     """Upload an image/voice material's file as temporary media; returns the media_id."""
-    path = state.storage_dir / str(material.storage_key)
-    content = await asyncio.to_thread(path.read_bytes)
-    answer = await MediaApi(client_for(state, account)).upload(
-        material.kind, material.filename or path.name, content
-    )
+    key = str(material.storage_key)
+    # One multipart value: bounded by the upload limits (image 2 MB, voice 5 MB).
+    async with state.sessions() as session:
+        content = await state.materials.read_all(session, key)
+    filename = material.filename or f"{material.id}.{material.format}"
+    answer = await MediaApi(client_for(state, account)).upload(material.kind, filename, content)
     return str(answer["media_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import httpx
@@ -20,7 +21,12 @@ async def test_media_upload(client: httpx.AsyncClient, token: str, state: WeChat
 
     answer = response.json()
     assert answer["type"] == "image"
-    assert state.media[answer["media_id"]] == {"type": "image", "filename": "logo.jpg", "size": 12}
+    assert state.media[answer["media_id"]] == {
+        "type": "image",
+        "filename": "logo.jpg",
+        "size": 12,
+        "sha256": hashlib.sha256(b"\xff\xd8jpeg-bytes").hexdigest(),
+    }
 
 
 @pytest.mark.parametrize(

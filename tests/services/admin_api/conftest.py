@@ -94,7 +94,6 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[AdminStack]:
         database_url=database_url,
         secret_key=SECRET_KEY,
         wechat_api_base=wechat.url,
-        storage_dir=str(tmp_path / "materials"),
         env="test",
         # The test client stands where the load balancer would (its X-Forwarded-For counts).
         trusted_proxies=("127.0.0.0/8",),

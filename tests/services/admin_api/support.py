@@ -7,23 +7,34 @@ import asyncio
 import io
 import uuid
 import wave
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Delivery
-from libs.common.db.models import Account, AdminUser, AuthSession, Org, Role, user_roles, utcnow
+from libs.common.db import make_engine, make_sessionmaker
+from libs.common.db.models import (
+    Account,
+    AdminUser,
+    AuthSession,
+    MaterialChunk,
+    Org,
+    Role,
+    user_roles,
+    utcnow,
+)
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import RunningServer
+from services.admin_api.app import create_app
 from services.admin_api.permissions import ALL_PERMISSIONS
 from services.admin_api.security import hash_password
 from services.admin_api.state import AdminState
@@ -123,6 +134,42 @@ class AdminStack:
         return self.wechat_app.state.sandbox  # type: ignore[no-any-return]
 
     wechat_app: Any = None
+
+    async def stored_chunks(self) -> list[tuple[str, int, int]]:
+        """``(storage_key, seq, bytes)`` of every stored material file chunk."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(
+                    MaterialChunk.storage_key, MaterialChunk.seq, func.length(MaterialChunk.data)
+                ).order_by(MaterialChunk.storage_key, MaterialChunk.seq)
+            )
+            return [(key, seq, size) for key, seq, size in result]
+
+
+@asynccontextmanager
+async def another_instance(stack: AdminStack) -> AsyncIterator[AdminStack]:
+    """A second admin API replica: its own engine, state and app on the same database, WeChat
+    sandbox and bus (nothing shared in process but what a replica would reach over the network)."""
+    engine = make_engine(stack.state.settings.database_url)
+    sessions = make_sessionmaker(engine)
+    http = httpx.AsyncClient(timeout=10)
+    state = AdminState(
+        settings=stack.state.settings,
+        sessions=sessions,
+        secret_box=stack.state.secret_box,
+        tokens=stack.state.tokens,
+        bus=stack.state.bus,
+        http=http,
+    )
+    transport = httpx.ASGITransport(app=create_app(state))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://admin-b.test") as client:
+            other = AdminStack(client=client, sessions=sessions, state=state, wechat=stack.wechat)
+            other.ids, other.wechat_app = stack.ids, stack.wechat_app
+            yield other
+    finally:
+        await http.aclose()
+        await engine.dispose()
 
 
 async def seed_fixtures(session: AsyncSession, box: SecretBox) -> dict[str, int]:

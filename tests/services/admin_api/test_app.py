@@ -25,7 +25,6 @@ async def test_build_serves_probes_and_bilingual_openapi(
     settings = AdminSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
         secret_key=SECRET_KEY,
-        storage_dir=str(tmp_path / "m"),
         heartbeat_interval_s=0.05,
         scheduler_interval_s=0.05,
     )

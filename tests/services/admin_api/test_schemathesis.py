@@ -32,9 +32,9 @@ from tests.services.admin_api.support import PASSWORDS, SECRET_KEY
 class RunningAdmin(threading.Thread):
     """The admin app and the WeChat sandbox served from their own event loop in a thread."""
 
-    def __init__(self, database: Path, storage: Path) -> None:
+    def __init__(self, database: Path) -> None:
         super().__init__(daemon=True)
-        self.database, self.storage = database, storage
+        self.database = database
         self.url = ""
         self.ready = threading.Event()
         self.stopping = threading.Event()
@@ -55,7 +55,6 @@ class RunningAdmin(threading.Thread):
             secret_key=SECRET_KEY,
             env="test",
             wechat_api_base=wechat.url,
-            storage_dir=str(self.storage),
         )
         engine = make_engine(url)
         bus = MemoryBus()
@@ -86,7 +85,7 @@ def running_admin(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
     """The app on a seeded copy of the test database, with an admin bearer token."""
     directory = tmp_path_factory.mktemp("schemathesis")
     shutil.copy(sqlite_template, directory / "admin.db")
-    server = RunningAdmin(directory / "admin.db", directory / "materials")
+    server = RunningAdmin(directory / "admin.db")
     server.start()
     server.ready.wait(30)
     if server.error:

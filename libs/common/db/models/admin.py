@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db.models._base import Base, Timestamped, utcnow
@@ -132,7 +141,8 @@ class Menu(Timestamped, Base):
 
 
 class Material(Timestamped, Base):
-    """素材库 item: text, image, voice or news; files live in the shared storage directory."""
+    """素材库 item: text, image, voice or news; a file's bytes are :class:`MaterialChunk` rows
+    under ``storage_key`` (``libs/common/material_storage.py``)."""
 
     __tablename__ = "materials"
 
@@ -149,6 +159,16 @@ class Material(Timestamped, Base):
     size: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str] = mapped_column(String(64), default="")
     duration_s: Mapped[float | None] = mapped_column(default=None)
+
+
+class MaterialChunk(Base):
+    """One piece (at most 256 KiB) of a material's file; ``seq`` orders them from 0."""
+
+    __tablename__ = "material_chunks"
+
+    storage_key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ConfigDocument(Timestamped, Base):

@@ -1,19 +1,19 @@
 """Material library (素材库, R-AD-5): text, news, and image/voice files streamed to shared storage
-with limits checked on content (size while streaming, then format and duration)."""
+(``libs/common/material_storage.py``, readable by every replica) with limits checked on content
+(size and format while streaming, then a voice's duration)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import os
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from libs.common.db.models import Material, utcnow
@@ -224,6 +224,20 @@ async def create_news(
     return MaterialRead.model_validate(material)
 
 
+def refuse_unless(sniffed: tuple[str, str] | None, kind: str, *, final: bool) -> tuple[str, str]:
+    """The sniffed ``(kind, format)`` if it is a supported ``kind``; else 422 ``<kind>_format``
+    (before ``final``, only once the first bytes already name another format)."""
+    if sniffed is not None and sniffed[0] == kind:
+        return sniffed
+    if not final and sniffed is None:
+        # Too few bytes yet to tell (a BMP needs 14); judged again with more or at the end.
+        return ("", "")
+    allowed = "bmp/png/jpeg/gif" if kind == "image" else "mp3/wma/wav/amr"
+    raise LimitExceeded(
+        f"content is not a supported {kind} ({allowed})", limit=f"{kind}_format", allowed=allowed
+    )
+
+
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -259,52 +273,46 @@ async def upload_file(
             f"{kind} larger than {limit} bytes", limit=f"{kind}_max_bytes", max=limit
         )
     now = utcnow()
-    directory = state.storage_dir / f"{now:%Y}" / f"{now:%m}"
-    directory.mkdir(parents=True, exist_ok=True)
     key = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-    partial = state.storage_dir / f"{key}.part"
     digest, size, head = hashlib.sha256(), 0, b""
-    try:
-        with partial.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise LimitExceeded(
-                        f"{kind} larger than {limit} bytes", limit=f"{kind}_max_bytes", max=limit
-                    )
-                if len(head) < 64:
-                    head = (head + chunk)[:64]
-                digest.update(chunk)
-                out.write(chunk)
-        sniffed = sniff(head)
-        if sniffed is None or sniffed[0] != kind:
-            allowed = "bmp/png/jpeg/gif" if kind == "image" else "mp3/wma/wav/amr"
+    # A voice's duration needs all of it (≤ 5 MB, the limit is enforced while streaming).
+    voice = bytearray()
+
+    async def checked() -> AsyncIterator[bytes]:
+        nonlocal size, head
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise LimitExceeded(
+                    f"{kind} larger than {limit} bytes", limit=f"{kind}_max_bytes", max=limit
+                )
+            if len(head) < 64:
+                head = (head + chunk)[:64]
+                refuse_unless(sniff(head), kind, final=len(head) >= 64)
+            digest.update(chunk)
+            if kind == "voice":
+                voice.extend(chunk)
+            yield chunk
+
+    # The bytes go to shared storage in this request's transaction: a refused upload (an
+    # exception from here on) rolls back with everything it wrote.
+    await state.materials.write(session, key, checked())
+    sniffed = refuse_unless(sniff(head), kind, final=True)
+    seconds = None
+    if kind == "voice":
+        seconds = await asyncio.to_thread(duration_s, bytes(voice), sniffed[1])
+        if seconds is None:
             raise LimitExceeded(
-                f"content is not a supported {kind} ({allowed})",
-                limit=f"{kind}_format",
-                allowed=allowed,
+                "cannot determine the voice duration",
+                limit="voice_duration",
+                max=VOICE_MAX_SECONDS,
             )
-        seconds = None
-        if kind == "voice":
-            seconds = await asyncio.to_thread(duration_s, partial, sniffed[1])
-            if seconds is None:
-                raise LimitExceeded(
-                    "cannot determine the voice duration",
-                    limit="voice_duration",
-                    max=VOICE_MAX_SECONDS,
-                )
-            if seconds > VOICE_MAX_SECONDS:
-                raise LimitExceeded(
-                    f"voice lasts {seconds:.1f} s; at most {VOICE_MAX_SECONDS:.0f}",
-                    limit="voice_duration",
-                    max=VOICE_MAX_SECONDS,
-                )
-        final = state.storage_dir / f"{key}.{sniffed[1]}"
-        os.replace(partial, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise
+        if seconds > VOICE_MAX_SECONDS:
+            raise LimitExceeded(
+                f"voice lasts {seconds:.1f} s; at most {VOICE_MAX_SECONDS:.0f}",
+                limit="voice_duration",
+                max=VOICE_MAX_SECONDS,
+            )
     material = Material(
         org_id=principal.org_id,
         author_id=principal.user_id,
@@ -312,7 +320,7 @@ async def upload_file(
         title=title or filename,
         filename=filename,
         format=sniffed[1],
-        storage_key=f"{key}.{sniffed[1]}",
+        storage_key=key,
         size=size,
         sha256=digest.hexdigest(),
         duration_s=seconds,
@@ -338,15 +346,17 @@ async def get_material(material: ScopedMaterial) -> MaterialRead:
 @router.get(
     "/{material_id}/file",
     dependencies=[Perm("material.read")],
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     summary="下载素材文件 · download file",
 )
-async def download_material(material: ScopedMaterial, state: StateDep) -> FileResponse:
-    """The stored file of an image or voice material."""
-    if not material.storage_key:
+async def download_material(
+    material: ScopedMaterial, session: SessionDep, state: StateDep
+) -> StreamingResponse:
+    """The stored file of an image or voice material, streamed from shared storage."""
+    key = material.storage_key
+    if not key:
         raise NotFound("this material has no file")
-    path = state.storage_dir / material.storage_key
-    if not await asyncio.to_thread(FsPath(path).is_file):
+    if not await state.materials.exists(session, key):
         raise NotFound("file missing from storage")
     media = {
         "png": "image/png",
@@ -358,7 +368,17 @@ async def download_material(material: ScopedMaterial, state: StateDep) -> FileRe
         "amr": "audio/amr",
         "wma": "audio/x-ms-wma",
     }.get(material.format, "application/octet-stream")
-    return FileResponse(path, media_type=media, filename=material.filename or None)
+
+    async def body() -> AsyncIterator[bytes]:
+        # A session of its own: the request's may be closed before the body is sent.
+        async with state.sessions() as reading:
+            async for chunk in state.materials.read(reading, key):
+                yield chunk
+
+    headers = {"Content-Length": str(material.size)}
+    if material.filename:
+        headers["Content-Disposition"] = content_disposition(material.filename)
+    return StreamingResponse(body(), media_type=media, headers=headers)
 
 
 @router.patch(
@@ -410,7 +430,11 @@ async def delete_material(
     before = snapshot(material)
     await rows.delete(session, material)
     if material.storage_key:
-        with contextlib.suppress(OSError):
-            (state.storage_dir / material.storage_key).unlink()
+        await state.materials.delete(session, material.storage_key)
     await record(session, principal, "material.delete", "material", material.id, before=before)
     return Deleted(id=str(material.id))
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header carrying a (possibly Chinese) file name (RFC 6266 / 5987)."""
+    return f"attachment; filename*=utf-8''{quote(filename)}"

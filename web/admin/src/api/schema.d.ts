@@ -940,7 +940,7 @@ export interface paths {
         };
         /**
          * 下载素材文件 · download file
-         * @description The stored file of an image or voice material.
+         * @description The stored file of an image or voice material, streamed from shared storage.
          */
         get: operations["download_material_api_v1_materials__material_id__file_get"];
         put?: never;

@@ -1,10 +1,16 @@
-"""Material uploads: streamed, limited by content (size, format, duration), 422 naming the limit."""
+"""Material uploads: streamed to shared storage, limited by content (size, format, duration), 422
+naming the limit; any replica serves and sends what another stored."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
 
-from tests.services.admin_api.support import AdminStack, mp3_bytes, wav_bytes
+from sqlalchemy import select
+
+from libs.common.db.models import Account, Material
+from libs.common.material_storage import CHUNK_BYTES
+from services.admin_api.publishing.content import upload_media
+from tests.services.admin_api.support import AdminStack, another_instance, mp3_bytes, wav_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
@@ -24,8 +30,7 @@ async def test_image_upload_is_stored_and_downloadable(stack: AdminStack) -> Non
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["kind"], body["format"], body["size"]) == ("image", "png", len(PNG))
-    stored = list(Path(stack.state.settings.storage_dir).rglob("*.png"))
-    assert [p.read_bytes() for p in stored] == [PNG]
+    assert [(seq, size) for _, seq, size in await stack.stored_chunks()] == [(0, len(PNG))]
     download = await stack.call("admin", "GET", f"/api/v1/materials/{body['id']}/file")
     assert download.content == PNG
     assert download.headers["content-type"] == "image/png"
@@ -36,7 +41,7 @@ async def test_file_name_does_not_decide_the_format(stack: AdminStack) -> None:
     assert response.status_code == 422
     assert response.json()["code"] == "limit_exceeded"
     assert response.json()["details"]["limit"] == "image_format"
-    assert not list(Path(stack.state.settings.storage_dir).rglob("*.*"))
+    assert await stack.stored_chunks() == []
 
 
 async def test_image_over_2mb_is_refused_while_streaming(stack: AdminStack) -> None:
@@ -54,7 +59,7 @@ async def test_image_over_2mb_is_refused_while_streaming(stack: AdminStack) -> N
     )
     assert response.status_code == 422
     assert response.json()["details"] == {"limit": "image_max_bytes", "max": 2 * 1024 * 1024}
-    assert not list(Path(stack.state.settings.storage_dir).rglob("*.*"))
+    assert await stack.stored_chunks() == []
 
 
 async def test_voice_duration_limit(stack: AdminStack) -> None:
@@ -102,3 +107,48 @@ async def test_branch_sees_only_its_own_materials(stack: AdminStack) -> None:
     assert [m["text"] for m in mine["items"]] == ["上海"]
     everything = (await stack.call("admin", "GET", "/api/v1/materials?sort=id")).json()
     assert [m["text"] for m in everything["items"]] == ["总行", "上海"]
+
+
+def big_png(size: int) -> bytes:
+    """A PNG-headed file of ``size`` bytes with content that differs at every chunk boundary."""
+    body = bytes(i * 7 % 251 for i in range(size - len(PNG)))
+    return PNG + body
+
+
+async def test_a_file_uploaded_on_one_replica_is_served_and_sent_by_another(
+    stack: AdminStack,
+) -> None:
+    data = big_png(2 * 1024 * 1024 - 5)  # just under the image limit: 8 chunks, the last short
+    response = await _upload(stack, "image", "海报.png", data)
+    assert response.status_code == 201, response.text
+    material_id = response.json()["id"]
+    chunks = await stack.stored_chunks()
+    assert [seq for _, seq, _ in chunks] == list(range(8))
+    assert {size for _, _, size in chunks[:-1]} == {CHUNK_BYTES}
+    assert sum(size for _, _, size in chunks) == len(data)
+    async with another_instance(stack) as other:
+        download = await other.call("admin", "GET", f"/api/v1/materials/{material_id}/file")
+        assert download.status_code == 200
+        assert download.content == data
+        assert download.headers["content-type"] == "image/png"
+        assert download.headers["content-length"] == str(len(data))
+        assert "%E6%B5%B7%E6%8A%A5.png" in download.headers["content-disposition"]
+        # Publishing from the other replica uploads the same bytes to WeChat as temporary media.
+        async with other.sessions() as session:
+            material = await session.get(Material, int(material_id))
+            account = await session.scalar(select(Account).where(Account.code == "demo"))
+        assert material is not None
+        assert account is not None
+        media_id = await upload_media(other.state, account, material)
+    uploaded = stack.sandbox.media_store.media[media_id]
+    assert uploaded["sha256"] == hashlib.sha256(data).hexdigest()
+    assert uploaded["filename"] == "海报.png"
+
+
+async def test_deleting_a_material_deletes_its_file(stack: AdminStack) -> None:
+    response = await _upload(stack, "image", "gone.png", big_png(300_000))
+    material_id = response.json()["id"]
+    assert len(await stack.stored_chunks()) == 2
+    deleted = await stack.call("admin", "DELETE", f"/api/v1/materials/{material_id}")
+    assert deleted.status_code == 200, deleted.text
+    assert await stack.stored_chunks() == []

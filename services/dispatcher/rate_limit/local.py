@@ -1,4 +1,4 @@
-"""Rate control (R-OUT-4): token buckets per account and per (account, API), alerts first.
+"""Rate control in one process (R-OUT-4): token buckets per account and per (account, API).
 
 ``acquire(account, api, priority)`` waits until both buckets grant a token. While an alert is
 waiting for a bucket, bulk callers stand back, so a bulk flood cannot take the tokens alerts
@@ -105,16 +105,12 @@ class RateLimiter:
             self._alerts_waiting += 1
             self._alerts_done.clear()
         try:
-            buckets = (self._bucket(account, "*"), self._bucket(account, api))
             while True:
                 if not alert and self._alerts_waiting:
                     await self._alerts_done.wait()
                     continue
-                now = self._clock()
-                wait = max(bucket.wait_time(now) for bucket in buckets)
+                wait = await self._take(account, api)
                 if wait <= 0:
-                    for bucket in buckets:
-                        bucket.take()
                     return
                 await asyncio.sleep(wait)
         finally:
@@ -122,3 +118,20 @@ class RateLimiter:
                 self._alerts_waiting -= 1
                 if not self._alerts_waiting:
                     self._alerts_done.set()
+
+    async def _take(self, account: str, api: str) -> float:
+        """Take a token of both buckets and return 0, or return how long to wait (taking none)."""
+        return self.take_now(account, api)
+
+    def take_now(self, account: str, api: str) -> float:
+        """:meth:`_take` of the local buckets, without waiting for anything."""
+        buckets = (self._bucket(account, "*"), self._bucket(account, api))
+        now = self._clock()
+        wait = max(bucket.wait_time(now) for bucket in buckets)
+        if wait <= 0:
+            for bucket in buckets:
+                bucket.take()
+        return wait
+
+    async def close(self) -> None:
+        """Release what the limiter holds (local buckets hold no connection)."""
