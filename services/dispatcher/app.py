@@ -17,11 +17,13 @@ from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
+from libs.common.schemas.events import WeChatJobFinished
 from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelContext, ChannelRegistry, load_channels
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.delivery.plan import ChannelPlan
+from services.dispatcher.delivery_reports import REPORTS, DeliveryReportHandler, reports_topology
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
@@ -30,8 +32,8 @@ from services.dispatcher.settings import DispatcherSettings
 
 
 class DispatcherService:
-    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes and
-    metrics over HTTP."""
+    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``/
+    ``dispatcher.reports``; probes and metrics over HTTP."""
 
     name = "dispatcher"
 
@@ -79,6 +81,14 @@ class DispatcherService:
             message_quota=settings.message_window_quota,
             event_window=timedelta(seconds=settings.event_window_s),
             event_quota=settings.event_window_quota,
+        )
+        self.reports = DeliveryReportHandler(
+            resources.sessions,
+            self.directory,
+            resources.bus,
+            wait_s=settings.report_wait_s,
+            retry_s=settings.report_retry_s,
+            events_interval_s=settings.events_interval_s,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -145,6 +155,8 @@ class DispatcherService:
         """Declare the interactions queue, start the consumers and the heartbeat."""
         bus, settings = self.resources.bus, self.settings
         await bus.declare(interactions_topology())
+        await bus.declare(reports_topology())
+        await self.reports.start()
         for service in self.services.values():
             await service.start()
         # Alerts first: subscribed before bulk, with the larger budget.
@@ -169,6 +181,13 @@ class DispatcherService:
                 prefetch=settings.interactions_concurrency,
             )
         )
+        self._subscriptions.append(
+            await bus.consume(
+                REPORTS,
+                typed_handler(WeChatJobFinished, self.reports),
+                prefetch=settings.interactions_concurrency,
+            )
+        )
         await self.heartbeat.start()
 
     async def stop(self) -> None:
@@ -178,6 +197,7 @@ class DispatcherService:
         self._subscriptions.clear()
         for service in self.services.values():
             await service.stop()
+        await self.reports.stop()
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()

@@ -40,3 +40,8 @@ LATE_REPLIES = Counter(
     "Late passive replies sent as custom messages",
     ["outcome"],
 )
+WECHAT_REPORTS = Counter(
+    "wxhub_dispatcher_wechat_reports_total",
+    "WeChat job-finish reports applied, by account, kind (template | mass) and resulting status",
+    ["account", "kind", "status"],
+)

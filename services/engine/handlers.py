@@ -36,6 +36,7 @@ from libs.common.wechat import (
 )
 from services.engine import repository
 from services.engine.config import AccountConfig, AccountConfigCache
+from services.engine.delivery_reports import job_finished, publish_job_finished
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
 
@@ -107,6 +108,13 @@ class InboundHandler:
         self._events.add(event)
 
     async def _record_side_effects(self, account: AccountConfig, message: InboundMessage) -> None:
+        report = job_finished(account.code, message)
+        if report is not None:
+            try:
+                await publish_job_finished(self._bus, report)
+            except Exception as exc:
+                raise Retry("delivery report could not be published") from exc
+            return
         if not isinstance(message, SubscribeEvent | UnsubscribeEvent):
             return
         at = datetime.fromtimestamp(message.create_time, UTC)

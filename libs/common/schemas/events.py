@@ -85,3 +85,22 @@ class CustomerBindingLocked(Envelope):
     openid: str
     failures: int
     window_s: float
+
+
+class WeChatJobFinished(Envelope):
+    """WeChat reported how a send job ended (routing key ``wechat.job_finished``, R-OUT-9).
+
+    ``kind`` is ``template`` (TEMPLATESENDJOBFINISH: ``status`` success, ``failed:user block``
+    or ``failed: system failed``) or ``mass`` (MASSSENDJOBFINISH, with its counts). ``msgid``
+    is the id WeChat's send API returned, which is how the message is found again.
+    """
+
+    account: str
+    openid: str
+    kind: str
+    msgid: str
+    status: str
+    total_count: int | None = None
+    filter_count: int | None = None
+    sent_count: int | None = None
+    error_count: int | None = None

@@ -3836,6 +3836,8 @@ export interface components {
             queued: {
                 [key: string]: number;
             };
+            /** @description 群发到达 · a mass send's reach (None: no mass-send job) */
+            reach?: components["schemas"]["ReachRead"] | null;
             /**
              * Recipients
              * @description 接收人数 · recipients
@@ -4576,6 +4578,42 @@ export interface components {
              * @description 已用 · used
              */
             used: number;
+        };
+        /**
+         * ReachRead
+         * @description A mass send's reach as WeChat reported it (MASSSENDJOBFINISH), summed over its jobs.
+         */
+        ReachRead: {
+            /**
+             * Errors
+             * @description 发送失败 · ErrorCount
+             */
+            errors: number;
+            /**
+             * Filtered
+             * @description 过滤后人数 · FilterCount (after WeChat's filter)
+             */
+            filtered: number;
+            /**
+             * Jobs
+             * @description 群发任务数 · mass-send jobs
+             */
+            jobs: number;
+            /**
+             * Reported
+             * @description 已回报任务数 · jobs WeChat reported on
+             */
+            reported: number;
+            /**
+             * Sent
+             * @description 发送成功 · SentCount
+             */
+            sent: number;
+            /**
+             * Total
+             * @description 目标人数 · TotalCount
+             */
+            total: number;
         };
         /**
          * RecipientRead
