@@ -26,7 +26,7 @@ from libs.common.schemas.events import DeliveryStatusChanged, WeChatJobFinished
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, UnknownAccount
 from services.dispatcher.delivery.events import status_events
-from services.dispatcher.metrics import WECHAT_REPORTS
+from services.dispatcher.metrics import REPORT_LATENCY, WECHAT_REPORTS
 
 log = get_logger(__name__)
 
@@ -115,6 +115,12 @@ class DeliveryReportHandler:
             return
         for row in changed:
             WECHAT_REPORTS.labels(report.account, report.kind, status).inc()
+            accepted_at = row.created_at
+            if accepted_at.tzinfo is None:
+                accepted_at = accepted_at.replace(tzinfo=UTC)
+            REPORT_LATENCY.labels(report.account, status).observe(
+                max(0.0, (now - accepted_at).total_seconds())
+            )
             self._events.add(
                 DeliveryStatusChanged(
                     correlation_id=row.id,

@@ -193,7 +193,7 @@ class NotificationDelivery:
             return Final(
                 "failed", None, f"{reason}; no phone number or SMS text for the fallback", code
             )
-        FALLBACKS.labels(code).inc()
+        FALLBACKS.labels(run.account.code, code).inc()
         detail = f"fallback to SMS: {reason}"
         if run.outcome_unknown:
             detail += " (a WeChat attempt had an unknown outcome)"
@@ -239,8 +239,9 @@ class NotificationDelivery:
         )
         if not finished:
             return  # another worker finished it meanwhile; its outcome stands
-        FINAL_STATUS.labels(claimed.priority, final.status, final.channel or "-").inc()
-        DELIVERY_LATENCY.labels(claimed.priority).observe(
+        account = run.account.code
+        FINAL_STATUS.labels(account, claimed.priority, final.status, final.channel or "-").inc()
+        DELIVERY_LATENCY.labels(account, claimed.priority, final.status).observe(
             max(0.0, (now() - claimed.created_at).total_seconds())
         )
         self._events.changed(
@@ -267,7 +268,8 @@ class NotificationDelivery:
         )
         if not finished:
             return
-        FINAL_STATUS.labels(claimed.priority, status, "-").inc()
+        code = account.code if account is not None else "-"
+        FINAL_STATUS.labels(code, claimed.priority, status, "-").inc()
         if account is not None:
             self._events.changed(claimed, account, status, previous="sending", reason=reason)
 

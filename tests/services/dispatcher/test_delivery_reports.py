@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from libs.common.bus import EVENTS
@@ -118,6 +119,39 @@ async def test_a_template_report_confirms_the_notification(chain: Chain) -> None
     assert event[0].previous == "delivered"
     assert event[0].channel == "wechat_template"
     assert event[0].accepted_at is not None
+
+
+async def test_delivery_metrics_carry_the_account(chain: Chain) -> None:
+    series = {
+        "wxhub_dispatcher_sends_total": {
+            "account": DEMO.code,
+            "channel": "wechat_template",
+            "outcome": "sent",
+        },
+        "wxhub_dispatcher_final_status_total": {
+            "account": DEMO.code,
+            "priority": "alert",
+            "status": "delivered",
+            "channel": "wechat_template",
+        },
+        "wxhub_dispatcher_delivery_seconds_count": {
+            "account": DEMO.code,
+            "priority": "alert",
+            "status": "delivered",
+        },
+        "wxhub_dispatcher_report_seconds_count": {"account": DEMO.code, "status": "confirmed"},
+    }
+
+    def values() -> dict[str, float]:
+        return {
+            name: REGISTRY.get_sample_value(name, labels) or 0.0 for name, labels in series.items()
+        }
+
+    before = values()
+    nid = await chain.dispatcher.notify()
+    await _wait_status(chain, nid, "confirmed")
+    after = values()
+    assert {name: after[name] - before[name] for name in series} == dict.fromkeys(series, 1.0)
 
 
 async def test_a_blocking_follower_makes_the_notification_blocked(chain: Chain) -> None:
