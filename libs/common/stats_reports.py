@@ -161,6 +161,22 @@ async def latency(session: AsyncSession, query: ReportQuery) -> Report:
     return Report("latency", histogram.grain, (*keys, "count", "p50_ms", "p99_ms"), rows)
 
 
+async def clicks(session: AsyncSession, query: ReportQuery) -> Report:
+    """Clicks by account, source (``short_link`` | ``menu``) and target: a publication or
+    notification (``publication:<id>``, ``notification:<id>``) or a menu button's URL."""
+    grouped = await _grouped(
+        session,
+        query,
+        "clicks",
+        ("account", "kind", "reason"),
+        lambda t: t.c.event == "click",
+    )
+    names = {"kind": "source", "reason": "target"}
+    rows = [{names.get(k, k): v for k, v in row.items()} for row in grouped.rows]
+    columns = tuple(names.get(c, c) for c in grouped.columns)
+    return Report("clicks", grouped.grain, columns, rows)
+
+
 def percentile(counts: dict[int, int], q: float) -> int:
     """The upper bound of the histogram bucket holding the ``q`` quantile (0 when empty)."""
     total = sum(counts.values())
@@ -216,4 +232,5 @@ REPORTS: dict[str, Callable[[AsyncSession, ReportQuery], Awaitable[Report]]] = {
     "fallbacks": fallbacks,
     "errors": errors,
     "latency": latency,
+    "clicks": clicks,
 }

@@ -19,6 +19,7 @@ from libs.common.observability.heartbeat import Heartbeat
 from libs.common.resources import Resources
 from libs.common.schemas.events import WeChatJobFinished
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.short_links import LinkTracker, ShortLinkSigner
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelContext, ChannelRegistry, load_channels
 from services.dispatcher.delivery import DeliveryService
@@ -55,6 +56,10 @@ class DispatcherService:
             margin_s=settings.token_refresh_margin_s,
             lease_s=settings.token_lease_s,
             prefer_stable=settings.prefer_stable_token,
+        )
+        self.tracker = LinkTracker(
+            ShortLinkSigner(settings.secret_key, settings.previous_secret_keys),
+            settings.short_link_base,
         )
         self.limiter = RateLimiter(
             account_rate=settings.account_rate_per_s,
@@ -141,6 +146,7 @@ class DispatcherService:
             claim_lease_s=settings.claim_lease_s,
             events_interval_s=settings.events_interval_s,
             sends_in_flight=min(concurrency, settings.http_connections),
+            tracker=self.tracker,
         )
 
     def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:

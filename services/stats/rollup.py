@@ -2,7 +2,9 @@
 
 Inbound (``inbound.handled``): account, message type, outcome. Outbound (``delivery.<status>``):
 account, channel, priority, status, reason, errcode and, for outcomes, the latency bucket of
-acceptance→outcome. Any other event is counted by account only.
+acceptance→outcome. Clicks (``click``): account, source (``short_link`` | ``menu``) as the kind,
+and what was clicked as the reason: ``publication:<id>`` or ``notification:<id>`` for a tracked
+link, the URL for a menu button. Any other event is counted by account only.
 """
 
 from __future__ import annotations
@@ -91,7 +93,19 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
             "" if errcode is None else _text(errcode, 16),
             _latency(event, status),
         )
+    if event.event == "click":
+        kind = _text(payload.get("source"), 32)
+        return (event.event, event.account, kind, "", "", "", _click_target(payload), "", 0)
     return (event.event, event.account, "", "", "", "", "", "", 0)
+
+
+def _click_target(payload: dict[str, object]) -> str:
+    """What a click counts for: the publication or notification, else the URL."""
+    if payload.get("publication_id") is not None:
+        return f"publication:{payload['publication_id']}"
+    if payload.get("notification_id"):
+        return f"notification:{payload['notification_id']}"
+    return _text(payload.get("url"), 64)
 
 
 def _latency(event: StoredEvent, status: str) -> int:

@@ -104,3 +104,21 @@ class WeChatJobFinished(Envelope):
     filter_count: int | None = None
     sent_count: int | None = None
     error_count: int | None = None
+
+
+class LinkClicked(Envelope):
+    """A follower opened a link (routing key ``click``, R-ST-3).
+
+    ``source`` is ``short_link`` (a tracked link of an outgoing message, redirected by the stats
+    service: ``link_id`` and the message it was in) or ``menu`` (a VIEW button of the custom
+    menu, reported by WeChat's callback: ``openid`` and ``menu_id``).
+    """
+
+    account: str
+    url: str
+    source: str
+    openid: str | None = None
+    link_id: int | None = None
+    notification_id: str | None = None
+    publication_id: int | None = None
+    menu_id: str | None = None

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Reject
 from libs.common.observability.logging import get_logger
+from libs.common.short_links import LinkTracker
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
@@ -57,9 +58,11 @@ class NotificationDelivery:
         attempts: Attempts,
         transitions: Transitions,
         events: StatusPublisher,
+        tracker: LinkTracker | None = None,
         held_recheck_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        self._tracker = tracker
         self._held_recheck_s = held_recheck_s
         self._directory = directory
         self._claims = claims
@@ -130,7 +133,7 @@ class NotificationDelivery:
             reason = f"event type {claimed.event_type} is not configured"
             await self._finish_unstarted(claimed, "failed", reason, account)
             return None
-        outgoing = await build_outgoing(self._sessions, claimed, account, config)
+        outgoing = await build_outgoing(self._sessions, claimed, account, config, self._tracker)
         return DeliveryRun(
             claimed,
             account,

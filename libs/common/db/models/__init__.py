@@ -32,6 +32,7 @@ from libs.common.db.models.notification import (
     ReminderType,
     ServiceWindow,
 )
+from libs.common.db.models.short_link import ShortLink
 from libs.common.db.models.stats import (
     LATENCY_BOUNDS_MS,
     ROLLUP_TABLES,
@@ -73,6 +74,7 @@ __all__ = [
     "ReminderType",
     "Role",
     "ServiceWindow",
+    "ShortLink",
     "StatsEvent",
     "StatsRollupDay",
     "StatsRollupHour",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from libs.common.bus import DISPATCHER_BULK
-from libs.common.db.models import Customer, CustomerProfile, Notification, utcnow
+from libs.common.db.models import Customer, CustomerProfile, Notification, ShortLink, utcnow
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.support import AdminStack, queued_messages
@@ -243,3 +245,27 @@ async def test_outcome_shows_the_reach_wechat_reported_for_a_mass_send(stack: Ad
         "errors": 1,
     }
     assert outcome["delivery"]["confirmed"] == 2
+
+
+async def test_a_tracking_account_publishes_its_links_as_short_links(stack: AdminStack) -> None:
+    await _followers(stack)
+    acc = stack.ids["demo_account"]
+    patched = await stack.call(
+        "admin", "PATCH", f"/api/v1/accounts/{acc}", json={"track_clicks": True}
+    )
+    assert patched.json()["track_clicks"] is True
+    pid = await _mass_draft(stack, text="本周周报：https://fund.example.com/weekly?w=48。")
+    await stack.call("sh_editor", "POST", f"{URL}/{pid}/submit")
+    await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
+    assert await run_due(stack.state) == 3
+    [message] = await _collect(stack)
+    assert message.custom_message is not None
+    content = message.custom_message["text"]["content"]
+    prefix = f"{stack.state.settings.short_link_base}/r/"
+    assert content.startswith(f"本周周报：{prefix}")
+    assert content.endswith("。")
+    async with stack.sessions() as session:
+        links = list(await session.scalars(select(ShortLink)))
+    assert [(lk.url, lk.publication_id, lk.openid) for lk in links] == [
+        ("https://fund.example.com/weekly?w=48", pid, None)
+    ]
