@@ -93,13 +93,12 @@ async def register(
     notification_id: str | None = None,
     publication_id: int | None = None,
     openid: str | None = None,
+    event_type: str | None = None,
+    channel: str | None = None,
 ) -> int:
     """The id of the link to ``url`` in that message (created once; a rebuild reuses it)."""
-    key = hashlib.sha256(
-        "\x1f".join(
-            [str(account_id), notification_id or "", str(publication_id or ""), openid or "", url]
-        ).encode()
-    ).hexdigest()
+    parts = [account_id, notification_id, publication_id, openid, channel, url]
+    key = hashlib.sha256("\x1f".join(str(p or "") for p in parts).encode()).hexdigest()
     found = await session.scalar(select(ShortLink.id).where(ShortLink.dedup_key == key))
     if found is not None:
         return found
@@ -109,6 +108,8 @@ async def register(
         notification_id=notification_id,
         publication_id=publication_id,
         openid=openid,
+        event_type=event_type,
+        channel=channel,
         dedup_key=key,
     )
     try:
@@ -132,6 +133,8 @@ class RegisteredLink:
     notification_id: str | None
     publication_id: int | None
     openid: str | None
+    event_type: str | None
+    channel: str | None
 
 
 async def get_link(session: AsyncSession, *, link_id: int) -> RegisteredLink | None:
@@ -145,6 +148,8 @@ async def get_link(session: AsyncSession, *, link_id: int) -> RegisteredLink | N
                 ShortLink.notification_id,
                 ShortLink.publication_id,
                 ShortLink.openid,
+                ShortLink.event_type,
+                ShortLink.channel,
             )
             .join(Account, Account.id == ShortLink.account_id)
             .where(ShortLink.id == link_id)
@@ -162,7 +167,8 @@ class LinkTracker:
 
     async def shorten(self, session: AsyncSession, url: str, **message: Any) -> str:
         """The short link for ``url`` (``message``: account_id, notification_id or
-        publication_id, openid); our own short links and non-http(s) links stay as they are."""
+        publication_id, openid, event_type, channel: see :func:`register`); our own short links
+        and non-http(s) links stay as they are."""
         if not url or url.startswith(self._prefix) or not URL_PATTERN.fullmatch(url):
             return url
         link_id = await register(session, url=url, **message)

@@ -132,5 +132,6 @@ class DeliveryReportHandler:
                     reason=report.status[:64],
                     priority=row.priority,
                     accepted_at=row.created_at,
+                    event_type=row.event_type,
                 )
             )

@@ -59,6 +59,8 @@ def redirect_routes(
             link_id=link.id,
             notification_id=link.notification_id,
             publication_id=link.publication_id,
+            event_type=link.event_type,
+            channel=link.channel,
         )
         try:
             await bus.publish(

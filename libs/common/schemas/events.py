@@ -34,7 +34,9 @@ class DeliveryStatusChanged(Envelope):
     """A notification changed status (routing key ``delivery.<status>``); feeds R-OUT-9 and stats.
 
     ``accepted_at`` is when the notification was accepted, so consumers can measure
-    acceptance-to-delivery latency without reading the database.
+    acceptance-to-delivery latency without reading the database. ``event_type`` is the business
+    event (reminder type); a fallback or failure carries ``reason_code`` (the dispatcher's
+    ``Reason``, a stable label beside the prose ``reason``) and the last WeChat ``errcode``.
     """
 
     notification_id: str
@@ -46,6 +48,8 @@ class DeliveryStatusChanged(Envelope):
     errcode: int | None = None
     priority: str = "alert"
     accepted_at: datetime | None = None
+    event_type: str | None = None
+    reason_code: str | None = None
 
 
 class InboundHandledBatch(Envelope):
@@ -110,7 +114,8 @@ class LinkClicked(Envelope):
     """A follower opened a link (routing key ``click``, R-ST-3).
 
     ``source`` is ``short_link`` (a tracked link of an outgoing message, redirected by the stats
-    service: ``link_id`` and the message it was in) or ``menu`` (a VIEW button of the custom
+    service: ``link_id`` and the message it was in, with the notification's ``event_type`` and
+    the ``channel`` whose message carried the link) or ``menu`` (a VIEW button of the custom
     menu, reported by WeChat's callback: ``openid`` and ``menu_id``).
     """
 
@@ -122,3 +127,5 @@ class LinkClicked(Envelope):
     notification_id: str | None = None
     publication_id: int | None = None
     menu_id: str | None = None
+    event_type: str | None = None
+    channel: str | None = None

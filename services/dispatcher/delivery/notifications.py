@@ -247,6 +247,7 @@ class NotificationDelivery:
         DELIVERY_LATENCY.labels(account, claimed.priority, final.status).observe(
             max(0.0, (now() - claimed.created_at).total_seconds())
         )
+        refused = final.status != "delivered"
         self._events.changed(
             claimed,
             run.account,
@@ -254,6 +255,8 @@ class NotificationDelivery:
             previous="sending",
             channel=final.channel,
             reason=final.reason,
+            reason_code=final.code.value if refused else None,
+            errcode=run.last_errcode if refused else None,
         )
         if final.status == "failed" and final.transient:
             raise Reject(f"notification {claimed.id} failed: {final.reason}")

@@ -60,10 +60,17 @@ async def build_outgoing(
     text = render(config.cs_text, data)
     template_url = render(config.template_url, data)
     if tracker is not None and account.track_clicks and (template_url or URL_PATTERN.search(text)):
-        message = {"account_id": account.id, "notification_id": claimed.id, "openid": openid}
+        message = {
+            "account_id": account.id,
+            "notification_id": claimed.id,
+            "openid": openid,
+            "event_type": claimed.event_type,
+        }
         async with sessions.begin() as session:
-            template_url = await tracker.shorten(session, template_url, **message)
-            text = await tracker.rewrite_text(session, text, **message)
+            template_url = await tracker.shorten(
+                session, template_url, channel="wechat_template", **message
+            )
+            text = await tracker.rewrite_text(session, text, channel="wechat_custom", **message)
     return Outgoing(
         message_id=claimed.id,
         account=account.code,

@@ -31,6 +31,7 @@ class Reported:
     channel: str | None
     priority: str
     created_at: datetime
+    event_type: str
 
 
 async def apply_report(
@@ -54,6 +55,7 @@ async def apply_report(
                 Notification.channel,
                 Notification.priority,
                 Notification.created_at,
+                Notification.event_type,
             ).where(Notification.account_id == account_id, Notification.wechat_msgid == msgid)
         )
     ).all()
@@ -84,5 +86,7 @@ async def apply_report(
                 notification_id=row.id, at=now, status=status, channel=row.channel, detail=detail
             )
         )
-        reported.append(Reported(row.id, status, row.channel, row.priority, row.created_at))
+        reported.append(
+            Reported(row.id, status, row.channel, row.priority, row.created_at, row.event_type)
+        )
     return reported

@@ -119,6 +119,7 @@ async def test_a_template_report_confirms_the_notification(chain: Chain) -> None
     assert event[0].previous == "delivered"
     assert event[0].channel == "wechat_template"
     assert event[0].accepted_at is not None
+    assert event[0].event_type == "balance_change"
 
 
 async def test_delivery_metrics_carry_the_account(chain: Chain) -> None:

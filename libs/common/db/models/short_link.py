@@ -25,6 +25,10 @@ class ShortLink(Base):
     notification_id: Mapped[str | None] = mapped_column(String(32), default=None)
     publication_id: Mapped[int | None] = mapped_column(default=None)
     openid: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A notification's event type, and the channel whose message carries the link (the funnel
+    # of R-ST-2 counts clicks by both).
+    event_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel: Mapped[str | None] = mapped_column(String(32), default=None)
     # sha256 of (account, message, openid, url): building a message twice reuses its links.
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

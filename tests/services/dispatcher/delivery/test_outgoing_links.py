@@ -53,6 +53,8 @@ async def test_a_tracking_account_sends_its_template_url_as_a_short_link(
     }
     link = links["https://fund.example.com/detail?tail=1234"]
     assert (link.notification_id, link.openid) == (nid, OPENID)
+    assert (link.event_type, link.channel) == ("balance_change", "wechat_template")
+    assert links["https://fund.example.com/cs?tail=1234"].channel == "wechat_custom"
     code = template.body["url"].removeprefix(prefix)
     assert ShortLinkSigner(harness.settings.secret_key).link_id(code) == link.id
 

@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.Column("notification_id", sa.String(length=32), nullable=True),
         sa.Column("publication_id", sa.Integer(), nullable=True),
         sa.Column("openid", sa.String(length=64), nullable=True),
+        sa.Column("event_type", sa.String(length=64), nullable=True),
+        sa.Column("channel", sa.String(length=32), nullable=True),
         sa.Column("dedup_key", sa.String(length=64), nullable=False),
         sa.Column("created_at", libs.common.db.models._base.UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
