@@ -109,7 +109,10 @@ class DeliveryReportHandler:
         if changed is None:
             age_s = (now - report.occurred_at.astimezone(UTC)).total_seconds()
             if age_s < self._wait_s:
-                raise Retry(f"no notification with msgid {report.msgid} yet", delay_s=self._retry_s)
+                # Backing off with the report's age keeps the redeliveries few (about ten over
+                # the wait): quorum queues dead-letter a message redelivered too often.
+                delay_s = min(max(self._retry_s, age_s), max(self._retry_s, self._wait_s / 6))
+                raise Retry(f"no notification with msgid {report.msgid} yet", delay_s=delay_s)
             log.warning("delivery_report_unmatched", msgid=report.msgid, kind=report.kind)
             WECHAT_REPORTS.labels(report.account, report.kind, "unmatched").inc()
             return
