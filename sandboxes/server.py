@@ -74,6 +74,8 @@ async def serve(
         log_level="warning",
         access_log=False,
         ws="none",
+        # Every app served here is ASGI 3; uvicorn would guess ASGI 2 for a bound method.
+        interface="asgi3",
         lifespan="auto",
         timeout_graceful_shutdown=5,
         ssl_certfile=ssl_certfile,

@@ -79,8 +79,17 @@ async def run_dev() -> None:
     logins = await seed(base)
     overrides = _sandbox_overrides(base)
 
+    wechat = wechat_api.WeChatApiState()
+    # The sandbox reports template and mass sends back to the gateway, as WeChat does.
+    gateway = os.environ.get("WXHUB_GATEWAY_URL") or f"http://{base.host}:{base.gateway_port}"
+    wechat.job_reports.targets[DEMO.appid] = wechat_api.CallbackTarget(
+        f"{gateway.rstrip('/')}/wechat/{DEMO.code}",
+        DEMO.token,
+        DEMO.original_id,
+        DEMO.encoding_aes_key,
+    )
     sandboxes: list[RunningServer] = [
-        await serve(wechat_api.build_app(), base.host, base.wechat_sandbox_port),
+        await serve(wechat_api.build_app(wechat), base.host, base.wechat_sandbox_port),
         await serve(sms.build_app(), base.host, base.sms_sandbox_port),
         await serve(core_system.build_app(), base.host, base.core_sandbox_port),
     ]

@@ -5,8 +5,9 @@ What CI runs after the tests, and what an operator runs to see that a checkout w
 1. ``wxhub dev`` (what ``make run`` starts) on free ports and a scratch SQLite file;
 2. every service answers ``/readyz``;
 3. a signed WeChat text callback, in plaintext and in AES, gets the engine's answer;
-4. a signed business notification is accepted, reaches ``delivered`` and shows up exactly once in
-   the WeChat API sandbox's call log;
+4. a signed business notification is accepted, reaches ``delivered``, shows up exactly once in
+   the WeChat API sandbox's call log, and WeChat's delivery report (pushed by the sandbox)
+   moves it to ``confirmed``;
 5. the demo admin logs in to the admin API;
 6. the stack stops on SIGTERM, cleanly (exit 0, no traceback in its log).
 
@@ -60,6 +61,8 @@ SERVICE_PORTS = {
     "dispatcher": "dispatcher_port",
 }
 FINAL_STATUSES = {"delivered", "fallback_sent", "failed", "expired", "cancelled"}
+# WeChat's delivery report moves "delivered" on to one of these (R-OUT-9).
+REPORTED_STATUSES = {"confirmed", "blocked", "failed_on_wechat"}
 
 
 class SmokeFailure(Exception):
@@ -236,11 +239,18 @@ def check_notification(stack: DevStack, deadline: Deadline) -> dict[str, Any]:
         status: dict[str, Any] = httpx.get(
             f"{base}/{notification_id}", headers=demo_signed(b""), timeout=5
         ).json()
-        return status if status.get("status") in FINAL_STATUSES else None
+        return status if status.get("status") in REPORTED_STATUSES | FINAL_STATUSES else None
+
+    def reported() -> dict[str, Any] | None:
+        status = settled()
+        return status if status is not None and status["status"] != "delivered" else None
 
     status = deadline.poll("the notification to settle", settled, every=0.2)
-    if status["status"] != "delivered":
+    if status["status"] not in {"delivered", "confirmed"}:
         raise SmokeFailure(f"notification not delivered: {status}")
+    status = deadline.poll("WeChat's delivery report", reported, every=0.2)
+    if status["status"] != "confirmed":
+        raise SmokeFailure(f"notification not confirmed by WeChat: {status}")
     calls = httpx.get(
         f"{stack.url('wechat_sandbox_port')}/__sandbox__/calls",
         params={"path": "/cgi-bin/message/template/send"},
@@ -282,7 +292,7 @@ def run_smoke(workdir: Path, timeout: float, say: Callable[[str], None]) -> None
             check_callback(stack, encrypt=True, msg_id=time.time_ns() + 1)
             step("AES callback answered by the engine")
             check_notification(stack, deadline)
-            step("business notification delivered through the WeChat API sandbox")
+            step("business notification delivered through the WeChat API sandbox and confirmed")
             check_admin_login(stack)
             step("admin API login")
         except (SmokeFailure, httpx.HTTPError, KeyError, ValueError) as exc:

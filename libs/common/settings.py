@@ -74,6 +74,9 @@ class CommonSettings(BaseSettings):
     # production; the gateway serves the pages) and how long a signed page link stays valid.
     h5_base_url: str = "http://127.0.0.1:8080"
     h5_link_ttl_s: float = 600.0
+    # Tracked short links (R-ST-3): the public base URL of the stats service's /r/<code>
+    # (HTTPS in production); empty: http://{host}:{stats_port}.
+    stats_public_url: str = ""
 
     # Observability.
     log_level: str = "INFO"
@@ -95,6 +98,11 @@ class CommonSettings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         return self
+
+    @property
+    def short_link_base(self) -> str:
+        """Where short links point: ``stats_public_url`` or the local stats service."""
+        return (self.stats_public_url or f"http://{self.host}:{self.stats_port}").rstrip("/")
 
     @property
     def uses_amqp(self) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import ROLLUP_TABLES, Account, AccountGrant, Org
@@ -161,6 +161,94 @@ async def latency(session: AsyncSession, query: ReportQuery) -> Report:
     return Report("latency", histogram.grain, (*keys, "count", "p50_ms", "p99_ms"), rows)
 
 
+async def clicks(session: AsyncSession, query: ReportQuery) -> Report:
+    """Clicks by account, source (``short_link`` | ``menu``) and target: a publication or
+    notification (``publication:<id>``, ``notification:<id>``) or a menu button's URL."""
+    grouped = await _grouped(
+        session,
+        query,
+        "clicks",
+        ("account", "outcome", "reason"),
+        lambda t: t.c.event == "click",
+    )
+    names = {"outcome": "source", "reason": "target"}
+    rows = [{names.get(k, k): v for k, v in row.items()} for row in grouped.rows]
+    columns = tuple(names.get(c, c) for c in grouped.columns)
+    return Report("clicks", grouped.grain, columns, rows)
+
+
+# The funnel's stages after acceptance, in order, and the statuses (or click) they count.
+FUNNEL_STAGES = (
+    "sent",
+    "confirmed",
+    "blocked",
+    "failed_on_wechat",
+    "clicked",
+    "fallback_sent",
+    "failed",
+)
+_STAGE_OF = {"delivered": "sent", "confirmed": "confirmed", "blocked": "blocked"}
+_STAGE_OF |= {"failed_on_wechat": "failed_on_wechat", "fallback_sent": "fallback_sent"}
+_STAGE_OF |= {"failed": "failed"}
+
+
+async def funnel(session: AsyncSession, query: ReportQuery) -> Report:
+    """The delivery funnel per account, event type, channel and errcode: accepted (reached an
+    outcome) → sent (WeChat's API took it) → confirmed by WeChat's report (or blocked, failed on
+    WeChat) → clicked, beside SMS fallbacks with their reasons and failures.
+
+    Each row counts what happened on its channel: a notification that fell back is counted
+    under ``sms`` (with the WeChat errcode behind it), so the rows of an account and event
+    type add up to its funnel. ``accepted`` = sent + fallback_sent + failed.
+    """
+    grouped = await _grouped(
+        session,
+        query,
+        "funnel",
+        ("account", "kind", "channel", "errcode", "outcome", "reason"),
+        lambda t: or_(
+            and_(t.c.event.startswith("delivery."), t.c.outcome.in_(list(_STAGE_OF))),
+            and_(t.c.event == "click", t.c.outcome == "short_link"),
+        ),
+    )
+    keys = (
+        ("bucket", "account", "kind", "channel", "errcode")
+        if query.series
+        else (
+            "account",
+            "kind",
+            "channel",
+            "errcode",
+        )
+    )
+    stages: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+    reasons: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+    for row in grouped.rows:
+        key = tuple(row[k] for k in keys)
+        stage = "clicked" if row["outcome"] == "short_link" else _STAGE_OF[row["outcome"]]
+        stages[key][stage] = stages[key].get(stage, 0) + row["count"]
+        if stage == "fallback_sent":
+            reason = row["reason"] or "-"
+            reasons[key][reason] = reasons[key].get(reason, 0) + row["count"]
+    rows = []
+    for key, counts in sorted(stages.items()):
+        values = {stage: counts.get(stage, 0) for stage in FUNNEL_STAGES}
+        accepted = values["sent"] + values["fallback_sent"] + values["failed"]
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "accepted": accepted,
+                **values,
+                "fallback_reasons": "; ".join(f"{r}={n}" for r, n in sorted(reasons[key].items())),
+            }
+        )
+    columns = (*keys, "accepted", *FUNNEL_STAGES, "fallback_reasons")
+    renamed = tuple("event_type" if c == "kind" else c for c in columns)
+    for row in rows:
+        row["event_type"] = row.pop("kind")
+    return Report("funnel", grouped.grain, renamed, rows)
+
+
 def percentile(counts: dict[int, int], q: float) -> int:
     """The upper bound of the histogram bucket holding the ``q`` quantile (0 when empty)."""
     total = sum(counts.values())
@@ -216,4 +304,6 @@ REPORTS: dict[str, Callable[[AsyncSession, ReportQuery], Awaitable[Report]]] = {
     "fallbacks": fallbacks,
     "errors": errors,
     "latency": latency,
+    "clicks": clicks,
+    "funnel": funnel,
 }

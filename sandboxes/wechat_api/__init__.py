@@ -44,7 +44,17 @@ Control API (``/__sandbox__/``)
 ``POST /__sandbox__/expire_tokens``
     Expire every issued token (body ``{"appid": …}`` to limit it to one account) → 42001.
 ``POST /__sandbox__/users`` / ``GET /__sandbox__/users``
-    ``{"unknown": [openid…], "unsubscribed": [openid…]}``; each list given replaces that set.
+    ``{"unknown": [openid…], "unsubscribed": [openid…], "blocking": [openid…],
+    "system_failing": [openid…]}``; each list given replaces that set. ``blocking`` followers
+    refused the account's messages: their template sends report ``failed:user block``;
+    ``system_failing`` ones ``failed: system failed``.
+``POST /__sandbox__/callbacks`` / ``GET /__sandbox__/callbacks``
+    ``{"appid", "url", "token", "original_id", "encoding_aes_key"?}``: where (and how signed)
+    the delivery reports of that account are pushed: TEMPLATESENDJOBFINISH after each template
+    send, MASSSENDJOBFINISH (TotalCount, FilterCount, SentCount, ErrorCount) after each mass
+    send, ``report_delay_s`` (0.2 s) later. Without a callback nothing is pushed.
+``GET /__sandbox__/pushes``
+    The job-finish events pushed so far, with the callback's HTTP status.
 ``POST /__sandbox__/accounts``
     ``{"appid": …, "secret": …}`` adds or replaces an account.
 ``GET /__sandbox__/calls?path=&limit=`` / ``DELETE /__sandbox__/calls``
@@ -61,8 +71,17 @@ Control API (``/__sandbox__/``)
 from __future__ import annotations
 
 from sandboxes.wechat_api.app import build_app
+from sandboxes.wechat_api.job_reports import CallbackTarget
 from sandboxes.wechat_api.message import Delivery
 from sandboxes.wechat_api.protocol import ApiError
 from sandboxes.wechat_api.state import DEMO_APPID, DEMO_SECRET, WeChatApiState
 
-__all__ = ["DEMO_APPID", "DEMO_SECRET", "ApiError", "Delivery", "WeChatApiState", "build_app"]
+__all__ = [
+    "DEMO_APPID",
+    "DEMO_SECRET",
+    "ApiError",
+    "CallbackTarget",
+    "Delivery",
+    "WeChatApiState",
+    "build_app",
+]

@@ -8,7 +8,12 @@ from starlette.routing import Route
 
 from sandboxes.control import bad_request, control_routes, read_json_object
 from sandboxes.faults import JsonObject
+from sandboxes.wechat_api.job_reports import CallbackTarget
 from sandboxes.wechat_api.state import WeChatApiState
+
+# Control lists of openids: the followers family's, then the job reports'.
+_FOLLOWER_SETS = ("unknown", "unsubscribed")
+_REPORT_SETS = ("blocking", "system_failing")
 
 
 def sandbox_routes(state: WeChatApiState) -> list[Route]:
@@ -28,7 +33,7 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
         if body is None:
             return bad_request("body must be a JSON object")
         updates: dict[str, set[str]] = {}
-        for key in ("unknown", "unsubscribed"):
+        for key in (*_FOLLOWER_SETS, *_REPORT_SETS):
             if key in body:
                 value = body[key]
                 if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
@@ -36,12 +41,40 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
                 updates[key] = set(value)
         state.unknown = updates.get("unknown", state.unknown)
         state.unsubscribed = updates.get("unsubscribed", state.unsubscribed)
+        reports = state.job_reports
+        reports.blocking = updates.get("blocking", reports.blocking)
+        reports.system_failing = updates.get("system_failing", reports.system_failing)
         return await get_users(request)
 
     async def get_users(request: Request) -> Response:
         return JSONResponse(
-            {"unknown": sorted(state.unknown), "unsubscribed": sorted(state.unsubscribed)}
+            {
+                "unknown": sorted(state.unknown),
+                "unsubscribed": sorted(state.unsubscribed),
+                "blocking": sorted(state.job_reports.blocking),
+                "system_failing": sorted(state.job_reports.system_failing),
+            }
         )
+
+    async def set_callback(request: Request) -> Response:
+        body = await read_json_object(request) or {}
+        fields = {k: body.get(k) for k in ("appid", "url", "token", "original_id")}
+        if not all(isinstance(v, str) and v for v in fields.values()):
+            return bad_request("appid, url, token and original_id are required")
+        key = body.get("encoding_aes_key")
+        if key is not None and not isinstance(key, str):
+            return bad_request("encoding_aes_key must be a string")
+        state.job_reports.targets[str(fields["appid"])] = CallbackTarget(
+            str(fields["url"]), str(fields["token"]), str(fields["original_id"]), key or None
+        )
+        return await list_callbacks(request)
+
+    async def list_callbacks(request: Request) -> Response:
+        targets = state.job_reports.targets
+        return JSONResponse({"callbacks": {a: t.as_json() for a, t in targets.items()}})
+
+    async def list_pushes(request: Request) -> Response:
+        return JSONResponse({"pushes": list(state.job_reports.pushed)})
 
     async def set_account(request: Request) -> Response:
         body = await read_json_object(request)
@@ -77,6 +110,9 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
         Route("/__sandbox__/users", set_users, methods=["POST"]),
         Route("/__sandbox__/users", get_users, methods=["GET"]),
         Route("/__sandbox__/accounts", set_account, methods=["POST"]),
+        Route("/__sandbox__/callbacks", set_callback, methods=["POST"]),
+        Route("/__sandbox__/callbacks", list_callbacks, methods=["GET"]),
+        Route("/__sandbox__/pushes", list_pushes, methods=["GET"]),
         Route("/__sandbox__/deliveries", list_deliveries, methods=["GET"]),
         Route("/__sandbox__/deliveries", clear_deliveries, methods=["DELETE"]),
         *control_routes(state, extra_stats),

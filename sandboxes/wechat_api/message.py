@@ -1,8 +1,9 @@
 """Messages: customer-service, template and mass sends (``/cgi-bin/message/...``).
 
-Every accepted message is recorded as a :class:`Delivery`. Template sends honour
-``client_msg_id`` (same openid + id within ``client_msg_id_window_s`` → same msgid, no second
-delivery); mass sends dedupe ``clientmsgid`` with 45065.
+Every accepted message is recorded as a :class:`Delivery`; template and mass sends are then
+reported to the account's callback URL (:mod:`sandboxes.wechat_api.job_reports`). Template
+sends honour ``client_msg_id`` (same openid + id within ``client_msg_id_window_s`` → same msgid,
+no second delivery); mass sends dedupe ``clientmsgid`` with 45065.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from sandboxes.endpoint import Clock
 from sandboxes.faults import JsonObject
+from sandboxes.wechat_api.job_reports import JobReports
 from sandboxes.wechat_api.protocol import ApiCall, ApiError
 from sandboxes.wechat_api.user import Followers
 
@@ -65,6 +67,7 @@ class Messages:
     def __init__(
         self,
         followers: Followers,
+        reports: JobReports,
         clock: Clock,
         next_id: Callable[[], int],
         *,
@@ -72,6 +75,7 @@ class Messages:
         log_size: int,
     ) -> None:
         self._followers = followers
+        self._reports = reports
         self._clock = clock
         self._next_id = next_id
         self.client_msg_id_window_s = client_msg_id_window_s
@@ -130,6 +134,7 @@ class Messages:
         msgid = self.deliver("template", call.appid, touser, body)
         if client_msg_id:
             self._template_ids[call.appid, touser, client_msg_id] = (msgid, self._clock())
+        self._reports.template_sent(call.appid, touser, msgid)
         return {"msgid": msgid}
 
     def _template_msgid(self, appid: str, openid: str, client_msg_id: str) -> int | None:
@@ -183,6 +188,7 @@ class Messages:
         self.mass_jobs[msg_id] = {"msg_status": "SEND_SUCCESS", "msg_data_id": msg_data_id}
         if clientmsgid is not None:
             self._mass_ids[call.appid, clientmsgid] = msg_id
+        self._reports.mass_sent(call.appid, touser, msg_id)
         return {
             "errmsg": "send job submission success",
             "msg_id": msg_id,

@@ -11,6 +11,7 @@ from sandboxes.endpoint import Clock, SandboxBase
 from sandboxes.faults import FaultBook, JsonObject
 from sandboxes.recording import CallLog
 from sandboxes.wechat_api.customservice import Agents
+from sandboxes.wechat_api.job_reports import JobReports
 from sandboxes.wechat_api.media import MediaStore
 from sandboxes.wechat_api.menu import Menus
 from sandboxes.wechat_api.message import Delivery, Messages
@@ -23,7 +24,8 @@ DEMO_SECRET = "wxhub-demo-secret-not-real"
 
 
 class WeChatApiState(SandboxBase):
-    """The sandbox's state: tokens, followers, messages, menus, media, agents."""
+    """The sandbox's state: tokens, followers, messages and their job reports, menus, media,
+    agents."""
 
     def __init__(
         self,
@@ -33,6 +35,7 @@ class WeChatApiState(SandboxBase):
         token_overlap_s: float = 300,
         stable_rotate_s: float | None = None,
         client_msg_id_window_s: float = 600,
+        report_delay_s: float = 0.2,
         call_log_size: int = 10_000,
         clock: Clock = time.time,
     ) -> None:
@@ -61,8 +64,10 @@ class WeChatApiState(SandboxBase):
             stable_rotate_s=token_lifetime_s / 24 if stable_rotate_s is None else stable_rotate_s,
         )
         self.followers = Followers()
+        self.job_reports = JobReports(now, delay_s=report_delay_s)
         self.messages = Messages(
             self.followers,
+            self.job_reports,
             now,
             next_id,
             client_msg_id_window_s=client_msg_id_window_s,

@@ -25,6 +25,8 @@ class AccountInfo:
     code: str
     appid: str
     secret: str
+    # Links in its outgoing messages become tracked short links (R-ST-3).
+    track_clicks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,13 @@ class AccountDirectory:
             row = await repository.get_account(session, account_id=account_id, code=code)
         if row is None or not row.enabled:
             raise UnknownAccount(f"no enabled account {key}")
-        info = AccountInfo(row.id, row.code, row.appid, self._box.decrypt(row.app_secret_enc))
+        info = AccountInfo(
+            row.id,
+            row.code,
+            row.appid,
+            self._box.decrypt(row.app_secret_enc),
+            track_clicks=row.track_clicks,
+        )
         self._accounts.put(info.code, info)
         self._accounts.put(info.id, info)
         return info

@@ -18,11 +18,14 @@ from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.redis_pipeline import PipelinedRedis
 from libs.common.resources import Resources
+from libs.common.schemas.events import WeChatJobFinished
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.short_links import LinkTracker, ShortLinkSigner
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelContext, ChannelRegistry, load_channels
 from services.dispatcher.delivery import DeliveryService
 from services.dispatcher.delivery.plan import ChannelPlan
+from services.dispatcher.delivery_reports import REPORTS, DeliveryReportHandler, reports_topology
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
 from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
@@ -31,8 +34,8 @@ from services.dispatcher.settings import DispatcherSettings
 
 
 class DispatcherService:
-    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``; probes and
-    metrics over HTTP."""
+    """Consumes ``dispatcher.alert``/``dispatcher.bulk``/``dispatcher.interactions``/
+    ``dispatcher.reports``; probes and metrics over HTTP."""
 
     name = "dispatcher"
 
@@ -55,6 +58,10 @@ class DispatcherService:
             lease_s=settings.token_lease_s,
             prefer_stable=settings.prefer_stable_token,
         )
+        self.tracker = LinkTracker(
+            ShortLinkSigner(settings.secret_key, settings.previous_secret_keys),
+            settings.short_link_base,
+        )
         self.limiter = self._limiter()
         policy = RetryPolicy(
             max_attempts=settings.max_attempts,
@@ -76,6 +83,14 @@ class DispatcherService:
             message_quota=settings.message_window_quota,
             event_window=timedelta(seconds=settings.event_window_s),
             event_quota=settings.event_window_quota,
+        )
+        self.reports = DeliveryReportHandler(
+            resources.sessions,
+            self.directory,
+            resources.bus,
+            wait_s=settings.report_wait_s,
+            retry_s=settings.report_retry_s,
+            events_interval_s=settings.events_interval_s,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -146,6 +161,7 @@ class DispatcherService:
             claim_lease_s=settings.claim_lease_s,
             events_interval_s=settings.events_interval_s,
             sends_in_flight=min(concurrency, settings.http_connections),
+            tracker=self.tracker,
         )
 
     def _channels(self, timeout: httpx.Timeout, concurrency: int) -> ChannelRegistry:
@@ -160,6 +176,8 @@ class DispatcherService:
         """Declare the interactions queue, start the consumers and the heartbeat."""
         bus, settings = self.resources.bus, self.settings
         await bus.declare(interactions_topology())
+        await bus.declare(reports_topology())
+        await self.reports.start()
         for service in self.services.values():
             await service.start()
         # Alerts first: subscribed before bulk, with the larger budget.
@@ -184,6 +202,13 @@ class DispatcherService:
                 prefetch=settings.interactions_concurrency,
             )
         )
+        self._subscriptions.append(
+            await bus.consume(
+                REPORTS,
+                typed_handler(WeChatJobFinished, self.reports),
+                prefetch=settings.interactions_concurrency,
+            )
+        )
         await self.heartbeat.start()
 
     async def stop(self) -> None:
@@ -193,6 +218,7 @@ class DispatcherService:
         self._subscriptions.clear()
         for service in self.services.values():
             await service.stop()
+        await self.reports.stop()
         await self.heartbeat.stop()
         for client in self._clients:
             await client.aclose()

@@ -64,6 +64,12 @@ class DispatcherSettings(CommonSettings):
     claim_lease_s: float = 10.0
     # delivery.<status> events are published in batches this often.
     events_interval_s: float = 0.2
+    # WeChat's job-finish report can overtake our own record of the msgid (the send's answer
+    # is committed a moment later): an unmatched report is retried after report_retry_s, then
+    # less and less often, until it is report_wait_s old; then it is dropped (it named a
+    # message sent by someone else).
+    report_wait_s: float = 60.0
+    report_retry_s: float = 1.0
 
     # Rate control (R-OUT-4): token buckets per account and per (account, API). The account
     # bucket is the sum of what its APIs may use.

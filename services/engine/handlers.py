@@ -36,6 +36,8 @@ from libs.common.wechat import (
 )
 from services.engine import repository
 from services.engine.config import AccountConfig, AccountConfigCache
+from services.engine.delivery_reports import job_finished, publish_job_finished
+from services.engine.menu_clicks import menu_click, publish_click
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
 
@@ -89,7 +91,7 @@ class InboundHandler:
             log.warning("inbound_for_unknown_account")
             await self._settle(request, bus_message, message, None)
             return
-        await self._record_side_effects(account, message)
+        await self._record_side_effects(account, message, request.dedup_key)
         answer, reply = await self._responder.respond(message, account)
         outcome = await self._settle(request, bus_message, message, reply)
         elapsed = time.perf_counter() - started
@@ -106,7 +108,20 @@ class InboundHandler:
         )
         self._events.add(event)
 
-    async def _record_side_effects(self, account: AccountConfig, message: InboundMessage) -> None:
+    async def _record_side_effects(
+        self, account: AccountConfig, message: InboundMessage, dedup_key: str
+    ) -> None:
+        click = menu_click(account.code, message, dedup_key)
+        if click is not None:
+            await publish_click(self._bus, click)
+            return
+        report = job_finished(account.code, message)
+        if report is not None:
+            try:
+                await publish_job_finished(self._bus, report)
+            except Exception as exc:
+                raise Retry("delivery report could not be published") from exc
+            return
         if not isinstance(message, SubscribeEvent | UnsubscribeEvent):
             return
         at = datetime.fromtimestamp(message.create_time, UTC)

@@ -13,13 +13,16 @@ from libs.common.observability.health import ReadinessCheck, probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
+from libs.common.short_links import ShortLinkSigner
 from services.stats.handlers import event_handler
+from services.stats.redirects import redirect_routes
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
 
 
 class StatsService:
-    """Consumes ``stats.events`` into the event store; probes and metrics over HTTP."""
+    """Consumes ``stats.events`` into the event store; probes, metrics and the short links
+    (``/r/<code>``) over HTTP."""
 
     name = "stats"
 
@@ -31,7 +34,13 @@ class StatsService:
         checks: dict[str, ReadinessCheck] = {"bus": resources.bus.ping}
         if settings.stats_store_events:
             checks["db"] = self._db_ready
-        self.app = Starlette(routes=probe_routes(self.name, checks))
+        signer = ShortLinkSigner(settings.secret_key, settings.previous_secret_keys)
+        self.app = Starlette(
+            routes=[
+                *probe_routes(self.name, checks),
+                *redirect_routes(signer, resources.sessions, resources.bus),
+            ]
+        )
         install_error_handlers(self.app)
         self.heartbeat = Heartbeat(
             resources.bus,

@@ -28,3 +28,8 @@ DELIVERY_LATENCY = Histogram(
     ["account", "outcome"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
 )
+CLICKS = Counter(
+    "wxhub_stats_short_link_requests_total",
+    "Short-link requests by account and result (redirected, refused: forged or unknown code)",
+    ["account", "result"],
+)

@@ -1,8 +1,12 @@
 """Which rollup rows an event adds to: its time buckets and its dimensions (pure functions).
 
 Inbound (``inbound.handled``): account, message type, outcome. Outbound (``delivery.<status>``):
-account, channel, priority, status, reason, errcode and, for outcomes, the latency bucket of
-acceptance→outcome. Any other event is counted by account only.
+account, event type (as the kind), channel, priority, status, reason (the stable
+``reason_code`` when the event has one), errcode and, for outcomes, the latency bucket of
+acceptance→outcome. Clicks (``click``): account, the notification's event type (kind) and
+channel, the source (``short_link`` | ``menu``) as the outcome, and what was clicked as the
+reason: ``publication:<id>`` or ``notification:<id>`` for a tracked link, the URL for a menu
+button. Any other event is counted by account only.
 """
 
 from __future__ import annotations
@@ -83,15 +87,36 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
         return (
             event.event,
             event.account,
-            "",
+            _text(payload.get("event_type"), 32),
             _text(payload.get("channel"), 32),
             _text(payload.get("priority"), 16),
             status,
-            _text(payload.get("reason"), 64),
+            _text(payload.get("reason_code") or payload.get("reason"), 64),
             "" if errcode is None else _text(errcode, 16),
             _latency(event, status),
         )
+    if event.event == "click":
+        return (
+            event.event,
+            event.account,
+            _text(payload.get("event_type"), 32),
+            _text(payload.get("channel"), 32),
+            "",
+            _text(payload.get("source"), 32),
+            _click_target(payload),
+            "",
+            0,
+        )
     return (event.event, event.account, "", "", "", "", "", "", 0)
+
+
+def _click_target(payload: dict[str, object]) -> str:
+    """What a click counts for: the publication or notification, else the URL."""
+    if payload.get("publication_id") is not None:
+        return f"publication:{payload['publication_id']}"
+    if payload.get("notification_id"):
+        return f"notification:{payload['notification_id']}"
+    return _text(payload.get("url"), 64)
 
 
 def _latency(event: StoredEvent, status: str) -> int:

@@ -34,7 +34,9 @@ class DeliveryStatusChanged(Envelope):
     """A notification changed status (routing key ``delivery.<status>``); feeds R-OUT-9 and stats.
 
     ``accepted_at`` is when the notification was accepted, so consumers can measure
-    acceptance-to-delivery latency without reading the database.
+    acceptance-to-delivery latency without reading the database. ``event_type`` is the business
+    event (reminder type); a fallback or failure carries ``reason_code`` (the dispatcher's
+    ``Reason``, a stable label beside the prose ``reason``) and the last WeChat ``errcode``.
     """
 
     notification_id: str
@@ -46,6 +48,8 @@ class DeliveryStatusChanged(Envelope):
     errcode: int | None = None
     priority: str = "alert"
     accepted_at: datetime | None = None
+    event_type: str | None = None
+    reason_code: str | None = None
 
 
 class InboundHandledBatch(Envelope):
@@ -85,3 +89,43 @@ class CustomerBindingLocked(Envelope):
     openid: str
     failures: int
     window_s: float
+
+
+class WeChatJobFinished(Envelope):
+    """WeChat reported how a send job ended (routing key ``wechat.job_finished``, R-OUT-9).
+
+    ``kind`` is ``template`` (TEMPLATESENDJOBFINISH: ``status`` success, ``failed:user block``
+    or ``failed: system failed``) or ``mass`` (MASSSENDJOBFINISH, with its counts). ``msgid``
+    is the id WeChat's send API returned, which is how the message is found again.
+    """
+
+    account: str
+    openid: str
+    kind: str
+    msgid: str
+    status: str
+    total_count: int | None = None
+    filter_count: int | None = None
+    sent_count: int | None = None
+    error_count: int | None = None
+
+
+class LinkClicked(Envelope):
+    """A follower opened a link (routing key ``click``, R-ST-3).
+
+    ``source`` is ``short_link`` (a tracked link of an outgoing message, redirected by the stats
+    service: ``link_id`` and the message it was in, with the notification's ``event_type`` and
+    the ``channel`` whose message carried the link) or ``menu`` (a VIEW button of the custom
+    menu, reported by WeChat's callback: ``openid`` and ``menu_id``).
+    """
+
+    account: str
+    url: str
+    source: str
+    openid: str | None = None
+    link_id: int | None = None
+    notification_id: str | None = None
+    publication_id: int | None = None
+    menu_id: str | None = None
+    event_type: str | None = None
+    channel: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from libs.common.db.models import Account, Material, Publication
+from libs.common.short_links import LinkTracker, ShortLinkSigner
 from libs.common.wechat.api.media import MediaApi
 from services.admin_api.state import AdminState
 from services.admin_api.wechat_access import client_for
@@ -42,3 +43,19 @@ async def upload_media(state: AdminState, account: Account, material: Material) 
     filename = material.filename or f"{material.id}.{material.format}"
     answer = await MediaApi(client_for(state, account)).upload(material.kind, filename, content)
     return str(answer["media_id"])
+
+
+async def track_links(
+    state: AdminState, account: Account, publication_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    """``body`` with its links (text, news article urls) made tracked short links, registered
+    for the publication; a resumed send registers nothing new and gets the same links."""
+    settings = state.settings
+    tracker = LinkTracker(
+        ShortLinkSigner(settings.secret_key, settings.previous_secret_keys),
+        settings.short_link_base,
+    )
+    async with state.sessions.begin() as session:
+        return await tracker.rewrite_custom(
+            session, body, account_id=account.id, publication_id=publication_id
+        )

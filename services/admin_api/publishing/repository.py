@@ -95,6 +95,33 @@ async def count_outcomes(
     return [(queue_state, delivery_state, count) for queue_state, delivery_state, count in rows]
 
 
+async def sum_mass_reach(
+    session: AsyncSession, *, publication_id: int
+) -> tuple[int, int, int, int, int, int]:
+    """(mass sends, of them reported, total, filtered, sent, errors) over a publication's mass
+    sends, from the counts WeChat's MASSSENDJOBFINISH reported on the dispatcher's rows."""
+    jobs = (
+        select(PublicationRecipient.message_id)
+        .where(PublicationRecipient.publication_id == publication_id)
+        .distinct()
+    )
+    n = Notification
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(n.reach_total),
+                func.coalesce(func.sum(n.reach_total), 0),
+                func.coalesce(func.sum(n.reach_filtered), 0),
+                func.coalesce(func.sum(n.reach_sent), 0),
+                func.coalesce(func.sum(n.reach_errors), 0),
+            ).where(n.id.in_(jobs), n.channel == "wechat_mass")
+        )
+    ).one()
+    jobs_n, reported, total, filtered, sent, errors = (int(v or 0) for v in row)
+    return jobs_n, reported, total, filtered, sent, errors
+
+
 async def list_pending_recipients(
     session: AsyncSession, *, publication_id: int, limit: int
 ) -> list[PublicationRecipient]:

@@ -10,7 +10,7 @@ from libs.common.db.models import Account, Material, Publication, PublicationRec
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.publishing import repository, workflow
-from services.admin_api.publishing.content import custom_message, upload_media
+from services.admin_api.publishing.content import custom_message, track_links, upload_media
 from services.admin_api.publishing.recipients import audience_openids
 from services.admin_api.publishing.status import RecipientStatus
 from services.admin_api.state import AdminState
@@ -70,6 +70,8 @@ async def send_pending(state: AdminState, publication_id: int) -> int:
     if material is not None and material.kind in {"image", "voice"}:
         media_id = await upload_media(state, account, material)
     body = custom_message(publication, material, media_id)
+    if account.track_clicks:
+        body = await track_links(state, account, publication_id, body)
     queued = 0
     chunk = max(1, state.settings.dispatch_chunk_size)
     while True:

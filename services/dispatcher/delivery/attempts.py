@@ -40,9 +40,9 @@ class Sender:
             started = time.perf_counter()
             result = await channel.send(outgoing)
             SEND_SECONDS.labels(channel.name).observe(time.perf_counter() - started)
-        SENDS.labels(channel.name, result.outcome.value).inc()
+        SENDS.labels(outgoing.account, channel.name, result.outcome.value).inc()
         if result.errcode is not None:
-            ERRCODES.labels(channel.name, str(result.errcode)).inc()
+            ERRCODES.labels(outgoing.account, channel.name, str(result.errcode)).inc()
         return result
 
 
@@ -74,7 +74,7 @@ class Attempts:
             attempt += 1
             time_left = None if deadline is None else (deadline - now()).total_seconds()
             if time_left is not None and time_left <= 0:
-                FALLBACKS.labels(Reason.DEADLINE).inc()
+                FALLBACKS.labels(account, Reason.DEADLINE).inc()
                 return Decision(
                     Step.NEXT_CHANNEL,
                     Reason.DEADLINE,

@@ -53,6 +53,8 @@ class StatusPublisher:
         previous: str | None,
         channel: str | None = None,
         reason: str | None = None,
+        reason_code: str | None = None,
+        errcode: int | None = None,
     ) -> None:
         """Queue the ``delivery.<status>`` event (the status is already durable)."""
         self._events.add(
@@ -64,7 +66,10 @@ class StatusPublisher:
                 previous=previous,
                 channel=channel,
                 reason=reason,
+                reason_code=reason_code,
+                errcode=errcode,
                 priority=claimed.priority,
                 accepted_at=claimed.created_at,
+                event_type=claimed.event_type,
             )
         )

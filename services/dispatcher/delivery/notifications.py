@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import Reject
 from libs.common.observability.logging import get_logger
+from libs.common.short_links import LinkTracker
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, AccountInfo, UnknownAccount
 from services.dispatcher.channels.base import Channel, Outcome
@@ -57,9 +58,11 @@ class NotificationDelivery:
         attempts: Attempts,
         transitions: Transitions,
         events: StatusPublisher,
+        tracker: LinkTracker | None = None,
         held_recheck_s: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        self._tracker = tracker
         self._held_recheck_s = held_recheck_s
         self._directory = directory
         self._claims = claims
@@ -130,7 +133,7 @@ class NotificationDelivery:
             reason = f"event type {claimed.event_type} is not configured"
             await self._finish_unstarted(claimed, "failed", reason, account)
             return None
-        outgoing = await build_outgoing(self._sessions, claimed, account, config)
+        outgoing = await build_outgoing(self._sessions, claimed, account, config, self._tracker)
         return DeliveryRun(
             claimed,
             account,
@@ -193,7 +196,7 @@ class NotificationDelivery:
             return Final(
                 "failed", None, f"{reason}; no phone number or SMS text for the fallback", code
             )
-        FALLBACKS.labels(code).inc()
+        FALLBACKS.labels(run.account.code, code).inc()
         detail = f"fallback to SMS: {reason}"
         if run.outcome_unknown:
             detail += " (a WeChat attempt had an unknown outcome)"
@@ -239,10 +242,12 @@ class NotificationDelivery:
         )
         if not finished:
             return  # another worker finished it meanwhile; its outcome stands
-        FINAL_STATUS.labels(claimed.priority, final.status, final.channel or "-").inc()
-        DELIVERY_LATENCY.labels(claimed.priority).observe(
+        account = run.account.code
+        FINAL_STATUS.labels(account, claimed.priority, final.status, final.channel or "-").inc()
+        DELIVERY_LATENCY.labels(account, claimed.priority, final.status).observe(
             max(0.0, (now() - claimed.created_at).total_seconds())
         )
+        refused = final.status != "delivered"
         self._events.changed(
             claimed,
             run.account,
@@ -250,6 +255,8 @@ class NotificationDelivery:
             previous="sending",
             channel=final.channel,
             reason=final.reason,
+            reason_code=final.code.value if refused else None,
+            errcode=run.last_errcode if refused else None,
         )
         if final.status == "failed" and final.transient:
             raise Reject(f"notification {claimed.id} failed: {final.reason}")
@@ -267,7 +274,8 @@ class NotificationDelivery:
         )
         if not finished:
             return
-        FINAL_STATUS.labels(claimed.priority, status, "-").inc()
+        code = account.code if account is not None else "-"
+        FINAL_STATUS.labels(code, claimed.priority, status, "-").inc()
         if account is not None:
             self._events.changed(claimed, account, status, previous="sending", reason=reason)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.short_links import URL_PATTERN, LinkTracker
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
@@ -34,12 +35,14 @@ async def build_outgoing(
     claimed: Claimed,
     account: AccountInfo,
     config: ReminderTexts,
+    tracker: LinkTracker | None = None,
 ) -> Outgoing:
     """The texts of every channel, for the recipient stored on the row.
 
     The gateway resolved the recipient when it accepted the notification; only a row that names
     neither an openid nor a phone (written by another producer with a customer number alone)
-    is looked up here.
+    is looked up here. For an account that tracks clicks, the template's url and the links of
+    the customer-service text become short links (SMS texts keep theirs: no click to track).
     """
     openid, phone = claimed.openid, claimed.phone
     if not openid and not phone and claimed.customer_no:
@@ -54,16 +57,30 @@ async def build_outgoing(
             openid = customer.openid if customer.subscribed else None
             phone = customer.phone
     data = claimed.data
+    text = render(config.cs_text, data)
+    template_url = render(config.template_url, data)
+    if tracker is not None and account.track_clicks and (template_url or URL_PATTERN.search(text)):
+        message = {
+            "account_id": account.id,
+            "notification_id": claimed.id,
+            "openid": openid,
+            "event_type": claimed.event_type,
+        }
+        async with sessions.begin() as session:
+            template_url = await tracker.shorten(
+                session, template_url, channel="wechat_template", **message
+            )
+            text = await tracker.rewrite_text(session, text, channel="wechat_custom", **message)
     return Outgoing(
         message_id=claimed.id,
         account=account.code,
         openid=openid,
         phone=phone,
-        text=render(config.cs_text, data),
+        text=text,
         sms_text=render(config.sms_text, data),
         template_id=config.template_id,
         template_data={
             k: {"value": render(str(v), data)} for k, v in config.template_fields.items()
         },
-        template_url=render(config.template_url, data),
+        template_url=template_url,
     )

@@ -33,12 +33,16 @@ class DeliveryRun:
     outcome_unknown: bool = False
     # WeChat said the user unfollowed (43004): the customer row is updated with the finish.
     unsubscribed: bool = False
+    # The errcode of the last refused attempt (reported with a fallback or failure).
+    last_errcode: int | None = None
 
     def note(
         self, status: str, detail: str, *, channel: str | None = None, errcode: int | None = None
     ) -> None:
         """Remember a decision, to be stored with the next transition."""
         self.events.append(PendingEvent(now(), status, detail, channel, errcode))
+        if errcode is not None:
+            self.last_errcode = errcode
 
 
 @dataclass(frozen=True, slots=True)

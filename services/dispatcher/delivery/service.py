@@ -16,6 +16,7 @@ from libs.common.bus import Bus, Message, Retry
 from libs.common.bus.dead_letters import REPLAY_HEADER
 from libs.common.observability.logging import get_logger
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.short_links import LinkTracker
 from services.dispatcher.accounts import AccountDirectory
 from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.delivery.attempts import Attempts, Sender
@@ -55,6 +56,7 @@ class DeliveryService:
         claim_lease_s: float = 10.0,
         events_interval_s: float = 0.2,
         sends_in_flight: int = 32,
+        tracker: LinkTracker | None = None,
     ) -> None:
         windows = ServiceWindows(sessions, directory, plan.windowed)
         sender = Sender(in_flight=sends_in_flight)
@@ -78,6 +80,7 @@ class DeliveryService:
             attempts=Attempts(sender, limiter, windows, policy=policy, quota_reset=quota_reset),
             transitions=self.transitions,
             events=self.events,
+            tracker=tracker,
         )
         self.custom_sends = CustomSends(
             sessions=sessions,

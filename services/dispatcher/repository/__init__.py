@@ -33,6 +33,7 @@ from services.dispatcher.repository.notifications import (
     set_channel_many,
     set_deadline,
 )
+from services.dispatcher.repository.reports import Reach, Reported, apply_report
 from services.dispatcher.repository.windows import (
     close_window,
     open_window,
@@ -45,9 +46,12 @@ __all__ = [
     "Claimed",
     "Finish",
     "PendingEvent",
+    "Reach",
+    "Reported",
     "Unclaimed",
     "add_events",
     "add_events_many",
+    "apply_report",
     "claim",
     "claim_many",
     "close_window",

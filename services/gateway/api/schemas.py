@@ -106,7 +106,10 @@ class NotificationRead(BaseModel):
     event_type: str
     priority: str
     status: str = Field(
-        description="accepted | sending | delivered | fallback_sent | failed",
+        description=(
+            "accepted | sending | delivered | fallback_sent | failed; WeChat's delivery report "
+            "then moves delivered to confirmed | blocked | failed_on_wechat"
+        ),
         examples=["delivered"],
     )
     channel: str | None = Field(default=None, description="Channel that delivered (or last tried).")

@@ -21,7 +21,12 @@ async def test_unknown_and_unsubscribed_openids(client: httpx.AsyncClient, token
     users = await client.post(
         "/__sandbox__/users", json={"unknown": ["ghost"], "unsubscribed": ["gone"]}
     )
-    assert users.json() == {"unknown": ["ghost"], "unsubscribed": ["gone"]}
+    assert users.json() == {
+        "unknown": ["ghost"],
+        "unsubscribed": ["gone"],
+        "blocking": [],
+        "system_failing": [],
+    }
 
     assert (await post(client, CUSTOM, token, text("ghost")))["errcode"] == 40003
     assert (await post(client, CUSTOM, token, text("gone")))["errcode"] == 43004

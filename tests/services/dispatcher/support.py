@@ -64,6 +64,8 @@ class Harness:
     boxes: Sandboxes
     account_id: int
     events: list[DeliveryStatusChanged] = field(default_factory=list)
+    # False when the connections are shared with other services under test (they close them).
+    owns_resources: bool = True
 
     async def notify(
         self,
@@ -137,8 +139,11 @@ class Harness:
             await asyncio.sleep(0.02)
 
 
-async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -> Harness:
-    """Seed the demo data, start a dispatcher on a memory bus, capture delivery events."""
+async def start_harness(
+    database_url: str, boxes: Sandboxes, *, resources: Resources | None = None, **overrides: Any
+) -> Harness:
+    """Seed the demo data, start a dispatcher on a memory bus (or on ``resources``, shared with
+    other services), capture delivery events."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "wechat_api_base": boxes.wechat_url,
@@ -152,14 +157,16 @@ async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -
     }
     values.update(overrides)
     settings = DispatcherSettings(**values)
-    resources = await open_resources(settings)
+    owned = resources is None
+    if resources is None:
+        resources = await open_resources(settings)
     async with resources.sessions.begin() as session:
         await seed_outbound_demo(session, resources.secret_box)
         account = await session.scalar(select(Account).where(Account.code == DEMO.code))
         assert account is not None
         account_id = account.id
     service = build(settings, resources)
-    harness = Harness(settings, resources, service, boxes, account_id)
+    harness = Harness(settings, resources, service, boxes, account_id, owns_resources=owned)
     await resources.bus.declare(Topology(queues=[Queue("test.delivery", [(EVENTS, "delivery.*")])]))
 
     async def capture(delivery: Delivery) -> None:
@@ -176,4 +183,5 @@ async def start_harness(database_url: str, boxes: Sandboxes, **overrides: Any) -
 async def stop_harness(harness: Harness) -> None:
     """Stop the dispatcher and close its connections."""
     await harness.service.stop()
-    await harness.resources.close()
+    if harness.owns_resources:
+        await harness.resources.close()

@@ -37,7 +37,8 @@ LIFETIME_S = 6.0
 MARGIN_S = 2.0
 RUN_S = 13.0
 _SENT = re.compile(
-    r'wxhub_dispatcher_sends_total\{channel="wechat_template",outcome="sent"\} (\S+)'
+    r'wxhub_dispatcher_sends_total\{account="demo",channel="wechat_template",'
+    r'outcome="sent"\} (\S+)'
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from libs.common.schemas.events import DeliveryStatusChangedBatch
 from services.stats.rollup import bucket_start, latency_bucket, rollup
 from services.stats.unpack import unpack
 from tests.services.stats.events import T0, delivered_batch, fallback_batch
@@ -49,3 +50,41 @@ def test_a_sending_event_has_no_latency() -> None:
     (key,) = rollup(unpack("delivery.sending", body).events)["day"]
     assert key.latency_le_ms == 0
     assert key.bucket == (T0 - timedelta(hours=8, minutes=30, seconds=15))
+
+
+def test_delivery_events_roll_up_by_event_type_and_reason_code() -> None:
+    item = (
+        fallback_batch(1)
+        .items[0]
+        .model_copy(
+            update={
+                "reason": "WeChat said: not following (43004)",
+                "reason_code": "recipient",
+                "event_type": "balance_change",
+            }
+        )
+    )
+    body = DeliveryStatusChangedBatch(items=[item]).to_bytes()
+    (key,) = rollup(unpack("delivery.fallback_sent", body).events)["day"]
+    assert (key.kind, key.reason, key.errcode) == ("balance_change", "recipient", "43004")
+
+
+def test_clicks_roll_up_by_source_and_what_was_clicked() -> None:
+    from libs.common.schemas.events import LinkClicked
+
+    tracked = LinkClicked(
+        account="demo",
+        url="https://a.example/x",
+        source="short_link",
+        publication_id=12,
+        channel="wechat_custom",
+        occurred_at=T0,
+    )
+    menu = LinkClicked(account="demo", url="https://a.example/menu", source="menu", occurred_at=T0)
+    keys = set()
+    for click in (tracked, menu):
+        keys |= set(rollup(unpack("click", click.to_bytes()).events)["day"])
+    assert {(k.outcome, k.channel, k.reason) for k in keys} == {
+        ("short_link", "wechat_custom", "publication:12"),
+        ("menu", "", "https://a.example/menu"),
+    }

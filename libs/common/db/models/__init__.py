@@ -33,6 +33,7 @@ from libs.common.db.models.notification import (
     ReminderType,
     ServiceWindow,
 )
+from libs.common.db.models.short_link import ShortLink
 from libs.common.db.models.stats import (
     LATENCY_BOUNDS_MS,
     ROLLUP_TABLES,
@@ -75,6 +76,7 @@ __all__ = [
     "ReminderType",
     "Role",
     "ServiceWindow",
+    "ShortLink",
     "StatsEvent",
     "StatsRollupDay",
     "StatsRollupHour",

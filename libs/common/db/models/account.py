@@ -27,4 +27,7 @@ class Account(Timestamped, Base):
     welcome_text: Mapped[str] = mapped_column(Text, default="")
     help_header: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Links in outgoing templates, news and customer-service texts become tracked short links
+    # on the stats service (R-ST-3).
+    track_clicks: Mapped[bool] = mapped_column(default=False)
     org_id: Mapped[int | None] = mapped_column(default=None)

@@ -51,12 +51,14 @@ class ReminderType(Timestamped, Base):
 
 class Notification(Timestamped, Base):
     """One accepted message and its single status row: accepted → sending → delivered |
-    fallback_sent | failed(reason)."""
+    fallback_sent | failed(reason); WeChat's delivery report then moves ``delivered`` on to
+    confirmed | blocked | failed_on_wechat."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("system_id", "idempotency_key"),
         Index("ix_notifications_status_created", "status", "created_at"),
+        Index("ix_notifications_account_msgid", "account_id", "wechat_msgid"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -82,6 +84,11 @@ class Notification(Timestamped, Base):
     wechat_msgid: Mapped[str | None] = mapped_column(String(64), default=None)
     job_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A mass send's reach from MASSSENDJOBFINISH (None until WeChat reports it).
+    reach_total: Mapped[int | None] = mapped_column(default=None)
+    reach_filtered: Mapped[int | None] = mapped_column(default=None)
+    reach_sent: Mapped[int | None] = mapped_column(default=None)
+    reach_errors: Mapped[int | None] = mapped_column(default=None)
 
 
 class NotificationEvent(Base):

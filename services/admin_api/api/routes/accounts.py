@@ -56,6 +56,9 @@ class AccountCreate(WriteModel):
     welcome_text: str = Field("", max_length=600, description="关注欢迎语 · welcome text")
     help_header: str = Field("", max_length=600, description="帮助抬头 · help header")
     enabled: bool = Field(True, description="是否启用 · enabled")
+    track_clicks: bool = Field(
+        False, description="链接点击统计（改写为短链接） · rewrite links into tracked short links"
+    )
     org_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="所属机构（默认总行） · owning org (default HQ)"
     )
@@ -84,6 +87,9 @@ class AccountUpdate(WriteModel):
     welcome_text: str | None = Field(None, max_length=600, description="关注欢迎语 · welcome text")
     help_header: str | None = Field(None, max_length=600, description="帮助抬头 · help header")
     enabled: bool | None = Field(None, description="是否启用 · enabled")
+    track_clicks: bool | None = Field(
+        None, description="链接点击统计（改写为短链接） · rewrite links into tracked short links"
+    )
 
 
 class SecretStatus(BaseModel):
@@ -111,6 +117,7 @@ class AccountRead(BaseModel):
     welcome_text: str = Field(description="关注欢迎语 · welcome text")
     help_header: str = Field(description="帮助抬头 · help header")
     enabled: bool = Field(description="是否启用 · enabled")
+    track_clicks: bool = Field(description="链接点击统计 · links become tracked short links")
     org_id: int | None = Field(ge=1, le=MAX_ID, description="所属机构 · owning org")
     granted_org_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         description="授权发布的机构 · orgs allowed to publish"
@@ -148,6 +155,7 @@ async def to_read(session: SessionDep, box: SecretBox, account: Account) -> Acco
         welcome_text=account.welcome_text,
         help_header=account.help_header,
         enabled=account.enabled,
+        track_clicks=account.track_clicks,
         org_id=account.org_id,
         granted_org_ids=grants,
     )
@@ -227,6 +235,7 @@ async def create_account(
             welcome_text=body.welcome_text,
             help_header=body.help_header,
             enabled=body.enabled,
+            track_clicks=body.track_clicks,
             org_id=org_id,
         ),
     )

@@ -20,6 +20,7 @@ from services.admin_api.api.schemas.publications import (
     PublicationRead,
     PublicationUpdate,
     QuotaRead,
+    ReachRead,
     RecipientRead,
     ReviewBody,
     Status,
@@ -298,12 +299,23 @@ async def get_outcome(publication: ScopedPublication, session: SessionDep) -> Ou
         queued[queue_state] = queued.get(queue_state, 0) + count
         key = delivery_state or "unknown"
         delivery[key] = delivery.get(key, 0) + count
+    jobs, reported, total, filtered, sent, errors = await repository.sum_mass_reach(
+        session, publication_id=publication.id
+    )
+    reach = (
+        ReachRead(
+            jobs=jobs, reported=reported, total=total, filtered=filtered, sent=sent, errors=errors
+        )
+        if jobs
+        else None
+    )
     return OutcomeRead(
         publication_id=publication.id,
         status=publication.status,
         recipients=sum(queued.values()),
         queued=queued,
         delivery=delivery,
+        reach=reach,
     )
 
 

@@ -86,6 +86,11 @@ _SUMMARIES = {
     "fallbacks": "降级短信 · fallbacks by channel, reason and errcode",
     "errors": "错误码 · failures and fallbacks by errcode and reason",
     "latency": "送达时延 · acceptance→outcome latency p50/p99",
+    "clicks": "点击 · clicks by source and target (publication, notification, menu URL)",
+    "funnel": (
+        "投递漏斗 · accepted → sent → confirmed → clicked, fallbacks with reasons, per account, "
+        "event type, channel and errcode"
+    ),
 }
 
 

@@ -128,6 +128,17 @@ class QuotaRead(BaseModel):
     limit: int = Field(description="上限 · limit")
 
 
+class ReachRead(BaseModel):
+    """A mass send's reach as WeChat reported it (MASSSENDJOBFINISH), summed over its jobs."""
+
+    jobs: int = Field(description="群发任务数 · mass-send jobs")
+    reported: int = Field(description="已回报任务数 · jobs WeChat reported on")
+    total: int = Field(description="目标人数 · TotalCount")
+    filtered: int = Field(description="过滤后人数 · FilterCount (after WeChat's filter)")
+    sent: int = Field(description="发送成功 · SentCount")
+    errors: int = Field(description="发送失败 · ErrorCount")
+
+
 class OutcomeRead(BaseModel):
     """How a publication's messages fared, counted per queue state and per delivery outcome."""
 
@@ -137,4 +148,7 @@ class OutcomeRead(BaseModel):
     queued: dict[str, int] = Field(description="按排队状态计数 · per queue state")
     delivery: dict[str, int] = Field(
         description="按投递结果计数（unknown：尚无记录） · per delivery outcome (unknown: none yet)"
+    )
+    reach: ReachRead | None = Field(
+        default=None, description="群发到达 · a mass send's reach (None: no mass-send job)"
     )

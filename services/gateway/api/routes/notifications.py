@@ -113,7 +113,8 @@ async def create_notifications_batch(
     response_model=NotificationRead,
     summary="Get a notification's status and history",
     description=(
-        "Status (`accepted`, `sending`, `delivered`, `fallback_sent`, `failed`), the channel "
+        "Status (`accepted`, `sending`, `delivered`, `fallback_sent`, `failed`; then `confirmed`, "
+        "`blocked` or `failed_on_wechat` once WeChat reports the delivery), the channel "
         "used, the reason for a fallback or failure, and every step with its time. A system "
         "sees only the notifications it sent: any other id is **404**."
     ),

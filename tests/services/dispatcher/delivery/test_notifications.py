@@ -110,6 +110,15 @@ async def test_verdict_falls_back_to_sms_now_and_never_both(harness: Harness) ->
         customer = await session.scalar(select(Customer).where(Customer.openid == OPENID))
     assert customer is not None
     assert (customer.subscribed, customer.unsubscribed_at is not None) == (False, True)
+    # Its event names the event type, the stable reason and the errcode behind the fallback.
+    [event] = await eventually(
+        lambda: [e for e in harness.events if e.status == "fallback_sent"], what="the event"
+    )
+    assert (event.event_type, event.reason_code, event.errcode) == (
+        "balance_change",
+        "recipient",
+        43004,
+    )
 
 
 async def test_daily_quota_pauses_the_api_until_beijing_midnight(harness: Harness) -> None:

@@ -1470,6 +1470,23 @@ export interface paths {
         patch: operations["update_role_api_v1_roles__role_id__patch"];
         trace?: never;
     };
+    "/api/v1/stats/clicks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 点击 · clicks by source and target (publication, notification, menu URL) */
+        get: operations["stats_clicks_api_v1_stats_clicks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/errors": {
         parameters: {
             query?: never;
@@ -1496,6 +1513,23 @@ export interface paths {
         };
         /** 降级短信 · fallbacks by channel, reason and errcode */
         get: operations["stats_fallbacks_api_v1_stats_fallbacks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 投递漏斗 · accepted → sent → confirmed → clicked, fallbacks with reasons, per account, event type, channel and errcode */
+        get: operations["stats_funnel_api_v1_stats_funnel_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1734,6 +1768,12 @@ export interface components {
              */
             token: string;
             /**
+             * Track Clicks
+             * @description 链接点击统计（改写为短链接） · rewrite links into tracked short links
+             * @default false
+             */
+            track_clicks: boolean;
+            /**
              * Welcome Text
              * @description 关注欢迎语 · welcome text
              * @default
@@ -1804,6 +1844,11 @@ export interface components {
             /** @description Token 状态 · token status */
             token: components["schemas"]["SecretStatus"];
             /**
+             * Track Clicks
+             * @description 链接点击统计 · links become tracked short links
+             */
+            track_clicks: boolean;
+            /**
              * Welcome Text
              * @description 关注欢迎语 · welcome text
              */
@@ -1859,6 +1904,11 @@ export interface components {
              * @description 令牌 Token · callback token
              */
             token?: string | null;
+            /**
+             * Track Clicks
+             * @description 链接点击统计（改写为短链接） · rewrite links into tracked short links
+             */
+            track_clicks?: boolean | null;
             /**
              * Welcome Text
              * @description 关注欢迎语 · welcome text
@@ -3836,6 +3886,8 @@ export interface components {
             queued: {
                 [key: string]: number;
             };
+            /** @description 群发到达 · a mass send's reach (None: no mass-send job) */
+            reach?: components["schemas"]["ReachRead"] | null;
             /**
              * Recipients
              * @description 接收人数 · recipients
@@ -4576,6 +4628,42 @@ export interface components {
              * @description 已用 · used
              */
             used: number;
+        };
+        /**
+         * ReachRead
+         * @description A mass send's reach as WeChat reported it (MASSSENDJOBFINISH), summed over its jobs.
+         */
+        ReachRead: {
+            /**
+             * Errors
+             * @description 发送失败 · ErrorCount
+             */
+            errors: number;
+            /**
+             * Filtered
+             * @description 过滤后人数 · FilterCount (after WeChat's filter)
+             */
+            filtered: number;
+            /**
+             * Jobs
+             * @description 群发任务数 · mass-send jobs
+             */
+            jobs: number;
+            /**
+             * Reported
+             * @description 已回报任务数 · jobs WeChat reported on
+             */
+            reported: number;
+            /**
+             * Sent
+             * @description 发送成功 · SentCount
+             */
+            sent: number;
+            /**
+             * Total
+             * @description 目标人数 · TotalCount
+             */
+            total: number;
         };
         /**
          * RecipientRead
@@ -12887,6 +12975,85 @@ export interface operations {
             };
         };
     };
+    stats_clicks_api_v1_stats_clicks_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stats_errors_api_v1_stats_errors_get: {
         parameters: {
             query?: {
@@ -12967,6 +13134,85 @@ export interface operations {
         };
     };
     stats_fallbacks_api_v1_stats_fallbacks_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_funnel_api_v1_stats_funnel_get: {
         parameters: {
             query?: {
                 /** @description 格式 · json or csv */

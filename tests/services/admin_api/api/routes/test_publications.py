@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from libs.common.bus import DISPATCHER_BULK
-from libs.common.db.models import Customer, CustomerProfile, utcnow
+from libs.common.db.models import Customer, CustomerProfile, Notification, ShortLink, utcnow
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.publishing.scheduler import run_due
 from tests.services.admin_api.support import AdminStack, queued_messages
@@ -202,3 +204,68 @@ async def test_single_and_list_sends_and_branch_scope(stack: AdminStack) -> None
     assert await run_due(stack.state) == 2
     quota = await stack.call("sh_editor", "GET", f"{URL}/quota?account_id={acc}")
     assert quota.json()["used"] == 0  # only mass sends count against the quota
+
+
+async def test_outcome_shows_the_reach_wechat_reported_for_a_mass_send(stack: AdminStack) -> None:
+    await _followers(stack)
+    pid = await _mass_draft(stack)
+    await stack.call("sh_editor", "POST", f"{URL}/{pid}/submit")
+    await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
+    stack.state.settings.dispatch_chunk_size = 2
+    # 3 followers in chunks of 2: one mass job of 2, then a single customer-service message.
+    assert await run_due(stack.state) == 3
+    messages = await _collect(stack)
+    [job] = [m for m in messages if m.mass_openids]
+    before = (await stack.call("sh_editor", "GET", f"{URL}/{pid}/outcome")).json()
+    assert before["reach"] is None
+    async with stack.sessions.begin() as session:
+        # The dispatcher's row of the job, moved on by WeChat's MASSSENDJOBFINISH.
+        session.add(
+            Notification(
+                id=job.message_id,
+                account_id=stack.ids["demo_account"],
+                event_type="publication",
+                deadline_at=utcnow() + timedelta(hours=1),
+                status="confirmed",
+                channel="wechat_mass",
+                wechat_msgid="1000001",
+                reach_total=2,
+                reach_filtered=2,
+                reach_sent=1,
+                reach_errors=1,
+            )
+        )
+    outcome = (await stack.call("sh_editor", "GET", f"{URL}/{pid}/outcome")).json()
+    assert outcome["reach"] == {
+        "jobs": 1,
+        "reported": 1,
+        "total": 2,
+        "filtered": 2,
+        "sent": 1,
+        "errors": 1,
+    }
+    assert outcome["delivery"]["confirmed"] == 2
+
+
+async def test_a_tracking_account_publishes_its_links_as_short_links(stack: AdminStack) -> None:
+    await _followers(stack)
+    acc = stack.ids["demo_account"]
+    patched = await stack.call(
+        "admin", "PATCH", f"/api/v1/accounts/{acc}", json={"track_clicks": True}
+    )
+    assert patched.json()["track_clicks"] is True
+    pid = await _mass_draft(stack, text="本周周报：https://fund.example.com/weekly?w=48。")
+    await stack.call("sh_editor", "POST", f"{URL}/{pid}/submit")
+    await stack.call("approver", "POST", f"{URL}/{pid}/approve", json={})
+    assert await run_due(stack.state) == 3
+    [message] = await _collect(stack)
+    assert message.custom_message is not None
+    content = message.custom_message["text"]["content"]
+    prefix = f"{stack.state.settings.short_link_base}/r/"
+    assert content.startswith(f"本周周报：{prefix}")
+    assert content.endswith("。")
+    async with stack.sessions() as session:
+        links = list(await session.scalars(select(ShortLink)))
+    assert [(lk.url, lk.publication_id, lk.openid) for lk in links] == [
+        ("https://fund.example.com/weekly?w=48", pid, None)
+    ]

@@ -1,6 +1,6 @@
 """material files in the database: material_chunks (256 KiB pieces per storage key)
 
-Revision ID: 0013_h14
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 11:30:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_h14"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
