@@ -59,7 +59,14 @@ SERVICE_PORTS = {
     "engine": "engine_port",
     "dispatcher": "dispatcher_port",
 }
-FINAL_STATUSES = {"delivered", "fallback_sent", "failed", "expired", "cancelled"}
+FINAL_STATUSES = {
+    "delivered",
+    "fallback_sent",
+    "suppressed",
+    "failed",
+    "expired",
+    "cancelled",
+}
 
 
 class SmokeFailure(Exception):

@@ -37,6 +37,8 @@ class ReminderTexts:
     cs_text: str
     sms_text: str
     fallback_allowed: bool
+    # Whether SMS still carries it to a follower who unfollowed (R-EN-7).
+    sms_to_unsubscribed: bool = False
 
 
 class UnknownAccount(LookupError):
@@ -109,6 +111,7 @@ class AccountDirectory:
                 cs_text=row.cs_text,
                 sms_text=row.sms_text,
                 fallback_allowed=row.fallback_allowed,
+                sms_to_unsubscribed=row.sms_to_unsubscribed,
             )
         )
 

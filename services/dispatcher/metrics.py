@@ -20,6 +20,12 @@ FINAL_STATUS = Counter(
     ["priority", "status", "channel"],
 )
 FALLBACKS = Counter("wxhub_dispatcher_fallbacks_total", "Fallback decisions, by reason", ["reason"])
+SUPPRESSED = Counter(
+    "wxhub_dispatcher_suppressed_total",
+    "Notifications not sent on WeChat (unsubscribed, binding suspended, opted out), by reason "
+    "and what happened instead (suppressed, or SMS)",
+    ["reason", "outcome"],
+)
 DELIVERY_LATENCY = Histogram(
     "wxhub_dispatcher_delivery_seconds",
     "Acceptance to terminal status, by priority",

@@ -29,6 +29,8 @@ class EngineSettings(CommonSettings):
             "明细": "transactions",
             "交易明细": "transactions",
             "解绑": "unbind_link",
+            "订阅": "subscriptions_link",
+            "服务订阅": "subscriptions_link",
         }
     )
     bind_menu_key: str = "BIND"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
+from services.dispatcher.delivery.suppression import Verdict
 from services.dispatcher.fallback import Reason
 from services.dispatcher.repository import Claimed, PendingEvent
 
@@ -33,6 +34,8 @@ class DeliveryRun:
     outcome_unknown: bool = False
     # WeChat said the user unfollowed (43004): the customer row is updated with the finish.
     unsubscribed: bool = False
+    # Why WeChat must not be used for this recipient (None: it may).
+    verdict: Verdict | None = None
 
     def note(
         self, status: str, detail: str, *, channel: str | None = None, errcode: int | None = None

@@ -106,7 +106,7 @@ class NotificationRead(BaseModel):
     event_type: str
     priority: str
     status: str = Field(
-        description="accepted | sending | delivered | fallback_sent | failed",
+        description="accepted | sending | delivered | fallback_sent | suppressed | failed",
         examples=["delivered"],
     )
     channel: str | None = Field(default=None, description="Channel that delivered (or last tried).")

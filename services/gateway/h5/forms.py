@@ -24,7 +24,9 @@ class FormUnreadable(ValueError):
     """Not a URL-encoded form, or a field given twice."""
 
 
-async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
+async def read_form(
+    request: Request, max_bytes: int, max_fields: int = MAX_FIELDS
+) -> dict[str, str]:
     """The URL-encoded form's fields, refusing oversized or malformed bodies."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
@@ -35,7 +37,7 @@ async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
         if len(body) > max_bytes:
             raise FormTooLarge(f"form larger than {max_bytes} bytes")
     try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormUnreadable("undecodable form") from exc
     if any(len(values) != 1 for values in parsed.values()):

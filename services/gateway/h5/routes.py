@@ -1,5 +1,6 @@
-"""``/h5/bind`` (GET shows the form, POST checks and binds) and ``/h5/unbind`` (GET asks to
-confirm, POST removes the binding).
+"""``/h5/bind`` (GET shows the form, POST checks and binds), ``/h5/unbind`` (GET asks to
+confirm, POST removes the binding) and ``/h5/subscriptions`` (GET shows the reminder types with
+the customer's choices, POST stores them).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
 signature and expiry → link already used → lock-out → field formats → core system. Nothing the
@@ -17,6 +18,7 @@ from starlette.responses import Response
 
 from libs.common.h5_links import (
     BIND_PAGE,
+    SUBSCRIPTIONS_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
     LinkClaims,
@@ -28,12 +30,25 @@ from libs.common.resources import Resources
 from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
-from services.gateway.h5.forms import FormTooLarge, FormUnreadable, parse_identity, read_form
+from services.gateway.h5.forms import (
+    MAX_FIELDS,
+    FormTooLarge,
+    FormUnreadable,
+    parse_identity,
+    read_form,
+)
+from services.gateway.h5.subscriptions import (
+    MAX_CHOICES,
+    Choice,
+    Saved,
+    Subscriptions,
+    chosen_types,
+)
 from services.gateway.h5.texts import Lang, lang_of, text
 from services.gateway.settings import GatewaySettings
 
 # What a user sends in chat to get a new link to each page.
-_COMMANDS = {BIND_PAGE: "绑定", UNBIND_PAGE: "解绑"}
+_COMMANDS = {BIND_PAGE: "绑定", UNBIND_PAGE: "解绑", SUBSCRIPTIONS_PAGE: "订阅"}
 
 
 class BindPage:
@@ -54,6 +69,7 @@ class BindPage:
             max_failures=settings.bind_max_failures,
             failure_window_s=settings.bind_failure_window_s,
         )
+        self._subscriptions = Subscriptions(resources.sessions)
         self._secure_cookie = settings.h5_base_url.startswith("https://")
         self._purge = Periodic(
             self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
@@ -103,12 +119,12 @@ class BindPage:
         return response
 
     async def _posted(
-        self, request: Request, page: str
+        self, request: Request, page: str, max_fields: int = MAX_FIELDS
     ) -> tuple[dict[str, str], LinkClaims, Lang] | Response:
         """The form, the link's claims and the page language of a POST that passed size, CSRF
         and link checks."""
         try:
-            form = await read_form(request, self._settings.h5_max_form_bytes)
+            form = await read_form(request, self._settings.h5_max_form_bytes, max_fields)
         except FormTooLarge:
             return pages.notice("too_large", 413)
         except FormUnreadable:
@@ -193,14 +209,59 @@ class BindPage:
             return pages.link_refused("used", "解绑", lang)
         return pages.link_refused("forged", "解绑", lang)
 
+    async def show_subscriptions(self, request: Request) -> Response:
+        """GET /h5/subscriptions: the reminder types, ticked where the customer gets them."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, SUBSCRIPTIONS_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        choices = await self._choices(usable)
+        if choices is None:
+            return pages.notice("not_bound_sub", 409, lang)
+        return self._with_csrf_cookie(
+            lambda csrf: pages.subscriptions_form(token, csrf, choices, lang), usable.nonce
+        )
+
+    async def submit_subscriptions(self, request: Request) -> Response:
+        """POST /h5/subscriptions: store the ticked types; the others are opted out of."""
+        posted = await self._posted(request, SUBSCRIPTIONS_PAGE, MAX_FIELDS + MAX_CHOICES)
+        if isinstance(posted, Response):
+            return posted
+        form, claims, lang = posted
+        account_id = await self._binding.account_id(claims.account)
+        choices = None
+        if account_id is not None:
+            choices = await self._subscriptions.choices(account_id, claims.openid)
+        if account_id is None or choices is None:
+            return pages.notice("not_bound_sub", 409, lang)
+        chosen = chosen_types(form, [c.event_type for c in choices])
+        if chosen is None:
+            return pages.notice("unreadable", 400, lang)
+        client_ip = request.client.host if request.client else ""
+        saved = await self._subscriptions.save(claims, account_id, chosen, client_ip)
+        if saved is Saved.SAVED:
+            return pages.notice("saved", 200, lang)
+        if saved is Saved.USED:
+            return pages.link_refused("used", "订阅", lang)
+        return pages.notice("not_bound_sub", 409, lang)
+
+    async def _choices(self, claims: LinkClaims) -> list[Choice] | None:
+        account_id = await self._binding.account_id(claims.account)
+        if account_id is None:
+            return None
+        return await self._subscriptions.choices(account_id, claims.openid)
+
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
-    """Mount ``/h5/bind`` on the gateway's app; the caller starts and stops the page."""
+    """Mount the ``/h5/`` pages on the gateway's app; the caller starts and stops them."""
     page = BindPage(settings, resources)
     router = APIRouter(prefix="/h5", include_in_schema=False)
     router.add_api_route("/bind", page.show, methods=["GET"])
     router.add_api_route("/bind", page.submit, methods=["POST"])
     router.add_api_route("/unbind", page.show_unbind, methods=["GET"])
     router.add_api_route("/unbind", page.submit_unbind, methods=["POST"])
+    router.add_api_route("/subscriptions", page.show_subscriptions, methods=["GET"])
+    router.add_api_route("/subscriptions", page.submit_subscriptions, methods=["POST"])
     api.include_router(router)
     return page

@@ -29,6 +29,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unbind.submit": ("确认解除绑定", "Unlink"),
     "unbind.note": ("如不想解除，直接关闭本页面即可。", "To keep the link, just close this page."),
+    "subscriptions.title": ("服务订阅", "Alert subscriptions"),
+    "subscriptions.intro": (
+        "请选择您希望在公众号内收到的业务提醒，未勾选的提醒将不再发送给您。",
+        "Choose the alerts you want to get in this chat; unticked ones will no longer be sent.",
+    ),
+    "subscriptions.submit": ("保存", "Save"),
+    "subscriptions.note": (
+        "取消关注公众号后，业务提醒将不再通过微信发送。",
+        "If you unfollow the account, alerts are no longer sent through WeChat.",
+    ),
+    "subscriptions.empty": ("当前没有可订阅的提醒。", "There are no alerts to choose from."),
+    "saved.title": ("已保存", "Saved"),
+    "saved.text": (
+        "您的订阅设置已保存。如需修改，请在公众号发送“订阅”。",
+        "Your choices are saved. To change them, send “订阅” in the chat.",
+    ),
+    "not_bound_sub.title": ("尚未绑定", "Not linked"),
+    "not_bound_sub.text": (
+        "订阅业务提醒前请先绑定身份：请在公众号发送“绑定”。",
+        "Link your identity first: send “绑定” in the chat.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",

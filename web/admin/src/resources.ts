@@ -89,6 +89,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'default_priority', kind: 'select', options: ['alert', 'bulk'], default: 'alert' },
       { prop: 'default_fallback', kind: 'select', options: ['sms', 'none'], default: 'sms' },
       { prop: 'fallback_allowed', kind: 'bool' },
+      { prop: 'sms_to_unsubscribed', kind: 'bool' },
       { prop: 'enabled', kind: 'bool' },
     ],
   },

@@ -20,7 +20,7 @@ from libs.common.db.models.admin import (
     user_roles,
 )
 from libs.common.db.models.command import Command, MenuAction
-from libs.common.db.models.customer import Customer
+from libs.common.db.models.customer import Customer, ReminderOptOut
 from libs.common.db.models.identity import BindingFailure, H5LinkUse
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
@@ -70,6 +70,7 @@ __all__ = [
     "Org",
     "Publication",
     "PublicationRecipient",
+    "ReminderOptOut",
     "ReminderType",
     "Role",
     "ServiceWindow",

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db.models._base import Base, Timestamped
+from libs.common.db.models._base import Base, Timestamped, utcnow
 
 
 class Customer(Timestamped, Base):
@@ -30,3 +30,21 @@ class Customer(Timestamped, Base):
     customer_no: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReminderOptOut(Base):
+    """A reminder type a customer chose not to receive (服务订阅, R-EN-6).
+
+    Opt-outs rather than opt-ins: a reminder type added later reaches everyone until they say
+    otherwise, as the business systems expect.
+    """
+
+    __tablename__ = "reminder_opt_outs"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminder_type_id: Mapped[int] = mapped_column(
+        ForeignKey("reminder_types.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4639,6 +4639,7 @@ export interface components {
          *       "fallback_allowed": true,
          *       "name": "分红到账提醒",
          *       "sms_text": "【基金】{fund_name}分红{amount}元已到账。",
+         *       "sms_to_unsubscribed": false,
          *       "template_fields": {
          *         "amount2": "{amount}",
          *         "thing1": "{fund_name}"
@@ -4700,6 +4701,12 @@ export interface components {
              * @default
              */
             sms_text: string;
+            /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · still send by SMS to customers who unfollowed
+             * @default false
+             */
+            sms_to_unsubscribed: boolean;
             /**
              * Template Fields
              * @description 模板字段映射 · template key → format string
@@ -4776,6 +4783,11 @@ export interface components {
              */
             sms_text: string;
             /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · SMS to customers who unfollowed
+             */
+            sms_to_unsubscribed: boolean;
+            /**
              * Template Fields
              * @description 模板字段映射 · field mapping
              */
@@ -4836,6 +4848,11 @@ export interface components {
              * @description 短信文本 · SMS text
              */
             sms_text?: string | null;
+            /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · SMS to customers who unfollowed
+             */
+            sms_to_unsubscribed?: boolean | null;
             /**
              * Template Fields
              * @description 模板字段映射 · field mapping

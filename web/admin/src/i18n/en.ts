@@ -47,7 +47,7 @@ export default {
     created_at: 'Created', cs_text: 'Customer-service text', current_version: 'Version', customer_no: 'Customer no.',
     default_fallback: 'Default fallback', default_priority: 'Default priority', description: 'Description', display_name: 'Name',
     enabled: 'Enabled', encoding_aes_key: 'EncodingAESKey', entity: 'Object', entity_id: 'Object id', event_type: 'Event type',
-    fallback_allowed: 'SMS fallback allowed', format: 'Format', handler: 'Handler', help_header: 'Help text header',
+    fallback_allowed: 'SMS fallback allowed', sms_to_unsubscribed: 'SMS to customers who unfollowed', format: 'Format', handler: 'Handler', help_header: 'Help text header',
     is_active: 'Active', kind: 'Kind', last_interaction_at: 'Last interaction', latitude: 'Latitude', locked: 'Locked',
     longitude: 'Longitude', match_kind: 'Match', mode: 'Encryption mode', name: 'Name', occupation: 'Occupation',
     openid: 'OpenID', opening_hours: 'Opening hours', org_id: 'Organisation', original_id: 'Original id', params: 'Parameters',

@@ -47,7 +47,7 @@ export default {
     created_at: '创建时间', cs_text: '客服消息文本', current_version: '当前版本', customer_no: '客户号',
     default_fallback: '默认兜底', default_priority: '默认优先级', description: '说明', display_name: '姓名',
     enabled: '启用', encoding_aes_key: 'EncodingAESKey', entity: '对象', entity_id: '对象 ID', event_type: '事件类型',
-    fallback_allowed: '允许短信兜底', format: '格式', handler: '处理器', help_header: '帮助文本开头',
+    fallback_allowed: '允许短信兜底', sms_to_unsubscribed: '向已取关客户发短信', format: '格式', handler: '处理器', help_header: '帮助文本开头',
     is_active: '启用', kind: '类型', last_interaction_at: '最近互动', latitude: '纬度', locked: '已锁定',
     longitude: '经度', match_kind: '匹配方式', mode: '消息加密方式', name: '名称', occupation: '职业',
     openid: 'OpenID', opening_hours: '营业时间', org_id: '所属机构', original_id: '原始 ID', params: '参数',
