@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.common.secret_box import MIN_SECRET_ENTROPY_BITS, estimated_entropy_bits
@@ -74,6 +74,9 @@ class CommonSettings(BaseSettings):
     # production; the gateway serves the pages) and how long a signed page link stays valid.
     h5_base_url: str = "http://127.0.0.1:8080"
     h5_link_ttl_s: float = 600.0
+    # Extra answer plug-ins: "package.module" or "package.module:function", each given the
+    # registry. The engine answers with them; the admin API accepts the names they register.
+    plugins: list[str] = Field(default_factory=list)
 
     # Observability.
     log_level: str = "INFO"

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.answer_names import BUILTIN_ANSWERS
 from libs.common.bus import Bus
 from libs.common.secret_box import SecretBox
 from services.admin_api.security import TokenCodec
@@ -24,6 +25,8 @@ class AdminState:
     tokens: TokenCodec
     bus: Bus
     http: httpx.AsyncClient
+    # The answer names a command or menu action may give as its handler (built-ins + plug-ins).
+    answers: frozenset[str] = BUILTIN_ANSWERS
 
     @property
     def storage_dir(self) -> Path:

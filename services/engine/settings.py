@@ -35,7 +35,5 @@ class EngineSettings(CommonSettings):
     )
     bind_menu_key: str = "BIND"
     transactions_count: int = 5
-    # Extra answer plug-ins: "package.module" or "package.module:function", each given the registry.
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
-    plugins: list[str] = Field(default_factory=list)
