@@ -61,6 +61,8 @@ class CommonSettings(BaseSettings):
 
     # Outside systems.
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Where WeChat's web-authorisation page lives (网页授权, /h5/oauth/…).
+    wechat_oauth_base: str = "https://open.weixin.qq.com"
     sms_url: str | None = None
     core_url: str = "http://127.0.0.1:8092"
     core_timeout_s: float = 2.0

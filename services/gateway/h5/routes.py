@@ -1,6 +1,7 @@
 """``/h5/bind`` (GET shows the form, POST checks and binds), ``/h5/unbind`` (GET asks to
 confirm, POST removes the binding) and ``/h5/subscriptions`` (GET shows the reminder types with
-the customer's choices, POST stores them).
+the customer's choices, POST stores them); ``/h5/oauth/{account}/{page}`` opens any of them
+through WeChat's web authorisation instead of a chat link (``oauth.py``).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
 signature and expiry → link already used → lock-out → field formats → core system. Nothing the
@@ -37,6 +38,7 @@ from services.gateway.h5.forms import (
     parse_identity,
     read_form,
 )
+from services.gateway.h5.oauth import OAuthEntry
 from services.gateway.h5.subscriptions import (
     MAX_CHOICES,
     Choice,
@@ -70,6 +72,16 @@ class BindPage:
             failure_window_s=settings.bind_failure_window_s,
         )
         self._subscriptions = Subscriptions(resources.sessions)
+        self.oauth = OAuthEntry(
+            sessions=resources.sessions,
+            box=resources.secret_box,
+            signer=self._signer,
+            secret_key=settings.secret_key,
+            base_url=settings.h5_base_url,
+            api_base=settings.wechat_api_base,
+            oauth_base=settings.wechat_oauth_base,
+            cookie_max_age_s=int(settings.h5_link_ttl_s),
+        )
         self._secure_cookie = settings.h5_base_url.startswith("https://")
         self._purge = Periodic(
             self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
@@ -84,6 +96,7 @@ class BindPage:
         """Stop purging and close the core-system client."""
         await self._purge.stop()
         await self.http.aclose()
+        await self.oauth.close()
 
     def _locked(self, lang: Lang) -> Response:
         return pages.notice("locked", 403, lang, hours=self._lock_hours)
@@ -263,5 +276,7 @@ def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) ->
     router.add_api_route("/unbind", page.submit_unbind, methods=["POST"])
     router.add_api_route("/subscriptions", page.show_subscriptions, methods=["GET"])
     router.add_api_route("/subscriptions", page.submit_subscriptions, methods=["POST"])
+    router.add_api_route("/oauth/{account}/{page}", page.oauth.start, methods=["GET"])
+    router.add_api_route("/oauth/{account}/{page}/callback", page.oauth.callback, methods=["GET"])
     api.include_router(router)
     return page

@@ -50,6 +50,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "订阅业务提醒前请先绑定身份：请在公众号发送“绑定”。",
         "Link your identity first: send “绑定” in the chat.",
     ),
+    "oauth_refused.title": ("授权失败", "Authorisation failed"),
+    "oauth_refused.text": (
+        "微信授权无效或已过期，请返回公众号，从菜单重新进入。",
+        "WeChat's authorisation is invalid or has expired; go back to the account and open the "
+        "page from its menu again.",
+    ),
+    "error_unavailable.title": ("系统繁忙", "Service busy"),
+    "error_unavailable.text": (
+        "系统繁忙，请稍后从公众号菜单重新进入。",
+        "The service is busy; please open the page from the menu again later.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",
