@@ -31,6 +31,7 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "bind_link",
         "unbind_link",
         "subscriptions_link",
+        "phone_link",
         "balance",
         "transactions",
     }

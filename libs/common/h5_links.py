@@ -37,6 +37,7 @@ KEY_PURPOSE = "h5-link"
 BIND_PAGE = "bind"
 UNBIND_PAGE = "unbind"
 SUBSCRIPTIONS_PAGE = "subscriptions"
+PHONE_PAGE = "phone"
 # Longer tokens are refused before any decoding work.
 MAX_TOKEN_CHARS = 512
 

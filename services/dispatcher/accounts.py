@@ -73,6 +73,11 @@ class AccountDirectory:
         self._reminders: TtlCache[tuple[int, str], ReminderTexts | None] = TtlCache(ttl_s)
         self._leases: dict[int, TokenLease] = {}
 
+    @property
+    def box(self) -> SecretBox:
+        """The secret box (customers' bound phones are stored encrypted)."""
+        return self._box
+
     async def account(
         self, *, code: str | None = None, account_id: int | None = None
     ) -> AccountInfo:

@@ -31,6 +31,7 @@ class EngineSettings(CommonSettings):
             "解绑": "unbind_link",
             "订阅": "subscriptions_link",
             "服务订阅": "subscriptions_link",
+            "绑定手机": "phone_link",
         }
     )
     bind_menu_key: str = "BIND"

@@ -120,7 +120,7 @@ async def seed_outbound_demo(session: AsyncSession, box: SecretBox) -> BusinessS
                     account_id=account.id,
                     openid=openid,
                     customer_no=customer_no,
-                    phone=phone,
+                    phone_enc=box.encrypt(phone),
                     binding_state="bound",
                 )
             )

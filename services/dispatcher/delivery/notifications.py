@@ -132,7 +132,9 @@ class NotificationDelivery:
             reason = f"event type {claimed.event_type} is not configured"
             await self._finish_unstarted(claimed, "failed", reason, account)
             return None
-        outgoing = await build_outgoing(self._sessions, claimed, account, config)
+        outgoing = await build_outgoing(
+            self._sessions, claimed, account, config, self._directory.box
+        )
         state = found.recipient or await state_of(self._sessions, claimed)
         return DeliveryRun(
             claimed,

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.phones import contact_phone
+from libs.common.secret_box import SecretBox
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
@@ -34,6 +36,7 @@ async def build_outgoing(
     claimed: Claimed,
     account: AccountInfo,
     config: ReminderTexts,
+    box: SecretBox,
 ) -> Outgoing:
     """The texts of every channel, for the recipient stored on the row.
 
@@ -52,7 +55,7 @@ async def build_outgoing(
             )
         if customer is not None:
             openid = customer.openid if customer.subscribed else None
-            phone = customer.phone
+            phone = contact_phone(box, customer.phone_enc, customer.phone)
     data = claimed.data
     return Outgoing(
         message_id=claimed.id,

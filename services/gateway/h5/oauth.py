@@ -28,7 +28,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from libs.common.db.models import Account
-from libs.common.h5_links import BIND_PAGE, SUBSCRIPTIONS_PAGE, UNBIND_PAGE, H5LinkSigner
+from libs.common.h5_links import (
+    BIND_PAGE,
+    PHONE_PAGE,
+    SUBSCRIPTIONS_PAGE,
+    UNBIND_PAGE,
+    H5LinkSigner,
+)
 from libs.common.observability.logging import get_logger
 from libs.common.secret_box import SecretBox, derive_key
 from libs.common.wechat.api.oauth import authorize_url, exchange_code
@@ -40,7 +46,7 @@ log = get_logger(__name__)
 
 COOKIE = "wxhub_h5_oauth"
 KEY_PURPOSE = "h5-oauth-state"
-PAGES = frozenset({BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE})
+PAGES = frozenset({BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE, PHONE_PAGE})
 # A code or state longer than this is not WeChat's.
 MAX_PARAM_CHARS = 128
 

@@ -136,6 +136,36 @@ def subscriptions_form(
     return _page(text("subscriptions.title", lang), body, 200, lang)
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneForm:
+    """What the phone form shows: tokens, a note of the code sent, an error."""
+
+    token: str
+    csrf: str
+    lang: Lang = "zh"
+    info: str = ""
+    error: str = ""
+
+
+def phone_form(form: PhoneForm, status: int = 200) -> HTMLResponse:
+    """Number and "send code", then code and "verify" (one form, the button says which)."""
+    lang = form.lang
+    info = f'<p class="note" role="status">{escape(form.info)}</p>' if form.info else ""
+    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
+    body = f"""{_toggle("phone", form.token, lang)}<h1>{text("phone.title", lang)}</h1>
+<p>{text("phone.intro", lang)}</p>{error}{info}
+<form method="post" action="/h5/phone" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
+<label for="phone">{text("phone.phone", lang)}</label>
+<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
+<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
+<label for="code">{text("phone.code", lang)}</label>
+<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">
+<button type="submit" name="action" value="verify">{text("phone.verify", lang)}</button>
+</form>
+<p class="note">{text("phone.note", lang)}</p>"""
+    return _page(text("phone.title", lang), body, status, lang)
+
+
 def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:
     """A page that only says something (done, expired, locked…): ``key.title`` and ``key.text``."""
     title = text(f"{key}.title", lang)

@@ -61,6 +61,51 @@ TEXTS: dict[str, tuple[str, str]] = {
         "系统繁忙，请稍后从公众号菜单重新进入。",
         "The service is busy; please open the page from the menu again later.",
     ),
+    "phone.title": ("绑定手机", "Link your phone"),
+    "phone.intro": (
+        "绑定后，业务提醒可通过短信发送到该手机号。我们将向您的手机发送 6 位验证码。",
+        "Once linked, alerts can reach this number by SMS. We will text you a 6-digit code.",
+    ),
+    "phone.phone": ("手机号", "Mobile number"),
+    "phone.send": ("获取验证码", "Send code"),
+    "phone.code": ("验证码", "Code"),
+    "phone.verify": ("验证并绑定", "Verify and link"),
+    "phone.pending": (
+        "验证码已发送至 {phone}，{minutes} 分钟内有效。",
+        "A code was sent to {phone}; it is valid for {minutes} minutes.",
+    ),
+    "phone.note": (
+        "手机号加密保存，仅用于向您发送业务提醒。",
+        "The number is stored encrypted and only used to send you alerts.",
+    ),
+    "phone_bound.title": ("手机绑定成功", "Phone linked"),
+    "phone_bound.text": (
+        "手机号 {phone} 已绑定，可返回公众号继续使用。",
+        "{phone} is linked. You can go back to the chat.",
+    ),
+    "error.phone": (
+        "请填写 11 位手机号码。",
+        "Please enter an 11-digit mobile number.",
+    ),
+    "error.code_format": ("验证码应为 6 位数字。", "The code has 6 digits."),
+    "error.code_wrong": (
+        "验证码不正确（还可尝试 {tries} 次）。",
+        "The code is wrong ({tries} tries left).",
+    ),
+    "error.code_no_tries": (
+        "验证码错误次数过多，请重新获取验证码。",
+        "Too many wrong codes; please ask for a new one.",
+    ),
+    "error.code_expired": ("验证码已过期，请重新获取。", "The code expired; ask for a new one."),
+    "error.code_none": ("请先获取验证码。", "Ask for a code first."),
+    "error.code_throttled": (
+        "验证码已发送，请 {seconds} 秒后再重新获取。",
+        "A code was just sent; you can ask again in {seconds} seconds.",
+    ),
+    "error.sms_unavailable": (
+        "短信暂时无法发送，请稍后再试。",
+        "The text message could not be sent; please try again later.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",

@@ -21,7 +21,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer, ReminderOptOut
-from libs.common.db.models.identity import BindingFailure, H5LinkUse
+from libs.common.db.models.identity import BindingFailure, H5LinkUse, PhoneCode
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
     AccessToken,
@@ -68,6 +68,7 @@ __all__ = [
     "NotificationEvent",
     "NotificationJob",
     "Org",
+    "PhoneCode",
     "Publication",
     "PublicationRecipient",
     "ReminderOptOut",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db.models._base import Base, Timestamped, utcnow
@@ -28,7 +28,11 @@ class Customer(Timestamped, Base):
     # "unbound" | "bound" | "suspended" (bindings are suspended on unsubscribe, R-EN-7).
     binding_state: Mapped[str] = mapped_column(String(16), default="unbound")
     customer_no: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    # Plain numbers of rows written before phones were bound on the page; read both through
+    # libs.common.phones.contact_phone.
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The number verified on the phone page (绑定手机), encrypted with the secret box.
+    phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

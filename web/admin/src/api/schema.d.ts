@@ -673,7 +673,7 @@ export interface paths {
         };
         /**
          * 客户详情 · get customer
-         * @description One customer (customer number masked).
+         * @description One customer (customer number and phone masked).
          */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
@@ -2706,6 +2706,11 @@ export interface components {
              * @description OpenID
              */
             openid: string;
+            /**
+             * Phone
+             * @description 手机号（脱敏） · phone number (masked)
+             */
+            phone: string | null;
             /**
              * Region
              * @description 地区 · region

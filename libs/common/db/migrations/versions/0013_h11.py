@@ -1,4 +1,5 @@
-"""customers: reminder opt-outs (服务订阅); reminder types: SMS to unsubscribed customers
+"""customers: reminder opt-outs (服务订阅), encrypted bound phones and their verification codes;
+reminder types: SMS to unsubscribed customers
 
 Revision ID: 0013_h11
 Revises: 0012
@@ -44,9 +45,37 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("customer_id", "reminder_type_id", name=op.f("pk_reminder_opt_outs")),
     )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phone_enc", sa.Text(), nullable=True))
+    op.create_table(
+        "phone_codes",
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("openid", sa.String(length=64), nullable=False),
+        sa.Column("phone_enc", sa.Text(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("sent_at", libs.common.db.models._base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "expires_at", libs.common.db.models._base.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_phone_codes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "openid", name=op.f("pk_phone_codes")),
+    )
+    with op.batch_alter_table("phone_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_phone_codes_expires_at"), ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("phone_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_phone_codes_expires_at"))
+    op.drop_table("phone_codes")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("phone_enc")
     op.drop_table("reminder_opt_outs")
     with op.batch_alter_table("reminder_types", schema=None) as batch_op:
         batch_op.drop_column("sms_to_unsubscribed")
