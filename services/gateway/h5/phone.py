@@ -2,8 +2,9 @@
 
 ::
 
-    send:   number valid → no code sent within the resend interval → new code (hash stored,
-            number encrypted, TTL) committed → SMS through the gateway (a failed SMS drops it)
+    send:   number valid → no code sent within the resend interval → today's cap of code sends
+            not reached (limits.py) → new code (hash stored, number encrypted, TTL) committed
+            → SMS through the gateway (a failed SMS drops it)
     verify: a pending code → not expired → tries left → matches → in one transaction: the
             link used up, the number stored encrypted on the customer, the code deleted, audited
 
@@ -31,8 +32,10 @@ from libs.common.db.models import AuditEntry, Customer, PhoneCode
 from libs.common.h5_links import LinkClaims, LinkUsed, record_use
 from libs.common.masking import mask_phone
 from libs.common.observability.logging import get_logger
+from libs.common.operation_limits import CODE_SEND
 from libs.common.secret_box import SecretBox, derive_key
 from libs.common.sms_gateway import SmsNotSent, send_sms
+from services.gateway.h5.limits import DailyLimits, LimitReached
 
 log = get_logger(__name__)
 
@@ -45,6 +48,7 @@ class Sent(enum.Enum):
 
     SENT = "sent"
     THROTTLED = "throttled"
+    LIMITED = "limited"
     UNAVAILABLE = "unavailable"
 
 
@@ -61,11 +65,13 @@ class Checked(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """The outcome, the masked number, and how long until a new code may be asked for."""
+    """The outcome, the masked number, how long until a new code may be asked for, and the
+    daily cap that refused it."""
 
     outcome: Sent
     masked: str = ""
     wait_s: int = 0
+    limit: LimitReached | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,7 @@ class PhoneBinding:
         http: httpx.AsyncClient,
         sms_url: str | None,
         rules: CodeRules,
+        limits: DailyLimits,
     ) -> None:
         self._sessions = sessions
         self._box = box
@@ -106,6 +113,7 @@ class PhoneBinding:
         self._http = http
         self._sms_url = sms_url
         self._rules = rules
+        self._limits = limits
 
     async def pending(self, account_id: int, openid: str) -> str | None:
         """The masked number a live code was sent to, if any."""
@@ -117,17 +125,25 @@ class PhoneBinding:
 
     async def send(self, claims: LinkClaims, account_id: int, phone: str | None) -> SendResult:
         """Send a new code to ``phone`` (or again to the pending number when ``None``)."""
+        async with self._sessions() as session:
+            row = await _code(session, account_id, claims.openid)
+            wait_s = self._wait_s(row)
+            if wait_s:
+                return SendResult(Sent.THROTTLED, wait_s=wait_s)
+            if row is not None:
+                phone = phone or self._box.decrypt(row.phone_enc)
+        if phone is None:
+            raise ValueError("no number to send a code to")
+        reached = await self._limits.take(account_id, claims.openid, CODE_SEND)
+        if reached is not None:
+            return SendResult(Sent.LIMITED, limit=reached)
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             row = await _code(session, account_id, claims.openid, lock=True)
-            if row is not None:
-                since = (now - row.sent_at).total_seconds()
-                if since < self._rules.resend_s:
-                    return SendResult(Sent.THROTTLED, wait_s=int(self._rules.resend_s - since) + 1)
-                phone = phone or self._box.decrypt(row.phone_enc)
-            if phone is None:
-                raise ValueError("no number to send a code to")
-            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            wait_s = self._wait_s(row)
+            if wait_s:
+                return SendResult(Sent.THROTTLED, wait_s=wait_s)  # another request just sent one
             if row is None:
                 row = PhoneCode(account_id=account_id, openid=claims.openid)
                 session.add(row)
@@ -203,6 +219,13 @@ class PhoneBinding:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(PhoneCode).where(PhoneCode.expires_at <= now))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def _wait_s(self, row: PhoneCode | None) -> int:
+        """Seconds until a new code may be sent (0: now)."""
+        if row is None:
+            return 0
+        since = (datetime.now(UTC) - row.sent_at).total_seconds()
+        return 0 if since >= self._rules.resend_s else int(self._rules.resend_s - since) + 1
 
     def _hash(self, account_id: int, openid: str, code: str) -> str:
         message = f"{account_id}|{openid}|{code}".encode()

@@ -43,6 +43,7 @@ from services.gateway.h5.forms import (
     parse_phone,
     read_form,
 )
+from services.gateway.h5.limits import DailyLimits, LimitReached
 from services.gateway.h5.oauth import OAuthEntry
 from services.gateway.h5.phone import Checked, CodeRules, PhoneBinding, Sent
 from services.gateway.h5.subscriptions import (
@@ -75,12 +76,14 @@ class BindPage:
         )
         self._csrf = CsrfTokens(settings.secret_key)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.core_timeout_s))
+        self._limits = DailyLimits(resources.sessions, settings.operation_daily_limits)
         self._binding = BindingService(
             sessions=resources.sessions,
             bus=resources.bus,
             core=CoreIdentity(self.http, settings.core_url),
             max_failures=settings.bind_max_failures,
             failure_window_s=settings.bind_failure_window_s,
+            limits=self._limits,
         )
         self._subscriptions = Subscriptions(resources.sessions)
         self._phone = PhoneBinding(
@@ -95,6 +98,7 @@ class BindPage:
                 resend_s=settings.phone_code_resend_s,
                 sms_text=settings.phone_code_sms_text,
             ),
+            limits=self._limits,
         )
         self._code_minutes = max(1, round(settings.phone_code_ttl_s / 60))
         self.oauth = OAuthEntry(
@@ -126,6 +130,7 @@ class BindPage:
     async def _purge_all(self) -> None:
         await self._binding.purge()
         await self._phone.purge(datetime.now(UTC))
+        await self._limits.purge(datetime.now(UTC))
 
     def _locked(self, lang: Lang) -> Response:
         return pages.notice("locked", 403, lang, hours=self._lock_hours)
@@ -218,6 +223,8 @@ class BindPage:
             return again(text("error.mismatch", lang, tries=result.tries_left), 422)
         if result.outcome is Outcome.LOCKED:
             return self._locked(lang)
+        if result.limit is not None:
+            return _limited(result.limit, lang)
         if result.outcome is Outcome.USED:
             return pages.link_refused("used", "绑定", lang)
         if result.outcome is Outcome.UNKNOWN_ACCOUNT:
@@ -333,6 +340,8 @@ class BindPage:
             sent = await self._phone.send(claims, account_id, phone or None)
             if sent.outcome is Sent.SENT:
                 return again(200, info=self._pending_text(sent.masked, lang))
+            if sent.limit is not None:
+                return _limited(sent.limit, lang)
             if sent.outcome is Sent.THROTTLED:
                 error = text("error.code_throttled", lang, seconds=sent.wait_s)
                 return again(429, error, self._pending_text(pending, lang))
@@ -361,6 +370,11 @@ class BindPage:
         if not masked:
             return ""
         return text("phone.pending", lang, phone=masked, minutes=self._code_minutes)
+
+
+def _limited(reached: LimitReached, lang: Lang) -> Response:
+    """The day's cap of an operation is used up: say which, how many, and when it resets."""
+    return pages.notice("limited", 429, lang, operation=reached.label, limit=reached.limit)
 
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:

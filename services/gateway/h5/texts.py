@@ -106,6 +106,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "短信暂时无法发送，请稍后再试。",
         "The text message could not be sent; please try again later.",
     ),
+    "limited.title": ("今日次数已用完", "Daily limit reached"),
+    "limited.text": (
+        "您今日的{operation}次数已达上限（{limit} 次），请明天再试。",
+        "You have reached today's limit for this operation ({operation}, {limit} times); "
+        "please try again tomorrow.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",

@@ -29,6 +29,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'org_id', kind: 'org', createOnly: true },
       { prop: 'welcome_text', kind: 'textarea', max: 600 },
       { prop: 'help_header', kind: 'textarea', max: 600 },
+      { prop: 'operation_limits', kind: 'json', default: {} },
       { prop: 'enabled', kind: 'bool' },
     ],
     filters: [{ prop: 'enabled', kind: 'bool' }],

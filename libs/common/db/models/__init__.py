@@ -21,7 +21,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer, ReminderOptOut
-from libs.common.db.models.identity import BindingFailure, H5LinkUse, PhoneCode
+from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
     AccessToken,
@@ -67,6 +67,7 @@ __all__ = [
     "Notification",
     "NotificationEvent",
     "NotificationJob",
+    "OperationCount",
     "Org",
     "PhoneCode",
     "Publication",

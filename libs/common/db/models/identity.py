@@ -3,7 +3,7 @@ verification codes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -54,3 +54,17 @@ class PhoneCode(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     tries: Mapped[int] = mapped_column(default=0)
+
+
+class OperationCount(Base):
+    """How often one follower ran one operation on one (Beijing) day (R-EN-10)."""
+
+    __tablename__ = "operation_counts"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from libs.common.db.models import Account
+from libs.common.operation_limits import MAX_DAILY_LIMIT, unknown_operations
 from libs.common.secret_box import SecretBox, last4
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, WriteModel
@@ -21,6 +22,17 @@ router = APIRouter(prefix="/api/v1/accounts", tags=["accounts 公众号"])
 
 Mode = Literal["plain", "compatible", "safe"]
 AES_KEY = r"^[A-Za-z0-9]{43}$"
+DailyCap = Annotated[int, Field(ge=1, le=MAX_DAILY_LIMIT)]
+LIMITS_DESCRIPTION = (
+    "每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation "
+    "(bind_attempt, code_send); operations left out use the platform default"
+)
+
+
+def _known_operations(value: dict[str, int] | None) -> dict[str, int] | None:
+    if value is not None and (unknown := unknown_operations(value)):
+        raise ValueError(f"unknown operations: {', '.join(unknown)}")
+    return value
 
 
 class AccountCreate(WriteModel):
@@ -59,6 +71,11 @@ class AccountCreate(WriteModel):
     org_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="所属机构（默认总行） · owning org (default HQ)"
     )
+    operation_limits: dict[str, DailyCap] = Field(
+        default_factory=dict, max_length=20, description=LIMITS_DESCRIPTION
+    )
+
+    _limits = field_validator("operation_limits")(_known_operations)
 
 
 class AccountUpdate(WriteModel):
@@ -84,6 +101,11 @@ class AccountUpdate(WriteModel):
     welcome_text: str | None = Field(None, max_length=600, description="关注欢迎语 · welcome text")
     help_header: str | None = Field(None, max_length=600, description="帮助抬头 · help header")
     enabled: bool | None = Field(None, description="是否启用 · enabled")
+    operation_limits: dict[str, DailyCap] | None = Field(
+        None, max_length=20, description=LIMITS_DESCRIPTION
+    )
+
+    _limits = field_validator("operation_limits")(_known_operations)
 
 
 class SecretStatus(BaseModel):
@@ -111,6 +133,7 @@ class AccountRead(BaseModel):
     welcome_text: str = Field(description="关注欢迎语 · welcome text")
     help_header: str = Field(description="帮助抬头 · help header")
     enabled: bool = Field(description="是否启用 · enabled")
+    operation_limits: dict[str, int] = Field(description=LIMITS_DESCRIPTION)
     org_id: int | None = Field(ge=1, le=MAX_ID, description="所属机构 · owning org")
     granted_org_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         description="授权发布的机构 · orgs allowed to publish"
@@ -148,6 +171,7 @@ async def to_read(session: SessionDep, box: SecretBox, account: Account) -> Acco
         welcome_text=account.welcome_text,
         help_header=account.help_header,
         enabled=account.enabled,
+        operation_limits=dict(account.operation_limits or {}),
         org_id=account.org_id,
         granted_org_ids=grants,
     )
@@ -228,6 +252,7 @@ async def create_account(
             help_header=body.help_header,
             enabled=body.enabled,
             org_id=org_id,
+            operation_limits=body.operation_limits,
         ),
     )
     await record(

@@ -1739,6 +1739,13 @@ export interface components {
              */
             name: string;
             /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits?: {
+                [key: string]: number;
+            };
+            /**
              * Org Id
              * @description 所属机构（默认总行） · owning org (default HQ)
              */
@@ -1812,6 +1819,13 @@ export interface components {
              */
             name: string;
             /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits: {
+                [key: string]: number;
+            };
+            /**
              * Org Id
              * @description 所属机构 · owning org
              */
@@ -1869,6 +1883,13 @@ export interface components {
              * @description 名称 · name
              */
             name?: string | null;
+            /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits?: {
+                [key: string]: number;
+            } | null;
             /**
              * Original Id
              * @description 原始 ID · original id

@@ -49,7 +49,7 @@ export default {
     enabled: 'Enabled', encoding_aes_key: 'EncodingAESKey', entity: 'Object', entity_id: 'Object id', event_type: 'Event type',
     fallback_allowed: 'SMS fallback allowed', sms_to_unsubscribed: 'SMS to customers who unfollowed', format: 'Format', handler: 'Handler', help_header: 'Help text header',
     is_active: 'Active', kind: 'Kind', last_interaction_at: 'Last interaction', latitude: 'Latitude', locked: 'Locked',
-    longitude: 'Longitude', match_kind: 'Match', mode: 'Encryption mode', name: 'Name', occupation: 'Occupation',
+    longitude: 'Longitude', match_kind: 'Match', mode: 'Encryption mode', name: 'Name', occupation: 'Occupation', operation_limits: 'Daily limits per customer',
     openid: 'OpenID', opening_hours: 'Opening hours', org_id: 'Organisation', original_id: 'Original id', params: 'Parameters',
     password: 'Initial password', pattern: 'Pattern', permissions: 'Permissions', phone: 'Phone', priority: 'Priority',
     region: 'Region', role_ids: 'Roles', show_in_help: 'Show in help', sms_text: 'SMS text', status: 'Status',

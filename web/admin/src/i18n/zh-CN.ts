@@ -49,7 +49,7 @@ export default {
     enabled: '启用', encoding_aes_key: 'EncodingAESKey', entity: '对象', entity_id: '对象 ID', event_type: '事件类型',
     fallback_allowed: '允许短信兜底', sms_to_unsubscribed: '向已取关客户发短信', format: '格式', handler: '处理器', help_header: '帮助文本开头',
     is_active: '启用', kind: '类型', last_interaction_at: '最近互动', latitude: '纬度', locked: '已锁定',
-    longitude: '经度', match_kind: '匹配方式', mode: '消息加密方式', name: '名称', occupation: '职业',
+    longitude: '经度', match_kind: '匹配方式', mode: '消息加密方式', name: '名称', occupation: '职业', operation_limits: '每位客户每日操作上限',
     openid: 'OpenID', opening_hours: '营业时间', org_id: '所属机构', original_id: '原始 ID', params: '参数',
     password: '初始密码', pattern: '匹配内容', permissions: '权限', phone: '电话', priority: '优先级',
     region: '地区', role_ids: '角色', show_in_help: '在帮助中显示', sms_text: '短信文本', status: '状态',

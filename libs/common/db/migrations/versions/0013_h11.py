@@ -1,5 +1,5 @@
-"""customers: reminder opt-outs (服务订阅), encrypted bound phones and their verification codes;
-reminder types: SMS to unsubscribed customers
+"""customers: reminder opt-outs (服务订阅), encrypted bound phones and their verification codes,
+daily operation counts; reminder types: SMS to unsubscribed customers; accounts: operation limits
 
 Revision ID: 0013_h11
 Revises: 0012
@@ -68,9 +68,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("phone_codes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_phone_codes_expires_at"), ["expires_at"], unique=False)
+    op.create_table(
+        "operation_counts",
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("openid", sa.String(length=64), nullable=False),
+        sa.Column("operation", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_operation_counts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "account_id", "openid", "operation", "day", name=op.f("pk_operation_counts")
+        ),
+    )
+    with op.batch_alter_table("operation_counts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_operation_counts_day"), ["day"], unique=False)
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("operation_limits", sa.JSON(), nullable=False, server_default="{}")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("operation_limits")
+    with op.batch_alter_table("operation_counts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_operation_counts_day"))
+    op.drop_table("operation_counts")
     with op.batch_alter_table("phone_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_phone_codes_expires_at"))
     op.drop_table("phone_codes")
