@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "bench-outbound-secret-key"
 # The scratch database is named after the configured one: <database>_bench.
 DATABASE_SUFFIX = "bench"
-TERMINAL = {"delivered", "fallback_sent", "failed"}
+TERMINAL = {"delivered", "fallback_sent", "suppressed", "failed"}
 DATA = {"account_tail": "1234", "time": "10:00", "amount": "100.00", "balance": "900.00"}
 Sessions = async_sessionmaker[AsyncSession]
 

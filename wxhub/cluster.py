@@ -169,6 +169,7 @@ class Cluster:
                 "WXHUB_RATE_LIMIT_REPLICAS": str(o.replicas),
                 "WXHUB_SECRET_KEY": o.secret_key,
                 "WXHUB_WECHAT_API_BASE": f"http://{o.host}:{sandbox['wechat_sandbox_port']}",
+                "WXHUB_WECHAT_OAUTH_BASE": f"http://{o.host}:{sandbox['wechat_sandbox_port']}",
                 "WXHUB_SMS_URL": f"http://{o.host}:{sandbox['sms_sandbox_port']}/send",
                 "WXHUB_CORE_URL": f"http://{o.host}:{sandbox['core_sandbox_port']}",
                 **{f"WXHUB_{s.upper()}": str(port) for s, port in sandbox.items()},

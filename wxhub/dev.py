@@ -34,6 +34,11 @@ def _sandbox_overrides(settings: CommonSettings) -> dict[str, Any]:
             "wechat_api_base",
             f"http://{host}:{settings.wechat_sandbox_port}",
         ),
+        # WeChat's authorize page for /h5/oauth/… (the sandbox serves it on the API's port).
+        "WXHUB_WECHAT_OAUTH_BASE": (
+            "wechat_oauth_base",
+            f"http://{host}:{settings.wechat_sandbox_port}",
+        ),
         "WXHUB_SMS_URL": ("sms_url", f"http://{host}:{settings.sms_sandbox_port}/send"),
         "WXHUB_CORE_URL": ("core_url", f"http://{host}:{settings.core_sandbox_port}"),
         # The admin app's user simulator posts its signed callbacks to this gateway.

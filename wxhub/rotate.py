@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.models import AccessToken, Account, BusinessSystem
+from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer, PhoneCode
 from libs.common.db.models._base import Base
 from libs.common.secret_box import SecretBox
 
@@ -18,6 +18,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (Account, ("app_secret_enc", "token_enc", "aes_key_enc", "aes_key_previous_enc")),
     (BusinessSystem, ("secret_enc",)),
     (AccessToken, ("token",)),
+    (Customer, ("phone_enc",)),
+    (PhoneCode, ("phone_enc",)),
 )
 
 

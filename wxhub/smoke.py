@@ -60,7 +60,14 @@ SERVICE_PORTS = {
     "engine": "engine_port",
     "dispatcher": "dispatcher_port",
 }
-FINAL_STATUSES = {"delivered", "fallback_sent", "failed", "expired", "cancelled"}
+FINAL_STATUSES = {
+    "delivered",
+    "fallback_sent",
+    "suppressed",
+    "failed",
+    "expired",
+    "cancelled",
+}
 # WeChat's delivery report moves "delivered" on to one of these (R-OUT-9).
 REPORTED_STATUSES = {"confirmed", "blocked", "failed_on_wechat"}
 

@@ -36,6 +36,8 @@ KEY_PURPOSE = "h5-link"
 # The pages links lead to (``/h5/<page>``).
 BIND_PAGE = "bind"
 UNBIND_PAGE = "unbind"
+SUBSCRIPTIONS_PAGE = "subscriptions"
+PHONE_PAGE = "phone"
 # Longer tokens are refused before any decoding work.
 MAX_TOKEN_CHARS = 512
 

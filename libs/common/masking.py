@@ -11,3 +11,10 @@ def mask_card_no(card_no: str) -> str:
     """``6222020000000012345`` → ``************2345``."""
     digits = "".join(ch for ch in card_no if ch.isalnum())
     return CARD_MASK + digits[-4:] if len(digits) > 4 else CARD_MASK
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``13800000001`` → ``138****0001`` (short values are returned as they are)."""
+    if not phone or len(phone) < 8:
+        return phone
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"

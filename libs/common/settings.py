@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.common.secret_box import MIN_SECRET_ENTROPY_BITS, estimated_entropy_bits
@@ -61,6 +61,8 @@ class CommonSettings(BaseSettings):
 
     # Outside systems.
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Where WeChat's web-authorisation page lives (网页授权, /h5/oauth/…).
+    wechat_oauth_base: str = "https://open.weixin.qq.com"
     sms_url: str | None = None
     core_url: str = "http://127.0.0.1:8092"
     core_timeout_s: float = 2.0
@@ -77,6 +79,9 @@ class CommonSettings(BaseSettings):
     # Tracked short links (R-ST-3): the public base URL of the stats service's /r/<code>
     # (HTTPS in production); empty: http://{host}:{stats_port}.
     stats_public_url: str = ""
+    # Extra answer plug-ins: "package.module" or "package.module:function", each given the
+    # registry. The engine answers with them; the admin API accepts the names they register.
+    plugins: list[str] = Field(default_factory=list)
 
     # Observability.
     log_level: str = "INFO"

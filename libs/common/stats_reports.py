@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import ROLLUP_TABLES, Account, AccountGrant, Org
 
-OUTCOMES = ("delivered", "fallback_sent", "failed")
+OUTCOMES = ("delivered", "fallback_sent", "suppressed", "failed")
 
 
 @dataclass(frozen=True, slots=True)

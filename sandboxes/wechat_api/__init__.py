@@ -9,9 +9,9 @@ configured accounts (default: the demo account) → 40013 / 40125; menu shape an
 40016..40027. It answers HTTP 200 with ``errcode`` like the real API.
 
 One module per API family, like ``libs/common/wechat/api/``: ``token.py``, ``message.py``,
-``menu.py``, ``media.py``, ``user.py``, ``customservice.py``; ``protocol.py`` judges requests
-and names errcodes, ``state.py`` holds the families, ``app.py`` routes, ``control.py`` is the
-control API.
+``menu.py``, ``media.py``, ``user.py``, ``customservice.py``, ``oauth.py``; ``protocol.py``
+judges requests and names errcodes, ``state.py`` holds the families, ``app.py`` routes,
+``control.py`` is the control API.
 
 API paths served
 ----------------
@@ -21,7 +21,10 @@ API paths served
 ``POST /cgi-bin/menu/create``, ``GET /cgi-bin/menu/get``, ``GET /cgi-bin/menu/delete``,
 ``POST /cgi-bin/menu/addconditional``, ``POST /cgi-bin/menu/delconditional``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/material/add_material``,
-``GET /cgi-bin/user/info``, ``GET /cgi-bin/customservice/getonlinekflist``.
+``GET /cgi-bin/user/info``, ``GET /cgi-bin/customservice/getonlinekflist``,
+``GET /sns/oauth2/access_token`` (web authorisation: code → openid; forged 40029, used 40163,
+expired 42003), and WeChat's authorize page ``GET /connect/oauth2/authorize`` (redirects back at
+once with a code for ``sandbox_openid``, default the bound demo customer; see ``oauth.py``).
 
 Tokens: a classic token supersedes the previous one, which keeps working for
 ``token_overlap_s`` (default 300 s) and then answers 40001. ``stable_token`` returns the same
@@ -57,6 +60,8 @@ Control API (``/__sandbox__/``)
     The job-finish events pushed so far, with the callback's HTTP status.
 ``POST /__sandbox__/accounts``
     ``{"appid": …, "secret": …}`` adds or replaces an account.
+``POST /__sandbox__/oauth/codes``
+    ``{"appid": …, "openid": …}`` → ``{"code": …}``: a web-authorisation code for that user.
 ``GET /__sandbox__/calls?path=&limit=`` / ``DELETE /__sandbox__/calls``
     Recorded calls (``at``, ``method``, ``path``, ``query``, ``body``, ``status``, ``outcome`` =
     the errcode or ``http_<status>``, ``errcode``) / forget them and reset the counters.

@@ -51,6 +51,7 @@ def build_app(state: WeChatApiState | None = None) -> Starlette:
     api: list[tuple[str, str, Handler]] = [
         ("GET", "/cgi-bin/token", wx.token_book.classic_endpoint),
         ("POST", "/cgi-bin/stable_token", wx.token_book.stable_endpoint),
+        ("GET", "/sns/oauth2/access_token", wx.oauth.access_token_endpoint),
         ("POST", "/cgi-bin/message/custom/send", _api(wx, messages.custom_send)),
         ("POST", "/cgi-bin/message/template/send", _api(wx, messages.template_send)),
         ("POST", "/cgi-bin/message/mass/send", _api(wx, messages.mass_send)),
@@ -82,6 +83,8 @@ def build_app(state: WeChatApiState | None = None) -> Starlette:
         Route(path, recorded(wx, handler, fault_outcome), methods=[method])
         for method, path, handler in api
     ]
-    app = Starlette(routes=[*routes, *sandbox_routes(wx)])
+    # WeChat's authorize page (open.weixin.qq.com): a browser redirect, not an API call.
+    authorize = Route("/connect/oauth2/authorize", wx.oauth.authorize_endpoint, methods=["GET"])
+    app = Starlette(routes=[*routes, authorize, *sandbox_routes(wx)])
     app.state.sandbox = wx
     return app

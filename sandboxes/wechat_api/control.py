@@ -84,6 +84,13 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
         state.accounts[appid] = secret
         return JSONResponse({"ok": True})
 
+    async def issue_oauth_code(request: Request) -> Response:
+        body = await read_json_object(request)
+        appid, openid = (body or {}).get("appid"), (body or {}).get("openid")
+        if not isinstance(appid, str) or not appid or not isinstance(openid, str) or not openid:
+            return bad_request("appid and openid are required")
+        return JSONResponse({"code": state.oauth.issue(appid, openid)})
+
     async def list_deliveries(request: Request) -> Response:
         touser, kind = request.query_params.get("touser"), request.query_params.get("kind")
         found = [
@@ -113,6 +120,7 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
         Route("/__sandbox__/callbacks", set_callback, methods=["POST"]),
         Route("/__sandbox__/callbacks", list_callbacks, methods=["GET"]),
         Route("/__sandbox__/pushes", list_pushes, methods=["GET"]),
+        Route("/__sandbox__/oauth/codes", issue_oauth_code, methods=["POST"]),
         Route("/__sandbox__/deliveries", list_deliveries, methods=["GET"]),
         Route("/__sandbox__/deliveries", clear_deliveries, methods=["DELETE"]),
         *control_routes(state, extra_stats),

@@ -15,6 +15,7 @@ from sandboxes.wechat_api.job_reports import JobReports
 from sandboxes.wechat_api.media import MediaStore
 from sandboxes.wechat_api.menu import Menus
 from sandboxes.wechat_api.message import Delivery, Messages
+from sandboxes.wechat_api.oauth import OAuthCodes
 from sandboxes.wechat_api.protocol import shape_fault
 from sandboxes.wechat_api.token import IssuedToken, TokenBook
 from sandboxes.wechat_api.user import Followers
@@ -76,6 +77,7 @@ class WeChatApiState(SandboxBase):
         self.menus = Menus(next_id)
         self.media_store = MediaStore(now, next_id)
         self.agents = Agents()
+        self.oauth = OAuthCodes(self.token_book, now)
 
     # What tests read and steer most, without knowing the family it belongs to.
 

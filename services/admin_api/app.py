@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from libs.common.answer_names import known_answers
 from libs.common.api_docs import install_docs
 from libs.common.http_errors import error_responses
 from libs.common.observability.health import probe_routes
@@ -91,6 +92,7 @@ class AdminService:
             tokens=TokenCodec(settings.secret_key, settings.access_token_ttl_s),
             bus=resources.bus,
             http=self.http,
+            answers=known_answers(settings.plugins),
         )
         self.app = create_app(self.state, spa_dir=resolve_dist(settings.spa_dir))
         self.heartbeat = Heartbeat(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.answer_names import BUILTIN_ANSWERS
 from libs.common.bus import Bus
 from libs.common.material_storage import DatabaseMaterialStorage, MaterialStorage
 from libs.common.secret_box import SecretBox
@@ -27,3 +28,5 @@ class AdminState:
     http: httpx.AsyncClient
     # Material files, shared by every replica (R-AD-5): in the database, never on local disk.
     materials: MaterialStorage = field(default_factory=DatabaseMaterialStorage)
+    # The answer names a command or menu action may give as its handler (built-ins + plug-ins).
+    answers: frozenset[str] = BUILTIN_ANSWERS

@@ -39,6 +39,8 @@ class ReminderTexts:
     cs_text: str
     sms_text: str
     fallback_allowed: bool
+    # Whether SMS still carries it to a follower who unfollowed (R-EN-7).
+    sms_to_unsubscribed: bool = False
 
 
 class UnknownAccount(LookupError):
@@ -72,6 +74,11 @@ class AccountDirectory:
         self._accounts: TtlCache[str | int, AccountInfo] = TtlCache(ttl_s)
         self._reminders: TtlCache[tuple[int, str], ReminderTexts | None] = TtlCache(ttl_s)
         self._leases: dict[int, TokenLease] = {}
+
+    @property
+    def box(self) -> SecretBox:
+        """The secret box (customers' bound phones are stored encrypted)."""
+        return self._box
 
     async def account(
         self, *, code: str | None = None, account_id: int | None = None
@@ -117,6 +124,7 @@ class AccountDirectory:
                 cs_text=row.cs_text,
                 sms_text=row.sms_text,
                 fallback_allowed=row.fallback_allowed,
+                sms_to_unsubscribed=row.sms_to_unsubscribed,
             )
         )
 

@@ -37,6 +37,10 @@ class Reason(StrEnum):
     OUTCOME_UNKNOWN = "outcome_unknown"  # may have been sent; not repeated
     ATTEMPTS_FAILED = "attempts_failed"  # retries exhausted
     CHANNEL_REFUSED = "channel_refused"  # the channel cannot carry it (window, quota, payload)
+    # WeChat not used at all (services/dispatcher/delivery/suppression.py):
+    UNSUBSCRIBED = "unsubscribed"  # the follower unfollowed the account
+    BINDING_SUSPENDED = "binding_suspended"  # the binding is suspended
+    OPTED_OUT = "opted_out"  # the customer opted out of this reminder type
 
 
 @dataclass(frozen=True, slots=True)

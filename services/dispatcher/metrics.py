@@ -28,6 +28,12 @@ FALLBACKS = Counter(
     "Fallback decisions, by account and reason",
     ["account", "reason"],
 )
+SUPPRESSED = Counter(
+    "wxhub_dispatcher_suppressed_total",
+    "Notifications not sent on WeChat (unsubscribed, binding suspended, opted out), by reason "
+    "and what happened instead (suppressed, or SMS)",
+    ["reason", "outcome"],
+)
 DELIVERY_LATENCY = Histogram(
     "wxhub_dispatcher_delivery_seconds",
     "Acceptance to terminal status (delivered, fallback_sent, failed), by account, priority and"

@@ -30,6 +30,8 @@ PERSONAL_HELP = {
     "balance": "查询本人账户余额（需先绑定）",
     "transactions": "查询最近交易明细（需先绑定）",
     "unbind_link": "解除身份绑定",
+    "subscriptions_link": "选择接收的业务提醒（需先绑定）",
+    "phone_link": "短信验证绑定手机号",
 }
 
 

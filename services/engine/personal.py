@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Customer
-from libs.common.h5_links import BIND_PAGE, UNBIND_PAGE, H5LinkSigner
+from libs.common.h5_links import (
+    BIND_PAGE,
+    PHONE_PAGE,
+    SUBSCRIPTIONS_PAGE,
+    UNBIND_PAGE,
+    H5LinkSigner,
+)
 
 
 class CustomerDirectory:
@@ -50,3 +56,11 @@ class PageLinks:
     def unbind_url(self, account: str, openid: str) -> str:
         """A fresh single-use link to the page confirming an unbind."""
         return self.signer.url(self.base_url, account, openid, UNBIND_PAGE)
+
+    def subscriptions_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the page choosing the reminder types received."""
+        return self.signer.url(self.base_url, account, openid, SUBSCRIPTIONS_PAGE)
+
+    def phone_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the phone binding page."""
+        return self.signer.url(self.base_url, account, openid, PHONE_PAGE)

@@ -12,10 +12,11 @@ and is enabled with ``WXHUB_PLUGINS='["mypackage.chatbot:register"]'``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from libs.common.answer_names import load_plugins
 
 if TYPE_CHECKING:
     from libs.common.wechat import InboundMessage, Reply
@@ -91,8 +92,4 @@ class AnswerRegistry:
 
     def load_plugins(self, specs: Iterable[str]) -> None:
         """Import each plug-in (``module`` or ``module:function``) and let it register answers."""
-        for spec in specs:
-            module_name, _, func_name = spec.partition(":")
-            module = importlib.import_module(module_name)
-            register = getattr(module, func_name or "register")
-            register(self)
+        load_plugins(specs, self)

@@ -29,11 +29,12 @@ class EngineSettings(CommonSettings):
             "明细": "transactions",
             "交易明细": "transactions",
             "解绑": "unbind_link",
+            "订阅": "subscriptions_link",
+            "服务订阅": "subscriptions_link",
+            "绑定手机": "phone_link",
         }
     )
     bind_menu_key: str = "BIND"
     transactions_count: int = 5
-    # Extra answer plug-ins: "package.module" or "package.module:function", each given the registry.
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
-    plugins: list[str] = Field(default_factory=list)

@@ -20,6 +20,8 @@ from libs.common.db.models import (
     NotificationEvent,
     NotificationJob,
 )
+from libs.common.phones import contact_phone
+from libs.common.secret_box import SecretBox
 
 # ``reason`` of a row whose publish was not confirmed: the next idempotent retry republishes it.
 PUBLISH_FAILED = "publish_failed"
@@ -108,11 +110,13 @@ async def list_by_idempotency_keys(
 async def list_customers(
     session: AsyncSession,
     *,
+    box: SecretBox,
     account_id: int,
     customer_nos: Collection[str] = (),
     openids: Collection[str] = (),
 ) -> list[CustomerContact]:
-    """Followers of an account matching any of the customer numbers or openids."""
+    """Followers of an account matching any of the customer numbers or openids (phones
+    decrypted)."""
     conditions = []
     if customer_nos:
         conditions.append(Customer.customer_no.in_(list(customer_nos)))
@@ -121,11 +125,14 @@ async def list_customers(
     if not conditions:
         return []
     rows = await session.execute(
-        select(Customer.openid, Customer.customer_no, Customer.phone).where(
+        select(Customer.openid, Customer.customer_no, Customer.phone, Customer.phone_enc).where(
             Customer.account_id == account_id, or_(*conditions)
         )
     )
-    return [CustomerContact(*row) for row in rows.all()]
+    return [
+        CustomerContact(row.openid, row.customer_no, contact_phone(box, row.phone_enc, row.phone))
+        for row in rows.all()
+    ]
 
 
 async def mark_publish_failed(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from libs.common.operation_limits import DEFAULT_DAILY_LIMITS
 from libs.common.settings import CommonSettings
 
 
@@ -43,5 +46,19 @@ class GatewaySettings(CommonSettings):
     bind_max_failures: int = 5
     bind_failure_window_s: float = 86_400.0
     h5_max_form_bytes: int = 4096
+    # Phone binding (绑定手机, /h5/phone): a 6-digit code by SMS (WXHUB_SMS_URL), valid this
+    # long, this many wrong entries per code, a new code no sooner than this after the last; the
+    # text has {code} and {minutes}.
+    # Daily caps per customer and operation (R-EN-10; operations in
+    # libs/common/operation_limits.py), unless the account sets its own in the admin API.
+    operation_daily_limits: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_DAILY_LIMITS)
+    )
+    phone_code_ttl_s: float = 300.0
+    phone_code_max_tries: int = 5
+    phone_code_resend_s: float = 60.0
+    phone_code_sms_text: str = (
+        "您正在绑定手机号，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+    )
     # Used-link records past their expiry and failures out of the window are deleted this often.
     h5_purge_interval_s: float = 3600.0

@@ -24,7 +24,7 @@ DELIVERIES = Counter(
 )
 DELIVERY_LATENCY = Histogram(
     "wxhub_stats_delivery_latency_seconds",
-    "Acceptance to outcome (delivered, fallback_sent, failed) by account and outcome",
+    "Acceptance to outcome (delivered, fallback_sent, suppressed, failed) by account and outcome",
     ["account", "outcome"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
 )

@@ -21,7 +21,7 @@ from services.stats.unpack import StoredEvent
 
 GRAINS = ("minute", "hour", "day")
 # Statuses that end the acceptance→outcome latency.
-OUTCOMES = frozenset({"delivered", "fallback_sent", "failed"})
+OUTCOMES = frozenset({"delivered", "fallback_sent", "suppressed", "failed"})
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -50,6 +50,8 @@ REMINDER_TYPES: dict[str, dict[str, Any]] = {
             "可用余额{balance}元。如非本人操作请致电客服。"
         ),
         "fallback_allowed": True,
+        # Money moving on the account: the customer hears of it even after unfollowing.
+        "sms_to_unsubscribed": True,
         "default_fallback": "sms",
         "default_priority": "alert",
     },
@@ -118,7 +120,7 @@ async def seed_outbound_demo(session: AsyncSession, box: SecretBox) -> BusinessS
                     account_id=account.id,
                     openid=openid,
                     customer_no=customer_no,
-                    phone=phone,
+                    phone_enc=box.encrypt(phone),
                     binding_state="bound",
                 )
             )

@@ -92,12 +92,15 @@ class ErrorCode(IntEnum):
     INVALID_MSG_TYPE = 40008
     INVALID_APPID = 40013
     INVALID_ACCESS_TOKEN = 40014
+    INVALID_OAUTH_CODE = 40029
     UNICODE_ESCAPED = 40033
     INVALID_TEMPLATE_ID = 40037
     INVALID_APPSECRET = 40125
+    OAUTH_CODE_USED = 40163
     IP_NOT_WHITELISTED = 40164
     ACCESS_TOKEN_MISSING = 41001
     ACCESS_TOKEN_EXPIRED = 42001
+    OAUTH_CODE_EXPIRED = 42003
     USER_NOT_FOLLOWING = 43004
     USER_REFUSED = 43101
     CONTENT_TOO_LONG = 45002
@@ -144,6 +147,7 @@ class ErrorAction(Enum):
     CONFIG = "config"  # account configuration or permission problem: stop and alert
     BUG = "bug"  # our request is wrong: no retry, log the payload
     VALIDATION = "validation"  # admin input rejected (conditional menu rules)
+    REFUSED_CODE = "refused_code"  # a web-authorisation code forged, used or expired: start over
 
 
 _ACTIONS: dict[int, ErrorAction] = {
@@ -190,6 +194,9 @@ _ACTIONS: dict[int, ErrorAction] = {
     ErrorCode.MENU_NOT_EXIST: ErrorAction.VALIDATION,  # reading back an account without menus
     ErrorCode.MENU_EMPTY_RULE: ErrorAction.VALIDATION,
     ErrorCode.MENU_PRIVACY_RULE: ErrorAction.VALIDATION,
+    ErrorCode.INVALID_OAUTH_CODE: ErrorAction.REFUSED_CODE,
+    ErrorCode.OAUTH_CODE_USED: ErrorAction.REFUSED_CODE,
+    ErrorCode.OAUTH_CODE_EXPIRED: ErrorAction.REFUSED_CODE,
 }
 
 TOKEN_ERRCODES: frozenset[int] = frozenset(

@@ -90,6 +90,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "cs_text": "{fund_name} 分红 {amount} 元已到账。",
         "sms_text": "【基金】{fund_name}分红{amount}元已到账。",
         "fallback_allowed": True,
+        "sms_to_unsubscribed": False,
         "default_fallback": "sms",
         "default_priority": "alert",
     },

@@ -18,12 +18,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
+from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath
 from services.admin_api.audit import record, snapshot
 from services.admin_api.listing import ListQuery, Page
 from services.admin_api.repositories import account_owned, rows
 from services.admin_api.scope import account_in_scope, by_account
+from services.admin_api.state import AdminState
 
 
 @dataclass
@@ -42,7 +43,8 @@ class AccountResource:
     sortable: Mapping[str, Any]
     search: list[Any]
     filters: Mapping[str, tuple[Any, Any, str]] = field(default_factory=dict)
-    check: Callable[[dict[str, Any]], None] | None = None
+    # Checks a row before it is written (given the process state); raises FieldErrors.
+    check: Callable[[dict[str, Any], AdminState], None] | None = None
 
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
@@ -140,7 +142,7 @@ def mount(router: APIRouter, res: AccountResource) -> None:
         data = body.model_dump()
         await account_in_scope(session, principal, data["account_id"])
         if res.check:
-            res.check(data)
+            res.check(data, kw["state"])
         obj = await rows.add(session, model(**data))
         await record(
             session, principal, f"{res.entity}.create", res.entity, obj.id, after=snapshot(obj)
@@ -150,7 +152,7 @@ def mount(router: APIRouter, res: AccountResource) -> None:
     add(
         res.path,
         create_item,
-        [*principal_session, _param("body", res.create)],
+        [*principal_session, _param("body", res.create), _param("state", StateDep)],
         method="POST",
         perm=res.edit_perm,
         verb="新建 · create",
@@ -180,7 +182,7 @@ def mount(router: APIRouter, res: AccountResource) -> None:
         if res.check:
             # The hook sees the whole resulting row and may normalise it in place.
             merged = {**(before or {}), **changes}
-            res.check(merged)
+            res.check(merged, kw["state"])
             changes = {key: merged[key] for key in changes}
         await rows.update(session, obj, changes)
         await record(
@@ -197,7 +199,7 @@ def mount(router: APIRouter, res: AccountResource) -> None:
     add(
         item_path,
         update_item,
-        [loaded, *principal_session, _param("body", res.update)],
+        [loaded, *principal_session, _param("body", res.update), _param("state", StateDep)],
         method="PATCH",
         perm=res.edit_perm,
         verb="修改 · update",

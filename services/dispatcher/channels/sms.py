@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 
+from libs.common.sms_gateway import sms_request
 from services.dispatcher.channels.base import Channel, Outcome, Outgoing, SendResult
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ class HttpJsonSms(Channel):
 
     async def send(self, message: Outgoing) -> SendResult:
         """POST the message; 2xx + ``ok: true`` is sent, anything else retryable."""
-        body = {"message_id": message.message_id, "phone": message.phone, "text": message.sms_text}
+        assert message.phone is not None
+        body = sms_request(message.message_id, message.phone, message.sms_text)
         try:
             response = await self._http.post(self._url, json=body)
         except httpx.HTTPError as exc:

@@ -1,4 +1,4 @@
-"""Delivery: accepted → sending → delivered | fallback_sent | failed(reason).
+"""Delivery: accepted → sending → delivered | fallback_sent | suppressed(reason) | failed(reason).
 
 Follow a message through these modules, in this order:
 
@@ -6,6 +6,7 @@ Follow a message through these modules, in this order:
 - ``claims.py``: take ownership of notifications (batched), with their windows (``windows.py``).
 - ``notifications.py``: one notification from claim to terminal status, the flow drawn there.
 - ``outgoing.py``: the reminder type's texts filled from the request data.
+- ``suppression.py``: recipients WeChat must not reach (unfollowed, suspended, opted out).
 - ``plan.py``: which channels to try, in order, and the fallback (from settings).
 - ``attempts.py``: sending on one channel with retries; returns a ``Decision``.
 - ``finishes.py``: the durable switch to the fallback, and the terminal transition (batched).

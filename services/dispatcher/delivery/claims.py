@@ -8,9 +8,9 @@ another run holds is kept (unacked) and claimed again until that run ends or its
 
 Concurrent claims share one transaction (:class:`libs.common.group_commit.GroupCommit`): one
 ``UPDATE … RETURNING`` takes the batch and returns every column the delivery needs, the
-``sending`` history entries are inserted with it, and first-time claims take their
-customer-service windows in the same commit. A dead-letter replay claims alone and may reopen a
-``failed`` notification.
+``sending`` history entries are inserted with it, and first-time claims read their recipients'
+states (``suppression.py``) and take their customer-service windows in the same commit. A
+dead-letter replay claims alone and may reopen a ``failed`` notification.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from services.dispatcher import repository
 from services.dispatcher.delivery.run import now
+from services.dispatcher.delivery.suppression import blocks_wechat, states_in_claim
 from services.dispatcher.delivery.windows import ServiceWindows
-from services.dispatcher.repository import Claimed, PendingEvent, Unclaimed
+from services.dispatcher.repository import Claimed, PendingEvent, RecipientState, Unclaimed
 
 log = get_logger(__name__)
 
@@ -42,6 +43,8 @@ class Claim:
     window: bool | None = None
     # Seconds left on the lease of the worker that holds it (``sending`` elsewhere).
     held_s: float = 0.0
+    # The recipient's state read in the claim (None: look it up when the run starts).
+    recipient: RecipientState | None = None
 
 
 class Claims:
@@ -91,7 +94,16 @@ class Claims:
                     for c in claimed.values()
                 ],
             )
-            windows = await self._windows.take_in_claim(session, list(claimed.values()))
+            recipients = await states_in_claim(session, list(claimed.values()))
+            # WeChat will not be used for these: they must not spend a window's send.
+            blocked = {
+                nid
+                for nid, state in recipients.items()
+                if blocks_wechat(state, claimed[nid].event_type)
+            }
+            windows = await self._windows.take_in_claim(
+                session, [row for row in claimed.values() if row.id not in blocked]
+            )
         results: list[Claim] = []
         seen: set[str] = set()
         for nid in ids:
@@ -102,7 +114,7 @@ class Claims:
             seen.add(nid)
             row = claimed.get(nid)
             results.append(
-                Claim(row, window=windows.get(nid))
+                Claim(row, window=windows.get(nid), recipient=recipients.get(nid))
                 if row is not None
                 else _unclaimed(statuses.get(nid))
             )

@@ -14,7 +14,7 @@ from services.dispatcher.accounts import AccountInfo
 from services.dispatcher.repository import Claimed
 
 StatusEvents = EventBatcher[DeliveryStatusChanged, DeliveryStatusChangedBatch]
-_STATUS_ORDER = ("sending", "delivered", "fallback_sent", "failed")
+_STATUS_ORDER = ("sending", "delivered", "fallback_sent", "suppressed", "failed")
 
 
 def status_events(bus: Bus, *, interval_s: float = 0.2, max_items: int = 1000) -> StatusEvents:

@@ -3,6 +3,7 @@
 ::
 
     claim (claims.py) ─▶ account, reminder type ─▶ outgoing texts (outgoing.py)
+        ─▶ recipient unfollowed, suspended or opted out (suppression.py): SMS only, or suppressed
         ─▶ for each channel of the plan (plan.py): window? (windows.py) ─▶ attempts (attempts.py)
         ─▶ not delivered: fallback channel, switch committed first (finishes.py)
         ─▶ terminal transition committed (finishes.py) ─▶ delivery.<status> event (events.py)
@@ -31,9 +32,10 @@ from services.dispatcher.delivery.finishes import FallbackSwitch, Finishing, Tra
 from services.dispatcher.delivery.outgoing import build_outgoing
 from services.dispatcher.delivery.plan import ChannelPlan
 from services.dispatcher.delivery.run import DeliveryRun, Final, now
+from services.dispatcher.delivery.suppression import judge, state_of
 from services.dispatcher.delivery.windows import ServiceWindows
 from services.dispatcher.fallback import Decision, Reason, Step
-from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS
+from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS, SUPPRESSED
 from services.dispatcher.repository import Claimed, Finish, PendingEvent
 
 log = get_logger(__name__)
@@ -133,7 +135,10 @@ class NotificationDelivery:
             reason = f"event type {claimed.event_type} is not configured"
             await self._finish_unstarted(claimed, "failed", reason, account)
             return None
-        outgoing = await build_outgoing(self._sessions, claimed, account, config, self._tracker)
+        outgoing = await build_outgoing(
+            self._sessions, claimed, account, config, self._directory.box, self._tracker
+        )
+        state = found.recipient or await state_of(self._sessions, claimed)
         return DeliveryRun(
             claimed,
             account,
@@ -141,10 +146,15 @@ class NotificationDelivery:
             outgoing,
             window=found.window,
             recorded_channel=self._windows.channel if found.window else claimed.channel,
+            verdict=None
+            if state is None
+            else judge(state, claimed.event_type, sms_to_unsubscribed=config.sms_to_unsubscribed),
         )
 
     async def _deliver(self, run: DeliveryRun) -> Final:
         """Try the plan's channels in order, then the fallback."""
+        if run.verdict is not None:
+            return await self._without_wechat(run)
         last: Decision | None = None
         for channel in self._plan.for_run(run):
             if not channel.can_send(run.outgoing):
@@ -179,16 +189,34 @@ class NotificationDelivery:
             )
         return await self._fall_back(run, last.code, last.reason, last.transient)
 
+    async def _without_wechat(self, run: DeliveryRun) -> Final:
+        """SMS only where the verdict and the request allow it; otherwise suppressed."""
+        verdict = run.verdict
+        assert verdict is not None
+        code = verdict.code
+        fallback = self._plan.fallback
+        if (
+            verdict.sms_allowed
+            and fallback is not None
+            and run.claimed.fallback == self._plan.fallback_name
+            and fallback.can_send(run.outgoing)
+        ):
+            SUPPRESSED.labels(code, "sms").inc()
+            return await self._fall_back(run, code, code.value, False, allowed=True)
+        SUPPRESSED.labels(code, "suppressed").inc()
+        run.note("sending", f"not sent on WeChat: {code.value}; no SMS allowed or possible")
+        return Final("suppressed", None, code.value, code)
+
     async def _record_channel(self, run: DeliveryRun, channel: str) -> None:
         async with self._sessions.begin() as session:
             await repository.set_channel(session, notification_id=run.claimed.id, channel=channel)
         run.recorded_channel = channel
 
     async def _fall_back(
-        self, run: DeliveryRun, code: Reason, reason: str, transient: bool
+        self, run: DeliveryRun, code: Reason, reason: str, transient: bool, *, allowed: bool = False
     ) -> Final:
         fallback = self._plan.fallback
-        if fallback is None or not self._plan.fallback_allowed(run):
+        if fallback is None or not (allowed or self._plan.fallback_allowed(run)):
             return Final(
                 "failed", None, f"{reason}; no fallback allowed", code, transient=transient
             )

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.phones import contact_phone
+from libs.common.secret_box import SecretBox
 from libs.common.short_links import URL_PATTERN, LinkTracker
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountInfo, ReminderTexts
@@ -35,6 +37,7 @@ async def build_outgoing(
     claimed: Claimed,
     account: AccountInfo,
     config: ReminderTexts,
+    box: SecretBox,
     tracker: LinkTracker | None = None,
 ) -> Outgoing:
     """The texts of every channel, for the recipient stored on the row.
@@ -55,7 +58,7 @@ async def build_outgoing(
             )
         if customer is not None:
             openid = customer.openid if customer.subscribed else None
-            phone = customer.phone
+            phone = contact_phone(box, customer.phone_enc, customer.phone)
     data = claimed.data
     text = render(config.cs_text, data)
     template_url = render(config.template_url, data)

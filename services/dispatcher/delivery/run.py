@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from services.dispatcher.accounts import AccountInfo, ReminderTexts
 from services.dispatcher.channels.base import Outgoing
+from services.dispatcher.delivery.suppression import Verdict
 from services.dispatcher.fallback import Reason
 from services.dispatcher.repository import Claimed, PendingEvent
 
@@ -35,6 +36,8 @@ class DeliveryRun:
     unsubscribed: bool = False
     # The errcode of the last refused attempt (reported with a fallback or failure).
     last_errcode: int | None = None
+    # Why WeChat must not be used for this recipient (None: it may).
+    verdict: Verdict | None = None
 
     def note(
         self, status: str, detail: str, *, channel: str | None = None, errcode: int | None = None

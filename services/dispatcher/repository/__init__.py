@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from services.dispatcher.repository.custom_sends import forget_custom_send, start_custom_send
 from services.dispatcher.repository.directory import (
+    RecipientState,
     get_account,
     get_customer,
     get_reminder_type,
+    list_recipient_states,
     mark_unsubscribed,
 )
 from services.dispatcher.repository.notifications import (
@@ -47,6 +49,7 @@ __all__ = [
     "Finish",
     "PendingEvent",
     "Reach",
+    "RecipientState",
     "Reported",
     "Unclaimed",
     "add_events",
@@ -64,6 +67,7 @@ __all__ = [
     "get_status",
     "get_statuses",
     "list_events",
+    "list_recipient_states",
     "mark_unsubscribed",
     "open_window",
     "open_windows",

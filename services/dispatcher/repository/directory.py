@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
     Account,
     Customer,
+    ReminderOptOut,
     ReminderType,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientState:
+    """What a follower's row says about sending to them: following, binding, opt-outs."""
+
+    subscribed: bool
+    binding_state: str
+    # Event types of the reminder types they opted out of.
+    opted_out: frozenset[str]
 
 
 async def get_account(
@@ -68,3 +80,44 @@ async def mark_unsubscribed(
         )
         .values(subscribed=False, unsubscribed_at=now)
     )
+
+
+async def list_recipient_states(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    openids: Collection[str] = (),
+    customer_nos: Collection[str] = (),
+) -> dict[str, RecipientState]:
+    """The states of the followers with these openids or customer numbers, keyed by both."""
+    conditions = []
+    if openids:
+        conditions.append(Customer.openid.in_(list(openids)))
+    if customer_nos:
+        conditions.append(Customer.customer_no.in_(list(customer_nos)))
+    if not conditions:
+        return {}
+    rows = await session.execute(
+        select(
+            Customer.openid,
+            Customer.customer_no,
+            Customer.subscribed,
+            Customer.binding_state,
+            ReminderType.event_type,
+        )
+        .outerjoin(ReminderOptOut, ReminderOptOut.customer_id == Customer.id)
+        .outerjoin(ReminderType, ReminderType.id == ReminderOptOut.reminder_type_id)
+        .where(Customer.account_id == account_id, or_(*conditions))
+    )
+    found: dict[str, tuple[str | None, bool, str, set[str]]] = {}
+    for openid, customer_no, subscribed, binding_state, event_type in rows.all():
+        entry = found.setdefault(openid, (customer_no, subscribed, binding_state, set()))
+        if event_type is not None:
+            entry[3].add(event_type)
+    states: dict[str, RecipientState] = {}
+    for openid, (customer_no, subscribed, binding_state, opted_out) in found.items():
+        state = RecipientState(subscribed, binding_state, frozenset(opted_out))
+        states[openid] = state
+        if customer_no:
+            states.setdefault(customer_no, state)
+    return states

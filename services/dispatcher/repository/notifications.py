@@ -15,7 +15,7 @@ from libs.common.db.models import (
     NotificationEvent,
 )
 
-TERMINAL = frozenset({"delivered", "fallback_sent", "failed"})
+TERMINAL = frozenset({"delivered", "fallback_sent", "failed", "suppressed"})
 # Core tables for the batched hot-path statements: they skip the ORM's bulk-persistence and
 # session-synchronisation work, which profiled at several per cent of the dispatcher's CPU.
 _NOTIFICATIONS = cast(Table, Notification.__table__)

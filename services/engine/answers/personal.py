@@ -1,4 +1,5 @@
-"""Personal answers (R-EN-4, R-EN-5): the binding link, balance and recent transactions.
+"""Personal answers (R-EN-4, R-EN-5, R-EN-6): the binding, phone and subscriptions links,
+balance and recent transactions.
 
 Only bound followers get personal data; anyone else gets the binding link instead. Card numbers
 are masked (``************3456``) and every answer carries the core system's ``as_of``. A core
@@ -23,6 +24,11 @@ NEEDS_BINDING = "查询余额、明细前请先绑定身份。点击进入绑定
 UNBIND_TITLE = "解除身份绑定"
 UNBIND_DESCRIPTION = "点击进入页面确认解除绑定，解除后将无法在公众号内查询本人账户。"
 NOT_BOUND = "您尚未绑定身份，无需解绑。发送“绑定”可绑定身份。"
+SUBSCRIPTIONS_TITLE = "服务订阅"
+SUBSCRIPTIONS_DESCRIPTION = "点击进入页面，选择您希望收到的业务提醒。"
+NEEDS_BINDING_FOR_SUBSCRIPTIONS = "订阅业务提醒前请先绑定身份。点击进入绑定页面完成验证。"
+PHONE_TITLE = "绑定手机"
+PHONE_DESCRIPTION = "点击进入页面，通过短信验证码绑定手机号，业务提醒可经短信送达。"
 NOT_FOUND = "未查询到您的账户信息，请发送“绑定”重新绑定身份。"
 
 
@@ -46,6 +52,27 @@ async def unbind_link(ctx: AnswerContext, request: AnswerRequest) -> Reply:
     url = ctx.links.unbind_url(request.account.code, openid)
     validity = f"链接 {ctx.links.ttl_minutes} 分钟内有效，仅可使用一次。"
     article = Article(title=UNBIND_TITLE, description=UNBIND_DESCRIPTION + validity, url=url)
+    return NewsReply(articles=(article,), max_articles=1)
+
+
+async def subscriptions_link(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``订阅``: a link to the page choosing which reminder types the customer receives."""
+    openid = request.message.from_user
+    if await ctx.customers.bound_customer_no(request.account.id, openid) is None:
+        return _bind_reply(ctx, request, NEEDS_BINDING_FOR_SUBSCRIPTIONS)
+    url = ctx.links.subscriptions_url(request.account.code, openid)
+    validity = f"链接 {ctx.links.ttl_minutes} 分钟内有效，仅可使用一次。"
+    article = Article(
+        title=SUBSCRIPTIONS_TITLE, description=SUBSCRIPTIONS_DESCRIPTION + validity, url=url
+    )
+    return NewsReply(articles=(article,), max_articles=1)
+
+
+async def phone_link(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``绑定手机``: a link to the page verifying a mobile number by SMS code."""
+    url = ctx.links.phone_url(request.account.code, request.message.from_user)
+    validity = f"链接 {ctx.links.ttl_minutes} 分钟内有效，仅可使用一次。"
+    article = Article(title=PHONE_TITLE, description=PHONE_DESCRIPTION + validity, url=url)
     return NewsReply(articles=(article,), max_articles=1)
 
 
@@ -124,5 +151,7 @@ def register(registry: AnswerRegistry) -> None:
     """Register this module's answers."""
     registry.add("bind_link", bind_link)
     registry.add("unbind_link", unbind_link)
+    registry.add("subscriptions_link", subscriptions_link)
+    registry.add("phone_link", phone_link)
     registry.add("balance", balance)
     registry.add("transactions", transactions)

@@ -38,6 +38,7 @@ class NotificationApi:
             resources.sessions,
             config,
             publisher,
+            box=resources.secret_box,
             republish_duplicate_after_s=settings.republish_duplicate_after_s,
         )
         return cls(

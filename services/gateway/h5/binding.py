@@ -23,10 +23,12 @@ from libs.common.bus import EVENTS, OUTBOUND, Bus
 from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer
 from libs.common.h5_links import LinkClaims, LinkUsed, purge_expired, record_use
 from libs.common.observability.logging import get_logger
+from libs.common.operation_limits import BIND_ATTEMPT
 from libs.common.schemas.events import CustomerBindingLocked, CustomerBound, CustomerUnbound
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import TextReply
 from services.gateway.h5.forms import Identity
+from services.gateway.h5.limits import DailyLimits, LimitReached
 
 log = get_logger(__name__)
 
@@ -65,16 +67,18 @@ class Outcome(enum.Enum):
     USED = "used"
     UNKNOWN_ACCOUNT = "unknown_account"
     UNAVAILABLE = "unavailable"
+    LIMITED = "limited"
     UNBOUND = "unbound"
     NOT_BOUND = "not_bound"
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The outcome and, after a mismatch, how many tries are left."""
+    """The outcome and, after a mismatch, how many tries are left (the cap when limited)."""
 
     outcome: Outcome
     tries_left: int = 0
+    limit: LimitReached | None = None
 
 
 class CoreIdentity:
@@ -112,12 +116,14 @@ class BindingService:
         core: CoreIdentity,
         max_failures: int,
         failure_window_s: float,
+        limits: DailyLimits,
     ) -> None:
         self._sessions = sessions
         self._bus = bus
         self._core = core
         self._max_failures = max_failures
         self._window = timedelta(seconds=failure_window_s)
+        self._limits = limits
 
     async def account_id(self, code: str) -> int | None:
         """The enabled account's id, ``None`` for an unknown or disabled one."""
@@ -143,6 +149,9 @@ class BindingService:
             return Result(Outcome.UNKNOWN_ACCOUNT)
         if await self.locked(account_id, claims.openid):
             return Result(Outcome.LOCKED)
+        reached = await self._limits.take(account_id, claims.openid, BIND_ATTEMPT)
+        if reached is not None:
+            return Result(Outcome.LIMITED, limit=reached)
         try:
             customer_no = await self._core.verify(identity)
         except (httpx.HTTPError, ValueError) as exc:

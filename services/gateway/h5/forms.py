@@ -8,9 +8,12 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
+from libs.common.phones import MOBILE
+
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _CARD_NO = re.compile(r"^\d{12,19}$")
 _PASSWORD = re.compile(r"^\d{6}$")
+_CODE = re.compile(r"^\d{6}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 MAX_FIELDS = 8
@@ -24,7 +27,9 @@ class FormUnreadable(ValueError):
     """Not a URL-encoded form, or a field given twice."""
 
 
-async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
+async def read_form(
+    request: Request, max_bytes: int, max_fields: int = MAX_FIELDS
+) -> dict[str, str]:
     """The URL-encoded form's fields, refusing oversized or malformed bodies."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
@@ -35,7 +40,7 @@ async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
         if len(body) > max_bytes:
             raise FormTooLarge(f"form larger than {max_bytes} bytes")
     try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormUnreadable("undecodable form") from exc
     if any(len(values) != 1 for values in parsed.values()):
@@ -76,3 +81,15 @@ def parse_identity(form: dict[str, str]) -> Identity | str:
     if not _PASSWORD.match(password):
         return "error.password"
     return Identity(id_number=id_number, card_no=card_no, password=password)
+
+
+def parse_phone(form: dict[str, str]) -> str | None:
+    """The mobile number posted: ``""`` when left empty, ``None`` when malformed."""
+    phone = "".join(form.get("phone", "").split())
+    return phone if not phone or MOBILE.match(phone) else None
+
+
+def parse_code(form: dict[str, str]) -> str | None:
+    """The 6-digit verification code, ``None`` when malformed."""
+    code = form.get("code", "").strip()
+    return code if _CODE.match(code) else None

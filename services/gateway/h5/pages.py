@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse
 
+from services.gateway.h5.subscriptions import FIELD_PREFIX, Choice
 from services.gateway.h5.texts import Lang, text
 
 CSP = (
@@ -42,6 +43,9 @@ background:#07c160;color:#fff}
 .error{padding:12px;border-radius:8px;background:#fff1f0;color:#cf1322}
 .note{font-size:13px;color:#86909c}
 .toggle{margin:0;text-align:right;font-size:14px}
+.choice{display:flex;align-items:center;gap:12px;margin:12px 0;padding:12px;border-radius:8px;
+background:#fff;color:#1f2329;font-size:16px}
+.choice input{width:20px;height:20px;margin:0}
 """
 
 
@@ -109,6 +113,57 @@ def unbind_form(token: str, csrf: str, lang: Lang = "zh") -> HTMLResponse:
 </form>
 <p class="note">{text("unbind.note", lang)}</p>"""
     return _page(text("unbind.title", lang), body, 200, lang)
+
+
+def subscriptions_form(
+    token: str, csrf: str, choices: list[Choice], lang: Lang = "zh"
+) -> HTMLResponse:
+    """One checkbox per reminder type, ticked when the customer gets it."""
+    boxes = "".join(
+        f'<label class="choice"><input type="checkbox" '
+        f'name="{escape(FIELD_PREFIX + c.event_type)}" value="1"'
+        f"{' checked' if c.subscribed else ''}>{escape(c.name)}</label>"
+        for c in choices
+    )
+    if not choices:
+        boxes = f"<p>{text('subscriptions.empty', lang)}</p>"
+    body = f"""{_toggle("subscriptions", token, lang)}<h1>{text("subscriptions.title", lang)}</h1>
+<p>{text("subscriptions.intro", lang)}</p>
+<form method="post" action="/h5/subscriptions">{_hidden(token, csrf, lang)}{boxes}
+<button type="submit">{text("subscriptions.submit", lang)}</button>
+</form>
+<p class="note">{text("subscriptions.note", lang)}</p>"""
+    return _page(text("subscriptions.title", lang), body, 200, lang)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneForm:
+    """What the phone form shows: tokens, a note of the code sent, an error."""
+
+    token: str
+    csrf: str
+    lang: Lang = "zh"
+    info: str = ""
+    error: str = ""
+
+
+def phone_form(form: PhoneForm, status: int = 200) -> HTMLResponse:
+    """Number and "send code", then code and "verify" (one form, the button says which)."""
+    lang = form.lang
+    info = f'<p class="note" role="status">{escape(form.info)}</p>' if form.info else ""
+    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
+    body = f"""{_toggle("phone", form.token, lang)}<h1>{text("phone.title", lang)}</h1>
+<p>{text("phone.intro", lang)}</p>{error}{info}
+<form method="post" action="/h5/phone" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
+<label for="phone">{text("phone.phone", lang)}</label>
+<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
+<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
+<label for="code">{text("phone.code", lang)}</label>
+<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">
+<button type="submit" name="action" value="verify">{text("phone.verify", lang)}</button>
+</form>
+<p class="note">{text("phone.note", lang)}</p>"""
+    return _page(text("phone.title", lang), body, status, lang)
 
 
 def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:

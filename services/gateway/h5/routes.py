@@ -1,5 +1,8 @@
-"""``/h5/bind`` (GET shows the form, POST checks and binds) and ``/h5/unbind`` (GET asks to
-confirm, POST removes the binding).
+"""``/h5/bind`` (GET shows the form, POST checks and binds), ``/h5/unbind`` (GET asks to
+confirm, POST removes the binding) and ``/h5/subscriptions`` (GET shows the reminder types with
+the customer's choices, POST stores them), ``/h5/phone`` (GET shows the form, POST sends a
+code or checks it, ``phone.py``); ``/h5/oauth/{account}/{page}`` opens any of them through
+WeChat's web authorisation instead of a chat link (``oauth.py``).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
 signature and expiry → link already used → lock-out → field formats → core system. Nothing the
@@ -9,6 +12,7 @@ user typed is echoed back, stored or logged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import APIRouter, FastAPI
@@ -17,6 +21,8 @@ from starlette.responses import Response
 
 from libs.common.h5_links import (
     BIND_PAGE,
+    PHONE_PAGE,
+    SUBSCRIPTIONS_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
     LinkClaims,
@@ -28,12 +34,35 @@ from libs.common.resources import Resources
 from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
-from services.gateway.h5.forms import FormTooLarge, FormUnreadable, parse_identity, read_form
+from services.gateway.h5.forms import (
+    MAX_FIELDS,
+    FormTooLarge,
+    FormUnreadable,
+    parse_code,
+    parse_identity,
+    parse_phone,
+    read_form,
+)
+from services.gateway.h5.limits import DailyLimits, LimitReached
+from services.gateway.h5.oauth import OAuthEntry
+from services.gateway.h5.phone import Checked, CodeRules, PhoneBinding, Sent
+from services.gateway.h5.subscriptions import (
+    MAX_CHOICES,
+    Choice,
+    Saved,
+    Subscriptions,
+    chosen_types,
+)
 from services.gateway.h5.texts import Lang, lang_of, text
 from services.gateway.settings import GatewaySettings
 
 # What a user sends in chat to get a new link to each page.
-_COMMANDS = {BIND_PAGE: "绑定", UNBIND_PAGE: "解绑"}
+_COMMANDS = {
+    BIND_PAGE: "绑定",
+    UNBIND_PAGE: "解绑",
+    SUBSCRIPTIONS_PAGE: "订阅",
+    PHONE_PAGE: "绑定手机",
+}
 
 
 class BindPage:
@@ -47,16 +76,44 @@ class BindPage:
         )
         self._csrf = CsrfTokens(settings.secret_key)
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.core_timeout_s))
+        self._limits = DailyLimits(resources.sessions, settings.operation_daily_limits)
         self._binding = BindingService(
             sessions=resources.sessions,
             bus=resources.bus,
             core=CoreIdentity(self.http, settings.core_url),
             max_failures=settings.bind_max_failures,
             failure_window_s=settings.bind_failure_window_s,
+            limits=self._limits,
+        )
+        self._subscriptions = Subscriptions(resources.sessions)
+        self._phone = PhoneBinding(
+            sessions=resources.sessions,
+            box=resources.secret_box,
+            secret_key=settings.secret_key,
+            http=self.http,
+            sms_url=settings.sms_url,
+            rules=CodeRules(
+                ttl_s=settings.phone_code_ttl_s,
+                max_tries=settings.phone_code_max_tries,
+                resend_s=settings.phone_code_resend_s,
+                sms_text=settings.phone_code_sms_text,
+            ),
+            limits=self._limits,
+        )
+        self._code_minutes = max(1, round(settings.phone_code_ttl_s / 60))
+        self.oauth = OAuthEntry(
+            sessions=resources.sessions,
+            box=resources.secret_box,
+            signer=self._signer,
+            secret_key=settings.secret_key,
+            base_url=settings.h5_base_url,
+            api_base=settings.wechat_api_base,
+            oauth_base=settings.wechat_oauth_base,
+            cookie_max_age_s=int(settings.h5_link_ttl_s),
         )
         self._secure_cookie = settings.h5_base_url.startswith("https://")
         self._purge = Periodic(
-            self._binding.purge, interval_s=settings.h5_purge_interval_s, name="h5 purge"
+            self._purge_all, interval_s=settings.h5_purge_interval_s, name="h5 purge"
         )
         self._lock_hours = max(1, round(settings.bind_failure_window_s / 3600))
 
@@ -68,6 +125,12 @@ class BindPage:
         """Stop purging and close the core-system client."""
         await self._purge.stop()
         await self.http.aclose()
+        await self.oauth.close()
+
+    async def _purge_all(self) -> None:
+        await self._binding.purge()
+        await self._phone.purge(datetime.now(UTC))
+        await self._limits.purge(datetime.now(UTC))
 
     def _locked(self, lang: Lang) -> Response:
         return pages.notice("locked", 403, lang, hours=self._lock_hours)
@@ -103,12 +166,12 @@ class BindPage:
         return response
 
     async def _posted(
-        self, request: Request, page: str
+        self, request: Request, page: str, max_fields: int = MAX_FIELDS
     ) -> tuple[dict[str, str], LinkClaims, Lang] | Response:
         """The form, the link's claims and the page language of a POST that passed size, CSRF
         and link checks."""
         try:
-            form = await read_form(request, self._settings.h5_max_form_bytes)
+            form = await read_form(request, self._settings.h5_max_form_bytes, max_fields)
         except FormTooLarge:
             return pages.notice("too_large", 413)
         except FormUnreadable:
@@ -160,6 +223,8 @@ class BindPage:
             return again(text("error.mismatch", lang, tries=result.tries_left), 422)
         if result.outcome is Outcome.LOCKED:
             return self._locked(lang)
+        if result.limit is not None:
+            return _limited(result.limit, lang)
         if result.outcome is Outcome.USED:
             return pages.link_refused("used", "绑定", lang)
         if result.outcome is Outcome.UNKNOWN_ACCOUNT:
@@ -193,14 +258,138 @@ class BindPage:
             return pages.link_refused("used", "解绑", lang)
         return pages.link_refused("forged", "解绑", lang)
 
+    async def show_subscriptions(self, request: Request) -> Response:
+        """GET /h5/subscriptions: the reminder types, ticked where the customer gets them."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, SUBSCRIPTIONS_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        choices = await self._choices(usable)
+        if choices is None:
+            return pages.notice("not_bound_sub", 409, lang)
+        return self._with_csrf_cookie(
+            lambda csrf: pages.subscriptions_form(token, csrf, choices, lang), usable.nonce
+        )
+
+    async def submit_subscriptions(self, request: Request) -> Response:
+        """POST /h5/subscriptions: store the ticked types; the others are opted out of."""
+        posted = await self._posted(request, SUBSCRIPTIONS_PAGE, MAX_FIELDS + MAX_CHOICES)
+        if isinstance(posted, Response):
+            return posted
+        form, claims, lang = posted
+        account_id = await self._binding.account_id(claims.account)
+        choices = None
+        if account_id is not None:
+            choices = await self._subscriptions.choices(account_id, claims.openid)
+        if account_id is None or choices is None:
+            return pages.notice("not_bound_sub", 409, lang)
+        chosen = chosen_types(form, [c.event_type for c in choices])
+        if chosen is None:
+            return pages.notice("unreadable", 400, lang)
+        client_ip = request.client.host if request.client else ""
+        saved = await self._subscriptions.save(claims, account_id, chosen, client_ip)
+        if saved is Saved.SAVED:
+            return pages.notice("saved", 200, lang)
+        if saved is Saved.USED:
+            return pages.link_refused("used", "订阅", lang)
+        return pages.notice("not_bound_sub", 409, lang)
+
+    async def _choices(self, claims: LinkClaims) -> list[Choice] | None:
+        account_id = await self._binding.account_id(claims.account)
+        if account_id is None:
+            return None
+        return await self._subscriptions.choices(account_id, claims.openid)
+
+    async def show_phone(self, request: Request) -> Response:
+        """GET /h5/phone: the number and code form (noting a code already sent)."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, PHONE_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        account_id = await self._binding.account_id(usable.account)
+        pending = (
+            None if account_id is None else await self._phone.pending(account_id, usable.openid)
+        )
+        info = self._pending_text(pending, lang)
+        return self._with_csrf_cookie(
+            lambda csrf: pages.phone_form(pages.PhoneForm(token, csrf, lang, info)), usable.nonce
+        )
+
+    async def submit_phone(self, request: Request) -> Response:
+        """POST /h5/phone: ``action=send`` texts a code, ``action=verify`` checks it and binds."""
+        posted = await self._posted(request, PHONE_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        form, claims, lang = posted
+        account_id = await self._binding.account_id(claims.account)
+        if account_id is None:
+            return pages.link_refused("forged", _COMMANDS[PHONE_PAGE], lang)
+        token, csrf = form["t"], form.get("csrf", "")
+
+        def again(status: int, error: str = "", info: str = "") -> Response:
+            return pages.phone_form(pages.PhoneForm(token, csrf, lang, info, error), status)
+
+        action = form.get("action")
+        if action == "send":
+            phone = parse_phone(form)
+            pending = await self._phone.pending(account_id, claims.openid)
+            if phone is None or (not phone and pending is None):
+                return again(400, text("error.phone", lang))
+            sent = await self._phone.send(claims, account_id, phone or None)
+            if sent.outcome is Sent.SENT:
+                return again(200, info=self._pending_text(sent.masked, lang))
+            if sent.limit is not None:
+                return _limited(sent.limit, lang)
+            if sent.outcome is Sent.THROTTLED:
+                error = text("error.code_throttled", lang, seconds=sent.wait_s)
+                return again(429, error, self._pending_text(pending, lang))
+            return again(503, text("error.sms_unavailable", lang))
+        if action != "verify":
+            return pages.notice("unreadable", 400, lang)
+        code = parse_code(form)
+        if code is None:
+            return again(400, text("error.code_format", lang))
+        client_ip = request.client.host if request.client else ""
+        checked = await self._phone.verify(claims, account_id, code, client_ip)
+        if checked.outcome is Checked.BOUND:
+            return pages.notice("phone_bound", 200, lang, phone=checked.masked)
+        if checked.outcome is Checked.USED:
+            return pages.link_refused("used", _COMMANDS[PHONE_PAGE], lang)
+        errors = {
+            Checked.WRONG: (422, text("error.code_wrong", lang, tries=checked.tries_left)),
+            Checked.NO_TRIES: (403, text("error.code_no_tries", lang)),
+            Checked.EXPIRED: (410, text("error.code_expired", lang)),
+            Checked.NO_CODE: (400, text("error.code_none", lang)),
+        }
+        status, error = errors[checked.outcome]
+        return again(status, error)
+
+    def _pending_text(self, masked: str | None, lang: Lang) -> str:
+        if not masked:
+            return ""
+        return text("phone.pending", lang, phone=masked, minutes=self._code_minutes)
+
+
+def _limited(reached: LimitReached, lang: Lang) -> Response:
+    """The day's cap of an operation is used up: say which, how many, and when it resets."""
+    return pages.notice("limited", 429, lang, operation=reached.label, limit=reached.limit)
+
 
 def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
-    """Mount ``/h5/bind`` on the gateway's app; the caller starts and stops the page."""
+    """Mount the ``/h5/`` pages on the gateway's app; the caller starts and stops them."""
     page = BindPage(settings, resources)
     router = APIRouter(prefix="/h5", include_in_schema=False)
     router.add_api_route("/bind", page.show, methods=["GET"])
     router.add_api_route("/bind", page.submit, methods=["POST"])
     router.add_api_route("/unbind", page.show_unbind, methods=["GET"])
     router.add_api_route("/unbind", page.submit_unbind, methods=["POST"])
+    router.add_api_route("/subscriptions", page.show_subscriptions, methods=["GET"])
+    router.add_api_route("/subscriptions", page.submit_subscriptions, methods=["POST"])
+    router.add_api_route("/phone", page.show_phone, methods=["GET"])
+    router.add_api_route("/phone", page.submit_phone, methods=["POST"])
+    router.add_api_route("/oauth/{account}/{page}", page.oauth.start, methods=["GET"])
+    router.add_api_route("/oauth/{account}/{page}/callback", page.oauth.callback, methods=["GET"])
     api.include_router(router)
     return page

@@ -29,6 +29,89 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "unbind.submit": ("确认解除绑定", "Unlink"),
     "unbind.note": ("如不想解除，直接关闭本页面即可。", "To keep the link, just close this page."),
+    "subscriptions.title": ("服务订阅", "Alert subscriptions"),
+    "subscriptions.intro": (
+        "请选择您希望在公众号内收到的业务提醒，未勾选的提醒将不再发送给您。",
+        "Choose the alerts you want to get in this chat; unticked ones will no longer be sent.",
+    ),
+    "subscriptions.submit": ("保存", "Save"),
+    "subscriptions.note": (
+        "取消关注公众号后，业务提醒将不再通过微信发送。",
+        "If you unfollow the account, alerts are no longer sent through WeChat.",
+    ),
+    "subscriptions.empty": ("当前没有可订阅的提醒。", "There are no alerts to choose from."),
+    "saved.title": ("已保存", "Saved"),
+    "saved.text": (
+        "您的订阅设置已保存。如需修改，请在公众号发送“订阅”。",
+        "Your choices are saved. To change them, send “订阅” in the chat.",
+    ),
+    "not_bound_sub.title": ("尚未绑定", "Not linked"),
+    "not_bound_sub.text": (
+        "订阅业务提醒前请先绑定身份：请在公众号发送“绑定”。",
+        "Link your identity first: send “绑定” in the chat.",
+    ),
+    "oauth_refused.title": ("授权失败", "Authorisation failed"),
+    "oauth_refused.text": (
+        "微信授权无效或已过期，请返回公众号，从菜单重新进入。",
+        "WeChat's authorisation is invalid or has expired; go back to the account and open the "
+        "page from its menu again.",
+    ),
+    "error_unavailable.title": ("系统繁忙", "Service busy"),
+    "error_unavailable.text": (
+        "系统繁忙，请稍后从公众号菜单重新进入。",
+        "The service is busy; please open the page from the menu again later.",
+    ),
+    "phone.title": ("绑定手机", "Link your phone"),
+    "phone.intro": (
+        "绑定后，业务提醒可通过短信发送到该手机号。我们将向您的手机发送 6 位验证码。",
+        "Once linked, alerts can reach this number by SMS. We will text you a 6-digit code.",
+    ),
+    "phone.phone": ("手机号", "Mobile number"),
+    "phone.send": ("获取验证码", "Send code"),
+    "phone.code": ("验证码", "Code"),
+    "phone.verify": ("验证并绑定", "Verify and link"),
+    "phone.pending": (
+        "验证码已发送至 {phone}，{minutes} 分钟内有效。",
+        "A code was sent to {phone}; it is valid for {minutes} minutes.",
+    ),
+    "phone.note": (
+        "手机号加密保存，仅用于向您发送业务提醒。",
+        "The number is stored encrypted and only used to send you alerts.",
+    ),
+    "phone_bound.title": ("手机绑定成功", "Phone linked"),
+    "phone_bound.text": (
+        "手机号 {phone} 已绑定，可返回公众号继续使用。",
+        "{phone} is linked. You can go back to the chat.",
+    ),
+    "error.phone": (
+        "请填写 11 位手机号码。",
+        "Please enter an 11-digit mobile number.",
+    ),
+    "error.code_format": ("验证码应为 6 位数字。", "The code has 6 digits."),
+    "error.code_wrong": (
+        "验证码不正确（还可尝试 {tries} 次）。",
+        "The code is wrong ({tries} tries left).",
+    ),
+    "error.code_no_tries": (
+        "验证码错误次数过多，请重新获取验证码。",
+        "Too many wrong codes; please ask for a new one.",
+    ),
+    "error.code_expired": ("验证码已过期，请重新获取。", "The code expired; ask for a new one."),
+    "error.code_none": ("请先获取验证码。", "Ask for a code first."),
+    "error.code_throttled": (
+        "验证码已发送，请 {seconds} 秒后再重新获取。",
+        "A code was just sent; you can ask again in {seconds} seconds.",
+    ),
+    "error.sms_unavailable": (
+        "短信暂时无法发送，请稍后再试。",
+        "The text message could not be sent; please try again later.",
+    ),
+    "limited.title": ("今日次数已用完", "Daily limit reached"),
+    "limited.text": (
+        "您今日的{operation}次数已达上限（{limit} 次），请明天再试。",
+        "You have reached today's limit for this operation ({operation}, {limit} times); "
+        "please try again tomorrow.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",

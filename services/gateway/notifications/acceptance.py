@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Notification, NotificationEvent, utcnow
 from libs.common.group_commit import GroupCommit
+from libs.common.secret_box import SecretBox
 from services.gateway import repository
 from services.gateway.metrics import ACCEPT_LATENCY, NOTIFICATIONS
 from services.gateway.notifications.config import ConfigCache, SystemConfig
@@ -72,6 +73,7 @@ class NotificationService:
         config: ConfigCache,
         publisher: OutboundPublisher,
         *,
+        box: SecretBox,
         accept_workers: int = 4,
         group_max: int = 200,
         republish_duplicate_after_s: float = 1.0,
@@ -80,6 +82,8 @@ class NotificationService:
         self._sessions = sessions
         self._config = config
         self._publisher = publisher
+        # Decrypts the phones customers bound on the phone page (for the SMS fallback).
+        self._box = box
         self._now = now
         self._accept_workers = accept_workers
         self._group_max = group_max
@@ -140,7 +144,7 @@ class NotificationService:
         republished: set[str] = set()
         if candidates:
             async with self._sessions() as session:
-                ready, refused = await resolve_recipients(session, candidates)
+                ready, refused = await resolve_recipients(session, candidates, self._box)
                 for item, rejection in refused:
                     results[item.index] = ItemResult(item.index, "rejected", error=rejection)
                 stored = await store(session, system, ready, now, job_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.secret_box import SecretBox
 from services.gateway import repository
 from services.gateway.notifications.validation import (
     Candidate,
@@ -19,13 +20,13 @@ from services.gateway.repository import CustomerContact
 
 
 async def resolve_recipients(
-    session: AsyncSession, candidates: list[Candidate]
+    session: AsyncSession, candidates: list[Candidate], box: SecretBox
 ) -> tuple[list[Candidate], list[tuple[Candidate, Rejection]]]:
     """Fill openid/phone from the customer table and apply the channel rules.
 
     Returns the items ready to store and the refused ones with their rejection.
     """
-    found = await _contacts(session, candidates)
+    found = await _contacts(session, candidates, box)
     ready: list[Candidate] = []
     refused: list[tuple[Candidate, Rejection]] = []
     for item in candidates:
@@ -53,7 +54,7 @@ async def resolve_recipients(
 
 
 async def _contacts(
-    session: AsyncSession, candidates: list[Candidate]
+    session: AsyncSession, candidates: list[Candidate], box: SecretBox
 ) -> dict[tuple[int, str, str], CustomerContact]:
     """The contacts the candidates need, keyed by (account, "no" | "openid", value)."""
     wanted: dict[int, tuple[set[str], set[str]]] = {}
@@ -68,7 +69,7 @@ async def _contacts(
         if not (nos or openids):
             continue
         contacts = await repository.list_customers(
-            session, account_id=account_id, customer_nos=nos, openids=openids
+            session, box=box, account_id=account_id, customer_nos=nos, openids=openids
         )
         for contact in contacts:
             if contact.customer_no:

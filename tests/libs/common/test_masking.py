@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from libs.common.masking import mask_card_no
+from libs.common.masking import mask_card_no, mask_phone
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,10 @@ from libs.common.masking import mask_card_no
 )
 def test_only_the_last_four_digits_show(card: str, masked: str) -> None:
     assert mask_card_no(card) == masked
+
+
+def test_a_phone_shows_its_first_three_and_last_four_digits() -> None:
+    assert mask_phone("13800000001") == "138****0001"
+    assert mask_phone("+8613800000001") == "+86*******0001"
+    assert mask_phone("12345") == "12345"
+    assert mask_phone(None) is None

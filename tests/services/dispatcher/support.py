@@ -25,7 +25,7 @@ from services.dispatcher.settings import DispatcherSettings
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 
-TERMINAL = {"delivered", "fallback_sent", "failed"}
+TERMINAL = {"delivered", "fallback_sent", "suppressed", "failed"}
 
 
 OPENID = "oWxhubDemoCustomer0000000001"

@@ -7,6 +7,7 @@ import types
 
 import pytest
 
+from libs.common.answer_names import BUILTIN_ANSWERS
 from libs.common.wechat import TextReply
 from services.engine.answers import default_registry
 from services.engine.registry import AnswerRegistry, UnknownAnswer
@@ -27,6 +28,10 @@ def test_builtin_answers_are_registered() -> None:
         "text",
     ):
         assert expected in names
+
+
+def test_builtin_answers_are_exactly_the_list_the_admin_api_accepts() -> None:
+    assert set(default_registry().names()) == BUILTIN_ANSWERS
 
 
 def test_plugin_module_registers_an_answer() -> None:

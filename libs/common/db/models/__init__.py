@@ -21,8 +21,8 @@ from libs.common.db.models.admin import (
     user_roles,
 )
 from libs.common.db.models.command import Command, MenuAction
-from libs.common.db.models.customer import Customer
-from libs.common.db.models.identity import BindingFailure, H5LinkUse
+from libs.common.db.models.customer import Customer, ReminderOptOut
+from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
     AccessToken,
@@ -70,9 +70,12 @@ __all__ = [
     "Notification",
     "NotificationEvent",
     "NotificationJob",
+    "OperationCount",
     "Org",
+    "PhoneCode",
     "Publication",
     "PublicationRecipient",
+    "ReminderOptOut",
     "ReminderType",
     "Role",
     "ServiceWindow",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,3 +33,6 @@ class Account(Timestamped, Base):
     # on the stats service (R-ST-3).
     track_clicks: Mapped[bool] = mapped_column(default=False)
     org_id: Mapped[int | None] = mapped_column(default=None)
+    # Daily caps per customer and operation that differ from the platform's (R-EN-10;
+    # libs/common/operation_limits.py), e.g. {"code_send": 5}.
+    operation_limits: Mapped[dict[str, Any]] = mapped_column(default=dict)

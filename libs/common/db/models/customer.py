@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db.models._base import Base, Timestamped
+from libs.common.db.models._base import Base, Timestamped, utcnow
 
 
 class Customer(Timestamped, Base):
@@ -28,5 +28,27 @@ class Customer(Timestamped, Base):
     # "unbound" | "bound" | "suspended" (bindings are suspended on unsubscribe, R-EN-7).
     binding_state: Mapped[str] = mapped_column(String(16), default="unbound")
     customer_no: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    # Plain numbers of rows written before phones were bound on the page; read both through
+    # libs.common.phones.contact_phone.
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The number verified on the phone page (绑定手机), encrypted with the secret box.
+    phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReminderOptOut(Base):
+    """A reminder type a customer chose not to receive (服务订阅, R-EN-6).
+
+    Opt-outs rather than opt-ins: a reminder type added later reaches everyone until they say
+    otherwise, as the business systems expect.
+    """
+
+    __tablename__ = "reminder_opt_outs"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminder_type_id: Mapped[int] = mapped_column(
+        ForeignKey("reminder_types.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,10 +1,11 @@
-"""Customer identity on second-level pages: used page links and failed binding attempts."""
+"""Customer identity on second-level pages: used page links, failed binding attempts and phone
+verification codes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db.models._base import Base, utcnow
@@ -34,3 +35,36 @@ class BindingFailure(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     openid: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneCode(Base):
+    """The verification code sent to a number a follower is binding (one pending per follower).
+
+    Only a keyed hash of the code is kept; the number being verified is encrypted.
+    """
+
+    __tablename__ = "phone_codes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+
+
+class OperationCount(Base):
+    """How often one follower ran one operation on one (Beijing) day (R-EN-10)."""
+
+    __tablename__ = "operation_counts"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -46,13 +46,16 @@ class ReminderType(Timestamped, Base):
     # "sms" | "none": what happens when a request does not say.
     default_fallback: Mapped[str] = mapped_column(String(16), default="sms")
     default_priority: Mapped[str] = mapped_column(String(16), default="alert")
+    # Whether a customer who unfollowed (or whose binding is suspended) still gets it by SMS;
+    # otherwise such a notification is suppressed (R-EN-7).
+    sms_to_unsubscribed: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
 
 
 class Notification(Timestamped, Base):
     """One accepted message and its single status row: accepted → sending → delivered |
-    fallback_sent | failed(reason); WeChat's delivery report then moves ``delivered`` on to
-    confirmed | blocked | failed_on_wechat."""
+    fallback_sent | suppressed(reason) | failed(reason); WeChat's delivery report then moves
+    ``delivered`` on to confirmed | blocked | failed_on_wechat."""
 
     __tablename__ = "notifications"
     __table_args__ = (

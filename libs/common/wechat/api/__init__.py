@@ -5,6 +5,16 @@ from __future__ import annotations
 from libs.common.wechat.api.media import MediaApi
 from libs.common.wechat.api.menu import MenuApi
 from libs.common.wechat.api.message import MessageApi
+from libs.common.wechat.api.oauth import OAuthIdentity, authorize_url, exchange_code
 from libs.common.wechat.api.token import fetch_stable_token, fetch_token
 
-__all__ = ["MediaApi", "MenuApi", "MessageApi", "fetch_stable_token", "fetch_token"]
+__all__ = [
+    "MediaApi",
+    "MenuApi",
+    "MessageApi",
+    "OAuthIdentity",
+    "authorize_url",
+    "exchange_code",
+    "fetch_stable_token",
+    "fetch_token",
+]

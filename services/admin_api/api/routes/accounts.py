@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from libs.common.db.models import Account
+from libs.common.operation_limits import MAX_DAILY_LIMIT, unknown_operations
 from libs.common.secret_box import SecretBox, last4
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, WriteModel
@@ -21,6 +22,17 @@ router = APIRouter(prefix="/api/v1/accounts", tags=["accounts 公众号"])
 
 Mode = Literal["plain", "compatible", "safe"]
 AES_KEY = r"^[A-Za-z0-9]{43}$"
+DailyCap = Annotated[int, Field(ge=1, le=MAX_DAILY_LIMIT)]
+LIMITS_DESCRIPTION = (
+    "每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation "
+    "(bind_attempt, code_send); operations left out use the platform default"
+)
+
+
+def _known_operations(value: dict[str, int] | None) -> dict[str, int] | None:
+    if value is not None and (unknown := unknown_operations(value)):
+        raise ValueError(f"unknown operations: {', '.join(unknown)}")
+    return value
 
 
 class AccountCreate(WriteModel):
@@ -62,6 +74,11 @@ class AccountCreate(WriteModel):
     org_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="所属机构（默认总行） · owning org (default HQ)"
     )
+    operation_limits: dict[str, DailyCap] = Field(
+        default_factory=dict, max_length=20, description=LIMITS_DESCRIPTION
+    )
+
+    _limits = field_validator("operation_limits")(_known_operations)
 
 
 class AccountUpdate(WriteModel):
@@ -90,6 +107,11 @@ class AccountUpdate(WriteModel):
     track_clicks: bool | None = Field(
         None, description="链接点击统计（改写为短链接） · rewrite links into tracked short links"
     )
+    operation_limits: dict[str, DailyCap] | None = Field(
+        None, max_length=20, description=LIMITS_DESCRIPTION
+    )
+
+    _limits = field_validator("operation_limits")(_known_operations)
 
 
 class SecretStatus(BaseModel):
@@ -118,6 +140,7 @@ class AccountRead(BaseModel):
     help_header: str = Field(description="帮助抬头 · help header")
     enabled: bool = Field(description="是否启用 · enabled")
     track_clicks: bool = Field(description="链接点击统计 · links become tracked short links")
+    operation_limits: dict[str, int] = Field(description=LIMITS_DESCRIPTION)
     org_id: int | None = Field(ge=1, le=MAX_ID, description="所属机构 · owning org")
     granted_org_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         description="授权发布的机构 · orgs allowed to publish"
@@ -156,6 +179,7 @@ async def to_read(session: SessionDep, box: SecretBox, account: Account) -> Acco
         help_header=account.help_header,
         enabled=account.enabled,
         track_clicks=account.track_clicks,
+        operation_limits=dict(account.operation_limits or {}),
         org_id=account.org_id,
         granted_org_ids=grants,
     )
@@ -237,6 +261,7 @@ async def create_account(
             enabled=body.enabled,
             track_clicks=body.track_clicks,
             org_id=org_id,
+            operation_limits=body.operation_limits,
         ),
     )
     await record(

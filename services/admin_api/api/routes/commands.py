@@ -9,9 +9,11 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from libs.common.db.models import Command, MenuAction
+from services.admin_api.api.deps import Perm, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
 from services.admin_api.api.route_factory import AccountResource, mount
 from services.admin_api.errors import FieldError, FieldErrors
+from services.admin_api.state import AdminState
 
 router = APIRouter(prefix="/api/v1")
 
@@ -74,8 +76,38 @@ class CommandRead(ReadModel):
     enabled: bool = Field(description="是否启用 · enabled")
 
 
-def check_command(data: dict[str, Any]) -> None:
-    """A regex command must compile (the engine would otherwise skip it at run time)."""
+class AnswerNamesRead(ReadModel):
+    """The handlers a command or menu action may name."""
+
+    names: list[str] = Field(description="处理器名称 · handler names (built-in and plug-ins)")
+
+
+@router.get(
+    "/answers",
+    response_model=AnswerNamesRead,
+    dependencies=[Perm("command.read")],
+    tags=["commands 指令"],
+    summary="列表 · list the handlers commands and menu actions may name",
+)
+async def list_answers(state: StateDep) -> AnswerNamesRead:
+    """The engine's answer names (built-in and from plug-ins), sorted."""
+    return AnswerNamesRead(names=sorted(state.answers))
+
+
+def check_handler(data: dict[str, Any], state: AdminState) -> None:
+    """The handler must be an answer the engine has (it would otherwise answer nothing)."""
+    handler = data.get("handler")
+    if handler not in state.answers:
+        raise FieldErrors(
+            f"unknown handler {handler!r}",
+            [FieldError("body.handler", f"unknown handler: {handler}", "unknown_handler")],
+            known=sorted(state.answers),
+        )
+
+
+def check_command(data: dict[str, Any], state: AdminState) -> None:
+    """A known handler, and a regex that compiles (the engine would otherwise skip it)."""
+    check_handler(data, state)
     if data.get("match_kind") == "regex":
         try:
             re.compile(str(data.get("pattern", "")))
@@ -158,5 +190,6 @@ mount(
         sortable={"id": MenuAction.id, "key": MenuAction.key},
         search=[MenuAction.key, MenuAction.description],
         filters={"enabled": (bool, MenuAction.enabled, "是否启用 · enabled")},
+        check=check_handler,
     ),
 )

@@ -12,7 +12,10 @@ from pydantic import BaseModel, Field
 from libs.common.bus import OUTBOUND
 from libs.common.db.models import Account, Customer, CustomerProfile
 from libs.common.db.models.admin import Handover
+from libs.common.masking import mask_phone
+from libs.common.phones import contact_phone
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.secret_box import SecretBox
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, IdPath, ReadModel, WriteModel
 from services.admin_api.audience import CustomerFilter, mask_customer_no
@@ -37,6 +40,7 @@ class CustomerRead(BaseModel):
     subscribed: bool = Field(description="是否关注 · following")
     binding_state: str = Field(description="绑定状态 · binding state")
     customer_no: str | None = Field(description="客户号（脱敏） · customer number (masked)")
+    phone: str | None = Field(description="手机号（脱敏） · phone number (masked)")
     category: str = Field(description="客户类别 · category")
     region: str = Field(description="地区 · region")
     occupation: str = Field(description="职业 · occupation")
@@ -95,8 +99,8 @@ class CountRead(BaseModel):
     count: int = Field(description="人数 · number of customers")
 
 
-def to_read(customer: Customer, profile: CustomerProfile | None) -> CustomerRead:
-    """The API view of a customer."""
+def to_read(customer: Customer, profile: CustomerProfile | None, box: SecretBox) -> CustomerRead:
+    """The API view of a customer (customer number and phone masked)."""
     return CustomerRead(
         id=customer.id,
         account_id=customer.account_id,
@@ -104,6 +108,7 @@ def to_read(customer: Customer, profile: CustomerProfile | None) -> CustomerRead
         subscribed=customer.subscribed,
         binding_state=customer.binding_state,
         customer_no=mask_customer_no(customer.customer_no),
+        phone=mask_phone(contact_phone(box, customer.phone_enc, customer.phone)),
         category=profile.category if profile else "",
         region=profile.region if profile else "",
         occupation=profile.occupation if profile else "",
@@ -140,6 +145,7 @@ FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
 async def search_customers(
     principal: CurrentUser,
     session: SessionDep,
+    state: StateDep,
     params: ListQuery,
     filters: FilterDep,
     customer_no: Annotated[
@@ -152,7 +158,7 @@ async def search_customers(
     )
     profiles = await customers.list_profiles(session, customer_ids=[c.id for c in items])
     return Page[CustomerRead](
-        items=[to_read(c, profiles.get(c.id)) for c in items],
+        items=[to_read(c, profiles.get(c.id), state.secret_box) for c in items],
         total=total,
         page=params.page,
         page_size=params.page_size,
@@ -189,9 +195,12 @@ ScopedCustomer = Annotated[Customer, Depends(load_customer)]
     dependencies=[Perm("customer.read")],
     summary="客户详情 · get customer",
 )
-async def get_customer(customer: ScopedCustomer, session: SessionDep) -> CustomerRead:
-    """One customer (customer number masked)."""
-    return to_read(customer, await rows.get(session, CustomerProfile, customer.id))
+async def get_customer(
+    customer: ScopedCustomer, session: SessionDep, state: StateDep
+) -> CustomerRead:
+    """One customer (customer number and phone masked)."""
+    profile = await rows.get(session, CustomerProfile, customer.id)
+    return to_read(customer, profile, state.secret_box)
 
 
 @router.patch(
@@ -201,7 +210,11 @@ async def get_customer(customer: ScopedCustomer, session: SessionDep) -> Custome
     summary="修改客户分群信息 · update customer profile",
 )
 async def update_customer(
-    customer: ScopedCustomer, body: ProfileUpdate, principal: CurrentUser, session: SessionDep
+    customer: ScopedCustomer,
+    body: ProfileUpdate,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
 ) -> CustomerRead:
     """Set category, region, occupation, tags and subscriptions."""
     profile = await rows.get(session, CustomerProfile, customer.id)
@@ -221,7 +234,7 @@ async def update_customer(
         before=before,
         after=snapshot(profile),
     )
-    return to_read(customer, profile)
+    return to_read(customer, profile, state.secret_box)
 
 
 async def _head_office_account(session: SessionDep, account_id: int | None) -> Account:

@@ -21,6 +21,7 @@ from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import InvalidState
 from services.admin_api.menus import clean_buttons, validate_buttons, validate_matchrule
 from services.admin_api.repositories import menus as menu_rows
+from services.admin_api.state import AdminState
 from services.admin_api.wechat_access import client_for
 
 router = APIRouter(prefix="/api/v1")
@@ -122,7 +123,7 @@ def _dump(buttons: list[Button]) -> list[dict[str, Any]]:
     return [b.model_dump(exclude_none=True) for b in buttons]
 
 
-def check_menu(data: dict[str, Any]) -> None:
+def check_menu(data: dict[str, Any], _state: AdminState) -> None:
     """Hook for the generic routes: buttons within limits, a usable match rule."""
     buttons = data.get("buttons") or []
     validate_buttons([b if isinstance(b, dict) else b.model_dump() for b in buttons])

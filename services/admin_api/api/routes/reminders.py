@@ -33,6 +33,10 @@ class ReminderTypeCreate(WriteModel):
     cs_text: str = Field("", max_length=600, description="客服消息文本 · customer-service text")
     sms_text: str = Field("", max_length=500, description="短信文本 · SMS text")
     fallback_allowed: bool = Field(True, description="允许短信兜底 · SMS fallback allowed")
+    sms_to_unsubscribed: bool = Field(
+        False,
+        description="向已取关客户发短信 · still send by SMS to customers who unfollowed",
+    )
     default_fallback: Literal["sms", "none"] = Field(
         "sms", description="默认兜底 · default fallback"
     )
@@ -50,6 +54,9 @@ class ReminderTypeUpdate(WriteModel):
     cs_text: str | None = Field(None, max_length=600, description="客服消息文本 · CS text")
     sms_text: str | None = Field(None, max_length=500, description="短信文本 · SMS text")
     fallback_allowed: bool | None = Field(None, description="允许短信兜底 · fallback allowed")
+    sms_to_unsubscribed: bool | None = Field(
+        None, description="向已取关客户发短信 · SMS to customers who unfollowed"
+    )
     default_fallback: Literal["sms", "none"] | None = Field(None, description="默认兜底 · fallback")
     default_priority: Literal["alert", "bulk"] | None = Field(None, description="优先级 · priority")
     enabled: bool | None = Field(None, description="是否启用 · enabled")
@@ -68,6 +75,9 @@ class ReminderTypeRead(ReadModel):
     cs_text: str = Field(description="客服消息文本 · CS text")
     sms_text: str = Field(description="短信文本 · SMS text")
     fallback_allowed: bool = Field(description="允许短信兜底 · fallback allowed")
+    sms_to_unsubscribed: bool = Field(
+        description="向已取关客户发短信 · SMS to customers who unfollowed"
+    )
     default_fallback: str = Field(description="默认兜底 · default fallback")
     default_priority: str = Field(description="默认优先级 · default priority")
     enabled: bool = Field(description="是否启用 · enabled")

@@ -113,9 +113,10 @@ async def create_notifications_batch(
     response_model=NotificationRead,
     summary="Get a notification's status and history",
     description=(
-        "Status (`accepted`, `sending`, `delivered`, `fallback_sent`, `failed`; then `confirmed`, "
-        "`blocked` or `failed_on_wechat` once WeChat reports the delivery), the channel "
-        "used, the reason for a fallback or failure, and every step with its time. A system "
+        "Status (`accepted`, `sending`, `delivered`, `fallback_sent`, `suppressed`, `failed`; then "
+        "`confirmed`, `blocked` or `failed_on_wechat` once WeChat reports the delivery), the "
+        "channel used, the reason for a fallback, a suppression (`unsubscribed`, "
+        "`binding_suspended`, `opted_out`) or a failure, and every step with its time. A system "
         "sees only the notifications it sent: any other id is **404**."
     ),
     responses=error_responses(401, 404),

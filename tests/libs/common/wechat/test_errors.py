@@ -48,6 +48,9 @@ EXPECTED: dict[int, e.ErrorAction] = {
     65320: e.ErrorAction.VALIDATION,
     46003: e.ErrorAction.VALIDATION,
     65304: e.ErrorAction.VALIDATION,
+    40029: e.ErrorAction.REFUSED_CODE,
+    40163: e.ErrorAction.REFUSED_CODE,
+    42003: e.ErrorAction.REFUSED_CODE,
 }
 
 

@@ -207,6 +207,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 列表 · list the handlers commands and menu actions may name
+         * @description The engine's answer names (built-in and from plug-ins), sorted.
+         */
+        get: operations["list_answers_api_v1_answers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audiences": {
         parameters: {
             query?: never;
@@ -653,7 +673,7 @@ export interface paths {
         };
         /**
          * 客户详情 · get customer
-         * @description One customer (customer number masked).
+         * @description One customer (customer number and phone masked).
          */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
@@ -1753,6 +1773,13 @@ export interface components {
              */
             name: string;
             /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits?: {
+                [key: string]: number;
+            };
+            /**
              * Org Id
              * @description 所属机构（默认总行） · owning org (default HQ)
              */
@@ -1832,6 +1859,13 @@ export interface components {
              */
             name: string;
             /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits: {
+                [key: string]: number;
+            };
+            /**
              * Org Id
              * @description 所属机构 · owning org
              */
@@ -1895,6 +1929,13 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Operation Limits
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             */
+            operation_limits?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Original Id
              * @description 原始 ID · original id
              */
@@ -1914,6 +1955,17 @@ export interface components {
              * @description 关注欢迎语 · welcome text
              */
             welcome_text?: string | null;
+        };
+        /**
+         * AnswerNamesRead
+         * @description The handlers a command or menu action may name.
+         */
+        AnswerNamesRead: {
+            /**
+             * Names
+             * @description 处理器名称 · handler names (built-in and plug-ins)
+             */
+            names: string[];
         };
         /**
          * Article
@@ -2725,6 +2777,11 @@ export interface components {
              * @description OpenID
              */
             openid: string;
+            /**
+             * Phone
+             * @description 手机号（脱敏） · phone number (masked)
+             */
+            phone: string | null;
             /**
              * Region
              * @description 地区 · region
@@ -4727,6 +4784,7 @@ export interface components {
          *       "fallback_allowed": true,
          *       "name": "分红到账提醒",
          *       "sms_text": "【基金】{fund_name}分红{amount}元已到账。",
+         *       "sms_to_unsubscribed": false,
          *       "template_fields": {
          *         "amount2": "{amount}",
          *         "thing1": "{fund_name}"
@@ -4788,6 +4846,12 @@ export interface components {
              * @default
              */
             sms_text: string;
+            /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · still send by SMS to customers who unfollowed
+             * @default false
+             */
+            sms_to_unsubscribed: boolean;
             /**
              * Template Fields
              * @description 模板字段映射 · template key → format string
@@ -4864,6 +4928,11 @@ export interface components {
              */
             sms_text: string;
             /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · SMS to customers who unfollowed
+             */
+            sms_to_unsubscribed: boolean;
+            /**
              * Template Fields
              * @description 模板字段映射 · field mapping
              */
@@ -4924,6 +4993,11 @@ export interface components {
              * @description 短信文本 · SMS text
              */
             sms_text?: string | null;
+            /**
+             * Sms To Unsubscribed
+             * @description 向已取关客户发短信 · SMS to customers who unfollowed
+             */
+            sms_to_unsubscribed?: boolean | null;
             /**
              * Template Fields
              * @description 模板字段映射 · field mapping
@@ -6520,6 +6594,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimulatorResult"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_answers_api_v1_answers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerNamesRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

@@ -79,3 +79,23 @@ async def account_codes(stack: AdminStack) -> list[str]:
     """Codes of every account, as the head office sees them."""
     listed = (await stack.call("admin", "GET", "/api/v1/accounts?sort=code")).json()
     return [a["code"] for a in listed["items"]]
+
+
+async def test_operation_limits_are_set_per_account_and_checked(stack: AdminStack) -> None:
+    created = await stack.call(
+        "admin", "POST", "/api/v1/accounts", json={**NEW, "operation_limits": {"code_send": 3}}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["operation_limits"] == {"code_send": 3}
+    path = f"/api/v1/accounts/{created.json()['id']}"
+    for bad in ({"no_such_operation": 1}, {"code_send": 0}, {"bind_attempt": "many"}):
+        refused = await stack.call("admin", "PATCH", path, json={"operation_limits": bad})
+        assert refused.status_code == 422, (bad, refused.text)
+    changed = await stack.call(
+        "admin", "PATCH", path, json={"operation_limits": {"bind_attempt": 4, "code_send": 2}}
+    )
+    assert changed.json()["operation_limits"] == {"bind_attempt": 4, "code_send": 2}
+    async with stack.sessions() as session:
+        row = await session.scalar(select(Account).where(Account.code == NEW["code"]))
+    assert row is not None
+    assert row.operation_limits == {"bind_attempt": 4, "code_send": 2}

@@ -66,9 +66,13 @@ async def _customers(stack: AdminStack) -> None:
     async with stack.sessions.begin() as session:
         rows = [
             Customer(
-                account_id=acc, openid="o1", binding_state="bound", customer_no="6222020012345678"
+                account_id=acc,
+                openid="o1",
+                binding_state="bound",
+                customer_no="6222020012345678",
+                phone_enc=stack.state.secret_box.encrypt("13912345678"),
             ),
-            Customer(account_id=acc, openid="o2"),
+            Customer(account_id=acc, openid="o2", phone="13800000002"),
             Customer(account_id=acc, openid="o3", subscribed=False),
             Customer(account_id=stack.ids["bj_account"], openid="o_bj"),
         ]
@@ -91,6 +95,9 @@ async def test_customer_search_masks_numbers_filters_and_scopes(stack: AdminStac
     found = (await stack.call("admin", "GET", "/api/v1/customers?category=vip&sort=id")).json()
     assert [c["openid"] for c in found["items"]] == ["o1", "o2"]
     assert found["items"][0]["customer_no"] == "************5678"
+    # A phone bound on the page (encrypted) and an older plain one are both shown masked.
+    assert [c["phone"] for c in found["items"]] == ["139****5678", "138****0002"]
+    assert "13912345678" not in str(found)
     tagged = (await stack.call("admin", "GET", "/api/v1/customers?tag=高净值")).json()
     assert [c["openid"] for c in tagged["items"]] == ["o1"]
     count = (await stack.call("sh_super", "GET", "/api/v1/customers/count?subscribed=true")).json()
