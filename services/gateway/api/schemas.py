@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from libs.common.db.models import Notification, NotificationEvent, NotificationJob
+from libs.common.masking import mask_phone
 from services.gateway.api.errors import ErrorBody, FieldError
 from services.gateway.notifications.schemas import NotificationCreate
 
@@ -195,10 +196,3 @@ class JobRead(BaseModel):
             created_at=job.created_at,
             updated_at=job.updated_at,
         )
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """``13800000001`` → ``138****0001`` (statuses are not the place for full numbers)."""
-    if not phone or len(phone) < 8:
-        return phone
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"

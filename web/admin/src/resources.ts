@@ -100,7 +100,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
     canDelete: false,
     accountScoped: true,
     columns: [
-      { prop: 'openid', width: 180 }, { prop: 'customer_no' }, { prop: 'binding_state', kind: 'enum' },
+      { prop: 'openid', width: 180 }, { prop: 'customer_no', width: 150 }, { prop: 'phone', width: 120 }, { prop: 'binding_state', kind: 'enum' },
       { prop: 'category' }, { prop: 'region' }, { prop: 'tags', kind: 'tags' },
       { prop: 'subscribed', kind: 'bool', width: 80 }, { prop: 'last_interaction_at', kind: 'date', width: 170 },
     ],

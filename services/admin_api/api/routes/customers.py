@@ -1,5 +1,9 @@
 """Customers (R-AD-10): search and filter with pagination; segmentation profile editing; the
-one-click "follow head office" hand-over when a branch account cannot answer."""
+one-click "follow head office" hand-over when a branch account cannot answer.
+
+Customer and phone numbers are masked in every answer; ``POST /{id}/reveal`` shows them whole to
+holders of ``customer.reveal``, with a stated reason, and records who saw which fields and why (the
+values themselves stay out of the audit log, which more people may read)."""
 
 from __future__ import annotations
 
@@ -7,15 +11,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from libs.common.bus import OUTBOUND
 from libs.common.db.models import Account, Customer, CustomerProfile
 from libs.common.db.models.admin import Handover
+from libs.common.masking import mask_card_no, mask_phone
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, IdPath, ReadModel, WriteModel
-from services.admin_api.audience import CustomerFilter, mask_customer_no
+from services.admin_api.audience import CustomerFilter
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import FieldError, FieldErrors, InvalidState
 from services.admin_api.listing import ListQuery, Page
@@ -29,7 +34,7 @@ Binding = Literal["unbound", "bound", "suspended"]
 
 
 class CustomerRead(BaseModel):
-    """A follower with the segmentation profile; the customer number is masked."""
+    """A follower with the segmentation profile; customer and phone numbers are masked."""
 
     id: int = Field(description="ID · id")
     account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
@@ -37,6 +42,7 @@ class CustomerRead(BaseModel):
     subscribed: bool = Field(description="是否关注 · following")
     binding_state: str = Field(description="绑定状态 · binding state")
     customer_no: str | None = Field(description="客户号（脱敏） · customer number (masked)")
+    phone: str | None = Field(description="手机号（脱敏） · phone number (masked)")
     category: str = Field(description="客户类别 · category")
     region: str = Field(description="地区 · region")
     occupation: str = Field(description="职业 · occupation")
@@ -89,6 +95,25 @@ class HandoverRead(ReadModel):
     created_at: datetime = Field(description="时间 · at")
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
+class RevealRequest(WriteModel):
+    """Why the numbers are needed (kept in the audit log)."""
+
+    reason: Reason = Field(
+        description="查看原因 · why the full numbers are needed", examples=["客户来电核实身份"]
+    )
+
+
+class RevealRead(BaseModel):
+    """The customer's numbers in full."""
+
+    id: int = Field(description="客户 ID · customer id")
+    customer_no: str | None = Field(description="客户号 · customer number")
+    phone: str | None = Field(description="手机号 · phone number")
+
+
 class CountRead(BaseModel):
     """How many customers match."""
 
@@ -103,7 +128,8 @@ def to_read(customer: Customer, profile: CustomerProfile | None) -> CustomerRead
         openid=customer.openid,
         subscribed=customer.subscribed,
         binding_state=customer.binding_state,
-        customer_no=mask_customer_no(customer.customer_no),
+        customer_no=mask_card_no(customer.customer_no) if customer.customer_no else None,
+        phone=mask_phone(customer.phone),
         category=profile.category if profile else "",
         region=profile.region if profile else "",
         occupation=profile.occupation if profile else "",
@@ -190,7 +216,7 @@ ScopedCustomer = Annotated[Customer, Depends(load_customer)]
     summary="客户详情 · get customer",
 )
 async def get_customer(customer: ScopedCustomer, session: SessionDep) -> CustomerRead:
-    """One customer (customer number masked)."""
+    """One customer (customer and phone numbers masked)."""
     return to_read(customer, await rows.get(session, CustomerProfile, customer.id))
 
 
@@ -222,6 +248,28 @@ async def update_customer(
         after=snapshot(profile),
     )
     return to_read(customer, profile)
+
+
+@router.post(
+    "/{customer_id}/reveal",
+    response_model=RevealRead,
+    dependencies=[Perm("customer.reveal")],
+    summary="查看完整号码 · reveal customer and phone numbers",
+)
+async def reveal(
+    customer: ScopedCustomer, body: RevealRequest, principal: CurrentUser, session: SessionDep
+) -> RevealRead:
+    """The unmasked numbers; audited with the reason and which fields were shown."""
+    shown = [f for f in ("customer_no", "phone") if getattr(customer, f)]
+    await record(
+        session,
+        principal,
+        "customer.reveal",
+        "customer",
+        customer.id,
+        after={"reason": body.reason, "fields": shown},
+    )
+    return RevealRead(id=customer.id, customer_no=customer.customer_no, phone=customer.phone)
 
 
 async def _head_office_account(session: SessionDep, account_id: int | None) -> Account:

@@ -653,7 +653,7 @@ export interface paths {
         };
         /**
          * 客户详情 · get customer
-         * @description One customer (customer number masked).
+         * @description One customer (customer and phone numbers masked).
          */
         get: operations["get_customer_api_v1_customers__customer_id__get"];
         put?: never;
@@ -703,6 +703,26 @@ export interface paths {
         get: operations["list_handovers_api_v1_customers__customer_id__handovers_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 查看完整号码 · reveal customer and phone numbers
+         * @description The unmasked numbers; audited with the reason and which fields were shown.
+         */
+        post: operations["reveal_api_v1_customers__customer_id__reveal_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2632,7 +2652,7 @@ export interface components {
         };
         /**
          * CustomerRead
-         * @description A follower with the segmentation profile; the customer number is masked.
+         * @description A follower with the segmentation profile; customer and phone numbers are masked.
          */
         CustomerRead: {
             /**
@@ -2675,6 +2695,11 @@ export interface components {
              * @description OpenID
              */
             openid: string;
+            /**
+             * Phone
+             * @description 手机号（脱敏） · phone number (masked)
+             */
+            phone: string | null;
             /**
              * Region
              * @description 地区 · region
@@ -4934,6 +4959,42 @@ export interface components {
              * @description 结束（不含） · until (exclusive, UTC)
              */
             until: string;
+        };
+        /**
+         * RevealRead
+         * @description The customer's numbers in full.
+         */
+        RevealRead: {
+            /**
+             * Customer No
+             * @description 客户号 · customer number
+             */
+            customer_no: string | null;
+            /**
+             * Id
+             * @description 客户 ID · customer id
+             */
+            id: number;
+            /**
+             * Phone
+             * @description 手机号 · phone number
+             */
+            phone: string | null;
+        };
+        /**
+         * RevealRequest
+         * @description Why the numbers are needed (kept in the audit log).
+         * @example {
+         *       "reason": "客户来电核实身份"
+         *     }
+         */
+        RevealRequest: {
+            /**
+             * Reason
+             * @description 查看原因 · why the full numbers are needed
+             * @example 客户来电核实身份
+             */
+            reason: string;
         };
         /**
          * ReviewBody
@@ -8813,6 +8874,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_HandoverRead_"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal_api_v1_customers__customer_id__reveal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

@@ -24,6 +24,7 @@ export type QuotaRead = Schemas['QuotaRead']
 export type SimulatorSend = Schemas['SimulatorSend']
 export type SimulatorResult = Schemas['SimulatorResult']
 export type InboxItem = Schemas['InboxItem']
+export type RevealRead = Schemas['RevealRead']
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -3,7 +3,7 @@ export default {
   app: { name: 'wxhub operations', tagline: 'WeChat Official Account platform · operations console' },
   locales: { 'zh-CN': '简体中文', en: 'English' },
   common: {
-    account: 'Account', actions: 'Actions', cancel: 'Cancel', clear: 'Clear', confirmDelete: 'Delete "{name}"?',
+    account: 'Account', actions: 'Actions', cancel: 'Cancel', clear: 'Clear', close: 'Close', confirmDelete: 'Delete "{name}"?',
     create: 'New', delete: 'Delete', deleted: 'Deleted', edit: 'Edit', empty: 'Nothing here yet', language: 'Language',
     loading: 'Working…', logout: 'Log out', no: 'No', notSet: 'not set', openMenu: 'Open menu', refresh: 'Refresh',
     save: 'Save', saved: 'Saved', search: 'Search', secretUnchanged: 'Leave empty to keep it', yes: 'Yes',
@@ -34,7 +34,7 @@ export default {
     users: 'A user belongs to one organisation and sees its data and that of the organisations below it.',
     roles: 'A role is a set of permissions; a user may hold several roles.',
     reminders: 'Reminder types: how a business event becomes a template message, customer-service message or SMS.',
-    customers: 'Customer data is shown masked.',
+    customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
     commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s.',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
     menus: "Click a button in the preview to edit it; WeChat's limits are checked as you type.",
@@ -143,7 +143,12 @@ export default {
     open: 'Open', author: 'Author', rollback: 'Roll back to this', rollbackComment: 'Rolled back to version {version}', rolledBack: 'Rolled back to version {version}',
     diffOf: 'Changes in version {version}', noDiff: '(no changes)',
   },
-  customers: { handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)' },
+  customers: {
+    handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)',
+    reveal: 'Show full numbers', revealSubmit: 'Show', reason: 'Reason',
+    reasonHint: 'e.g. verifying the caller on the phone', reasonRequired: 'Say why you need the numbers (at least 2 characters)',
+    revealNote: 'The full customer and phone numbers of {openid}. Viewing them is recorded in the audit log with your reason; they are gone once you close this.',
+  },
   users: { unlock: 'Unlock', resetPassword: 'Reset password', newPassword: 'New password (10+ characters mixing two of letters, digits, symbols)' },
   audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
 }

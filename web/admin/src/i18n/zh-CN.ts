@@ -3,7 +3,7 @@ export default {
   app: { name: 'wxhub 运营管理', tagline: '公众号服务平台 · 运营管理端' },
   locales: { 'zh-CN': '简体中文', en: 'English' },
   common: {
-    account: '公众号', actions: '操作', cancel: '取消', clear: '清空', confirmDelete: '确定删除「{name}」吗？',
+    account: '公众号', actions: '操作', cancel: '取消', clear: '清空', close: '关闭', confirmDelete: '确定删除「{name}」吗？',
     create: '新建', delete: '删除', deleted: '已删除', edit: '编辑', empty: '暂无数据', language: '语言',
     loading: '处理中…', logout: '退出登录', no: '否', notSet: '未设置', openMenu: '打开菜单', refresh: '刷新',
     save: '保存', saved: '已保存', search: '搜索', secretUnchanged: '留空表示不修改', yes: '是',
@@ -34,7 +34,7 @@ export default {
     users: '用户属于一个机构，其数据范围为所在机构及下级机构。',
     roles: '角色是一组权限；用户可拥有多个角色。',
     reminders: '消息提醒类型：业务系统推送的事件如何变成模板消息、客服消息或短信。',
-    customers: '客户信息已脱敏显示。',
+    customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
     commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
     menus: '点击预览中的菜单进行编辑；微信的限制会在输入时检查。',
@@ -143,7 +143,12 @@ export default {
     open: '打开', author: '作者', rollback: '回滚到此版本', rollbackComment: '回滚到版本 {version}', rolledBack: '已回滚到版本 {version}',
     diffOf: '版本 {version} 的改动', noDiff: '（无改动）',
   },
-  customers: { handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）' },
+  customers: {
+    handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）',
+    reveal: '查看完整号码', revealSubmit: '查看', reason: '查看原因',
+    reasonHint: '例如：客户来电核实身份', reasonRequired: '请填写查看原因（至少 2 个字）',
+    revealNote: '客户 {openid} 的完整客户号和手机号。查看将连同原因记入审计日志，关闭后不再显示。',
+  },
   users: { unlock: '解锁', resetPassword: '重置密码', newPassword: '新密码（至少 10 位，含字母、数字、符号中的两类）' },
   audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
 }

@@ -13,7 +13,7 @@ const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   materials: () => import('../views/MaterialsView.vue'),
   reminders: () => import('../views/ResourceView.vue'),
   locations: () => import('../views/LocationsView.vue'),
-  customers: () => import('../views/ResourceView.vue'),
+  customers: () => import('../views/CustomersView.vue'),
   accounts: () => import('../views/ResourceView.vue'),
   orgs: () => import('../views/OrgsView.vue'),
   users: () => import('../views/ResourceView.vue'),
