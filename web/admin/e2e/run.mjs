@@ -4,7 +4,7 @@
 //
 //   WXHUB_PYTHON=../../.venv/bin/python node e2e/run.mjs [name-filter]
 //   (WXHUB_E2E_SCREENSHOTS=1 also refreshes docs/screenshots/)
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -27,7 +27,7 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
   sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
 }
@@ -135,6 +135,27 @@ async function login(page, username, password = USERS[username].password) {
   await page.locator('[data-test=nav]').first().waitFor({ state: 'attached' })
   // let the overview's requests finish before the test navigates away
   await page.waitForLoadState('networkidle')
+}
+
+/** The path of a side-menu entry (web/admin/src/lib/nav.ts). */
+function pathOf(name) {
+  return name === 'overview' ? '/' : `/${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+}
+
+/** Submit a business notification signed like the demo business system (Python signs it). */
+async function notify(fields) {
+  const body = JSON.stringify({
+    account: 'demo', event_type: 'fund_confirm', to: { customer_no: 'C00000001' },
+    data: { fund_name: '演示成长混合', fund_code: '000001', amount: '10,000.00', shares: '8,100.45', confirm_date: '2025-06-30' },
+    ...fields,
+  })
+  const sign = 'import json, sys\nfrom services.gateway.api.auth import signed_headers\nfrom wxhub.demo.outbound import DEMO_SYSTEM\n' +
+    'print(json.dumps(signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, sys.stdin.buffer.read())))'
+  const headers = JSON.parse(execFileSync(PYTHON, ['-c', sign], { cwd: repo, input: body }).toString())
+  const answer = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/notifications`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } })
+  const text = await answer.text()
+  expect(answer.status === 202, `notification: ${answer.status} ${text}`)
+  return JSON.parse(text).id
 }
 
 async function navNames(page) {
@@ -381,6 +402,41 @@ await test('customers: numbers masked; reveal asks for a reason, shows them, and
   expect((await page.locator('[data-test=reveal]').count()) === 0, 'no reveal button without customer.reveal')
 })
 
+await test('dead letters: inspect an undeliverable notification and replay it', async (page) => {
+  const sandbox = `http://127.0.0.1:${ports.wechat_sandbox}/__sandbox__/faults`
+  const fault = { path: '/cgi-bin/message/template/send', http_status: 503 }
+  expect((await fetch(sandbox, { method: 'POST', body: JSON.stringify(fault), headers: { 'Content-Type': 'application/json' } })).ok, 'fault armed')
+  let id
+  try {
+    id = await notify({ fallback: 'none', deadline_s: 1, idempotency_key: `e2e-dead-${Date.now()}` })
+    await login(page, 'admin')
+    await page.goto(`${base}/dead-letters`)
+    const row = page.locator('[data-test=dl-table] .el-table__row', { hasText: id })
+    const deadline = Date.now() + 30000
+    while (!(await row.count())) {
+      if (Date.now() > deadline) throw new Error(`notification ${id} never reached the dead letters`)
+      await page.waitForTimeout(1000)
+      await page.locator('[data-test=dl-refresh]').click()
+      await page.waitForLoadState('networkidle')
+    }
+  } finally {
+    await fetch(sandbox, { method: 'DELETE' })
+  }
+  const row = page.locator('[data-test=dl-table] .el-table__row', { hasText: id })
+  await row.locator('[data-test=dl-inspect]').click()
+  await page.locator('[data-test=dl-body]', { hasText: id }).waitFor()
+  await page.keyboard.press('Escape')
+  await row.locator('[data-test=dl-replay]').click()
+  await page.locator('.el-message-box').getByRole('button', { name: /确定|OK/ }).click()
+  await page.locator('[data-test=dl-result]', { hasText: '已重放 1 条' }).waitFor()
+  await row.waitFor({ state: 'detached' })
+  // the branch editor has no deadletter.replay: no menu entry, and the page is refused
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'sh_editor')
+  await page.goto(`${base}/dead-letters`)
+  await page.locator('[data-test=forbidden]').waitFor()
+})
+
 await test('locations CSV import reports errors per row', async (page) => {
   await login(page, 'admin')
   await page.goto(`${base}/locations`)
@@ -423,7 +479,7 @@ await test('a permission withdrawn mid-session: the API 403 is shown as a clear 
 await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
   await login(page, 'admin')
   for (const name of USERS.admin.nav) {
-    const path = name === 'overview' ? '/' : `/${name}`
+    const path = pathOf(name)
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport)
       await page.goto(`${base}${path}`)

@@ -25,6 +25,9 @@ export type SimulatorSend = Schemas['SimulatorSend']
 export type SimulatorResult = Schemas['SimulatorResult']
 export type InboxItem = Schemas['InboxItem']
 export type RevealRead = Schemas['RevealRead']
+export type DeadLetter = Schemas['DeadLetter']
+export type DeadLetterList = Schemas['DeadLetterList']
+export type ReplayResult = Schemas['ReplayResult']
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -27,13 +27,14 @@ export default {
     group: { operate: 'Operate', content: 'Content & customers', system: 'System' },
     overview: 'Overview', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
     materials: 'Materials', reminders: 'Reminders', locations: 'Locations', customers: 'Customers', accounts: 'Accounts',
-    orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log',
+    orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
   help: {
     accounts: 'Account secrets are write-only: the list shows only whether each is set and its last 4 characters. A rotated EncodingAESKey stays valid for a while.',
     users: 'A user belongs to one organisation and sees its data and that of the organisations below it.',
     roles: 'A role is a set of permissions; a user may hold several roles.',
     reminders: 'Reminder types: how a business event becomes a template message, customer-service message or SMS.',
+    deadLetters: 'Messages the platform could not deliver (the dead-letter queue). Inspect a message with its body and send the chosen ones, or all, back to where they were first published; looking and replaying are both recorded in the audit log.',
     customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
     commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s.',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
@@ -150,5 +151,11 @@ export default {
     revealNote: 'The full customer and phone numbers of {openid}. Viewing them is recorded in the audit log with your reason; they are gone once you close this.',
   },
   users: { unlock: 'Unlock', resetPassword: 'Reset password', newPassword: 'New password (10+ characters mixing two of letters, digits, symbols)' },
+  deadLetters: {
+    messageId: 'Message ID', origin: 'Exchange / routing key', reason: 'Why', deadAt: 'Dead since', body: 'Body',
+    inspect: 'Inspect', inspectTitle: 'Dead letter {id}', replay: 'Replay', replaySelected: 'Replay selected ({count})', replayAll: 'Replay all',
+    confirm: 'Send {count} dead letter(s) again?', replayed: '{count} replayed', result: '{replayed} replayed, {skipped} skipped',
+    empty: 'The dead-letter queue is empty',
+  },
   audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
 }

@@ -27,13 +27,14 @@ export default {
     group: { operate: '运营', content: '内容与客户', system: '系统' },
     overview: '概览', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
     materials: '素材库', reminders: '消息提醒', locations: '网点位置', customers: '客户', accounts: '公众号',
-    orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志',
+    orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
   help: {
     accounts: '公众号的密钥只写不读：列表只显示是否已设置及末四位。轮换 EncodingAESKey 时旧密钥仍保留一段时间。',
     users: '用户属于一个机构，其数据范围为所在机构及下级机构。',
     roles: '角色是一组权限；用户可拥有多个角色。',
     reminders: '消息提醒类型：业务系统推送的事件如何变成模板消息、客服消息或短信。',
+    deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
     commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
@@ -150,5 +151,11 @@ export default {
     revealNote: '客户 {openid} 的完整客户号和手机号。查看将连同原因记入审计日志，关闭后不再显示。',
   },
   users: { unlock: '解锁', resetPassword: '重置密码', newPassword: '新密码（至少 10 位，含字母、数字、符号中的两类）' },
+  deadLetters: {
+    messageId: '消息 ID', origin: '原交换机 / 路由键', reason: '死信原因', deadAt: '进入死信时间', body: '消息体',
+    inspect: '查看', inspectTitle: '死信 {id}', replay: '重放', replaySelected: '重放选中（{count}）', replayAll: '全部重放',
+    confirm: '确定将 {count} 条死信重新发送吗？', replayed: '已重放 {count} 条', result: '已重放 {replayed} 条，跳过 {skipped} 条',
+    empty: '死信队列为空',
+  },
   audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
 }

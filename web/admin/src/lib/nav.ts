@@ -25,6 +25,7 @@ export const NAV: NavEntry[] = [
   { name: 'roles', path: '/roles', perm: 'role.read', icon: 'Key', group: 'system' },
   { name: 'config', path: '/config', perm: 'config.read', icon: 'Document', group: 'system' },
   { name: 'audit', path: '/audit', perm: 'audit.read', icon: 'List', group: 'system' },
+  { name: 'deadLetters', path: '/dead-letters', perm: 'deadletter.replay', icon: 'WarningFilled', group: 'system' },
 ]
 
 /** The entries a user holding `permissions` may see, in menu order. */

@@ -20,6 +20,7 @@ const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   roles: () => import('../views/ResourceView.vue'),
   config: () => import('../views/ConfigFilesView.vue'),
   audit: () => import('../views/AuditView.vue'),
+  deadLetters: () => import('../views/DeadLettersView.vue'),
 }
 
 const appRoutes: RouteRecordRaw[] = NAV.map((entry) => ({
