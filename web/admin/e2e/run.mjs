@@ -27,7 +27,7 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
   sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
 }
@@ -435,6 +435,40 @@ await test('dead letters: inspect an undeliverable notification and replay it', 
   await login(page, 'sh_editor')
   await page.goto(`${base}/dead-letters`)
   await page.locator('[data-test=forbidden]').waitFor()
+})
+
+await test('statistics: a follower\'s messages show in the report, its chart, its CSV and the overview', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/simulator`)
+  await page.locator('[data-test=sim-openid]').fill(`oE2eStats${Date.now() % 100000}`)
+  await page.locator('[data-test=sim-openid]').press('Enter')
+  await page.locator('[data-test=sim-subscribe]').click()
+  await page.locator('[data-test=bubble][data-source=passive]').first().waitFor()
+  await page.goto(`${base}/stats`)
+  const row = page.locator('[data-test=stats-table] .el-table__row', { hasText: 'demo' }).first()
+  const deadline = Date.now() + 30000
+  while (!(await row.count())) {
+    if (Date.now() > deadline) throw new Error('the inbound report never showed the demo account')
+    await page.waitForTimeout(1000)
+    await page.getByRole('button', { name: '刷新' }).click()
+    await page.waitForLoadState('networkidle')
+  }
+  await page.locator('[data-test=stats-chart] canvas').waitFor()
+  // the organisation filter keeps the accounts of that subtree: BJ is granted the demo account
+  await page.locator('[data-test=stats-org]').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '北京分公司' }).click()
+  await page.waitForLoadState('networkidle')
+  await row.waitFor()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=stats-csv]').click()])
+  const csv = readFileSync(await download.path(), 'utf8')
+  expect(/^\ufeff?account,kind,outcome,count/.test(csv) && csv.includes('demo'), `the CSV export: ${csv.slice(0, 200)}`)
+  expect(/stats-inbound-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/.test(download.suggestedFilename()), download.suggestedFilename())
+  await page.locator('[data-test=stats-report] [data-report=outbound]').click()
+  await page.locator('[data-test=stats-table] th', { hasText: '渠道' }).waitFor()
+  await page.goto(`${base}/`)
+  await page.locator('[data-test=week-chart] canvas').waitFor()
+  const inbound = Number(await page.locator('[data-test=inbound-today]').innerText())
+  expect(inbound >= 1, `today's inbound on the overview: ${inbound}`)
 })
 
 await test('locations CSV import reports errors per row', async (page) => {

@@ -25,11 +25,12 @@ export default {
   notFound: { title: 'Page not found', text: 'There is no page at this address.' },
   nav: {
     group: { operate: 'Operate', content: 'Content & customers', system: 'System' },
-    overview: 'Overview', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
+    overview: 'Overview', stats: 'Statistics', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
     materials: 'Materials', reminders: 'Reminders', locations: 'Locations', customers: 'Customers', accounts: 'Accounts',
     orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
   help: {
+    stats: 'Communication reports from the statistics rollups: pick a date range, an account or an organisation, read the daily chart and the totals, export them as CSV.',
     accounts: 'Account secrets are write-only: the list shows only whether each is set and its last 4 characters. A rotated EncodingAESKey stays valid for a while.',
     users: 'A user belongs to one organisation and sees its data and that of the organisations below it.',
     roles: 'A role is a set of permissions; a user may hold several roles.',
@@ -78,10 +79,12 @@ export default {
     },
   },
   overview: {
+    inbound: 'Inbound', outbound: 'Outbound', inboundToday: 'Inbound today', outboundToday: 'Outbound today',
+    fallbacksToday: 'Fallbacks today', failedToday: 'Failed today', week: 'Last 7 days (UTC days)',
     hello: 'Hello, {name}', accounts: 'Accounts you manage', pending: 'Publications awaiting review', sentToday: 'Sent today (publishing)',
     quota: '{account} mass-send quota ({period})', activity: "Today's actions (audit log)",
-    metricsTitle: 'Message volume, fallbacks, failures and heartbeats',
-    metricsText: "The admin API offers no counts of inbound/outbound messages, SMS fallbacks, failures or service heartbeats; those come from the stats service's /metrics (port 8082 by default) and the Grafana dashboard (deploy/monitoring/). This page shows what the admin API has.",
+    metricsTitle: 'Service heartbeats',
+    metricsText: "Heartbeats and runtime metrics of every service come from the stats service's /metrics (port 8082 by default) and the Grafana dashboard (deploy/monitoring/); message volumes, fallbacks and failures in detail are on the Statistics page.",
   },
   simulator: {
     intro: "Play a follower of the chosen account: your messages are signed (and AES-encrypted) server-side with the account's Token and go through the real gateway. The phone shows the passive replies plus the customer-service, template and mass messages the platform later sends this follower through the WeChat API.",
@@ -156,6 +159,17 @@ export default {
     inspect: 'Inspect', inspectTitle: 'Dead letter {id}', replay: 'Replay', replaySelected: 'Replay selected ({count})', replayAll: 'Replay all',
     confirm: 'Send {count} dead letter(s) again?', replayed: '{count} replayed', result: '{replayed} replayed, {skipped} skipped',
     empty: 'The dead-letter queue is empty',
+  },
+  stats: {
+    report: 'Report', from: 'From', to: 'To', allAccounts: 'All accounts', allOrgs: 'All organisations', org: 'Organisation (with those below)',
+    badRange: 'The start date must not be after the end date', noData: 'No data in this range',
+    utcNote: 'Days are UTC days (08:00 Beijing time to 08:00); rollup grain read: {grain}.',
+    reports: { inbound: 'Inbound', outbound: 'Outbound', fallbacks: 'Fallbacks', errors: 'Errors', latency: 'Latency' },
+    charted: { inbound: 'messages per day, by type', outbound: 'messages per day, by outcome', fallbacks: 'fallbacks per day, by channel', errors: 'failures per day, by errcode', latency: 'daily p99 latency (ms), by outcome' },
+    col: {
+      bucket: 'Time', account: 'Account', kind: 'Type', outcome: 'Outcome', channel: 'Channel', priority: 'Priority', reason: 'Reason',
+      errcode: 'Errcode', count: 'Count', p50_ms: 'p50 (ms)', p99_ms: 'p99 (ms)', latency_le_ms: 'Latency at most (ms)',
+    },
   },
   audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
 }

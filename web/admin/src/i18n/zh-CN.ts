@@ -25,11 +25,12 @@ export default {
   notFound: { title: '页面不存在', text: '您访问的地址不存在。' },
   nav: {
     group: { operate: '运营', content: '内容与客户', system: '系统' },
-    overview: '概览', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
+    overview: '概览', stats: '统计报表', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
     materials: '素材库', reminders: '消息提醒', locations: '网点位置', customers: '客户', accounts: '公众号',
     orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
   help: {
+    stats: '通信报表来自统计汇总：选择日期范围、公众号或机构，查看每日图表和汇总表，并可导出 CSV。',
     accounts: '公众号的密钥只写不读：列表只显示是否已设置及末四位。轮换 EncodingAESKey 时旧密钥仍保留一段时间。',
     users: '用户属于一个机构，其数据范围为所在机构及下级机构。',
     roles: '角色是一组权限；用户可拥有多个角色。',
@@ -78,10 +79,12 @@ export default {
     },
   },
   overview: {
+    inbound: '上行', outbound: '下行', inboundToday: '今日上行消息', outboundToday: '今日下行消息',
+    fallbacksToday: '今日降级短信', failedToday: '今日发送失败', week: '近 7 天收发量（UTC 日）',
     hello: '您好，{name}', accounts: '可管理的公众号', pending: '待审核的发布', sentToday: '今日已发送（发布）',
     quota: '{account} 群发额度（{period}）', activity: '今日操作（审计日志）',
-    metricsTitle: '收发量、兜底、失败与心跳',
-    metricsText: '管理接口不提供消息收发量、短信兜底、失败数和各服务心跳的统计；这些由 stats 服务的 /metrics（默认端口 8082）与 Grafana 仪表板（deploy/monitoring/）提供。本页显示管理接口已有的数据。',
+    metricsTitle: '服务心跳',
+    metricsText: '各服务的心跳与运行指标由 stats 服务的 /metrics（默认端口 8082）与 Grafana 仪表板（deploy/monitoring/）提供；收发量、降级和失败的明细见「统计报表」。',
   },
   simulator: {
     intro: '扮演所选公众号的一位粉丝：消息由服务端用该公众号的 Token 签名（及 AES 加密）后，经真实网关送入平台；右侧显示被动回复，以及平台之后通过微信接口发给这位粉丝的客服消息、模板消息和群发。',
@@ -156,6 +159,17 @@ export default {
     inspect: '查看', inspectTitle: '死信 {id}', replay: '重放', replaySelected: '重放选中（{count}）', replayAll: '全部重放',
     confirm: '确定将 {count} 条死信重新发送吗？', replayed: '已重放 {count} 条', result: '已重放 {replayed} 条，跳过 {skipped} 条',
     empty: '死信队列为空',
+  },
+  stats: {
+    report: '报表', from: '开始日期', to: '结束日期', allAccounts: '全部公众号', allOrgs: '全部机构', org: '机构（含下级）',
+    badRange: '开始日期不能晚于结束日期', noData: '所选范围内没有数据',
+    utcNote: '日期按 UTC 计（北京时间当日 8:00 起算）；读取粒度：{grain}。',
+    reports: { inbound: '上行量', outbound: '下行结果', fallbacks: '降级短信', errors: '错误码', latency: '送达时延' },
+    charted: { inbound: '每日条数（按消息类型）', outbound: '每日条数（按结果）', fallbacks: '每日条数（按渠道）', errors: '每日条数（按错误码）', latency: '每日 P99 时延（毫秒，按结果）' },
+    col: {
+      bucket: '时间', account: '公众号', kind: '消息类型', outcome: '结果', channel: '渠道', priority: '优先级', reason: '原因',
+      errcode: '错误码', count: '条数', p50_ms: 'P50（毫秒）', p99_ms: 'P99（毫秒）', latency_le_ms: '时延上限（毫秒）',
+    },
   },
   audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
 }
