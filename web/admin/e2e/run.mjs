@@ -158,6 +158,36 @@ async function notify(fields) {
   return JSON.parse(text).id
 }
 
+/** What the focused element is and the name a screen reader announces for it. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    if (!el || el === document.body) return { tag: 'body', name: '' }
+    const labelled = el.getAttribute('aria-labelledby')
+    const name = el.getAttribute('aria-label') ||
+      (labelled && document.getElementById(labelled)?.textContent) ||
+      (el.labels && el.labels[0]?.textContent) ||
+      el.textContent || ''
+    return { tag: el.tagName.toLowerCase(), type: el.getAttribute('type') || '', name: name.trim() }
+  })
+}
+
+/** Visible form fields without an accessible name (label, aria-label or aria-labelledby). */
+async function unlabelledFields(page) {
+  return page.evaluate(() => {
+    const named = (el) => Boolean(
+      el.getAttribute('aria-label')?.trim() ||
+      (el.getAttribute('aria-labelledby') || '').split(' ').some((id) => document.getElementById(id)?.textContent?.trim()) ||
+      [...(el.labels ?? [])].some((l) => l.textContent.trim()) ||
+      el.getAttribute('title')?.trim(),
+    )
+    const visible = (el) => el.offsetParent !== null || el.getClientRects().length > 0
+    return [...document.querySelectorAll('input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea, select')]
+      .filter((el) => visible(el) && !el.closest('.el-select-dropdown, .el-picker-panel') && !named(el))
+      .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}${el.placeholder ? ` "${el.placeholder}"` : ''} in ${el.closest('.el-select')?.parentElement?.outerHTML.slice(0, 300) ?? ''}`)
+  })
+}
+
 async function navNames(page) {
   return page.locator('.aside [data-nav]').evaluateAll((items) => items.map((i) => i.getAttribute('data-nav')))
 }
@@ -219,6 +249,36 @@ await test('an expired access token is renewed; a refused refresh token asks to 
   await page.goto(`${base}/audit`)
   await page.locator('.el-message', { hasText: '登录已过期' }).waitFor()
   await page.locator('[data-test=login-submit]').waitFor()
+})
+
+await test('the login form works from the keyboard, every field labelled', async (page) => {
+  await page.goto(`${base}/login`)
+  await page.locator('[data-test=login-submit]').waitFor()
+  const order = []
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('Tab')
+    const now = await focused(page)
+    order.push(now)
+    if (now.tag === 'button') break
+  }
+  const names = order.map((f) => f.name)
+  expect(JSON.stringify(names) === JSON.stringify(['语言', '用户名', '密码', '登录']), `tab order: ${JSON.stringify(order)}`)
+  expect(order[1].tag === 'input' && order[2].type === 'password', `fields: ${JSON.stringify(order)}`)
+  expect((await unlabelledFields(page)).length === 0, `unlabelled: ${await unlabelledFields(page)}`)
+  // fill and submit without the mouse: Shift+Tab back to the user name, Enter submits
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  expect((await focused(page)).name === '用户名', 'Shift+Tab returns to the user name')
+  await page.keyboard.type('approver')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('wrong-password')
+  await page.keyboard.press('Enter')
+  await page.locator('[data-test=login-error]', { hasText: '用户名或密码错误' }).waitFor()
+  await page.locator('[data-test=password]').fill('')
+  await page.locator('[data-test=password]').focus()
+  await page.keyboard.type(USERS.approver.password)
+  await page.keyboard.press('Enter')
+  await page.locator('[data-test=nav]').first().waitFor()
 })
 
 await test('switch language', async (page) => {
@@ -510,18 +570,23 @@ await test('a permission withdrawn mid-session: the API 403 is shown as a clear 
   }
 })
 
-await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
+await test('pages render at 1280x800 and on a 390-px phone, their form fields labelled', async (page) => {
   await login(page, 'admin')
+  const problems = []
   for (const name of USERS.admin.nav) {
     const path = pathOf(name)
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport)
       await page.goto(`${base}${path}`)
       await page.locator('.main .page').first().waitFor()
+      await page.waitForLoadState('networkidle')
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-      expect(overflow <= 1, `${path} at ${viewport.width}px overflows by ${overflow}px`)
+      if (overflow > 1) problems.push(`${path} at ${viewport.width}px overflows by ${overflow}px`)
+      const unlabelled = await unlabelledFields(page)
+      if (unlabelled.length) problems.push(`${path} at ${viewport.width}px: form fields without a label: ${unlabelled.join(', ')}`)
     }
   }
+  expect(problems.length === 0, problems.join('\n        '))
 })
 
 await browser.close()

@@ -3,7 +3,7 @@ export default {
   app: { name: 'wxhub operations', tagline: 'WeChat Official Account platform · operations console' },
   locales: { 'zh-CN': '简体中文', en: 'English' },
   common: {
-    account: 'Account', actions: 'Actions', cancel: 'Cancel', clear: 'Clear', close: 'Close', confirmDelete: 'Delete "{name}"?',
+    pageSize: 'Rows per page', account: 'Account', actions: 'Actions', cancel: 'Cancel', clear: 'Clear', close: 'Close', confirmDelete: 'Delete "{name}"?',
     create: 'New', delete: 'Delete', deleted: 'Deleted', edit: 'Edit', empty: 'Nothing here yet', language: 'Language',
     loading: 'Working…', logout: 'Log out', no: 'No', notSet: 'not set', openMenu: 'Open menu', refresh: 'Refresh',
     save: 'Save', saved: 'Saved', search: 'Search', secretUnchanged: 'Leave empty to keep it', yes: 'Yes',
@@ -171,5 +171,5 @@ export default {
       errcode: 'Errcode', count: 'Count', p50_ms: 'p50 (ms)', p99_ms: 'p99 (ms)', latency_le_ms: 'Latency at most (ms)',
     },
   },
-  audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
+  audit: { range: 'Time range', at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
 }

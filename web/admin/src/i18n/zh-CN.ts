@@ -3,7 +3,7 @@ export default {
   app: { name: 'wxhub 运营管理', tagline: '公众号服务平台 · 运营管理端' },
   locales: { 'zh-CN': '简体中文', en: 'English' },
   common: {
-    account: '公众号', actions: '操作', cancel: '取消', clear: '清空', close: '关闭', confirmDelete: '确定删除「{name}」吗？',
+    pageSize: '每页条数', account: '公众号', actions: '操作', cancel: '取消', clear: '清空', close: '关闭', confirmDelete: '确定删除「{name}」吗？',
     create: '新建', delete: '删除', deleted: '已删除', edit: '编辑', empty: '暂无数据', language: '语言',
     loading: '处理中…', logout: '退出登录', no: '否', notSet: '未设置', openMenu: '打开菜单', refresh: '刷新',
     save: '保存', saved: '已保存', search: '搜索', secretUnchanged: '留空表示不修改', yes: '是',
@@ -171,5 +171,5 @@ export default {
       errcode: '错误码', count: '条数', p50_ms: 'P50（毫秒）', p99_ms: 'P99（毫秒）', latency_le_ms: '时延上限（毫秒）',
     },
   },
-  audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
+  audit: { range: '时间范围', at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
 }
