@@ -523,6 +523,8 @@ await test('statistics: a follower\'s messages show in the report, its chart, it
   const csv = readFileSync(await download.path(), 'utf8')
   expect(/^\ufeff?account,kind,outcome,count/.test(csv) && csv.includes('demo'), `the CSV export: ${csv.slice(0, 200)}`)
   expect(/stats-inbound-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/.test(download.suggestedFilename()), download.suggestedFilename())
+  mkdirSync(shots, { recursive: true })
+  await page.screenshot({ path: join(shots, 'statistics.png') })
   await page.locator('[data-test=stats-report] [data-report=outbound]').click()
   await page.locator('[data-test=stats-table] th', { hasText: '渠道' }).waitFor()
   await page.goto(`${base}/`)
