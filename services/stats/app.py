@@ -8,12 +8,14 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from libs.common.bus import STATS_EVENTS, Subscription
+from libs.common.db import is_sqlite
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import ReadinessCheck, probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.stats.handlers import event_handler
+from services.stats.heartbeats import HeartbeatBook
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
 
@@ -40,6 +42,7 @@ class StatsService:
             interval_s=settings.heartbeat_interval_s,
         )
         self.store: EventStore | None = None
+        self.beats: HeartbeatBook | None = None
         self.maintenance: Periodic | None = None
         if settings.stats_store_events:
             self.store = EventStore(
@@ -47,6 +50,7 @@ class StatsService:
                 resources.sessions,
                 max_items=settings.stats_commit_max_messages,
             )
+            self.beats = HeartbeatBook(resources.sessions, sqlite_db=is_sqlite(resources.db_engine))
             self.maintenance = Periodic(
                 self.maintain,
                 interval_s=settings.stats_maintenance_interval_s,
@@ -78,6 +82,10 @@ class StatsService:
                 "day": self.settings.stats_day_retention_days,
             },
         )
+        if self.beats is not None:
+            await self.beats.prune(
+                before=now - timedelta(days=self.settings.stats_heartbeat_retention_days)
+            )
 
     async def start(self) -> None:
         """Consume events and beat; partitions and retention are kept by the maintenance loop
@@ -87,7 +95,11 @@ class StatsService:
         store = self.store.store if self.store is not None else None
         self._subscription = await self.resources.bus.consume(
             STATS_EVENTS,
-            event_handler(store, retry_delay_s=self.settings.stats_store_retry_s),
+            event_handler(
+                store,
+                retry_delay_s=self.settings.stats_store_retry_s,
+                beats=self.beats.record if self.beats is not None else None,
+            ),
             prefetch=self.settings.stats_prefetch,
         )
         await self.heartbeat.start()

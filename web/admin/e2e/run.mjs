@@ -533,6 +533,22 @@ await test('statistics: a follower\'s messages show in the report, its chart, it
   expect(inbound >= 1, `today's inbound on the overview: ${inbound}`)
 })
 
+await test('the overview shows every service\'s heartbeat', async (page) => {
+  await login(page, 'sh_editor')
+  const panel = page.locator('[data-test=heartbeats]')
+  const wanted = ['gateway', 'engine', 'dispatcher', 'admin', 'stats']
+  const deadline = Date.now() + 30000
+  for (;;) {
+    await panel.waitFor()
+    const text = await panel.innerText()
+    const alive = await panel.locator('[data-alive=true]').count()
+    if (wanted.every((s) => text.includes(s)) && alive >= wanted.length) break
+    if (Date.now() > deadline) throw new Error(`heartbeats: ${text}`)
+    await page.waitForTimeout(1000)
+    await page.reload()
+  }
+})
+
 await test('locations CSV import reports errors per row', async (page) => {
   await login(page, 'admin')
   await page.goto(`${base}/locations`)

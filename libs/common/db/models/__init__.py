@@ -21,6 +21,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer
+from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
@@ -72,6 +73,7 @@ __all__ = [
     "PublicationRecipient",
     "ReminderType",
     "Role",
+    "ServiceHeartbeat",
     "ServiceWindow",
     "StatsEvent",
     "StatsRollupDay",

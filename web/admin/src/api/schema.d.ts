@@ -769,6 +769,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/heartbeats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 服务心跳 · service heartbeats
+         * @description Instances heard from in the last day, alive or silent.
+         */
+        get: operations["list_heartbeats_api_v1_heartbeats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/locations": {
         parameters: {
             query?: never;
@@ -2980,6 +3000,60 @@ export interface components {
              * @description 操作人 · by user
              */
             user_id: number | null;
+        };
+        /**
+         * HeartbeatList
+         * @description Every instance heard from in the last day, and the interval they beat at.
+         */
+        HeartbeatList: {
+            /** Instances */
+            instances: components["schemas"]["HeartbeatRead"][];
+            /**
+             * Interval S
+             * @description 心跳周期（秒） · heartbeat interval
+             */
+            interval_s: number;
+        };
+        /**
+         * HeartbeatRead
+         * @description One service instance and its last heartbeat.
+         */
+        HeartbeatRead: {
+            /**
+             * Alive
+             * @description 存活（最近三个周期内有心跳） · beat within 3 intervals
+             */
+            alive: boolean;
+            /**
+             * Details
+             * @description 附加信息 · details the instance reported
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Instance Id
+             * @description 实例 · instance
+             * @example gateway-1
+             */
+            instance_id: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description 最近心跳 · last heartbeat
+             */
+            last_seen_at: string;
+            /**
+             * Service
+             * @description 服务 · service
+             * @example gateway
+             */
+            service: string;
+            /**
+             * Uptime S
+             * @description 运行时长（秒） · uptime in seconds
+             */
+            uptime_s: number;
         };
         /**
          * ImportResult
@@ -9083,6 +9157,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_heartbeats_api_v1_heartbeats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatList"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

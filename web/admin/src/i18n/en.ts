@@ -83,8 +83,10 @@ export default {
     fallbacksToday: 'Fallbacks today', failedToday: 'Failed today', week: 'Last 7 days (UTC days)',
     hello: 'Hello, {name}', accounts: 'Accounts you manage', pending: 'Publications awaiting review', sentToday: 'Sent today (publishing)',
     quota: '{account} mass-send quota ({period})', activity: "Today's actions (audit log)",
-    metricsTitle: 'Service heartbeats',
-    metricsText: "Heartbeats and runtime metrics of every service come from the stats service's /metrics (port 8082 by default) and the Grafana dashboard (deploy/monitoring/); message volumes, fallbacks and failures in detail are on the Statistics page.",
+    metricsTitle: 'Runtime metrics',
+    metricsText: "Runtime metrics of every service (queues, latencies, errors) come from each service's /metrics and the Grafana dashboard (deploy/monitoring/); message volumes, fallbacks and failures in detail are on the Statistics page.",
+    heartbeats: 'Service heartbeats (every {interval} s)', noHeartbeats: 'No heartbeat received yet', service: 'Service', instance: 'Instance', status: 'Status',
+    alive: 'Alive', silent: 'Silent', lastSeen: 'Last heartbeat', uptime: 'Uptime', uptimeValue: '{h} h {m} min',
   },
   simulator: {
     intro: "Play a follower of the chosen account: your messages are signed (and AES-encrypted) server-side with the account's Token and go through the real gateway. The phone shows the passive replies plus the customer-service, template and mass messages the platform later sends this follower through the WeChat API.",

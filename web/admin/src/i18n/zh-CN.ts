@@ -83,8 +83,10 @@ export default {
     fallbacksToday: '今日降级短信', failedToday: '今日发送失败', week: '近 7 天收发量（UTC 日）',
     hello: '您好，{name}', accounts: '可管理的公众号', pending: '待审核的发布', sentToday: '今日已发送（发布）',
     quota: '{account} 群发额度（{period}）', activity: '今日操作（审计日志）',
-    metricsTitle: '服务心跳',
-    metricsText: '各服务的心跳与运行指标由 stats 服务的 /metrics（默认端口 8082）与 Grafana 仪表板（deploy/monitoring/）提供；收发量、降级和失败的明细见「统计报表」。',
+    metricsTitle: '运行指标',
+    metricsText: '各服务的运行指标（队列、时延、错误）由各服务的 /metrics 与 Grafana 仪表板（deploy/monitoring/）提供；收发量、降级和失败的明细见「统计报表」。',
+    heartbeats: '服务心跳（每 {interval} 秒一次）', noHeartbeats: '尚未收到心跳', service: '服务', instance: '实例', status: '状态',
+    alive: '正常', silent: '失联', lastSeen: '最近心跳', uptime: '运行时长', uptimeValue: '{h} 小时 {m} 分',
   },
   simulator: {
     intro: '扮演所选公众号的一位粉丝：消息由服务端用该公众号的 Token 签名（及 AES 加密）后，经真实网关送入平台；右侧显示被动回复，以及平台之后通过微信接口发给这位粉丝的客服消息、模板消息和群发。',
