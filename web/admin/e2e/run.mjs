@@ -398,6 +398,11 @@ await test('branch editor submits a mass send, approver approves on a phone, the
   } finally {
     await phone.close()
   }
+  // the approval claimed a send of the month's quota: the ledger names it
+  await page.goto(`${base}/publications`)
+  await page.locator('[data-test=pub-ledger-open]').click()
+  await page.locator('[data-test=pub-ledger]', { hasText: text }).waitFor()
+  await page.keyboard.press('Escape')
   // the follower receives it (the simulator polls the WeChat sandbox's record)
   await page.goto(`${base}/simulator`)
   await page.locator('[data-test=sim-openid]').fill(openid)

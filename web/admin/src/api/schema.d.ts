@@ -1241,7 +1241,7 @@ export interface paths {
         };
         /**
          * 群发额度 · mass-send quota
-         * @description How much of the monthly mass-send quota is used.
+         * @description How much of the monthly mass-send quota is used, and by which sends.
          */
         get: operations["get_quota_api_v1_publications_quota_get"];
         put?: never;
@@ -4651,8 +4651,35 @@ export interface components {
             published_at: string;
         };
         /**
+         * QuotaEntryRead
+         * @description One approved mass send's claim on the monthly quota.
+         */
+        QuotaEntryRead: {
+            /**
+             * Amount
+             * @description 占用次数 · sends claimed
+             */
+            amount: number;
+            /**
+             * Claimed At
+             * Format: date-time
+             * @description 占用时间（审核通过） · claimed (approved) at
+             */
+            claimed_at: string;
+            /**
+             * Publication Id
+             * @description 发布 ID · publication id
+             */
+            publication_id: number;
+            /**
+             * Title
+             * @description 标题 · title
+             */
+            title: string;
+        };
+        /**
          * QuotaRead
-         * @description The account's mass-send quota for a month.
+         * @description The account's mass-send quota for a month, with its ledger.
          */
         QuotaRead: {
             /**
@@ -4660,6 +4687,11 @@ export interface components {
              * @description 公众号 ID · account id
              */
             account_id: number;
+            /**
+             * Entries
+             * @description 额度明细 · the month's claims, oldest first
+             */
+            entries: components["schemas"]["QuotaEntryRead"][];
             /**
              * Limit
              * @description 上限 · limit

@@ -123,6 +123,7 @@ export default {
     },
   },
   publishing: {
+    ledger: 'Ledger', ledgerTitle: 'Mass-send quota ledger, {period}', ledgerEmpty: 'No mass send has claimed quota this month', claimedAt: 'Approved at', claimed: 'Claims',
     compose: 'Compose', queue: 'My review queue', list: 'All publications', content: 'Content', textBody: 'Text', fromLibrary: 'From the library',
     material: 'Material', audience: 'Audience', openids: 'OpenIDs (separated by spaces, commas or lines)',
     liveCount: '{matching} match, {reachable} reachable', countUnavailable: 'Fill in criteria to see the count',

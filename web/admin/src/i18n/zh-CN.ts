@@ -123,6 +123,7 @@ export default {
     },
   },
   publishing: {
+    ledger: '额度明细', ledgerTitle: '{period} 群发额度明细', ledgerEmpty: '本月尚无群发占用额度', claimedAt: '审核通过时间', claimed: '占用',
     compose: '撰写', queue: '待我审核', list: '全部发布', content: '内容', textBody: '文本', fromLibrary: '从素材库选择',
     material: '素材', audience: '接收人', openids: 'OpenID 列表（空格、逗号或换行分隔）',
     liveCount: '符合条件 {matching} 人，可送达 {reachable} 人', countUnavailable: '填写条件后显示人数',
