@@ -554,6 +554,34 @@ await test('the overview shows every service\'s heartbeat', async (page) => {
   }
 })
 
+await test('accounts: the head office grants branches the right to publish', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/accounts`)
+  const row = page.locator('.el-table__row', { hasText: 'demo' }).first()
+  await row.locator('text=北京分公司').waitFor()
+  const setGrants = async (drop, add) => {
+    await row.locator('[data-test=grants]').click()
+    const dialog = page.locator('.el-dialog:visible')
+    const select = dialog.locator('[data-test=grants-orgs]')
+    if (drop) await select.locator('.el-tag', { hasText: drop }).locator('.el-tag__close').click()
+    if (add) {
+      await select.click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: add }).click()
+      await page.keyboard.press('Escape')
+    }
+    await dialog.locator('[data-test=grants-save]').click()
+    await dialog.waitFor({ state: 'hidden' })
+  }
+  await setGrants('北京分公司', null)
+  await page.locator('.el-table__row', { hasText: 'demo' }).first().locator('text=上海分公司').waitFor()
+  expect(!(await row.innerText()).includes('北京分公司'), 'the Beijing grant is withdrawn')
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'account.grants' }).first().waitFor()
+  await page.goto(`${base}/accounts`)
+  await setGrants(null, '北京分公司')
+  await row.locator('text=北京分公司').waitFor()
+})
+
 await test('locations CSV import reports errors per row', async (page) => {
   await login(page, 'admin')
   await page.goto(`${base}/locations`)

@@ -44,7 +44,7 @@ export default {
     config: 'Every version of a config file is kept: compare versions and roll back.',
   },
   fields: {
-    matchrule: 'Match rule', buttons: 'Buttons', wechat_menuid: 'WeChat menu id', published_at: 'Published', key: 'Menu KEY', audience_id: 'Saved audience', account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
+    granted_org_ids: 'Granted to', matchrule: 'Match rule', buttons: 'Buttons', wechat_menuid: 'WeChat menu id', published_at: 'Published', key: 'Menu KEY', audience_id: 'Saved audience', account_id: 'Account', action: 'Action', address: 'Address', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: 'Binding', category: 'Category', code: 'Code', comment: 'Comment', content: 'Content',
     created_at: 'Created', cs_text: 'Customer-service text', current_version: 'Version', customer_no: 'Customer no.',
     default_fallback: 'Default fallback', default_priority: 'Default priority', description: 'Description', display_name: 'Name',
@@ -150,6 +150,7 @@ export default {
     open: 'Open', author: 'Author', rollback: 'Roll back to this', rollbackComment: 'Rolled back to version {version}', rolledBack: 'Rolled back to version {version}',
     diffOf: 'Changes in version {version}', noDiff: '(no changes)',
   },
+  accounts: { grants: 'Grants', grantsTitle: 'Publishing grants of {name}', grantsHelp: 'Granted organisations (such as branches) may submit publications to this account; the head office still reviews them.', grantedOrgs: 'Organisations allowed to publish' },
   customers: {
     handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)',
     reveal: 'Show full numbers', revealSubmit: 'Show', reason: 'Reason',

@@ -44,7 +44,7 @@ export default {
     config: '配置文件保存每个版本，可查看差异并回滚。',
   },
   fields: {
-    matchrule: '匹配规则', buttons: '菜单按钮', wechat_menuid: '微信菜单 ID', published_at: '发布时间', key: '菜单 KEY', audience_id: '已保存的受众', account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
+    granted_org_ids: '授权机构', matchrule: '匹配规则', buttons: '菜单按钮', wechat_menuid: '微信菜单 ID', published_at: '发布时间', key: '菜单 KEY', audience_id: '已保存的受众', account_id: '公众号', action: '动作', address: '地址', app_secret: 'AppSecret', appid: 'AppID',
     binding_state: '绑定状态', category: '客户类别', code: '编码', comment: '备注', content: '内容',
     created_at: '创建时间', cs_text: '客服消息文本', current_version: '当前版本', customer_no: '客户号',
     default_fallback: '默认兜底', default_priority: '默认优先级', description: '说明', display_name: '姓名',
@@ -150,6 +150,7 @@ export default {
     open: '打开', author: '作者', rollback: '回滚到此版本', rollbackComment: '回滚到版本 {version}', rolledBack: '已回滚到版本 {version}',
     diffOf: '版本 {version} 的改动', noDiff: '（无改动）',
   },
+  accounts: { grants: '授权机构', grantsTitle: '「{name}」的发布授权', grantsHelp: '被授权的机构（如分公司）可以向此公众号提交发布；审核仍由总部进行。', grantedOrgs: '授权发布的机构' },
   customers: {
     handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）',
     reveal: '查看完整号码', revealSubmit: '查看', reason: '查看原因',

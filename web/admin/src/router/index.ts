@@ -15,7 +15,7 @@ const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   reminders: () => import('../views/ResourceView.vue'),
   locations: () => import('../views/LocationsView.vue'),
   customers: () => import('../views/CustomersView.vue'),
-  accounts: () => import('../views/ResourceView.vue'),
+  accounts: () => import('../views/AccountsView.vue'),
   orgs: () => import('../views/OrgsView.vue'),
   users: () => import('../views/ResourceView.vue'),
   roles: () => import('../views/ResourceView.vue'),
