@@ -321,6 +321,8 @@ await test('build and publish a menu and see it in the simulator', async (page) 
   await login(page, 'admin')
   await page.goto(`${base}/menus`)
   await page.locator('[data-test=menu-preview]').waitFor()
+  // the draft loads after the page shows: edit only once it is there
+  await page.waitForLoadState('networkidle')
   // start from a one-button menu: remove what the draft holds, then add a button
   for (let i = 0; i < 3 && (await page.locator('[data-test=menu-preview] .cell').count()); i++) {
     await page.locator('[data-test=menu-preview] .cell .top').first().click()
