@@ -14,7 +14,9 @@ def mask_card_no(card_no: str) -> str:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """``13800000001`` → ``138****0001`` (short values are returned as they are)."""
-    if not phone or len(phone) < 8:
+    """``13800000001`` → ``138****0001``; a number too short for that keeps only its last 2."""
+    if not phone:
         return phone
+    if len(phone) < 8:
+        return "*" * (len(phone) - 2) + phone[-2:] if len(phone) > 2 else "*" * len(phone)
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"

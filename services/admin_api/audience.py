@@ -70,10 +70,3 @@ def customer_query(f: CustomerFilter) -> Select[Customer]:
     for service in f.subscriptions:
         stmt = stmt.where(_json_list_has(CustomerProfile.subscriptions, service))
     return stmt
-
-
-def mask_customer_no(value: str | None) -> str | None:
-    """Hide all but the last 4 characters (card/customer numbers are never shown whole)."""
-    if not value:
-        return value
-    return "*" * max(len(value) - 4, 0) + value[-4:]

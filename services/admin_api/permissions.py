@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "config.edit": "编辑配置文件 · edit and roll back config files",
     "customer.read": "查看客户 · search customers",
     "customer.edit": "编辑客户 · edit customer segmentation",
+    "customer.reveal": "查看完整号码 · see customer and phone numbers whole (audited)",
     "customer.handover": "转总行服务 · hand a branch account's customer over to head office",
     "material.read": "查看素材 · read the material library",
     "material.edit": "编辑素材 · upload and edit materials",

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from libs.common.bus import STATS_EVENTS, Subscription
+from libs.common.db import is_sqlite
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import ReadinessCheck, probe_routes
 from libs.common.observability.heartbeat import Heartbeat
@@ -15,6 +16,7 @@ from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from libs.common.short_links import ShortLinkSigner
 from services.stats.handlers import event_handler
+from services.stats.heartbeats import HeartbeatBook
 from services.stats.redirects import redirect_routes
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
@@ -49,6 +51,7 @@ class StatsService:
             interval_s=settings.heartbeat_interval_s,
         )
         self.store: EventStore | None = None
+        self.beats: HeartbeatBook | None = None
         self.maintenance: Periodic | None = None
         if settings.stats_store_events:
             self.store = EventStore(
@@ -56,6 +59,7 @@ class StatsService:
                 resources.sessions,
                 max_items=settings.stats_commit_max_messages,
             )
+            self.beats = HeartbeatBook(resources.sessions, sqlite_db=is_sqlite(resources.db_engine))
             self.maintenance = Periodic(
                 self.maintain,
                 interval_s=settings.stats_maintenance_interval_s,
@@ -87,6 +91,10 @@ class StatsService:
                 "day": self.settings.stats_day_retention_days,
             },
         )
+        if self.beats is not None:
+            await self.beats.prune(
+                before=now - timedelta(days=self.settings.stats_heartbeat_retention_days)
+            )
 
     async def start(self) -> None:
         """Consume events and beat; partitions and retention are kept by the maintenance loop
@@ -96,7 +104,11 @@ class StatsService:
         store = self.store.store if self.store is not None else None
         self._subscription = await self.resources.bus.consume(
             STATS_EVENTS,
-            event_handler(store, retry_delay_s=self.settings.stats_store_retry_s),
+            event_handler(
+                store,
+                retry_delay_s=self.settings.stats_store_retry_s,
+                beats=self.beats.record if self.beats is not None else None,
+            ),
             prefetch=self.settings.stats_prefetch,
         )
         await self.heartbeat.start()

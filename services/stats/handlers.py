@@ -3,6 +3,8 @@
 A message is acked only once its events are committed to the event store (or were already
 there), so a crash before the commit means a redelivery, and the redelivery adds nothing twice.
 Malformed messages are dead-lettered; a failing database puts messages back on the queue.
+Heartbeats are not events: each one is kept as its instance's latest beat, or dropped when the
+database fails (the next beat follows within the interval).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from libs.common.bus import Delivery, Handler
 from libs.common.observability.logging import get_logger
+from libs.common.schemas.events import HeartbeatSent
 from services.stats.metrics import (
     DELIVERIES,
     DELIVERY_LATENCY,
@@ -29,10 +32,15 @@ log = get_logger(__name__)
 
 # Persists events, returning those not stored before (a redelivery returns none).
 Store = Callable[[list[StoredEvent]], Awaitable[list[StoredEvent]]]
+# Keeps a heartbeat as its instance's latest.
+Beats = Callable[[HeartbeatSent], Awaitable[None]]
 
 
-def event_handler(store: Store | None, *, retry_delay_s: float = 1.0) -> Handler:
-    """The ``stats.events`` handler; ``store`` persists events (``None``: metrics only).
+def event_handler(
+    store: Store | None, *, retry_delay_s: float = 1.0, beats: Beats | None = None
+) -> Handler:
+    """The ``stats.events`` handler; ``store`` persists events and ``beats`` heartbeats
+    (``None``: metrics only).
 
     While the database fails, messages go back to the queue after ``retry_delay_s`` instead of
     taking the bus's second-failure path to the dead-letter queue: an outage delays the
@@ -53,6 +61,11 @@ def event_handler(store: Store | None, *, retry_delay_s: float = 1.0) -> Handler
             beat = unpacked.heartbeat
             EVENTS.labels("heartbeat").inc()
             LAST_HEARTBEAT.labels(beat.service, beat.instance_id).set(beat.occurred_at.timestamp())
+            if beats is not None:
+                try:
+                    await beats(beat)
+                except (SQLAlchemyError, OSError):
+                    log.warning("heartbeat_not_stored", service=beat.service, exc_info=True)
             await delivery.ack()
             return
         events = unpacked.events

@@ -17,6 +17,8 @@ class StatsSettings(CommonSettings):
     stats_minute_retention_days: int = 3
     stats_hour_retention_days: int = 90
     stats_day_retention_days: int = 3650
+    # Instances silent this long disappear from the admin overview's heartbeat list.
+    stats_heartbeat_retention_days: int = 7
     # Partitions created ahead (PostgreSQL) and expired data dropped, this often.
     stats_maintenance_interval_s: float = 3600.0
     stats_partition_days_ahead: int = 2

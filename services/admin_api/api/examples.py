@@ -158,6 +158,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "Rollback": {"version": 1, "comment": "回滚到首版"},
     "ProfileUpdate": {"category": "vip", "region": "上海", "tags": ["稳健型"]},
     "HandoverCreate": {"note": "咨询总部理财产品，转总行服务号"},
+    "RevealRequest": {"reason": "客户来电核实身份"},
     "ReplayRequest": {"limit": 10, "message_ids": ["9f2c1d7e5b3a4c8d"]},
 }
 

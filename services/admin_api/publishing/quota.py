@@ -26,6 +26,19 @@ async def quota_used(session: AsyncSession, account_id: int, period: str) -> int
     return int(used or 0)
 
 
+async def quota_ledger(
+    session: AsyncSession, account_id: int, period: str
+) -> list[tuple[MassQuotaEntry, str]]:
+    """The period's claims of the account, oldest first, each with its publication's title."""
+    rows = await session.execute(
+        select(MassQuotaEntry, Publication.title)
+        .join(Publication, Publication.id == MassQuotaEntry.publication_id)
+        .where(MassQuotaEntry.account_id == account_id, MassQuotaEntry.period == period)
+        .order_by(MassQuotaEntry.created_at, MassQuotaEntry.id)
+    )
+    return [(entry, title) for entry, title in rows]
+
+
 async def reserve_quota(
     session: AsyncSession, publication: Publication, limit: int
 ) -> MassQuotaEntry | None:

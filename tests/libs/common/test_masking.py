@@ -1,4 +1,4 @@
-"""Card numbers as chat, logs and pages show them."""
+"""Card and phone numbers as chat, logs and pages show them."""
 
 from __future__ import annotations
 
@@ -21,8 +21,18 @@ def test_only_the_last_four_digits_show(card: str, masked: str) -> None:
     assert mask_card_no(card) == masked
 
 
-def test_a_phone_shows_its_first_three_and_last_four_digits() -> None:
-    assert mask_phone("13800000001") == "138****0001"
-    assert mask_phone("+8613800000001") == "+86*******0001"
-    assert mask_phone("12345") == "12345"
-    assert mask_phone(None) is None
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13800000001", "138****0001"),
+        ("+8613800000001", "+86*******0001"),
+        ("12345", "***45"),
+        ("12", "**"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_phone_numbers_keep_the_first_three_and_last_four(
+    phone: str | None, masked: str | None
+) -> None:
+    assert mask_phone(phone) == masked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,8 +15,9 @@ from sqlalchemy import func, select
 from libs.common.bus import DEAD, EVENTS, Delivery, MemoryBus, Message, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db.migrate import upgrade_async
-from libs.common.db.models import ROLLUP_TABLES, StatsEvent
+from libs.common.db.models import ROLLUP_TABLES, ServiceHeartbeat, StatsEvent
 from libs.common.resources import open_resources
+from libs.common.schemas.events import HeartbeatSent
 from services.stats.app import StatsService
 from services.stats.settings import StatsSettings
 from tests.polling import eventually
@@ -180,3 +182,50 @@ async def test_events_wait_in_the_queue_while_the_database_fails(tmp_path: Any) 
         await service.stop()
         await resources.close()
         await bus.close()
+
+
+async def _beats(service: StatsService) -> dict[tuple[str, str], ServiceHeartbeat]:
+    """The stored heartbeats, but the stats service's own."""
+    async with service.resources.sessions() as session:
+        rows = (await session.scalars(select(ServiceHeartbeat))).all()
+    return {(row.service, row.instance_id): row for row in rows if row.service != "stats"}
+
+
+async def test_each_instance_keeps_its_latest_heartbeat(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    service, bus = stats
+    now = datetime.now(UTC)
+    newer = HeartbeatSent(service="engine", instance_id="e1", uptime_s=20.0, occurred_at=now)
+    older = HeartbeatSent(
+        service="engine", instance_id="e1", uptime_s=10.0, occurred_at=now - timedelta(seconds=10)
+    )
+    other = HeartbeatSent(service="gateway", instance_id="g1", uptime_s=5.0, occurred_at=now)
+    for beat in (newer, older, other):
+        await bus.publish(EVENTS, f"heartbeat.{beat.service}", beat.to_bytes())
+    beats = await eventually(lambda: _beats_when(service, 2), what="two instances")
+    # the older beat arrived last but changes nothing
+    assert beats["engine", "e1"].uptime_s == 20.0
+    assert beats["engine", "e1"].last_seen_at == now
+    assert beats["gateway", "g1"].uptime_s == 5.0
+
+
+async def _beats_when(service: StatsService, count: int) -> dict[tuple[str, str], ServiceHeartbeat]:
+    """The stored heartbeats once there are ``count`` of them (empty before)."""
+    beats = await _beats(service)
+    return beats if len(beats) == count else {}
+
+
+async def test_instances_silent_past_the_retention_are_pruned(
+    stats: tuple[StatsService, MemoryBus],
+) -> None:
+    service, bus = stats
+    now = datetime.now(UTC)
+    for instance, age in (("old", timedelta(days=8)), ("fresh", timedelta(minutes=1))):
+        beat = HeartbeatSent(
+            service="dispatcher", instance_id=instance, uptime_s=1.0, occurred_at=now - age
+        )
+        await bus.publish(EVENTS, "heartbeat.dispatcher", beat.to_bytes())
+    await eventually(lambda: _beats_when(service, 2), what="both stored")
+    await service.maintain()
+    assert list(await _beats(service)) == [("dispatcher", "fresh")]

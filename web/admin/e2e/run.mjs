@@ -4,7 +4,7 @@
 //
 //   WXHUB_PYTHON=../../.venv/bin/python node e2e/run.mjs [name-filter]
 //   (WXHUB_E2E_SCREENSHOTS=1 also refreshes docs/screenshots/)
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -27,7 +27,7 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
   sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
 }
@@ -137,6 +137,57 @@ async function login(page, username, password = USERS[username].password) {
   await page.waitForLoadState('networkidle')
 }
 
+/** The path of a side-menu entry (web/admin/src/lib/nav.ts). */
+function pathOf(name) {
+  return name === 'overview' ? '/' : `/${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+}
+
+/** Submit a business notification signed like the demo business system (Python signs it). */
+async function notify(fields) {
+  const body = JSON.stringify({
+    account: 'demo', event_type: 'fund_confirm', to: { customer_no: 'C00000001' },
+    data: { fund_name: '演示成长混合', fund_code: '000001', amount: '10,000.00', shares: '8,100.45', confirm_date: '2025-06-30' },
+    ...fields,
+  })
+  const sign = 'import json, sys\nfrom services.gateway.api.auth import signed_headers\nfrom wxhub.demo.outbound import DEMO_SYSTEM\n' +
+    'print(json.dumps(signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, sys.stdin.buffer.read())))'
+  const headers = JSON.parse(execFileSync(PYTHON, ['-c', sign], { cwd: repo, input: body }).toString())
+  const answer = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/notifications`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } })
+  const text = await answer.text()
+  expect(answer.status === 202, `notification: ${answer.status} ${text}`)
+  return JSON.parse(text).id
+}
+
+/** What the focused element is and the name a screen reader announces for it. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    if (!el || el === document.body) return { tag: 'body', name: '' }
+    const labelled = el.getAttribute('aria-labelledby')
+    const name = el.getAttribute('aria-label') ||
+      (labelled && document.getElementById(labelled)?.textContent) ||
+      (el.labels && el.labels[0]?.textContent) ||
+      el.textContent || ''
+    return { tag: el.tagName.toLowerCase(), type: el.getAttribute('type') || '', name: name.trim() }
+  })
+}
+
+/** Visible form fields without an accessible name (label, aria-label or aria-labelledby). */
+async function unlabelledFields(page) {
+  return page.evaluate(() => {
+    const named = (el) => Boolean(
+      el.getAttribute('aria-label')?.trim() ||
+      (el.getAttribute('aria-labelledby') || '').split(' ').some((id) => document.getElementById(id)?.textContent?.trim()) ||
+      [...(el.labels ?? [])].some((l) => l.textContent.trim()) ||
+      el.getAttribute('title')?.trim(),
+    )
+    const visible = (el) => el.offsetParent !== null || el.getClientRects().length > 0
+    return [...document.querySelectorAll('input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea, select')]
+      .filter((el) => visible(el) && !el.closest('.el-select-dropdown, .el-picker-panel') && !named(el))
+      .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}${el.placeholder ? ` "${el.placeholder}"` : ''} in ${el.closest('.el-select')?.parentElement?.outerHTML.slice(0, 300) ?? ''}`)
+  })
+}
+
 async function navNames(page) {
   return page.locator('.aside [data-nav]').evaluateAll((items) => items.map((i) => i.getAttribute('data-nav')))
 }
@@ -200,6 +251,36 @@ await test('an expired access token is renewed; a refused refresh token asks to 
   await page.locator('[data-test=login-submit]').waitFor()
 })
 
+await test('the login form works from the keyboard, every field labelled', async (page) => {
+  await page.goto(`${base}/login`)
+  await page.locator('[data-test=login-submit]').waitFor()
+  const order = []
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('Tab')
+    const now = await focused(page)
+    order.push(now)
+    if (now.tag === 'button') break
+  }
+  const names = order.map((f) => f.name)
+  expect(JSON.stringify(names) === JSON.stringify(['语言', '用户名', '密码', '登录']), `tab order: ${JSON.stringify(order)}`)
+  expect(order[1].tag === 'input' && order[2].type === 'password', `fields: ${JSON.stringify(order)}`)
+  expect((await unlabelledFields(page)).length === 0, `unlabelled: ${await unlabelledFields(page)}`)
+  // fill and submit without the mouse: Shift+Tab back to the user name, Enter submits
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  expect((await focused(page)).name === '用户名', 'Shift+Tab returns to the user name')
+  await page.keyboard.type('approver')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('wrong-password')
+  await page.keyboard.press('Enter')
+  await page.locator('[data-test=login-error]', { hasText: '用户名或密码错误' }).waitFor()
+  await page.locator('[data-test=password]').fill('')
+  await page.locator('[data-test=password]').focus()
+  await page.keyboard.type(USERS.approver.password)
+  await page.keyboard.press('Enter')
+  await page.locator('[data-test=nav]').first().waitFor()
+})
+
 await test('switch language', async (page) => {
   await page.goto(`${base}/login`)
   await page.locator('[data-test=login-submit]', { hasText: '登录' }).waitFor()
@@ -240,6 +321,8 @@ await test('build and publish a menu and see it in the simulator', async (page) 
   await login(page, 'admin')
   await page.goto(`${base}/menus`)
   await page.locator('[data-test=menu-preview]').waitFor()
+  // the draft loads after the page shows: edit only once it is there
+  await page.waitForLoadState('networkidle')
   // start from a one-button menu: remove what the draft holds, then add a button
   for (let i = 0; i < 3 && (await page.locator('[data-test=menu-preview] .cell').count()); i++) {
     await page.locator('[data-test=menu-preview] .cell .top').first().click()
@@ -317,6 +400,11 @@ await test('branch editor submits a mass send, approver approves on a phone, the
   } finally {
     await phone.close()
   }
+  // the approval claimed a send of the month's quota: the ledger names it
+  await page.goto(`${base}/publications`)
+  await page.locator('[data-test=pub-ledger-open]').click()
+  await page.locator('[data-test=pub-ledger]', { hasText: text }).waitFor()
+  await page.keyboard.press('Escape')
   // the follower receives it (the simulator polls the WeChat sandbox's record)
   await page.goto(`${base}/simulator`)
   await page.locator('[data-test=sim-openid]').fill(openid)
@@ -350,6 +438,150 @@ await test('config file: save a version, see its diff, roll back', async (page) 
   await drawer.getByRole('button', { name: '回滚到此版本' }).click()
   await page.locator('.el-drawer__header', { hasText: 'v3' }).waitFor()
   expect((await drawer.locator('textarea').first().inputValue()) === 'limit: 1\n', 'rolled back to version 1')
+})
+
+await test('customers: numbers masked; reveal asks for a reason, shows them, and is audited', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/customers`)
+  const row = page.locator('.el-table__row', { hasText: 'oWxhubDemoCustomer0000000001' }).first()
+  await row.waitFor()
+  const masked = await page.locator('.el-table').first().innerText()
+  expect(masked.includes('138****0001') && !masked.includes('13800000001') && !masked.includes('C00000001'), 'the table shows masked numbers only')
+  await row.locator('[data-test=reveal]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.locator('[data-test=reveal-submit]').click()
+  await dialog.locator('.el-form-item__error', { hasText: '查看原因' }).waitFor()
+  // the label names the field (keyboard and screen-reader users reach it by its label)
+  await page.getByLabel('查看原因').fill('客户来电核实身份')
+  await dialog.locator('[data-test=reveal-submit]').click()
+  const shown = dialog.locator('[data-test=revealed]')
+  await shown.waitFor()
+  const text = await shown.innerText()
+  expect(text.includes('13800000001') && text.includes('C00000001'), `the full numbers are shown: ${text}`)
+  await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'customer.reveal' }).first().waitFor()
+  // the approver reads customers but may not reveal them
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'approver')
+  await page.goto(`${base}/customers`)
+  await page.locator('.el-table__row', { hasText: 'oWxhubDemoCustomer0000000001' }).first().waitFor()
+  expect((await page.locator('[data-test=reveal]').count()) === 0, 'no reveal button without customer.reveal')
+})
+
+await test('dead letters: inspect an undeliverable notification and replay it', async (page) => {
+  const sandbox = `http://127.0.0.1:${ports.wechat_sandbox}/__sandbox__/faults`
+  const fault = { path: '/cgi-bin/message/template/send', http_status: 503 }
+  expect((await fetch(sandbox, { method: 'POST', body: JSON.stringify(fault), headers: { 'Content-Type': 'application/json' } })).ok, 'fault armed')
+  let id
+  try {
+    id = await notify({ fallback: 'none', deadline_s: 1, idempotency_key: `e2e-dead-${Date.now()}` })
+    await login(page, 'admin')
+    await page.goto(`${base}/dead-letters`)
+    const row = page.locator('[data-test=dl-table] .el-table__row', { hasText: id })
+    const deadline = Date.now() + 30000
+    while (!(await row.count())) {
+      if (Date.now() > deadline) throw new Error(`notification ${id} never reached the dead letters`)
+      await page.waitForTimeout(1000)
+      await page.locator('[data-test=dl-refresh]').click()
+      await page.waitForLoadState('networkidle')
+    }
+  } finally {
+    await fetch(sandbox, { method: 'DELETE' })
+  }
+  const row = page.locator('[data-test=dl-table] .el-table__row', { hasText: id })
+  await row.locator('[data-test=dl-inspect]').click()
+  await page.locator('[data-test=dl-body]', { hasText: id }).waitFor()
+  await page.keyboard.press('Escape')
+  await row.locator('[data-test=dl-replay]').click()
+  await page.locator('.el-message-box').getByRole('button', { name: /确定|OK/ }).click()
+  await page.locator('[data-test=dl-result]', { hasText: '已重放 1 条' }).waitFor()
+  await row.waitFor({ state: 'detached' })
+  // the branch editor has no deadletter.replay: no menu entry, and the page is refused
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'sh_editor')
+  await page.goto(`${base}/dead-letters`)
+  await page.locator('[data-test=forbidden]').waitFor()
+})
+
+await test('statistics: a follower\'s messages show in the report, its chart, its CSV and the overview', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/simulator`)
+  await page.locator('[data-test=sim-openid]').fill(`oE2eStats${Date.now() % 100000}`)
+  await page.locator('[data-test=sim-openid]').press('Enter')
+  await page.locator('[data-test=sim-subscribe]').click()
+  await page.locator('[data-test=bubble][data-source=passive]').first().waitFor()
+  await page.goto(`${base}/stats`)
+  const row = page.locator('[data-test=stats-table] .el-table__row', { hasText: 'demo' }).first()
+  const deadline = Date.now() + 30000
+  while (!(await row.count())) {
+    if (Date.now() > deadline) throw new Error('the inbound report never showed the demo account')
+    await page.waitForTimeout(1000)
+    await page.getByRole('button', { name: '刷新' }).click()
+    await page.waitForLoadState('networkidle')
+  }
+  await page.locator('[data-test=stats-chart] canvas').waitFor()
+  // the organisation filter keeps the accounts of that subtree: BJ is granted the demo account
+  await page.locator('[data-test=stats-org]').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '北京分公司' }).click()
+  await page.waitForLoadState('networkidle')
+  await row.waitFor()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=stats-csv]').click()])
+  const csv = readFileSync(await download.path(), 'utf8')
+  expect(/^\ufeff?account,kind,outcome,count/.test(csv) && csv.includes('demo'), `the CSV export: ${csv.slice(0, 200)}`)
+  expect(/stats-inbound-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/.test(download.suggestedFilename()), download.suggestedFilename())
+  mkdirSync(shots, { recursive: true })
+  await page.screenshot({ path: join(shots, 'statistics.png') })
+  await page.locator('[data-test=stats-report] [data-report=outbound]').click()
+  await page.locator('[data-test=stats-table] th', { hasText: '渠道' }).waitFor()
+  await page.goto(`${base}/`)
+  await page.locator('[data-test=week-chart] canvas').waitFor()
+  const inbound = Number(await page.locator('[data-test=inbound-today]').innerText())
+  expect(inbound >= 1, `today's inbound on the overview: ${inbound}`)
+})
+
+await test('the overview shows every service\'s heartbeat', async (page) => {
+  await login(page, 'sh_editor')
+  const panel = page.locator('[data-test=heartbeats]')
+  const wanted = ['gateway', 'engine', 'dispatcher', 'admin', 'stats']
+  const deadline = Date.now() + 30000
+  for (;;) {
+    await panel.waitFor()
+    const text = await panel.innerText()
+    const alive = await panel.locator('[data-alive=true]').count()
+    if (wanted.every((s) => text.includes(s)) && alive >= wanted.length) break
+    if (Date.now() > deadline) throw new Error(`heartbeats: ${text}`)
+    await page.waitForTimeout(1000)
+    await page.reload()
+  }
+})
+
+await test('accounts: the head office grants branches the right to publish', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/accounts`)
+  const row = page.locator('.el-table__row', { hasText: 'demo' }).first()
+  await row.locator('text=北京分公司').waitFor()
+  const setGrants = async (drop, add) => {
+    await row.locator('[data-test=grants]').click()
+    const dialog = page.locator('.el-dialog:visible')
+    const select = dialog.locator('[data-test=grants-orgs]')
+    if (drop) await select.locator('.el-tag', { hasText: drop }).locator('.el-tag__close').click()
+    if (add) {
+      await select.click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: add }).click()
+      await page.keyboard.press('Escape')
+    }
+    await dialog.locator('[data-test=grants-save]').click()
+    await dialog.waitFor({ state: 'hidden' })
+  }
+  await setGrants('北京分公司', null)
+  await page.locator('.el-table__row', { hasText: 'demo' }).first().locator('text=上海分公司').waitFor()
+  expect(!(await row.innerText()).includes('北京分公司'), 'the Beijing grant is withdrawn')
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'account.grants' }).first().waitFor()
+  await page.goto(`${base}/accounts`)
+  await setGrants(null, '北京分公司')
+  await row.locator('text=北京分公司').waitFor()
 })
 
 await test('locations CSV import reports errors per row', async (page) => {
@@ -391,18 +623,23 @@ await test('a permission withdrawn mid-session: the API 403 is shown as a clear 
   }
 })
 
-await test('pages render at 1280x800 and on a 390-px phone', async (page) => {
+await test('pages render at 1280x800 and on a 390-px phone, their form fields labelled', async (page) => {
   await login(page, 'admin')
+  const problems = []
   for (const name of USERS.admin.nav) {
-    const path = name === 'overview' ? '/' : `/${name}`
+    const path = pathOf(name)
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport)
       await page.goto(`${base}${path}`)
       await page.locator('.main .page').first().waitFor()
+      await page.waitForLoadState('networkidle')
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-      expect(overflow <= 1, `${path} at ${viewport.width}px overflows by ${overflow}px`)
+      if (overflow > 1) problems.push(`${path} at ${viewport.width}px overflows by ${overflow}px`)
+      const unlabelled = await unlabelledFields(page)
+      if (unlabelled.length) problems.push(`${path} at ${viewport.width}px: form fields without a label: ${unlabelled.join(', ')}`)
     }
   }
+  expect(problems.length === 0, problems.join('\n        '))
 })
 
 await browser.close()

@@ -15,7 +15,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { prop: 'code', width: 90 }, { prop: 'name', width: 150 }, { prop: 'appid', width: 160 },
       { prop: 'mode', kind: 'enum', width: 90 }, { prop: 'app_secret', kind: 'secret', width: 100 },
       { prop: 'token', kind: 'secret', width: 100 }, { prop: 'encoding_aes_key', kind: 'secret', width: 110 },
-      { prop: 'org_id', kind: 'org' }, { prop: 'enabled', kind: 'bool', width: 70 },
+      { prop: 'org_id', kind: 'org' }, { prop: 'granted_org_ids', kind: 'orgs', width: 150 }, { prop: 'enabled', kind: 'bool', width: 70 },
     ],
     fields: [
       { prop: 'code', kind: 'text', required: true, createOnly: true, max: 64 },
@@ -102,7 +102,7 @@ export const RESOURCES: Record<string, ResourceConfig> = {
     canDelete: false,
     accountScoped: true,
     columns: [
-      { prop: 'openid', width: 180 }, { prop: 'customer_no' }, { prop: 'phone' }, { prop: 'binding_state', kind: 'enum' },
+      { prop: 'openid', width: 180 }, { prop: 'customer_no', width: 150 }, { prop: 'phone', width: 120 }, { prop: 'binding_state', kind: 'enum' },
       { prop: 'category' }, { prop: 'region' }, { prop: 'tags', kind: 'tags' },
       { prop: 'subscribed', kind: 'bool', width: 80 }, { prop: 'last_interaction_at', kind: 'date', width: 170 },
     ],

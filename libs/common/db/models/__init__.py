@@ -22,6 +22,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer, ReminderOptOut
+from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
 from libs.common.db.models.notification import (
@@ -78,6 +79,7 @@ __all__ = [
     "ReminderOptOut",
     "ReminderType",
     "Role",
+    "ServiceHeartbeat",
     "ServiceWindow",
     "ShortLink",
     "StatsEvent",

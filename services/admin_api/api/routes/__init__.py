@@ -13,6 +13,7 @@ from services.admin_api.api.routes import (
     config_files,
     customers,
     dead_letters,
+    heartbeats,
     locations,
     materials,
     menus,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     dead_letters.router,
     simulator.router,
     stats.router,
+    heartbeats.router,
 ]

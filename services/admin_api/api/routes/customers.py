@@ -1,5 +1,9 @@
 """Customers (R-AD-10): search and filter with pagination; segmentation profile editing; the
-one-click "follow head office" hand-over when a branch account cannot answer."""
+one-click "follow head office" hand-over when a branch account cannot answer.
+
+Customer and phone numbers are masked in every answer; ``POST /{id}/reveal`` shows them whole to
+holders of ``customer.reveal``, with a stated reason, and records who saw which fields and why (the
+values themselves stay out of the audit log, which more people may read)."""
 
 from __future__ import annotations
 
@@ -7,18 +11,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from libs.common.bus import OUTBOUND
 from libs.common.db.models import Account, Customer, CustomerProfile
 from libs.common.db.models.admin import Handover
-from libs.common.masking import mask_phone
+from libs.common.masking import mask_card_no, mask_phone
 from libs.common.phones import contact_phone
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, IdPath, ReadModel, WriteModel
-from services.admin_api.audience import CustomerFilter, mask_customer_no
+from services.admin_api.audience import CustomerFilter
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import FieldError, FieldErrors, InvalidState
 from services.admin_api.listing import ListQuery, Page
@@ -32,7 +36,7 @@ Binding = Literal["unbound", "bound", "suspended"]
 
 
 class CustomerRead(BaseModel):
-    """A follower with the segmentation profile; the customer number is masked."""
+    """A follower with the segmentation profile; customer and phone numbers are masked."""
 
     id: int = Field(description="ID · id")
     account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
@@ -93,6 +97,25 @@ class HandoverRead(ReadModel):
     created_at: datetime = Field(description="时间 · at")
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
+class RevealRequest(WriteModel):
+    """Why the numbers are needed (kept in the audit log)."""
+
+    reason: Reason = Field(
+        description="查看原因 · why the full numbers are needed", examples=["客户来电核实身份"]
+    )
+
+
+class RevealRead(BaseModel):
+    """The customer's numbers in full."""
+
+    id: int = Field(description="客户 ID · customer id")
+    customer_no: str | None = Field(description="客户号 · customer number")
+    phone: str | None = Field(description="手机号 · phone number")
+
+
 class CountRead(BaseModel):
     """How many customers match."""
 
@@ -107,7 +130,7 @@ def to_read(customer: Customer, profile: CustomerProfile | None, box: SecretBox)
         openid=customer.openid,
         subscribed=customer.subscribed,
         binding_state=customer.binding_state,
-        customer_no=mask_customer_no(customer.customer_no),
+        customer_no=mask_card_no(customer.customer_no) if customer.customer_no else None,
         phone=mask_phone(contact_phone(box, customer.phone_enc, customer.phone)),
         category=profile.category if profile else "",
         region=profile.region if profile else "",
@@ -235,6 +258,34 @@ async def update_customer(
         after=snapshot(profile),
     )
     return to_read(customer, profile, state.secret_box)
+
+
+@router.post(
+    "/{customer_id}/reveal",
+    response_model=RevealRead,
+    dependencies=[Perm("customer.reveal")],
+    summary="查看完整号码 · reveal customer and phone numbers",
+)
+async def reveal(
+    customer: ScopedCustomer,
+    body: RevealRequest,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+) -> RevealRead:
+    """The unmasked numbers; audited with the reason and which fields were shown."""
+    phone = contact_phone(state.secret_box, customer.phone_enc, customer.phone)
+    numbers = {"customer_no": customer.customer_no, "phone": phone}
+    shown = [field for field, value in numbers.items() if value]
+    await record(
+        session,
+        principal,
+        "customer.reveal",
+        "customer",
+        customer.id,
+        after={"reason": body.reason, "fields": shown},
+    )
+    return RevealRead(id=customer.id, customer_no=customer.customer_no, phone=phone)
 
 
 async def _head_office_account(session: SessionDep, account_id: int | None) -> Account:

@@ -19,6 +19,7 @@ from services.admin_api.api.schemas.publications import (
     PublicationCreate,
     PublicationRead,
     PublicationUpdate,
+    QuotaEntryRead,
     QuotaRead,
     ReachRead,
     RecipientRead,
@@ -27,7 +28,7 @@ from services.admin_api.api.schemas.publications import (
 )
 from services.admin_api.listing import ListQuery, Page
 from services.admin_api.publishing import repository, workflow
-from services.admin_api.publishing.quota import period_of, quota_used
+from services.admin_api.publishing.quota import period_of, quota_ledger, quota_used
 from services.admin_api.scope import account_in_scope, by_org
 
 router = APIRouter(prefix="/api/v1/publications", tags=["publishing 消息发布"])
@@ -88,14 +89,24 @@ async def get_quota(
         str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM · month")
     ] = None,
 ) -> QuotaRead:
-    """How much of the monthly mass-send quota is used."""
+    """How much of the monthly mass-send quota is used, and by which sends."""
     await account_in_scope(session, principal, account_id)
     month = period or period_of(utcnow())
+    ledger = await quota_ledger(session, account_id, month)
     return QuotaRead(
         account_id=account_id,
         period=month,
         used=await quota_used(session, account_id, month),
         limit=state.settings.mass_quota_per_month,
+        entries=[
+            QuotaEntryRead(
+                publication_id=entry.publication_id,
+                title=title,
+                amount=entry.amount,
+                claimed_at=entry.created_at,
+            )
+            for entry, title in ledger
+        ],
     )
 
 

@@ -119,13 +119,23 @@ class RecipientRead(BaseModel):
     sent_at: datetime | None = Field(description="发送时间 · sent at")
 
 
+class QuotaEntryRead(BaseModel):
+    """One approved mass send's claim on the monthly quota."""
+
+    publication_id: int = Field(ge=1, le=MAX_ID, description="发布 ID · publication id")
+    title: str = Field(description="标题 · title")
+    amount: int = Field(description="占用次数 · sends claimed")
+    claimed_at: datetime = Field(description="占用时间（审核通过） · claimed (approved) at")
+
+
 class QuotaRead(BaseModel):
-    """The account's mass-send quota for a month."""
+    """The account's mass-send quota for a month, with its ledger."""
 
     account_id: int = Field(ge=1, le=MAX_ID, description="公众号 ID · account id")
     period: str = Field(description="月份 · month (YYYY-MM)")
     used: int = Field(description="已用 · used")
     limit: int = Field(description="上限 · limit")
+    entries: list[QuotaEntryRead] = Field(description="额度明细 · the month's claims, oldest first")
 
 
 class ReachRead(BaseModel):

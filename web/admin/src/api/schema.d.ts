@@ -729,6 +729,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 查看完整号码 · reveal customer and phone numbers
+         * @description The unmasked numbers; audited with the reason and which fields were shown.
+         */
+        post: operations["reveal_api_v1_customers__customer_id__reveal_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dead-letters": {
         parameters: {
             query?: never;
@@ -763,6 +783,26 @@ export interface paths {
          * @description Send dead letters back to where they were first published.
          */
         post: operations["replay_letters_api_v1_dead_letters_replay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/heartbeats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 服务心跳 · service heartbeats
+         * @description Instances heard from in the last day, alive or silent.
+         */
+        get: operations["list_heartbeats_api_v1_heartbeats_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1221,7 +1261,7 @@ export interface paths {
         };
         /**
          * 群发额度 · mass-send quota
-         * @description How much of the monthly mass-send quota is used.
+         * @description How much of the monthly mass-send quota is used, and by which sends.
          */
         get: operations["get_quota_api_v1_publications_quota_get"];
         put?: never;
@@ -2734,7 +2774,7 @@ export interface components {
         };
         /**
          * CustomerRead
-         * @description A follower with the segmentation profile; the customer number is masked.
+         * @description A follower with the segmentation profile; customer and phone numbers are masked.
          */
         CustomerRead: {
             /**
@@ -3062,6 +3102,60 @@ export interface components {
              * @description 操作人 · by user
              */
             user_id: number | null;
+        };
+        /**
+         * HeartbeatList
+         * @description Every instance heard from in the last day, and the interval they beat at.
+         */
+        HeartbeatList: {
+            /** Instances */
+            instances: components["schemas"]["HeartbeatRead"][];
+            /**
+             * Interval S
+             * @description 心跳周期（秒） · heartbeat interval
+             */
+            interval_s: number;
+        };
+        /**
+         * HeartbeatRead
+         * @description One service instance and its last heartbeat.
+         */
+        HeartbeatRead: {
+            /**
+             * Alive
+             * @description 存活（最近三个周期内有心跳） · beat within 3 intervals
+             */
+            alive: boolean;
+            /**
+             * Details
+             * @description 附加信息 · details the instance reported
+             */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Instance Id
+             * @description 实例 · instance
+             * @example gateway-1
+             */
+            instance_id: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description 最近心跳 · last heartbeat
+             */
+            last_seen_at: string;
+            /**
+             * Service
+             * @description 服务 · service
+             * @example gateway
+             */
+            service: string;
+            /**
+             * Uptime S
+             * @description 运行时长（秒） · uptime in seconds
+             */
+            uptime_s: number;
         };
         /**
          * ImportResult
@@ -4661,8 +4755,35 @@ export interface components {
             published_at: string;
         };
         /**
+         * QuotaEntryRead
+         * @description One approved mass send's claim on the monthly quota.
+         */
+        QuotaEntryRead: {
+            /**
+             * Amount
+             * @description 占用次数 · sends claimed
+             */
+            amount: number;
+            /**
+             * Claimed At
+             * Format: date-time
+             * @description 占用时间（审核通过） · claimed (approved) at
+             */
+            claimed_at: string;
+            /**
+             * Publication Id
+             * @description 发布 ID · publication id
+             */
+            publication_id: number;
+            /**
+             * Title
+             * @description 标题 · title
+             */
+            title: string;
+        };
+        /**
          * QuotaRead
-         * @description The account's mass-send quota for a month.
+         * @description The account's mass-send quota for a month, with its ledger.
          */
         QuotaRead: {
             /**
@@ -4670,6 +4791,11 @@ export interface components {
              * @description 公众号 ID · account id
              */
             account_id: number;
+            /**
+             * Entries
+             * @description 额度明细 · the month's claims, oldest first
+             */
+            entries: components["schemas"]["QuotaEntryRead"][];
             /**
              * Limit
              * @description 上限 · limit
@@ -5096,6 +5222,42 @@ export interface components {
              * @description 结束（不含） · until (exclusive, UTC)
              */
             until: string;
+        };
+        /**
+         * RevealRead
+         * @description The customer's numbers in full.
+         */
+        RevealRead: {
+            /**
+             * Customer No
+             * @description 客户号 · customer number
+             */
+            customer_no: string | null;
+            /**
+             * Id
+             * @description 客户 ID · customer id
+             */
+            id: number;
+            /**
+             * Phone
+             * @description 手机号 · phone number
+             */
+            phone: string | null;
+        };
+        /**
+         * RevealRequest
+         * @description Why the numbers are needed (kept in the audit log).
+         * @example {
+         *       "reason": "客户来电核实身份"
+         *     }
+         */
+        RevealRequest: {
+            /**
+             * Reason
+             * @description 查看原因 · why the full numbers are needed
+             * @example 客户来电核实身份
+             */
+            reason: string;
         };
         /**
          * ReviewBody
@@ -9089,6 +9251,78 @@ export interface operations {
             };
         };
     };
+    reveal_api_v1_customers__customer_id__reveal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_letters_api_v1_dead_letters_get: {
         parameters: {
             query?: {
@@ -9177,6 +9411,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_heartbeats_api_v1_heartbeats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatList"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

@@ -24,6 +24,12 @@ export type QuotaRead = Schemas['QuotaRead']
 export type SimulatorSend = Schemas['SimulatorSend']
 export type SimulatorResult = Schemas['SimulatorResult']
 export type InboxItem = Schemas['InboxItem']
+export type RevealRead = Schemas['RevealRead']
+export type ReportRead = Schemas['ReportRead']
+export type HeartbeatList = Schemas['HeartbeatList']
+export type DeadLetter = Schemas['DeadLetter']
+export type DeadLetterList = Schemas['DeadLetterList']
+export type ReplayResult = Schemas['ReplayResult']
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

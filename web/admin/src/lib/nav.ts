@@ -11,6 +11,7 @@ export interface NavEntry {
 
 export const NAV: NavEntry[] = [
   { name: 'overview', path: '/', perm: null, icon: 'DataLine', group: 'operate' },
+  { name: 'stats', path: '/stats', perm: 'stats.read', icon: 'TrendCharts', group: 'operate' },
   { name: 'simulator', path: '/simulator', perm: 'simulator.use', icon: 'Iphone', group: 'operate' },
   { name: 'commands', path: '/commands', perm: 'command.read', icon: 'ChatLineSquare', group: 'operate' },
   { name: 'menus', path: '/menus', perm: 'menu.read', icon: 'Menu', group: 'operate' },
@@ -25,6 +26,7 @@ export const NAV: NavEntry[] = [
   { name: 'roles', path: '/roles', perm: 'role.read', icon: 'Key', group: 'system' },
   { name: 'config', path: '/config', perm: 'config.read', icon: 'Document', group: 'system' },
   { name: 'audit', path: '/audit', perm: 'audit.read', icon: 'List', group: 'system' },
+  { name: 'deadLetters', path: '/dead-letters', perm: 'deadletter.replay', icon: 'WarningFilled', group: 'system' },
 ]
 
 /** The entries a user holding `permissions` may see, in menu order. */

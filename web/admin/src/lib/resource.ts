@@ -21,7 +21,7 @@ export interface Field {
   default?: unknown
 }
 
-export type ColumnKind = 'text' | 'bool' | 'date' | 'tags' | 'json' | 'secret' | 'enum' | 'account' | 'org'
+export type ColumnKind = 'text' | 'bool' | 'date' | 'tags' | 'json' | 'secret' | 'enum' | 'account' | 'org' | 'orgs'
 
 export interface Column {
   prop: string

@@ -6,6 +6,7 @@ import { api } from '../api/client'
 // Every page is its own chunk: the login page loads none of them.
 const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   overview: () => import('../views/OverviewView.vue'),
+  stats: () => import('../views/StatsView.vue'),
   simulator: () => import('../views/SimulatorView.vue'),
   commands: () => import('../views/CommandsView.vue'),
   menus: () => import('../views/MenusView.vue'),
@@ -13,13 +14,14 @@ const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   materials: () => import('../views/MaterialsView.vue'),
   reminders: () => import('../views/ResourceView.vue'),
   locations: () => import('../views/LocationsView.vue'),
-  customers: () => import('../views/ResourceView.vue'),
-  accounts: () => import('../views/ResourceView.vue'),
+  customers: () => import('../views/CustomersView.vue'),
+  accounts: () => import('../views/AccountsView.vue'),
   orgs: () => import('../views/OrgsView.vue'),
   users: () => import('../views/ResourceView.vue'),
   roles: () => import('../views/ResourceView.vue'),
   config: () => import('../views/ConfigFilesView.vue'),
   audit: () => import('../views/AuditView.vue'),
+  deadLetters: () => import('../views/DeadLettersView.vue'),
 }
 
 const appRoutes: RouteRecordRaw[] = NAV.map((entry) => ({

@@ -146,11 +146,22 @@ async def test_quota_ledger_refuses_a_fifth_mass_send_and_cancel_releases(
         "approver", "GET", f"{URL}/quota?account_id={stack.ids['demo_account']}&period={later[:7]}"
     )
     assert quota.json()["used"] == 4  # the refused approval claimed nothing
+    assert [e["publication_id"] for e in quota.json()["entries"]] == ids[:4]
     cancelled = await stack.call("sh_editor", "POST", f"{URL}/{ids[0]}/cancel")
     assert cancelled.json()["status"] == "cancelled"
     assert (
         await stack.call("approver", "POST", f"{URL}/{ids[4]}/approve", json={})
     ).status_code == 200
+    # the ledger: the cancelled send's claim is gone, the last approval's is added
+    ledger = (
+        await stack.call(
+            "sh_editor",
+            "GET",
+            f"{URL}/quota?account_id={stack.ids['demo_account']}&period={later[:7]}",
+        )
+    ).json()["entries"]
+    assert [e["publication_id"] for e in ledger] == ids[1:]
+    assert all(e["amount"] == 1 and e["title"] for e in ledger)
     # Scheduled for tomorrow: nothing is due yet.
     assert await run_due(stack.state) == 0
 

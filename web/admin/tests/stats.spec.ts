@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { dailyTotals, dayRange, dayTotal, daysOf, lastDays, seriesByDay } from '../src/lib/stats'
+
+const rows = [
+  { bucket: '2026-12-05T00:00:00Z', account: 'demo', kind: 'text', outcome: 'answered', count: 3 },
+  { bucket: '2026-12-05T00:00:00Z', account: 'sh', kind: 'text', outcome: 'answered', count: 2 },
+  { bucket: '2026-12-07T00:00:00Z', account: 'demo', kind: 'event', outcome: 'answered', count: 4 },
+  { bucket: '2026-11-01T00:00:00Z', account: 'demo', kind: 'text', outcome: 'answered', count: 99 },
+]
+
+describe('day ranges', () => {
+  it('covers whole UTC days, the last one included', () => {
+    expect(dayRange('2026-12-01', '2026-12-07')).toEqual({ since: '2026-12-01T00:00:00Z', until: '2026-12-08T00:00:00Z' })
+    expect(dayRange('2026-12-31', '2026-12-31').until).toBe('2027-01-01T00:00:00Z')
+  })
+  it('counts back n days including today', () => {
+    expect(lastDays(7, new Date('2026-12-07T23:30:00Z'))).toEqual(['2026-12-01', '2026-12-07'])
+    expect(daysOf('2026-02-27', '2026-03-01')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01'])
+  })
+})
+
+describe('series', () => {
+  const days = daysOf('2026-12-05', '2026-12-07')
+  it('splits by a dimension, sums accounts and fills missing days with 0', () => {
+    expect(seriesByDay(rows, days, 'kind', 'count')).toEqual([
+      { name: 'event', data: [0, 0, 4] },
+      { name: 'text', data: [5, 0, 0] },
+    ])
+  })
+  it('takes the largest value when values do not add up (percentiles)', () => {
+    const latency = [
+      { bucket: '2026-12-05T00:00:00Z', outcome: 'delivered', p99_ms: 800 },
+      { bucket: '2026-12-05T00:00:00Z', outcome: 'delivered', p99_ms: 200 },
+    ]
+    expect(seriesByDay(latency, days, 'outcome', 'p99_ms', false)).toEqual([{ name: 'delivered', data: [800, 0, 0] }])
+  })
+  it('totals a day and every day', () => {
+    expect(dayTotal(rows, '2026-12-05')).toBe(5)
+    expect(dailyTotals(rows, days)).toEqual([5, 0, 4])
+  })
+})
