@@ -54,12 +54,13 @@ async def run_load(
     expect: bytes = b"",
     seconds: float | None = None,
     cycle: bool = False,
+    status: int = 200,
 ) -> LoadResult:
     """Send every request once over ``concurrency`` connections; ``rate`` paces sends (per second).
 
     ``seconds`` stops sending after that long; ``cycle`` sends the requests round and round until
-    then (for servers that do not deduplicate). A response counts as ok when its status is 200 and
-    its body contains ``expect``.
+    then (for servers that do not deduplicate). A response counts as ok when its status is
+    ``status`` and its body contains ``expect``.
     """
     result = LoadResult()
     start = time.perf_counter()
@@ -91,7 +92,7 @@ async def run_load(
                 sent_at = due if rate else time.perf_counter()
                 result.sent += 1
                 try:
-                    status, body = await _exchange(reader, writer, request)
+                    answered, body = await _exchange(reader, writer, request)
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     result.errors += 1
                     result.error_samples.append(repr(exc))
@@ -99,13 +100,13 @@ async def run_load(
                     reader, writer = await asyncio.open_connection(host, port)
                     continue
                 latency = (time.perf_counter() - sent_at) * 1000
-                if status == 200 and expect in body:
+                if answered == status and expect in body:
                     result.ok += 1
                     result.latencies_ms.append(latency)
                 else:
                     result.errors += 1
                     if len(result.error_samples) < 5:
-                        result.error_samples.append(f"{status} {body[:80]!r}")
+                        result.error_samples.append(f"{answered} {body[:80]!r}")
         finally:
             writer.close()
 
