@@ -14,7 +14,12 @@ from /proc for every process on the path; RabbitMQ and Redis serve other work to
 background rate, measured while the peer runs, is subtracted. A last fixed-rate run checks
 wxhub's latency at ``--rate`` (default: 80 % of its measured maximum).
 
+``--baseline DIR`` adds a second wxhub (gateway and engine) run from another source tree, e.g.
+``git worktree add /tmp/wxhub-before HEAD~1``, to the same alternating rounds and prints the ratio
+wxhub/baseline: the way to tell whether a change moved the figures on a loaded machine.
+
     python -m bench.inbound [--rounds 3] [--seconds 4] [--concurrency 32] [--rate 0]
+                            [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -112,7 +117,13 @@ class Servers:
     def __init__(self, ports: dict[str, int], pids: dict[str, dict[str, int]]) -> None:
         self.ports = ports
         self.pids = pids
-        self.expect = {"ceiling": b"success", "peer": b"<xml>", "wxhub": b"<xml>"}
+        self.expect = {
+            "ceiling": b"success",
+            "peer": b"<xml>",
+            "wxhub": b"<xml>",
+            "baseline": b"<xml>",
+        }
+        self.names = [name for name in ("ceiling", "peer", "wxhub", "baseline") if name in ports]
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -141,7 +152,8 @@ async def measure(
         concurrency=args.concurrency,
         expect=servers.expect[server],
         seconds=args.seconds,
-        cycle=server != "wxhub",
+        # wxhub deduplicates by MsgId: every request it gets must be new.
+        cycle=server in ("ceiling", "peer"),
     )
     after = cpu_seconds(watched)
     return Round(server, mode, result, {k: after[k] - before[k] for k in watched})
@@ -170,6 +182,16 @@ def cpu_per_callback(rounds: list[Round], names: list[str], background: dict[str
     return f"{total:.2f} ({parts})"
 
 
+def paired(rounds: list[Round], mode: str, server: str, other: str) -> float:
+    """Median over rounds of ``server``'s rate divided by ``other``'s in the same round."""
+
+    def rates(name: str) -> list[float]:
+        return [r.result.rate for r in rounds if r.server == name and r.mode == mode]
+
+    pairs = zip(rates(server), rates(other), strict=True)
+    return median([mine / theirs for mine, theirs in pairs if theirs])
+
+
 def report(rounds: list[Round], servers: Servers, args: argparse.Namespace) -> list[str]:
     """The table of medians, the ratios and the CPU per callback, as printed lines."""
     lines = [
@@ -188,19 +210,21 @@ def report(rounds: list[Round], servers: Servers, args: argparse.Namespace) -> l
             )
             for name in shared
         }
-        peer_rates = [r.result.rate for r in rounds if r.server == "peer" and r.mode == mode]
-        wxhub_rates = [r.result.rate for r in rounds if r.server == "wxhub" and r.mode == mode]
-        ratios = [w / p for w, p in zip(wxhub_rates, peer_rates, strict=True) if p]
-        for server in ("ceiling", "peer", "wxhub"):
+
+        for server in servers.names:
             mine = [r for r in rounds if r.server == server and r.mode == mode]
-            names = list(servers.pids[server]) + (shared if server == "wxhub" else [])
-            ratio = f"{median(ratios):.2f}×" if server == "wxhub" else "—"
+            wxhub_like = server in ("wxhub", "baseline")
+            names = list(servers.pids[server]) + (shared if wxhub_like else [])
+            ratio = f"{paired(rounds, mode, server, 'peer'):.2f}×" if wxhub_like else "—"
             lines.append(
                 f"| {server:<8} | {mode:<9} | {median([r.result.rate for r in mine]):>11,.0f} "
                 f"| {pooled(mine, 50):>6.1f} | {pooled(mine, 99):>6.1f} "
                 f"| {sum(r.result.errors for r in mine):>6} | {ratio:>10} "
                 f"| {cpu_per_callback(mine, names, background)} |"
             )
+        if "baseline" in servers.names:
+            against = paired(rounds, mode, "wxhub", "baseline")
+            lines.append(f"  {mode} wxhub/baseline: {against:.2f}× (median of the rounds' ratios)")
         lines.append(
             f"  {mode} background while the peer ran (CPU ms/s, subtracted): "
             + ", ".join(f"{k} {v * 1000:.0f}" for k, v in background.items())
@@ -218,6 +242,9 @@ async def main() -> None:
         "--rate", type=float, default=0.0, help="fixed-rate run, callbacks/s (0: 80 %% of max)"
     )
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--baseline", type=Path, help="source tree of a second wxhub to compare with"
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get(
@@ -251,6 +278,12 @@ async def main() -> None:
         },
         log_dir=log_dir,
     )
+    baseline_namespace = f"bench{uuid.uuid4().hex[:6]}."
+    baseline_group = ProcessGroup(
+        env={**group.env, "WXHUB_BUS_NAMESPACE": baseline_namespace},
+        log_dir=log_dir,
+        cwd=args.baseline.resolve() if args.baseline else REPO_ROOT,
+    )
     ports = {"ceiling": free_port(), "peer": free_port()}
     others = {
         "ceiling": subprocess.Popen(
@@ -264,6 +297,19 @@ async def main() -> None:
     try:
         engine = group.start("engine", port_setting="engine_port")
         gateway = group.start("gateway", port_setting="gateway_port")
+        wxhub_pids = {"wxhub": {"gateway": gateway.process.pid, "engine": engine.process.pid}}
+        if args.baseline:
+            base_engine = baseline_group.start("engine", port_setting="engine_port")
+            base_gateway = baseline_group.start("gateway", port_setting="gateway_port")
+            await asyncio.gather(
+                asyncio.to_thread(base_engine.wait_ready),
+                asyncio.to_thread(base_gateway.wait_ready),
+            )
+            ports["baseline"] = base_gateway.port
+            wxhub_pids["baseline"] = {
+                "gateway": base_gateway.process.pid,
+                "engine": base_engine.process.pid,
+            }
         await asyncio.gather(
             asyncio.to_thread(engine.wait_ready),
             asyncio.to_thread(gateway.wait_ready),
@@ -279,7 +325,7 @@ async def main() -> None:
             {
                 "ceiling": {"ceiling": others["ceiling"].pid},
                 "peer": {"peer": others["peer"].pid},
-                "wxhub": {"gateway": gateway.process.pid, "engine": engine.process.pid},
+                **wxhub_pids,
                 "shared": broker_pids(),
             },
         )
@@ -295,21 +341,21 @@ async def main() -> None:
         for mode, encrypt in modes.items():
             for server in ("ceiling", "peer"):
                 await measure(servers, server, mode, reusable[mode], args=args)
-            warm = build_requests(1500, encrypt=encrypt, first_id=next(ids), path=path)
-            estimate = max(
-                estimate, (await measure(servers, "wxhub", mode, warm, args=args)).result.rate
-            )
+            for server in servers.names[2:]:
+                warm = build_requests(1500, encrypt=encrypt, first_id=next(ids), path=path)
+                warmed = await measure(servers, server, mode, warm, args=args)
+                estimate = max(estimate, warmed.result.rate)
         per_run = int(estimate * args.seconds * 3) + 1000
         rounds: list[Round] = []
         for index in range(args.rounds):
-            order = ["ceiling", "peer", "wxhub"]
+            order = list(servers.names)
             if index % 2:
                 order.reverse()
             for mode, encrypt in modes.items():
                 for server in order:
                     requests = (
                         build_requests(per_run, encrypt=encrypt, first_id=next(ids), path=path)
-                        if server == "wxhub"
+                        if server in ("wxhub", "baseline")
                         else reusable[mode]
                     )
                     rounds.append(await measure(servers, server, mode, requests, args=args))
@@ -357,20 +403,22 @@ async def main() -> None:
         print()
         print("per round (callbacks/s):")
         for mode in modes:
-            for server in ("ceiling", "peer", "wxhub"):
+            for server in servers.names:
                 figures = [
                     f"{r.result.rate:,.0f}" for r in rounds if r.server == server and r.mode == mode
                 ]
                 print(f"  {mode:<9} {server:<8} {' '.join(figures)}")
     finally:
         group.stop_all()
+        baseline_group.stop_all()
         for process in others.values():
             process.terminate()
             process.wait()
-        bus = AmqpBus(args.amqp, namespace=namespace)
-        await bus.connect()
-        await bus.delete(default_topology())
-        await bus.close()
+        for used in (namespace, baseline_namespace) if args.baseline else (namespace,):
+            bus = AmqpBus(args.amqp, namespace=used)
+            await bus.connect()
+            await bus.delete(default_topology())
+            await bus.close()
         await drop_database(args.database, db_url)
 
 
