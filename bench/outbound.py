@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -150,19 +148,6 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _signed(body: bytes) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    signature = hmac.new(
-        DEMO_SYSTEM.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "X-Wxhub-System": DEMO_SYSTEM.code,
-        "X-Wxhub-Timestamp": timestamp,
-        "X-Wxhub-Signature": signature,
-    }
-
-
 class Submitter:
     """Accepts notifications either through the gateway API or directly (row + publish)."""
 
@@ -201,7 +186,12 @@ class Submitter:
         body = json.dumps({"items": items}).encode()
         assert self.api is not None
         response = await self.api.post(
-            "/api/v1/notifications:batch", content=body, headers=_signed(body)
+            "/api/v1/notifications:batch",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                **signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, body),
+            },
         )
         response.raise_for_status()
         answer = response.json()
