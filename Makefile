@@ -146,12 +146,13 @@ lock:
 	  $(VENV)-lock/bin/python -m pip freeze --exclude-editable; } > $(LOCK)
 	rm -rf $(VENV)-lock
 
-## Benchmarks print figures; they are not tests.
+## Benchmarks print figures; they are not tests. Each compares wxhub with a plain peer in alternating
+## rounds (docs/performance.md); ARGS="--rounds 5" or ARGS="--baseline DIR" (bench-inbound) pass options.
 bench-inbound: venv
-	$(BIN)/python -m bench.inbound
+	$(BIN)/python -m bench.inbound $(ARGS)
 
 bench-outbound: venv
-	$(BIN)/python -m bench.outbound
+	$(BIN)/python -m bench.outbound $(ARGS)
 
 ## Events at >= 10,000/s through RabbitMQ into the stats worker on PostgreSQL: ingest rate and lag.
 bench-stats: venv

@@ -1,12 +1,25 @@
-"""``make bench-inbound``: signed callbacks through gateway → RabbitMQ → engine → passive reply.
+"""``make bench-inbound``: wxhub's callback path side by side with a plain wechatpy server.
 
 Starts one engine and one gateway process on RabbitMQ + PostgreSQL + Redis (the production wiring),
-and a bare ASGI app under the same server settings as the ceiling. The load generator runs in this
-process pinned to one core, sends pre-built callbacks (every one a unique MsgId, so none is a
-duplicate) and prints callbacks/s, p50/p99 latency and errors: a closed-loop maximum and a
-fixed-rate run at the target rate, in plaintext and AES mode.
+the peer (``bench.peers.wechatpy_callback``: wechatpy + FastAPI verifying, decrypting, parsing and
+answering in one process) and the ceiling (``bench.ceiling``: a bare ASGI app answering a
+constant), all three under the gateway's uvicorn settings. The load generator runs in this process
+pinned to one core and sends pre-built signed callbacks (every one sent to wxhub a unique MsgId,
+so none is a duplicate) for ``--seconds`` per run, closed loop.
 
-    python -m bench.inbound [--seconds 10] [--rate 1000] [--concurrency 32]
+The machine may be shared, so absolute figures drift: the three servers run in alternating rounds
+(ceiling, peer, wxhub, then the reverse order), plaintext and AES, and the figures are medians
+over ``--rounds`` with the ratio wxhub/peer taken within each round. CPU ms per callback comes
+from /proc for every process on the path; RabbitMQ and Redis serve other work too, so their
+background rate, measured while the peer runs, is subtracted. A last fixed-rate run checks
+wxhub's latency at ``--rate`` (default: 80 % of its measured maximum).
+
+``--baseline DIR`` adds a second wxhub (gateway and engine) run from another source tree, e.g.
+``git worktree add /tmp/wxhub-before HEAD~1``, to the same alternating rounds and prints the ratio
+wxhub/baseline: the way to tell whether a change moved the figures on a loaded machine.
+
+    python -m bench.inbound [--rounds 3] [--seconds 4] [--concurrency 32] [--rate 0]
+                            [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -14,9 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -75,35 +91,6 @@ async def drop_database(admin_url: str, url: str) -> None:
     await conn.close()
 
 
-class CpuMeter:
-    """CPU time used by a set of processes (from /proc), to report CPU ms per callback."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self._tick = os.sysconf("SC_CLK_TCK")
-        self._start = self._sample()
-
-    def _sample(self) -> dict[str, float]:
-        sample = {}
-        for name, pid in self.pids.items():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                sample[name] = (int(fields[11]) + int(fields[12])) / self._tick
-            except (OSError, IndexError):
-                sample[name] = 0.0
-        return sample
-
-    def reset(self) -> None:
-        """Start measuring from now."""
-        self._start = self._sample()
-
-    def per_call_ms(self, calls: int) -> str:
-        now = self._sample()
-        used = {k: (now[k] - self._start[k]) * 1000 / max(calls, 1) for k in now}
-        self._start = now
-        return " ".join(f"{k} {v:.2f}" for k, v in used.items())
-
-
 def broker_pids() -> dict[str, int]:
     """PIDs of the local RabbitMQ and Redis servers, when visible."""
     found = {}
@@ -114,23 +101,149 @@ def broker_pids() -> dict[str, int]:
     return found
 
 
-def row(label: str, result: LoadResult, ceiling: float | None = None) -> str:
-    ratio = f"{result.rate / ceiling:6.1%}" if ceiling else "     —"
-    return (
-        f"| {label:<34} | {result.rate:>9,.0f} | {result.percentile(50):>7.1f} "
-        f"| {result.percentile(99):>7.1f} | {result.errors:>6} | {ratio} |"
+@dataclass
+class Round:
+    """One closed-loop run of one server in one mode."""
+
+    server: str
+    mode: str
+    result: LoadResult
+    cpu_s: dict[str, float]
+
+
+class Servers:
+    """Where each compared server listens, what its answers contain, and its processes."""
+
+    def __init__(self, ports: dict[str, int], pids: dict[str, dict[str, int]]) -> None:
+        self.ports = ports
+        self.pids = pids
+        self.expect = {
+            "ceiling": b"success",
+            "peer": b"<xml>",
+            "wxhub": b"<xml>",
+            "baseline": b"<xml>",
+        }
+        self.names = [name for name in ("ceiling", "peer", "wxhub", "baseline") if name in ports]
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """utime + stime of each named process, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            used[name] = 0.0
+    return used
+
+
+async def measure(
+    servers: Servers, server: str, mode: str, requests: list[bytes], *, args: argparse.Namespace
+) -> Round:
+    """One closed-loop run of ``server``; CPU of its processes and of the shared brokers."""
+    watched = {**servers.pids[server], **servers.pids["shared"]}
+    before = cpu_seconds(watched)
+    result = await run_load(
+        "127.0.0.1",
+        servers.ports[server],
+        requests,
+        concurrency=args.concurrency,
+        expect=servers.expect[server],
+        seconds=args.seconds,
+        # wxhub deduplicates by MsgId: every request it gets must be new.
+        cycle=server in ("ceiling", "peer"),
     )
+    after = cpu_seconds(watched)
+    return Round(server, mode, result, {k: after[k] - before[k] for k in watched})
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def pooled(rounds: list[Round], p: float) -> float:
+    latencies = LoadResult(latencies_ms=[v for r in rounds for v in r.result.latencies_ms])
+    return latencies.percentile(p)
+
+
+def cpu_per_callback(rounds: list[Round], names: list[str], background: dict[str, float]) -> str:
+    """Median CPU ms per callback, in total and per process (brokers net of their background)."""
+
+    def used(r: Round, name: str) -> float:
+        own = r.cpu_s[name] - background.get(name, 0.0) * r.result.elapsed_s
+        return max(0.0, own) * 1000 / max(r.result.ok, 1)
+
+    total = median([sum(used(r, name) for name in names) for r in rounds])
+    if len(names) == 1:
+        return f"{total:.2f}"
+    parts = ", ".join(f"{name} {median([used(r, name) for r in rounds]):.2f}" for name in names)
+    return f"{total:.2f} ({parts})"
+
+
+def paired(rounds: list[Round], mode: str, server: str, other: str) -> float:
+    """Median over rounds of ``server``'s rate divided by ``other``'s in the same round."""
+
+    def rates(name: str) -> list[float]:
+        return [r.result.rate for r in rounds if r.server == name and r.mode == mode]
+
+    pairs = zip(rates(server), rates(other), strict=True)
+    return median([mine / theirs for mine, theirs in pairs if theirs])
+
+
+def report(rounds: list[Round], servers: Servers, args: argparse.Namespace) -> list[str]:
+    """The table of medians, the ratios and the CPU per callback, as printed lines."""
+    lines = [
+        f"| {'server':<8} | {'mode':<9} | callbacks/s | p50 ms | p99 ms | errors "
+        "| wxhub/peer | CPU ms per callback |",
+        "|----------|-----------|------------:|-------:|-------:|-------:|-----------:|---|",
+    ]
+    shared = list(servers.pids["shared"])
+    for mode in ("plaintext", "AES"):
+        # The brokers' CPU per second while only the peer ran: other work on the machine.
+        background = {
+            name: sum(r.cpu_s[name] for r in rounds if r.server == "peer" and r.mode == mode)
+            / max(
+                sum(r.result.elapsed_s for r in rounds if r.server == "peer" and r.mode == mode),
+                1e-9,
+            )
+            for name in shared
+        }
+
+        for server in servers.names:
+            mine = [r for r in rounds if r.server == server and r.mode == mode]
+            wxhub_like = server in ("wxhub", "baseline")
+            names = list(servers.pids[server]) + (shared if wxhub_like else [])
+            ratio = f"{paired(rounds, mode, server, 'peer'):.2f}×" if wxhub_like else "—"
+            lines.append(
+                f"| {server:<8} | {mode:<9} | {median([r.result.rate for r in mine]):>11,.0f} "
+                f"| {pooled(mine, 50):>6.1f} | {pooled(mine, 99):>6.1f} "
+                f"| {sum(r.result.errors for r in mine):>6} | {ratio:>10} "
+                f"| {cpu_per_callback(mine, names, background)} |"
+            )
+        if "baseline" in servers.names:
+            against = paired(rounds, mode, "wxhub", "baseline")
+            lines.append(f"  {mode} wxhub/baseline: {against:.2f}× (median of the rounds' ratios)")
+        lines.append(
+            f"  {mode} background while the peer ran (CPU ms/s, subtracted): "
+            + ", ".join(f"{k} {v * 1000:.0f}" for k, v in background.items())
+        )
+    return lines
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each fixed-rate run")
-    parser.add_argument("--rate", type=float, default=1000.0, help="target callbacks/s")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per mode")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each run")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="fixed-rate run, callbacks/s (0: 80 %% of max)"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
-        "--max-count", type=int, default=20000, help="callbacks in a closed-loop run"
+        "--baseline", type=Path, help="source tree of a second wxhub to compare with"
     )
     parser.add_argument(
         "--database",
@@ -165,91 +278,163 @@ async def main() -> None:
         },
         log_dir=log_dir,
     )
-    ceiling_port = free_port()
-    ceiling = subprocess.Popen(
-        [sys.executable, "-m", "bench.ceiling", str(ceiling_port)], cwd=REPO_ROOT
+    baseline_namespace = f"bench{uuid.uuid4().hex[:6]}."
+    baseline_group = ProcessGroup(
+        env={**group.env, "WXHUB_BUS_NAMESPACE": baseline_namespace},
+        log_dir=log_dir,
+        cwd=args.baseline.resolve() if args.baseline else REPO_ROOT,
     )
+    ports = {"ceiling": free_port(), "peer": free_port()}
+    others = {
+        "ceiling": subprocess.Popen(
+            [sys.executable, "-m", "bench.ceiling", str(ports["ceiling"])], cwd=REPO_ROOT
+        ),
+        "peer": subprocess.Popen(
+            [sys.executable, "-m", "bench.peers.wechatpy_callback", str(ports["peer"])],
+            cwd=REPO_ROOT,
+        ),
+    }
     try:
         engine = group.start("engine", port_setting="engine_port")
         gateway = group.start("gateway", port_setting="gateway_port")
+        wxhub_pids = {"wxhub": {"gateway": gateway.process.pid, "engine": engine.process.pid}}
+        if args.baseline:
+            base_engine = baseline_group.start("engine", port_setting="engine_port")
+            base_gateway = baseline_group.start("gateway", port_setting="gateway_port")
+            await asyncio.gather(
+                asyncio.to_thread(base_engine.wait_ready),
+                asyncio.to_thread(base_gateway.wait_ready),
+            )
+            ports["baseline"] = base_gateway.port
+            wxhub_pids["baseline"] = {
+                "gateway": base_gateway.process.pid,
+                "engine": base_engine.process.pid,
+            }
         await asyncio.gather(
-            asyncio.to_thread(engine.wait_ready), asyncio.to_thread(gateway.wait_ready)
+            asyncio.to_thread(engine.wait_ready),
+            asyncio.to_thread(gateway.wait_ready),
+            *(wait_listening(port) for port in ports.values()),
         )
         await asyncio.sleep(0.5)
         # The servers inherited both cores; the load generator keeps to the last one.
         cpu = max(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})
-
-        fixed = int(args.rate * args.seconds)
+        ports["wxhub"] = gateway.port
+        servers = Servers(
+            ports,
+            {
+                "ceiling": {"ceiling": others["ceiling"].pid},
+                "peer": {"peer": others["peer"].pid},
+                **wxhub_pids,
+                "shared": broker_pids(),
+            },
+        )
         ids = iter(range(8_000_000_000_000_000_000, 9_000_000_000_000_000_000, 10_000_000))
         path = "/wechat/demo"
-        results: list[str] = []
-        cpu_notes: list[str] = []
-        meter = CpuMeter(
-            {"gateway": gateway.process.pid, "engine": engine.process.pid, **broker_pids()}
-        )
-        warm = build_requests(2000, encrypt=False, first_id=next(ids), path=path)
-        await run_load(
-            "127.0.0.1", gateway.port, warm, concurrency=args.concurrency, expect=b"<xml>"
-        )
-
-        ceiling_requests = build_requests(
-            args.max_count, encrypt=False, first_id=next(ids), path=path
-        )
-        await run_load(
-            "127.0.0.1", ceiling_port, ceiling_requests[:2000], concurrency=args.concurrency
-        )
-        ceiling_result = await run_load(
-            "127.0.0.1",
-            ceiling_port,
-            ceiling_requests,
-            concurrency=args.concurrency,
-            expect=b"success",
-        )
-        results.append(row("ceiling: bare ASGI, max", ceiling_result))
-        for encrypt in (False, True):
-            mode = "AES" if encrypt else "plaintext"
-            closed = build_requests(args.max_count, encrypt=encrypt, first_id=next(ids), path=path)
-            meter.reset()
-            result = await run_load(
-                "127.0.0.1", gateway.port, closed, concurrency=args.concurrency, expect=b"<xml>"
+        modes = {"plaintext": False, "AES": True}
+        reusable = {
+            mode: build_requests(2000, encrypt=encrypt, first_id=next(ids), path=path)
+            for mode, encrypt in modes.items()
+        }
+        # Warm-up: every server in every mode, and a first estimate of wxhub's rate.
+        estimate = 0.0
+        for mode, encrypt in modes.items():
+            for server in ("ceiling", "peer"):
+                await measure(servers, server, mode, reusable[mode], args=args)
+            for server in servers.names[2:]:
+                warm = build_requests(1500, encrypt=encrypt, first_id=next(ids), path=path)
+                warmed = await measure(servers, server, mode, warm, args=args)
+                estimate = max(estimate, warmed.result.rate)
+        per_run = int(estimate * args.seconds * 3) + 1000
+        rounds: list[Round] = []
+        for index in range(args.rounds):
+            order = list(servers.names)
+            if index % 2:
+                order.reverse()
+            for mode, encrypt in modes.items():
+                for server in order:
+                    requests = (
+                        build_requests(per_run, encrypt=encrypt, first_id=next(ids), path=path)
+                        if server in ("wxhub", "baseline")
+                        else reusable[mode]
+                    )
+                    rounds.append(await measure(servers, server, mode, requests, args=args))
+        fixed_lines = []
+        for mode, encrypt in modes.items():
+            max_rate = median(
+                [r.result.rate for r in rounds if r.server == "wxhub" and r.mode == mode]
             )
-            results.append(row(f"wxhub {mode}, max (closed loop)", result, ceiling_result.rate))
-            cpu_notes.append(f"{mode} max: CPU ms/callback {meter.per_call_ms(len(closed))}")
-            paced = build_requests(fixed, encrypt=encrypt, first_id=next(ids), path=path)
-            meter.reset()
+            rate = args.rate or 0.8 * max_rate
+            paced = build_requests(
+                int(rate * args.seconds), encrypt=encrypt, first_id=next(ids), path=path
+            )
             result = await run_load(
                 "127.0.0.1",
                 gateway.port,
                 paced,
                 concurrency=max(args.concurrency, 64),
-                rate=args.rate,
+                rate=rate,
                 expect=b"<xml>",
             )
-            results.append(
-                row(f"wxhub {mode}, fixed {args.rate:,.0f}/s", result, ceiling_result.rate)
+            fixed_lines.append(
+                f"| wxhub    | {mode:<9} | fixed {rate:>5,.0f}/s | {result.rate:>11,.0f} "
+                f"| {result.percentile(50):>6.1f} | {result.percentile(99):>6.1f} "
+                f"| {result.errors:>6} |"
             )
-            cpu_notes.append(f"{mode} fixed: CPU ms/callback {meter.per_call_ms(len(paced))}")
             if result.error_samples:
-                print(f"  {mode} error samples: {result.error_samples[:3]}")
+                fixed_lines.append(f"  {mode} error samples: {result.error_samples[:3]}")
         print()
-        print(f"bench-inbound: {TEXT!r} callbacks, gateway → RabbitMQ → engine → passive reply")
-        print(f"concurrency {args.concurrency}; load generator on CPU {cpu} of {os.cpu_count()}")
-        print(f"| {'run':<34} | callbacks/s | p50 ms | p99 ms | errors | vs ceiling |")
-        print(f"|{'-' * 36}|-----------:|-------:|-------:|-------:|-----------:|")
-        for line in results:
+        print(
+            f"bench-inbound: {TEXT!r} callbacks; "
+            "wxhub = gateway → RabbitMQ → engine → passive reply"
+        )
+        print(
+            f"{args.rounds} alternating rounds of {args.seconds:g} s per server and mode, "
+            f"closed loop, concurrency {args.concurrency}; load generator on CPU {cpu} of "
+            f"{os.cpu_count()}; medians over rounds, p50/p99 over all callbacks of the rounds"
+        )
+        for line in report(rounds, servers, args):
             print(line)
-        for note in cpu_notes:
-            print(f"  {note}")
+        print()
+        print("| server   | mode      | run            | callbacks/s | p50 ms | p99 ms | errors |")
+        print("|----------|-----------|----------------|------------:|-------:|-------:|-------:|")
+        for line in fixed_lines:
+            print(line)
+        print()
+        print("per round (callbacks/s):")
+        for mode in modes:
+            for server in servers.names:
+                figures = [
+                    f"{r.result.rate:,.0f}" for r in rounds if r.server == server and r.mode == mode
+                ]
+                print(f"  {mode:<9} {server:<8} {' '.join(figures)}")
     finally:
         group.stop_all()
-        ceiling.terminate()
-        ceiling.wait()
-        bus = AmqpBus(args.amqp, namespace=namespace)
-        await bus.connect()
-        await bus.delete(default_topology())
-        await bus.close()
+        baseline_group.stop_all()
+        for process in others.values():
+            process.terminate()
+            process.wait()
+        for used in (namespace, baseline_namespace) if args.baseline else (namespace,):
+            bus = AmqpBus(args.amqp, namespace=used)
+            await bus.connect()
+            await bus.delete(default_topology())
+            await bus.close()
         await drop_database(args.database, db_url)
+
+
+async def wait_listening(port: int, timeout: float = 30.0) -> None:
+    """Return once something accepts connections on ``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
 
 
 if __name__ == "__main__":

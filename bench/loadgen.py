@@ -52,26 +52,37 @@ async def run_load(
     concurrency: int,
     rate: float | None = None,
     expect: bytes = b"",
+    seconds: float | None = None,
+    cycle: bool = False,
+    status: int = 200,
 ) -> LoadResult:
     """Send every request once over ``concurrency`` connections; ``rate`` paces sends (per second).
 
-    A response counts as ok when its status is 200 and its body contains ``expect``.
+    ``seconds`` stops sending after that long; ``cycle`` sends the requests round and round until
+    then (for servers that do not deduplicate). A response counts as ok when its status is
+    ``status`` and its body contains ``expect``.
     """
     result = LoadResult()
-    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
     start = time.perf_counter()
-    for index, request in enumerate(requests):
-        due = start + index / rate if rate else 0.0
-        queue.put_nowait((due, request))
+    stop_at = start + seconds if seconds else float("inf")
+    sent = 0
+
+    def take() -> tuple[float, bytes] | None:
+        nonlocal sent
+        if (sent >= len(requests) and not cycle) or time.perf_counter() >= stop_at:
+            return None
+        index = sent
+        sent += 1
+        return (start + index / rate if rate else 0.0), requests[index % len(requests)]
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while True:
-                try:
-                    due, request = queue.get_nowait()
-                except asyncio.QueueEmpty:
+                taken = take()
+                if taken is None:
                     return
+                due, request = taken
                 if rate:
                     delay = due - time.perf_counter()
                     if delay > 0:
@@ -81,7 +92,7 @@ async def run_load(
                 sent_at = due if rate else time.perf_counter()
                 result.sent += 1
                 try:
-                    status, body = await _exchange(reader, writer, request)
+                    answered, body = await _exchange(reader, writer, request)
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     result.errors += 1
                     result.error_samples.append(repr(exc))
@@ -89,13 +100,13 @@ async def run_load(
                     reader, writer = await asyncio.open_connection(host, port)
                     continue
                 latency = (time.perf_counter() - sent_at) * 1000
-                if status == 200 and expect in body:
+                if answered == status and expect in body:
                     result.ok += 1
                     result.latencies_ms.append(latency)
                 else:
                     result.errors += 1
                     if len(result.error_samples) < 5:
-                        result.error_samples.append(f"{status} {body[:80]!r}")
+                        result.error_samples.append(f"{answered} {body[:80]!r}")
         finally:
             writer.close()
 

@@ -9,7 +9,15 @@ here instead. Two runs of ``--count``: all WeChat calls succeed; then ``--fail-p
 template sends answer 43101 (user refuses: a verdict, so those fall back to SMS). Prints accepted/s,
 delivered/s (terminal, end to end), p50/p99 from acceptance to the terminal status event, the
 fallbacks and their latency, and CPU ms per notification of each process (from /proc, so the
-figure is not distorted by other load on the machine).
+figure is not distorted by other load on the machine). The unpaced clean run is the maximum
+delivered/s, closed loop.
+
+First, the single-POST comparison: ``POST /api/v1/notifications`` one at a time (closed loop,
+``--single-concurrency`` connections) against the peer (``bench.peers.notifications_api``: plain
+FastAPI + asyncpg + aio-pika verifying the same HMAC headers, inserting the row and publishing
+with confirms on the same exchange, so the dispatcher delivers both). The machine may be shared,
+so the two alternate for ``--single-rounds`` rounds of ``--single-seconds`` each (order reversed
+every other round) and the figures are medians, with the ratio wxhub/peer taken within each round.
 """
 
 from __future__ import annotations
@@ -17,8 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -35,7 +41,8 @@ import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.inbound import broker_pids
+from bench.inbound import broker_pids, cpu_seconds, median, wait_listening
+from bench.loadgen import LoadResult, run_load
 from bench.servers import add_server_arguments
 from libs.common.bus import EVENTS, OUTBOUND, AmqpBus, Delivery, Queue, Topology, default_topology
 from libs.common.db import make_engine, make_sessionmaker
@@ -44,6 +51,7 @@ from libs.common.db.models import Account, Notification
 from libs.common.schemas.events import DeliveryStatusChangedBatch
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
+from services.gateway.api.auth import signed_headers
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 from wxhub.processes import stop_process
@@ -140,19 +148,6 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _signed(body: bytes) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    signature = hmac.new(
-        DEMO_SYSTEM.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "X-Wxhub-System": DEMO_SYSTEM.code,
-        "X-Wxhub-Timestamp": timestamp,
-        "X-Wxhub-Signature": signature,
-    }
-
-
 class Submitter:
     """Accepts notifications either through the gateway API or directly (row + publish)."""
 
@@ -191,7 +186,12 @@ class Submitter:
         body = json.dumps({"items": items}).encode()
         assert self.api is not None
         response = await self.api.post(
-            "/api/v1/notifications:batch", content=body, headers=_signed(body)
+            "/api/v1/notifications:batch",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                **signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, body),
+            },
         )
         response.raise_for_status()
         answer = response.json()
@@ -329,10 +329,100 @@ def _table(results: list[Result], rate: float, via: str) -> None:
         print(f"{r.label:<34} " + " ".join(f"{r.cpu_ms[n]:>11.3f}" for n in names))
 
 
+def single_requests(label: str, count: int, first: int) -> list[bytes]:
+    """Signed ``POST /api/v1/notifications`` requests with unique idempotency keys."""
+    requests = []
+    for n in range(first, first + count):
+        body = json.dumps(
+            {
+                "account": DEMO.code,
+                "event_type": "balance_change",
+                "to": {"openid": f"o-single-{label}-{n:07d}", "phone": "13800000001"},
+                "data": DATA,
+                "priority": "alert",
+                "idempotency_key": f"single-{label}-{n}",
+                "fallback": "sms",
+            }
+        ).encode()
+        headers = signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, body)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        requests.append(
+            (
+                "POST /api/v1/notifications HTTP/1.1\r\nHost: bench\r\n"
+                f"Content-Type: application/json\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            + body
+        )
+    return requests
+
+
+async def compare_single_posts(
+    ports: dict[str, int], pids: dict[str, int], args: argparse.Namespace
+) -> None:
+    """Alternating rounds of single POSTs, wxhub against the peer; prints the medians."""
+    counter = iter(range(0, 10**9, 100_000))
+
+    async def one(server: str, count: int) -> tuple[LoadResult, float]:
+        requests = single_requests(server, count, next(counter))
+        before = cpu_seconds({server: pids[server]})
+        result = await run_load(
+            "127.0.0.1",
+            ports[server],
+            requests,
+            concurrency=args.single_concurrency,
+            seconds=args.single_seconds,
+            status=202,
+            expect=b'"accepted"',
+        )
+        used = cpu_seconds({server: pids[server]})[server] - before[server]
+        if result.error_samples:
+            print(f"  {server} error samples: {result.error_samples[:3]}")
+        return result, used * 1000 / max(result.ok, 1)
+
+    # Warm-up, and how many requests a run needs at most.
+    fastest = max([(await one(server, 1000))[0].rate for server in ("peer", "wxhub")])
+    per_run = int(fastest * args.single_seconds * 3) + 500
+    runs: dict[str, list[tuple[LoadResult, float]]] = {"peer": [], "wxhub": []}
+    for index in range(args.single_rounds):
+        order = ["peer", "wxhub"] if index % 2 == 0 else ["wxhub", "peer"]
+        for server in order:
+            runs[server].append(await one(server, per_run))
+    ratios = [
+        w.rate / p.rate
+        for (w, _), (p, _) in zip(runs["wxhub"], runs["peer"], strict=True)
+        if p.rate
+    ]
+    print(
+        f"\n== single POST /api/v1/notifications, closed loop, concurrency "
+        f"{args.single_concurrency}, {args.single_rounds} alternating rounds of "
+        f"{args.single_seconds:g} s; medians over rounds, p50/p99 over all requests"
+    )
+    print("| server | accepted/s | p50 ms | p99 ms | errors | wxhub/peer | CPU ms per POST |")
+    print("|--------|-----------:|-------:|-------:|-------:|-----------:|----------------:|")
+    for server in ("peer", "wxhub"):
+        mine = runs[server]
+        latencies = LoadResult(latencies_ms=[v for r, _ in mine for v in r.latencies_ms])
+        ratio = f"{median(ratios):.2f}×" if server == "wxhub" else "—"
+        print(
+            f"| {server:<6} | {median([r.rate for r, _ in mine]):>10,.0f} "
+            f"| {latencies.percentile(50):>6.1f} | {latencies.percentile(99):>6.1f} "
+            f"| {sum(r.errors for r, _ in mine):>6} | {ratio:>10} "
+            f"| {median([cpu for _, cpu in mine]):>15.2f} |"
+        )
+    for server in ("peer", "wxhub"):
+        print(f"  {server:<6} per round: " + " ".join(f"{r.rate:,.0f}" for r, _ in runs[server]))
+
+
 async def _spawn(module: str, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    return await _spawn_args([module], env, log)
+
+
+async def _spawn_args(
+    argv: list[str], env: dict[str, str], log: Path
+) -> asyncio.subprocess.Process:
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", module, cwd=ROOT, env=env, stdout=out, stderr=out
+            sys.executable, "-m", *argv, cwd=ROOT, env=env, stdout=out, stderr=out
         )
 
 
@@ -359,6 +449,12 @@ async def main() -> None:
     parser.add_argument("--fail-percent", type=float, default=20.0)
     parser.add_argument("--direct", action="store_true", help="insert+publish, not the API")
     parser.add_argument("--logs", default="var/bench-outbound", help="child process logs")
+    parser.add_argument("--single-rounds", type=int, default=3)
+    parser.add_argument("--single-seconds", type=float, default=4.0)
+    parser.add_argument("--single-concurrency", type=int, default=32)
+    parser.add_argument(
+        "--single-only", action="store_true", help="only the single-POST comparison"
+    )
     add_server_arguments(parser)
     args = parser.parse_args()
     logs = ROOT / args.logs
@@ -427,9 +523,27 @@ async def main() -> None:
             via = "through POST /api/v1/notifications:batch"
         else:
             print(f"gateway not ready (see {logs / 'gateway.log'}): submitting directly")
+    peer: asyncio.subprocess.Process | None = None
+    peer_port = _free_port()
+    if api is not None:
+        peer = await _spawn_args(
+            ["bench.peers.notifications_api", str(peer_port)],
+            {
+                **base_env,
+                "PEER_DATABASE_URL": database.replace("+asyncpg", ""),
+                "PEER_AMQP_URL": args.amqp_url,
+                # The bus prefixes exchange names with its namespace and a dot.
+                "PEER_EXCHANGE": f"{namespace}.{OUTBOUND}",
+                "PEER_SYSTEM": DEMO_SYSTEM.code,
+                "PEER_SECRET": DEMO_SYSTEM.secret,
+            },
+            logs / "peer.log",
+        )
+        processes.append(peer)
+        await wait_listening(peer_port)
     groups: dict[str, Any] = {"dispatcher": dispatcher.pid}
     if api is not None:
-        groups["gateway"] = processes[-1].pid
+        groups["gateway"] = gateway.pid
     groups["postgres"] = lambda: postgres_backends(database_name)
     groups.update(broker_pids())
     groups.pop("redis", None)
@@ -451,6 +565,14 @@ async def main() -> None:
                 "cpu": cpu,
             }
             await _run("warm-up", "w", min(2000, args.count), **common)
+            if api is not None and peer is not None:
+                await compare_single_posts(
+                    {"peer": peer_port, "wxhub": gateway_port},
+                    {"peer": peer.pid, "wxhub": groups["gateway"]},
+                    args,
+                )
+            if args.single_only:
+                return
             clean = await _run("all WeChat calls succeed", "a", args.count, **common)
             await control.post(
                 "/__sandbox__/faults",

@@ -87,6 +87,8 @@ class ProcessGroup:
     # the children in order (the local cluster) instead of all at once.
     detach: bool = False
     processes: list[ServiceProcess] = field(default_factory=list)
+    # The source tree the services run from (another checkout, to compare versions).
+    cwd: Path = REPO_ROOT
 
     def start(
         self, service: str, *, port_setting: str, port: int | None = None, **extra_env: str
@@ -99,7 +101,7 @@ class ProcessGroup:
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}"],
-                cwd=REPO_ROOT,
+                cwd=self.cwd,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

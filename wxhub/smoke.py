@@ -210,9 +210,10 @@ def demo_signed(body: bytes) -> dict[str, str]:
     return signed_headers(DEMO_SYSTEM.code, DEMO_SYSTEM.secret, body)
 
 
-def demo_notification(idempotency_key: str) -> tuple[bytes, dict[str, str]]:
-    """A signed ``fund_confirm`` notification to the first demo customer: body and headers."""
-    _openid, customer_no, _ = CUSTOMERS[0]
+def demo_notification(idempotency_key: str, customer: int = 0) -> tuple[bytes, dict[str, str]]:
+    """A signed ``fund_confirm`` notification to a demo customer (the first unless told):
+    body and headers."""
+    _openid, customer_no, _ = CUSTOMERS[customer]
     body = json.dumps(
         {
             "account": DEMO.code,

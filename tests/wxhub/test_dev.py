@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from libs.common.wechat import parse_xml
 from sandboxes.wechat_push import CallbackPusher
 from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import CUSTOMERS
 from wxhub.smoke import (
     SERVICE_PORTS,
     Deadline,
@@ -24,6 +26,8 @@ from wxhub.smoke import (
     check_admin_login,
     check_callback,
     check_notification,
+    demo_notification,
+    demo_signed,
     dev_stack,
 )
 
@@ -58,6 +62,32 @@ def test_business_notification_is_delivered_through_the_wechat_sandbox(dev: DevS
     sent = check_notification(dev, Deadline(60))
     assert sent["touser"] == "oWxhubDemoCustomer0000000001"
     assert sent["data"]["character_string2"]["value"] == "000001"
+
+
+def test_a_follower_who_blocks_the_account_leaves_the_notification_blocked(
+    dev: DevStack,
+) -> None:
+    """The WeChat sandbox's report of a refused template reaches the notification's status."""
+    openid, _, _ = CUSTOMERS[2]
+    sandbox = dev.url("wechat_sandbox_port")
+    assert httpx.post(f"{sandbox}/__sandbox__/users", json={"blocking": [openid]}).is_success
+    try:
+        body, headers = demo_notification(f"dev-blocked-{time.time_ns()}", customer=2)
+        base = f"{dev.url('gateway_port')}/api/v1/notifications"
+        accepted = httpx.post(base, content=body, headers=headers, timeout=10)
+        assert accepted.status_code == 202, accepted.text
+        nid = accepted.json()["id"]
+
+        def blocked() -> dict[str, Any] | None:
+            found: dict[str, Any] = httpx.get(
+                f"{base}/{nid}", headers=demo_signed(b""), timeout=5
+            ).json()
+            return found if found["status"] == "blocked" else None
+
+        status = Deadline(60).poll("the blocked report", blocked, every=0.2)
+        assert [h["status"] for h in status["history"]][-2:] == ["delivered", "blocked"]
+    finally:
+        httpx.post(f"{sandbox}/__sandbox__/users", json={"blocking": []})
 
 
 def test_a_stack_that_cannot_start_fails_the_smoke_run_with_its_reason(tmp_path: Path) -> None:

@@ -7,11 +7,12 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 from aiormq.abc import AbstractChannel, DeliveredMessage
+from aiormq.channel import Channel
 from aiormq.connection import TransportFactory
 from aiormq.exceptions import (
     AMQPConnectionError,
@@ -402,13 +403,16 @@ class AmqpBus(Bus):
         )
         try:
             async with asyncio.timeout(self._publish_timeout):
-                underlay = await channel.get_underlay_channel()
+                underlay = cast(Channel, await channel.get_underlay_channel())
                 await underlay.basic_publish(
                     body,
                     exchange=name,
                     routing_key=routing_key,
                     properties=properties,
                     mandatory=True,
+                    # Still waits for the broker's confirm, which says the frame left; waiting for
+                    # aiormq's writer task as well cost a task switch per message.
+                    wait=False,
                 )
         except PublishError as exc:
             raise Unroutable(f"no queue bound for {exchange or '(default)'}/{routing_key}") from exc
@@ -489,9 +493,14 @@ class AmqpBus(Bus):
             headers=dict(headers) if headers else None,
         )
         try:
-            underlay = await channel.get_underlay_channel()
+            underlay = cast(Channel, await channel.get_underlay_channel())
             await underlay.basic_publish(
-                body, exchange="", routing_key=request.reply_to, properties=properties
+                body,
+                exchange="",
+                routing_key=request.reply_to,
+                properties=properties,
+                # Fire and forget, like the missing confirm: no wait for the writer task either.
+                wait=False,
             )
         except _BROKER_ERRORS as exc:
             log.warning("reply to %s lost: %s", request.reply_to, exc)

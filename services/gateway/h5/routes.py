@@ -5,8 +5,9 @@ code or checks it, ``phone.py``); ``/h5/oauth/{account}/{page}`` opens any of th
 WeChat's web authorisation instead of a chat link (``oauth.py``).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
-signature and expiry → link already used → lock-out → field formats → core system. Nothing the
-user typed is echoed back, stored or logged.
+signature and expiry → link already used → lock-out → field formats → the day's cap of the
+operation (``limits.py``) → core system or SMS gateway. Nothing the user typed is echoed back,
+stored or logged (a verified phone number is stored, encrypted).
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ _COMMANDS = {
 }
 
 
-class BindPage:
-    """The binding page's handlers and what they share."""
+class H5Pages:
+    """The pages' handlers and what they share (link checks, CSRF, limits, purging)."""
 
     def __init__(self, settings: GatewaySettings, resources: Resources) -> None:
         self._settings = settings
@@ -377,9 +378,9 @@ def _limited(reached: LimitReached, lang: Lang) -> Response:
     return pages.notice("limited", 429, lang, operation=reached.label, limit=reached.limit)
 
 
-def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> BindPage:
+def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) -> H5Pages:
     """Mount the ``/h5/`` pages on the gateway's app; the caller starts and stops them."""
-    page = BindPage(settings, resources)
+    page = H5Pages(settings, resources)
     router = APIRouter(prefix="/h5", include_in_schema=False)
     router.add_api_route("/bind", page.show, methods=["GET"])
     router.add_api_route("/bind", page.submit, methods=["POST"])

@@ -308,6 +308,8 @@ await test('create a command and get its answer in the simulator', async (page) 
   // the "try it" box on the same page goes through the simulator
   await simulatorAsk(page, '[data-test=try-input]', '[data-test=try-send]', '你好wxhub', '这是浏览器测试创建的指令的回答')
   await page.goto(`${base}/simulator`)
+  // the account and its menu load after the page shows: act once they are there
+  await page.waitForLoadState('networkidle')
   await page.locator('[data-test=sim-subscribe]').click()
   await page.locator('[data-test=bubble][data-source=passive]').first().waitFor()
   await simulatorAsk(page, '[data-test=sim-input]', '[data-test=sim-send]', '你好wxhub', '这是浏览器测试创建的指令的回答')
@@ -366,6 +368,7 @@ await test('branch editor submits a mass send, approver approves on a phone, the
   // the follower exists: subscribe through the simulator
   await login(page, 'sh_editor')
   await page.goto(`${base}/simulator`)
+  await page.waitForLoadState('networkidle')
   await page.locator('[data-test=sim-openid]').fill(openid)
   await page.locator('[data-test=sim-openid]').press('Enter')
   await page.locator('[data-test=sim-subscribe]').click()
@@ -507,6 +510,7 @@ await test('dead letters: inspect an undeliverable notification and replay it', 
 await test('statistics: a follower\'s messages show in the report, its chart, its CSV and the overview', async (page) => {
   await login(page, 'admin')
   await page.goto(`${base}/simulator`)
+  await page.waitForLoadState('networkidle')
   await page.locator('[data-test=sim-openid]').fill(`oE2eStats${Date.now() % 100000}`)
   await page.locator('[data-test=sim-openid]').press('Enter')
   await page.locator('[data-test=sim-subscribe]').click()

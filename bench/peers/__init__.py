@@ -1,0 +1,1 @@
+"""Plain servers the benchmarks compare wxhub with, written the way the stack's docs suggest."""
