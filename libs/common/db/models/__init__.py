@@ -20,6 +20,15 @@ from libs.common.db.models.admin import (
     user_roles,
 )
 from libs.common.db.models.command import Command, MenuAction
+from libs.common.db.models.cs import (
+    CsAgent,
+    CsCannedReply,
+    CsConfig,
+    CsFeedItem,
+    CsMessage,
+    CsSession,
+    CsTicket,
+)
 from libs.common.db.models.customer import Customer
 from libs.common.db.models.identity import BindingFailure, H5LinkUse
 from libs.common.db.models.location import Location
@@ -56,6 +65,13 @@ __all__ = [
     "Command",
     "ConfigDocument",
     "ConfigVersion",
+    "CsAgent",
+    "CsCannedReply",
+    "CsConfig",
+    "CsFeedItem",
+    "CsMessage",
+    "CsSession",
+    "CsTicket",
     "Customer",
     "CustomerProfile",
     "H5LinkUse",

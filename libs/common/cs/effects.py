@@ -1,0 +1,57 @@
+"""What a customer-service state change leaves to do once its transaction committed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from libs.common.bus import EVENTS, OUTBOUND, Bus
+from libs.common.db.models import CsFeedItem
+from libs.common.schemas.events import (
+    CsAssigned,
+    CsClosed,
+    CsEvent,
+    CsFirstResponse,
+    CsQueued,
+    CsRated,
+    CsTransferred,
+)
+from libs.common.schemas.outbound import OutboundRequested
+
+ROUTING_KEYS: dict[type[CsEvent], str] = {
+    CsQueued: "cs.queued",
+    CsAssigned: "cs.assigned",
+    CsFirstResponse: "cs.first_response",
+    CsTransferred: "cs.transferred",
+    CsClosed: "cs.closed",
+    CsRated: "cs.rated",
+}
+
+
+@dataclass
+class Effects:
+    """Events for ``wx.events``, messages to followers and console feed rows (already flushed)."""
+
+    events: list[CsEvent] = field(default_factory=list)
+    notices: list[OutboundRequested] = field(default_factory=list)
+    feed: list[CsFeedItem] = field(default_factory=list)
+
+    def extend(self, other: Effects) -> Effects:
+        """Add ``other``'s effects after this one's; returns self."""
+        self.events.extend(other.events)
+        self.notices.extend(other.notices)
+        self.feed.extend(other.feed)
+        return self
+
+
+async def publish(bus: Bus, effects: Effects) -> None:
+    """Publish after commit: notices at ``alert`` priority, then the events.
+
+    A crash between commit and publish loses the notices and events of that change (the
+    database keeps the truth); notice ids are derived from the session, so a repeat is sent once.
+    """
+    for notice in effects.notices:
+        await bus.publish(OUTBOUND, "alert.wechat", notice.to_bytes(), message_id=notice.message_id)
+    for event in effects.events:
+        await bus.publish(
+            EVENTS, ROUTING_KEYS[type(event)], event.to_bytes(), message_id=event.message_id
+        )
