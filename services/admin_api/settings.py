@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import IPvAnyNetwork
 
-from libs.common.settings import CommonSettings
+from libs.common.cs.settings import CsSettings
 
 
-class AdminSettings(CommonSettings):
+class AdminSettings(CsSettings):
     """What the admin API needs beyond the common settings."""
 
     service_name: str = "admin_api"

@@ -21,3 +21,5 @@ class CsSettings(CommonSettings):
     cs_window_sends: int = Field(default=5, ge=1)
     # Idle timeout of sessions whose account has no setting of its own (R-PERF-4).
     cs_idle_timeout_s: float = Field(default=600.0, gt=0)
+    # Sessions an agent serves at once unless a supervisor sets their own cap (R-PERF-2).
+    cs_default_cap: int = Field(default=10, ge=1, le=100)

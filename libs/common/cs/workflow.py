@@ -51,7 +51,7 @@ WINDOW = timedelta(hours=48)
 
 
 class WindowClosed(Exception):
-    """A message to the follower cannot go out: ``reason`` says why, for people."""
+    """A message to the follower cannot go out: ``code`` says why (``reason`` in English)."""
 
     def __init__(self, reason: str, code: str) -> None:
         super().__init__(reason)
@@ -130,11 +130,14 @@ def check_window(cs: CsSession, *, now: datetime, quota: int) -> None:
     left_s, sends = window_left(cs, now=now, quota=quota)
     if left_s <= 0:
         raise WindowClosed(
-            "客户最后一条消息已超过 48 小时，微信不允许再发送客服消息", "window_expired"
+            "the customer's last message is over 48 hours old; "
+            "WeChat refuses customer-service messages",
+            "window_expired",
         )
     if sends <= 0:
         raise WindowClosed(
-            f"客户上次发言后已发送 {quota} 条消息，需等客户再次发言后才能继续发送",
+            f"{quota} messages were sent since the customer's last message; "
+            "wait until the customer writes again",
             "window_quota_used",
         )
 
@@ -418,7 +421,7 @@ async def append_agent(
     """An agent's message to the follower: checked against the window, recorded, queued for the
     dispatcher; the first one of a session is its first response."""
     if cs.state != "assigned" or cs.agent_id != agent_id:
-        raise WindowClosed("该会话不在您的名下", "not_your_session")
+        raise WindowClosed("the session is not yours", "not_your_session")
     check_window(cs, now=now, quota=quota)
     cs.window_sends += 1
     cs.last_activity_at = now

@@ -11,6 +11,7 @@ from services.admin_api.api.routes import (
     auth,
     commands,
     config_files,
+    cs,
     customers,
     dead_letters,
     locations,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     dead_letters.router,
     simulator.router,
     stats.router,
+    cs.router,
 ]
