@@ -15,9 +15,10 @@ from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
-from services.admin_api.api import errors
+from services.admin_api.api import console_socket, errors
 from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
+from services.admin_api.push import ConsoleHub
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
 from services.admin_api.spa import DEFAULT_DIST, resolve_dist, spa_fallback, spa_routes
@@ -57,6 +58,7 @@ def create_app(state: AdminState, *, spa_dir: Path = DEFAULT_DIST) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_api_websocket_route(console_socket.PATH, console_socket.console_socket)
 
     async def db_ready() -> bool:
         async with state.sessions() as session:
@@ -91,6 +93,9 @@ class AdminService:
             tokens=TokenCodec(settings.secret_key, settings.access_token_ttl_s),
             bus=resources.bus,
             http=self.http,
+            hub=ConsoleHub(
+                resources.bus, resources.sessions, instance_id=settings.instance_id or ""
+            ),
         )
         self.app = create_app(self.state, spa_dir=resolve_dist(settings.spa_dir))
         self.heartbeat = Heartbeat(
@@ -115,9 +120,13 @@ class AdminService:
         """Start the heartbeat and the scheduler of due publications."""
         await self.heartbeat.start()
         await self._scheduler.start()
+        if self.state.hub is not None:
+            await self.state.hub.start()
 
     async def stop(self) -> None:
         """Stop background work and close the HTTP client."""
+        if self.state.hub is not None:
+            await self.state.hub.stop()
         await self._scheduler.stop()
         await self.heartbeat.stop()
         await self.http.aclose()

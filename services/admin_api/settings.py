@@ -53,3 +53,6 @@ class AdminSettings(CsSettings):
     def gateway_base(self) -> str:
         """Base URL of the gateway's WeChat callback endpoint."""
         return (self.gateway_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
+
+    # Customer-service console sockets: a ping this often; silent for three pings, closed.
+    cs_ws_heartbeat_s: float = 20.0

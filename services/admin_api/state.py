@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,6 +13,9 @@ from libs.common.bus import Bus
 from libs.common.secret_box import SecretBox
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
+
+if TYPE_CHECKING:
+    from services.admin_api.push import ConsoleHub
 
 
 @dataclass
@@ -24,6 +28,8 @@ class AdminState:
     tokens: TokenCodec
     bus: Bus
     http: httpx.AsyncClient
+    # This replica's customer-service console sockets (None: no pushes, e.g. route tests).
+    hub: ConsoleHub | None = None
 
     @property
     def storage_dir(self) -> Path:

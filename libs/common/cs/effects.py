@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
-from libs.common.bus import EVENTS, OUTBOUND, Bus
+from libs.common.bus import CS_PUSH, EVENTS, OUTBOUND, Bus, Unroutable
 from libs.common.db.models import CsFeedItem
+from libs.common.schemas.console import ConsolePushed
 from libs.common.schemas.events import (
     CsAssigned,
     CsClosed,
@@ -26,6 +28,9 @@ ROUTING_KEYS: dict[type[CsEvent], str] = {
     CsRated: "cs.rated",
 }
 
+# Events after which the consoles' queue sizes are out of date.
+QUEUE_CHANGES = (CsQueued, CsAssigned, CsTransferred, CsClosed)
+
 
 @dataclass
 class Effects:
@@ -44,7 +49,7 @@ class Effects:
 
 
 async def publish(bus: Bus, effects: Effects) -> None:
-    """Publish after commit: notices at ``alert`` priority, then the events.
+    """Publish after commit: notices at ``alert`` priority, the events, then console pushes.
 
     A crash between commit and publish loses the notices and events of that change (the
     database keeps the truth); notice ids are derived from the session, so a repeat is sent once.
@@ -55,3 +60,22 @@ async def publish(bus: Bus, effects: Effects) -> None:
         await bus.publish(
             EVENTS, ROUTING_KEYS[type(event)], event.to_bytes(), message_id=event.message_id
         )
+    for item in effects.feed:
+        push = ConsolePushed(
+            kind=item.kind,
+            agent_id=item.agent_id,
+            feed_id=item.id,
+            session_id=item.session_id,
+            payload=item.payload,
+            occurred_at=item.at,
+        )
+        await _push(bus, f"agent.{item.agent_id}", push)
+    if any(isinstance(event, QUEUE_CHANGES) for event in effects.events):
+        await _push(bus, "queue", ConsolePushed(kind="queue"))
+
+
+async def _push(bus: Bus, routing_key: str, push: ConsolePushed) -> None:
+    # Unroutable: no admin_api replica is running, so no console to push to; the feed row is
+    # the record a console reads when it connects.
+    with contextlib.suppress(Unroutable):
+        await bus.publish(CS_PUSH, routing_key, push.to_bytes(), persistent=False)
