@@ -5,7 +5,7 @@ from __future__ import annotations
 QUEUED = "已为您转接人工客服，您前面还有 {ahead} 位，请稍候。"
 QUEUED_FIRST = "已为您转接人工客服，马上为您接入，请稍候。"
 STILL_QUEUED = "您正在排队，前面还有 {ahead} 位，请稍候。"
-ASSIGNED = "客服{agent}为您服务，请问有什么可以帮您？回复“{end}”可结束本次服务。"
+ASSIGNED = "{agent}为您服务，请问有什么可以帮您？回复“{end}”可结束本次服务。"
 OFF_HOURS = "您好，现在是非服务时间，人工客服的服务时间为{hours}。"
 LEAVE_MESSAGE = "如需留言，请回复“{keyword} 您的问题”，我们会在下一个服务时段联系您。"
 TICKET_SAVED = "您的留言已收到，我们会在下一个服务时段尽快联系您。"

@@ -54,7 +54,7 @@ async def test_cap_holds_with_eleven_followers_and_one_agent(stack: InboundStack
     assert [r.state for r in rows] == ["assigned"] * 10 + ["queued"]
     assert {r.agent_id for r in rows[:10]} == {agent}
     await eventually(lambda: len(notices.texts_to("oCap00")) == 1, what="assignment notice")
-    assert "客服solo号为您服务" in notices.texts_to("oCap00")[0]
+    assert "solo号为您服务" in notices.texts_to("oCap00")[0]
     assert notices.texts_to("oCap10") == []
     # One follower ends: the seat goes to the one who waited.
     closing = await say_text(stack, "oCap03", "结束")

@@ -24,6 +24,11 @@ export type QuotaRead = Schemas['QuotaRead']
 export type SimulatorSend = Schemas['SimulatorSend']
 export type SimulatorResult = Schemas['SimulatorResult']
 export type InboxItem = Schemas['InboxItem']
+export type CsAgentRead = Schemas['AgentRead']
+export type CsSessionRead = Schemas['SessionRead']
+export type CsSessionDetail = Schemas['SessionDetail']
+export type CsMessageRead = Schemas['MessageRead']
+export type CsCannedRead = Schemas['CannedRead']
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -6,6 +6,7 @@ import { api } from '../api/client'
 // Every page is its own chunk: the login page loads none of them.
 const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   overview: () => import('../views/OverviewView.vue'),
+  console: () => import('../views/ConsoleView.vue'),
   simulator: () => import('../views/SimulatorView.vue'),
   commands: () => import('../views/CommandsView.vue'),
   menus: () => import('../views/MenusView.vue'),
