@@ -104,12 +104,22 @@ class AdminService:
             instance_id=settings.instance_id or self.name,
             interval_s=settings.heartbeat_interval_s,
         )
+        self._console_watch = Periodic(
+            self._watch_consoles,
+            interval_s=settings.cs_console_check_s,
+            name="console watch",
+        )
         self._scheduler = Periodic(
             self._run_due,
             interval_s=settings.scheduler_interval_s,
             name="admin scheduler",
             run_at_start=True,
         )
+
+    async def _watch_consoles(self) -> None:
+        from services.admin_api.console import watch_consoles
+
+        await watch_consoles(self.state)
 
     async def _run_due(self) -> None:
         from services.admin_api.publishing.scheduler import run_due
@@ -122,9 +132,11 @@ class AdminService:
         await self._scheduler.start()
         if self.state.hub is not None:
             await self.state.hub.start()
+        await self._console_watch.start()
 
     async def stop(self) -> None:
         """Stop background work and close the HTTP client."""
+        await self._console_watch.stop()
         if self.state.hub is not None:
             await self.state.hub.stop()
         await self._scheduler.stop()

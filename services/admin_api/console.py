@@ -246,3 +246,19 @@ async def close(state: AdminState, principal: Principal, session_id: int) -> CsS
 
     cs: CsSession = await _run(state, change)
     return cs
+
+
+async def watch_consoles(state: AdminState) -> None:
+    """Refresh the agents whose consoles this replica holds; release agents whose consoles have
+    been gone (from every replica) longer than the grace period."""
+    now = utcnow()
+    held = state.hub.agents() if state.hub is not None else []
+
+    async def change(session: AsyncSession) -> tuple[None, Effects]:
+        await workflow.mark_consoles_seen(session, agent_ids=held, now=now)
+        effects = await workflow.release_vanished(
+            session, now=now, grace_s=state.settings.cs_console_grace_s, **_rules(state)
+        )
+        return None, effects
+
+    await _run(state, change)

@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from libs.common.bus import CS_PUSH, Bus, Delivery, Queue, Subscription, Topology
 from libs.common.cs import workflow
+from libs.common.db.models import utcnow
 from libs.common.observability.logging import get_logger
 from libs.common.schemas._envelope import new_id
 from libs.common.schemas.console import ConsolePushed
@@ -100,6 +101,10 @@ class ConsoleHub:
         """Whether this replica holds a socket of ``agent_id``."""
         return agent_id in self._consoles
 
+    def agents(self) -> list[int]:
+        """Agents with a socket on this replica."""
+        return list(self._consoles)
+
     async def _on_push(self, delivery: Delivery) -> None:
         try:
             push = ConsolePushed.from_bytes(delivery.message.body)
@@ -163,6 +168,8 @@ async def serve_console(
     """Run one accepted console socket until it closes: replay, then live pushes and pings."""
     console = hub.attach(agent_id)
     try:
+        async with sessions.begin() as session:
+            await workflow.mark_consoles_seen(session, agent_ids=[agent_id], now=utcnow())
         async with sessions() as session:
             missed = await repo.list_feed(session, agent_id=agent_id, after=cursor)
             sizes = await workflow.queue_sizes(session)

@@ -56,3 +56,7 @@ class AdminSettings(CsSettings):
 
     # Customer-service console sockets: a ping this often; silent for three pings, closed.
     cs_ws_heartbeat_s: float = 20.0
+    # A console gone this long (no replica holds a socket of the agent) releases the agent's
+    # sessions back to the head of the queue; checked every cs_console_check_s.
+    cs_console_grace_s: float = 60.0
+    cs_console_check_s: float = 10.0

@@ -703,3 +703,42 @@ async def close_idle(
             )
         )
     return effects
+
+
+async def mark_consoles_seen(session: AsyncSession, *, agent_ids: list[int], now: datetime) -> None:
+    """Record that these agents' consoles are connected."""
+    if not agent_ids:
+        return
+    agents = await session.scalars(select(CsAgent).where(CsAgent.user_id.in_(agent_ids)))
+    for agent in agents:
+        agent.console_seen_at = now
+    await session.flush()
+
+
+async def release_vanished(
+    session: AsyncSession, *, now: datetime, grace_s: float, strategy: Strategy, quota: int
+) -> Effects:
+    """Agents still online or away whose console has been gone longer than ``grace_s`` go
+    offline; their sessions go back to the head of the queue (nothing the follower sent is
+    lost: it is in the transcript)."""
+    gone = (
+        await session.scalars(
+            select(CsAgent)
+            .where(
+                CsAgent.status != "offline",
+                CsAgent.console_seen_at.is_not(None),
+                CsAgent.console_seen_at < now - timedelta(seconds=grace_s),
+            )
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    effects = Effects()
+    for agent in gone:
+        agent.status = "offline"
+        agent.status_at = now
+        effects.extend(
+            await requeue_agent(
+                session, agent_id=agent.user_id, now=now, strategy=strategy, quota=quota
+            )
+        )
+    return effects

@@ -22,12 +22,13 @@ from websockets.exceptions import InvalidStatus
 from libs.common.bus import AmqpBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.cs import effects, workflow
-from libs.common.db.models import Account, AdminUser, AuthSession, CsSession, utcnow
+from libs.common.db.models import Account, AdminUser, AuthSession, CsAgent, CsSession, utcnow
 from libs.common.resources import Resources, open_resources
 from libs.common.settings import CommonSettings
 from sandboxes.server import RunningServer, serve
 from services.admin_api.app import AdminService
 from services.admin_api.settings import AdminSettings
+from tests.polling import eventually
 from tests.services.admin_api.support import PG_TEMPLATE, SECRET_KEY, pg_admin, pg_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.amqp]
@@ -71,6 +72,8 @@ async def replicas(pg_template: str, amqp_url: str, tmp_path: Path) -> AsyncIter
                 "storage_dir": str(tmp_path / "materials"),
                 "env": "test",
                 "cs_ws_heartbeat_s": 1.5,
+                "cs_console_grace_s": 2.0,
+                "cs_console_check_s": 0.2,
             }
             resources = await open_resources(
                 CommonSettings(**common), bus=bus, ledger=MemoryCallbackLedger()
@@ -213,3 +216,49 @@ async def test_a_socket_without_a_valid_token_or_permission_is_refused(
     with pytest.raises(InvalidStatus):
         async with connect(f"{first.ws}?token={editor}"):
             pass
+
+
+async def test_a_console_gone_past_the_grace_period_puts_its_sessions_back(
+    replicas: list[Replica],
+) -> None:
+    first, second = replicas
+    token = await _token(first, "agent1")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        await _frames_until(socket, lambda f: f["type"] == "hello")
+        async with httpx.AsyncClient(base_url=first.http) as client:
+            online = await client.put(
+                "/api/v1/cs/me/status",
+                json={"status": "online"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert online.status_code == 200
+        session_id = await _follower_asks(first, "oKept")
+        await _frames_until(socket, lambda f: f["type"] == "feed")
+        # Connected (to the other replica) for longer than the grace period: kept.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 3.0
+        while loop.time() < until:
+            await _frames_until(socket, lambda f: f["type"] == "ping")
+        async with first.resources.sessions() as session:
+            row = await session.get(CsSession, session_id)
+            assert row is not None
+            assert row.state == "assigned"
+
+    # Gone: after the grace period the session is back at the head of the queue.
+    async def requeued() -> bool:
+        async with first.resources.sessions() as session:
+            row = await session.get(CsSession, session_id)
+            return row is not None and row.state == "queued" and row.requeued
+
+    await eventually(requeued, what="session back in the queue")
+    async with first.resources.sessions() as session:
+        agent = await session.get(CsAgent, await _user_id(first, "agent1"))
+        assert agent is not None
+        assert agent.status == "offline"
+
+
+async def _user_id(replica: Replica, username: str) -> int:
+    async with replica.resources.sessions() as session:
+        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+    assert user_id is not None
+    return user_id

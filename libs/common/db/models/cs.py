@@ -116,6 +116,9 @@ class CsAgent(Base):
     groups: Mapped[list[Any]] = mapped_column(default=lambda: ["default"])
     status_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_assigned_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Last time a console socket of the agent was open somewhere (refreshed by every admin_api
+    # replica holding one); None: the agent never used the live console.
+    console_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CsTicket(Base):

@@ -74,6 +74,7 @@ def upgrade() -> None:
     sa.Column('groups', sa.JSON(), nullable=False),
     sa.Column('status_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('last_assigned_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('console_seen_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['admin_users.id'], name=op.f('fk_cs_agents_user_id_admin_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_cs_agents'))
     )
