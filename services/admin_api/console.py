@@ -50,7 +50,11 @@ class Outgoing:
 
 
 def _rules(state: AdminState) -> dict[str, Any]:
-    return {"strategy": state.settings.cs_assignment, "quota": state.settings.cs_window_sends}
+    return {
+        "strategy": state.settings.cs_assignment,
+        "quota": state.settings.cs_window_sends,
+        "step": state.settings.cs_position_step,
+    }
 
 
 async def _run(

@@ -185,9 +185,12 @@ class CustomerService:
             now=now,
             strategy=self._settings.cs_assignment,
             quota=self._settings.cs_window_sends,
+            step=self._settings.cs_position_step,
         )
-        if requested.ahead == 0:
+        if requested.session.state == "assigned":
             text = texts.QUEUED_FIRST
+        elif requested.ahead == 0:
+            text = texts.QUEUED_NEXT
         else:
             text = texts.QUEUED.format(ahead=requested.ahead)
         if not requested.created:
@@ -221,6 +224,7 @@ class CustomerService:
             "strategy": self._settings.cs_assignment,
             "quota": self._settings.cs_window_sends,
             "rating_window_s": self._settings.cs_rating_window_s,
+            "step": self._settings.cs_position_step,
         }
 
     @staticmethod

@@ -23,3 +23,5 @@ class CsSettings(CommonSettings):
     cs_idle_timeout_s: float = Field(default=600.0, gt=0)
     # Sessions an agent serves at once unless a supervisor sets their own cap (R-PERF-2).
     cs_default_cap: int = Field(default=10, ge=1, le=100)
+    # A queued follower is told their new place once it improved by this many (0: never).
+    cs_position_step: int = Field(default=3, ge=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 QUEUED = "已为您转接人工客服，您前面还有 {ahead} 位，请稍候。"
 QUEUED_FIRST = "已为您转接人工客服，马上为您接入，请稍候。"
+QUEUED_NEXT = "已为您转接人工客服，您是下一位，请稍候。"
+NEXT = "您是下一位，客服马上为您服务，请稍候。"
 STILL_QUEUED = "您正在排队，前面还有 {ahead} 位，请稍候。"
 ASSIGNED = "{agent}为您服务，请问有什么可以帮您？回复“{end}”可结束本次服务。"
 OFF_HOURS = "您好，现在是非服务时间，人工客服的服务时间为{hours}。"

@@ -46,6 +46,8 @@ from libs.common.schemas.outbound import OutboundRequested
 
 Strategy = Literal["least_busy", "round_robin"]
 OPEN_STATES = ("queued", "assigned")
+# Sends of the window queue-position notices leave for the assignment notice and the agent.
+POSITION_RESERVE = 2
 # WeChat's customer-service window after a follower's message (docs/wechat-protocol.md §8.2).
 WINDOW = timedelta(hours=48)
 
@@ -214,6 +216,7 @@ async def request(
     now: datetime,
     strategy: Strategy,
     quota: int,
+    step: int = 0,
 ) -> Requested:
     """The follower asks for a person: queue a new session (or find the open one) and assign
     whatever the group's free agents can take."""
@@ -241,8 +244,13 @@ async def request(
     ahead = await queue_position(session, cs)
     effects = Effects(events=[CsQueued(**await _base(session, cs), position=ahead + 1)])
     effects.extend(
-        await assign_waiting(session, group=group, now=now, strategy=strategy, quota=quota)
+        await assign_waiting(
+            session, group=group, now=now, strategy=strategy, quota=quota, step=step, quiet=cs.id
+        )
     )
+    # The passive reply tells the place as it is after this round of assignments.
+    ahead = await queue_position(session, cs) if cs.state == "queued" else 0
+    cs.announced_ahead = ahead
     return Requested(cs, ahead, True, effects)
 
 
@@ -298,9 +306,17 @@ def _pick(seats: list[_Seat], strategy: Strategy) -> _Seat | None:
 
 
 async def assign_waiting(
-    session: AsyncSession, *, group: str, now: datetime, strategy: Strategy, quota: int
+    session: AsyncSession,
+    *,
+    group: str,
+    now: datetime,
+    strategy: Strategy,
+    quota: int,
+    step: int = 0,
+    quiet: int | None = None,
 ) -> Effects:
-    """Give queued sessions of ``group`` to online agents with free capacity, head first."""
+    """Give queued sessions of ``group`` to online agents with free capacity, head first; then
+    tell the others their new place (not ``quiet``, a follower being answered right now)."""
     effects = Effects()
     seats = await _seats(session, group=group)
     room = sum(max(0, seat.agent.cap - seat.open) for seat in seats)
@@ -321,6 +337,48 @@ async def assign_waiting(
             break
         seat.open += 1
         effects.extend(await _assign(session, cs, seat.agent, seat.name, now=now, quota=quota))
+    if effects.events:
+        effects.extend(
+            await announce_positions(
+                session, group=group, now=now, step=step, quota=quota, quiet=quiet
+            )
+        )
+    return effects
+
+
+async def announce_positions(
+    session: AsyncSession,
+    *,
+    group: str,
+    now: datetime,
+    step: int,
+    quota: int,
+    quiet: int | None = None,
+) -> Effects:
+    """Tell queued followers their new place once it improved by ``step`` since they were last
+    told; two sends of the window stay in reserve for the assignment notice and the agent."""
+    effects = Effects()
+    if step <= 0:
+        return effects
+    waiting = (
+        await session.scalars(
+            select(CsSession)
+            .where(CsSession.group == group, CsSession.state == "queued")
+            .order_by(CsSession.requeued.desc(), CsSession.queued_at, CsSession.id)
+        )
+    ).all()
+    for ahead, cs in enumerate(waiting):
+        if cs.id == quiet:
+            continue
+        told = cs.announced_ahead
+        if told is not None and told - ahead < step:
+            continue
+        if window_left(cs, now=now, quota=quota)[1] <= POSITION_RESERVE:
+            continue
+        cs.announced_ahead = ahead
+        text = texts.NEXT if ahead == 0 else texts.STILL_QUEUED.format(ahead=ahead)
+        key = f"pos{ahead}-{int(now.timestamp() * 1000)}"
+        effects.notices.extend(await _notice(session, cs, text, key=key, now=now, quota=quota))
     return effects
 
 
@@ -474,6 +532,7 @@ async def close(
     now: datetime,
     strategy: Strategy,
     quota: int,
+    step: int = 0,
     rating_window_s: float,
 ) -> Effects:
     """End the session: tell the follower, ask for a rating, free the agent's seat."""
@@ -512,7 +571,9 @@ async def close(
         effects.feed.append(_feed(session, agent_id, "closed", cs, reason=reason))
     if was_assigned:
         effects.extend(
-            await assign_waiting(session, group=group, now=now, strategy=strategy, quota=quota)
+            await assign_waiting(
+                session, group=group, now=now, strategy=strategy, quota=quota, step=step
+            )
         )
     return effects
 
@@ -572,6 +633,7 @@ async def transfer(
     now: datetime,
     strategy: Strategy,
     quota: int,
+    step: int = 0,
 ) -> Effects:
     """Hand the session to another agent (kept assigned) or group (queued there, at the head)."""
     from_agent = cs.agent_id
@@ -618,19 +680,27 @@ async def transfer(
             )
         )
         effects.extend(
-            await assign_waiting(session, group=group, now=now, strategy=strategy, quota=quota)
+            await assign_waiting(
+                session, group=group, now=now, strategy=strategy, quota=quota, step=step
+            )
         )
     if from_agent is not None:
         effects.extend(
             await assign_waiting(
-                session, group=base["group"], now=now, strategy=strategy, quota=quota
+                session, group=base["group"], now=now, strategy=strategy, quota=quota, step=step
             )
         )
     return effects
 
 
 async def requeue_agent(
-    session: AsyncSession, *, agent_id: int, now: datetime, strategy: Strategy, quota: int
+    session: AsyncSession,
+    *,
+    agent_id: int,
+    now: datetime,
+    strategy: Strategy,
+    quota: int,
+    step: int = 0,
 ) -> Effects:
     """An agent left (offline, or their console gone): their sessions go back to the head of
     their queues, in the order they first queued, and are offered to the others."""
@@ -655,7 +725,9 @@ async def requeue_agent(
     await session.flush()
     for group in groups:
         effects.extend(
-            await assign_waiting(session, group=group, now=now, strategy=strategy, quota=quota)
+            await assign_waiting(
+                session, group=group, now=now, strategy=strategy, quota=quota, step=step
+            )
         )
     return effects
 
@@ -667,6 +739,7 @@ async def close_idle(
     default_timeout_s: float,
     strategy: Strategy,
     quota: int,
+    step: int = 0,
     rating_window_s: float,
     limit: int = 200,
 ) -> Effects:
@@ -699,6 +772,7 @@ async def close_idle(
                 now=now,
                 strategy=strategy,
                 quota=quota,
+                step=step,
                 rating_window_s=rating_window_s,
             )
         )
@@ -716,7 +790,13 @@ async def mark_consoles_seen(session: AsyncSession, *, agent_ids: list[int], now
 
 
 async def release_vanished(
-    session: AsyncSession, *, now: datetime, grace_s: float, strategy: Strategy, quota: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    grace_s: float,
+    strategy: Strategy,
+    quota: int,
+    step: int = 0,
 ) -> Effects:
     """Agents still online or away whose console has been gone longer than ``grace_s`` go
     offline; their sessions go back to the head of the queue (nothing the follower sent is
@@ -738,7 +818,12 @@ async def release_vanished(
         agent.status_at = now
         effects.extend(
             await requeue_agent(
-                session, agent_id=agent.user_id, now=now, strategy=strategy, quota=quota
+                session,
+                agent_id=agent.user_id,
+                now=now,
+                strategy=strategy,
+                quota=quota,
+                step=step,
             )
         )
     return effects

@@ -26,7 +26,7 @@ from tests.services.support import InboundStack
 async def test_followers_are_told_their_place_in_the_queue(stack: InboundStack) -> None:
     await configure_cs(stack)
     events = await tap(stack.bus, STATS_EVENTS)
-    assert "马上为您接入" in await say_text(stack, "oQ1", "人工")
+    assert "您是下一位" in await say_text(stack, "oQ1", "人工")
     assert "您前面还有 1 位" in await say_text(stack, "oQ2", "转人工")
     assert "您前面还有 2 位" in await say_text(stack, "oQ3", " 客服 ")
     # Asking again does not queue twice; the place is repeated.
@@ -49,7 +49,7 @@ async def test_cap_holds_with_eleven_followers_and_one_agent(stack: InboundStack
     events = await tap(stack.bus, STATS_EVENTS)
     replies = [await say_text(stack, f"oCap{n:02d}", "人工") for n in range(11)]
     assert all("马上为您接入" in reply for reply in replies[:10]), replies
-    assert "您前面还有 0 位" not in replies[10]
+    assert "您是下一位" in replies[10]
     rows = await sessions_of(stack)
     assert [r.state for r in rows] == ["assigned"] * 10 + ["queued"]
     assert {r.agent_id for r in rows[:10]} == {agent}
@@ -168,7 +168,7 @@ async def test_off_hours_offer_a_message_that_becomes_a_ticket(stack: InboundSta
 async def test_the_menu_key_asks_for_a_person_too(stack: InboundStack) -> None:
     await configure_cs(stack, menu_key="ASK_HUMAN")
     response = await stack.post(stack.pusher.event("oMenu", "CLICK", EventKey="ASK_HUMAN"))
-    assert "马上为您接入" in stack.reply_fields(response)["Content"]
+    assert "您是下一位" in stack.reply_fields(response)["Content"]
     assert [r.openid for r in await sessions_of(stack)] == ["oMenu"]
 
 
@@ -191,3 +191,21 @@ def test_service_hours_and_holidays() -> None:
     assert is_open(hours=hours, holidays=[], timezone="Asia/Shanghai", at=saturday_late)
     assert is_open(hours={}, holidays=[], timezone="Asia/Shanghai", at=monday_9)
     assert describe({str(d): ["09:00", "18:00"] for d in range(1, 6)}) == "周一至周五 09:00-18:00"
+
+
+async def test_queued_followers_are_told_when_their_place_improves_by_the_step(
+    make_stack: Any,
+) -> None:
+    stack: InboundStack = await make_stack(cs_position_step=2)
+    await configure_cs(stack)
+    notices = await tap(stack.bus, DISPATCHER_ALERT)
+    for n in range(6):
+        await say_text(stack, f"oStep{n}", "人工")
+    # Three seats free up at once: the first three are served, the others move up by three.
+    await add_agent(stack, "three", cap=3)
+    assert "前面还有 3 位" in await say_text(stack, "oStep6", "人工")
+    await eventually(lambda: notices.texts_to("oStep5"), what="oStep5 told its new place")
+    assert notices.texts_to("oStep3") == ["您是下一位，客服马上为您服务，请稍候。"]
+    assert notices.texts_to("oStep4") == ["您正在排队，前面还有 1 位，请稍候。"]
+    assert notices.texts_to("oStep5") == ["您正在排队，前面还有 2 位，请稍候。"]
+    assert len(notices.texts_to("oStep0")) == 1  # the assignment notice only

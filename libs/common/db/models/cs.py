@@ -63,6 +63,8 @@ class CsSession(Base):
     )
     # Put back by an agent going offline: served before everyone who queued normally.
     requeued: Mapped[bool] = mapped_column(default=False)
+    # The place ("N ahead") the follower was last told.
+    announced_ahead: Mapped[int | None] = mapped_column(default=None)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)

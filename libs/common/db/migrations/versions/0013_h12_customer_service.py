@@ -103,6 +103,7 @@ def upgrade() -> None:
     sa.Column('open_key', sa.String(length=96), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('requeued', sa.Boolean(), nullable=False),
+    sa.Column('announced_ahead', sa.Integer(), nullable=True),
     sa.Column('queued_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('assigned_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('first_response_at', libs.common.db.models._base.UtcDateTime(timezone=True), nullable=True),
