@@ -18,18 +18,22 @@ from libs.common.cs import effects as cs_effects
 from libs.common.cs import workflow
 from libs.common.cs.effects import Effects
 from libs.common.db.models import CsAgent, CsMessage, CsSession, utcnow
+from libs.common.wechat.api.media import MediaApi
 from services.admin_api.audit import record
 from services.admin_api.errors import (
     InvalidState,
+    LimitExceeded,
     NotAnAgent,
     NotFound,
     PermissionDenied,
     WindowExpired,
     WindowQuotaUsed,
 )
+from services.admin_api.media_limits import sniff
 from services.admin_api.repositories import cs as repo
 from services.admin_api.scope import Principal
 from services.admin_api.state import AdminState
+from services.admin_api.wechat_access import client_for
 
 Status = Literal["online", "away", "offline"]
 SUPERVISE = "cs.supervise"
@@ -174,15 +178,48 @@ async def send(
                 quota=state.settings.cs_window_sends,
             )
         except workflow.WindowClosed as exc:
-            if exc.code == "window_expired":
-                raise WindowExpired(exc.reason) from exc
-            if exc.code == "window_quota_used":
-                raise WindowQuotaUsed(exc.reason) from exc
-            raise InvalidState(exc.reason) from exc
+            raise _refusal(exc) from exc
         return line, effects
 
     line: CsMessage = await _run(state, change)
     return line
+
+
+async def send_image(
+    state: AdminState, principal: Principal, session_id: int, content: bytes, filename: str
+) -> CsMessage:
+    """Upload an image as temporary media of the session's account, then send it; the window
+    is checked first, so nothing is uploaded for a send WeChat would refuse."""
+    async with state.sessions() as session:
+        cs = await visible_session(session, principal, session_id)
+        if cs.agent_id != principal.user_id:
+            raise InvalidState("only the session's agent sends in it")
+        try:
+            workflow.check_window(cs, now=utcnow(), quota=state.settings.cs_window_sends)
+        except workflow.WindowClosed as exc:
+            raise _refusal(exc) from exc
+        account = await repo.get_account(session, account_id=cs.account_id)
+    if account is None:
+        raise NotFound(f"session {session_id} not found")
+    sniffed = sniff(content[:64])
+    if sniffed is None or sniffed[0] != "image":
+        raise LimitExceeded(
+            "content is not a supported image (bmp/png/jpeg/gif)",
+            limit="image_format",
+            allowed="bmp/png/jpeg/gif",
+        )
+    uploaded = await MediaApi(client_for(state, account)).upload(
+        "image", filename, content, f"image/{sniffed[1]}"
+    )
+    return await send(state, principal, session_id, Outgoing(media_id=str(uploaded["media_id"])))
+
+
+def _refusal(exc: workflow.WindowClosed) -> Exception:
+    if exc.code == "window_expired":
+        return WindowExpired(exc.reason)
+    if exc.code == "window_quota_used":
+        return WindowQuotaUsed(exc.reason)
+    return InvalidState(exc.reason)
 
 
 async def transfer(

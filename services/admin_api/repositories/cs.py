@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
+    Account,
     AdminUser,
     CsAgent,
     CsCannedReply,
@@ -111,6 +112,11 @@ async def list_history(
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def get_account(session: AsyncSession, *, account_id: int) -> Account | None:
+    """An account by id."""
+    return await session.get(Account, account_id)
 
 
 async def get_customer(session: AsyncSession, *, account_id: int, openid: str) -> Customer | None:

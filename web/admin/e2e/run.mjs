@@ -426,6 +426,9 @@ await test('two agents and a customer from the simulator: assignment, chat both 
     await first.locator('[data-test=cs-send]').click()
     await first.locator('.transcript .line.agent', { hasText: '每月自动扣款' }).waitFor()
     await page.locator('[data-test=bubble]', { hasText: '每月自动扣款' }).waitFor({ timeout: 20000 })
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)])
+    await first.locator('[data-test=cs-image]').setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: png })
+    await first.locator('.transcript .line.agent', { hasText: '[image]' }).waitFor()
     // agent2 comes online and agent1 leaves: the chat moves with its transcript.
     await status(second, '在线')
     await status(first, '离线')

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,10 +29,12 @@ from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import (
     FieldError,
     FieldErrors,
+    LimitExceeded,
     NotAnAgent,
     NotFound,
     PermissionDenied,
 )
+from services.admin_api.media_limits import IMAGE_MAX_BYTES
 from services.admin_api.repositories import cs as repo
 from services.admin_api.repositories import rows
 from services.admin_api.scope import account_in_scope, org_in_scope
@@ -450,6 +452,46 @@ async def send(
     """Send a text or image to the follower (refused outside WeChat's window)."""
     outgoing = console.Outgoing(text=body.text, media_id=body.media_id)
     line = await console.send(state, principal, cs.id, outgoing)
+    return MessageRead.model_validate(line)
+
+
+_IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "图片内容（原始字节流） · the image's raw bytes",
+    }
+}
+
+
+@router.post(
+    "/sessions/{session_id}/images",
+    response_model=MessageRead,
+    status_code=201,
+    dependencies=[Perm(AGENT)],
+    openapi_extra=_IMAGE_BODY,
+    summary="发送图片 · send an image",
+)
+async def send_image(
+    cs: ScopedSession,
+    request: Request,
+    principal: CurrentUser,
+    state: StateDep,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=256, description="文件名 · file name")
+    ] = "image.jpg",
+) -> MessageRead:
+    """Upload the image to WeChat (temporary media) and send it to the follower."""
+    content = b""
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > IMAGE_MAX_BYTES:
+            raise LimitExceeded(
+                f"image larger than {IMAGE_MAX_BYTES} bytes",
+                limit="image_max_bytes",
+                max=IMAGE_MAX_BYTES,
+            )
+    line = await console.send_image(state, principal, cs.id, content, filename)
     return MessageRead.model_validate(line)
 
 

@@ -303,3 +303,34 @@ async def test_my_seat_before_and_after_the_first_status(stack: AdminStack) -> N
     assert before.status_code == 403  # no cs.agent
     seat = await stack.call("agent1", "GET", "/api/v1/cs/me")
     assert (seat.json()["status"], seat.json()["cap"]) == ("offline", 10)
+
+
+async def test_an_image_is_uploaded_to_wechat_and_sent_as_a_customer_service_image(
+    stack: AdminStack,
+) -> None:
+    await _online(stack, "agent1")
+    session_id = await follower_asks(stack, "oImage")
+    await queued_messages(stack, DISPATCHER_ALERT)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+    response = await stack.call(
+        "agent1",
+        "POST",
+        f"/api/v1/cs/sessions/{session_id}/images?filename=chart.png",
+        content=png,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 201, response.text
+    line = response.json()
+    assert line["kind"] == "image"
+    media_id = line["payload"]["media_id"]
+    assert [c.path for c in stack.sandbox.calls.find("/cgi-bin/media/upload")]
+    (sent,) = await queued_messages(stack, DISPATCHER_ALERT)
+    assert sent.custom_message == {"msgtype": "image", "image": {"media_id": media_id}}
+    not_an_image = await stack.call(
+        "agent1",
+        "POST",
+        f"/api/v1/cs/sessions/{session_id}/images",
+        content=b"hello",
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert (not_an_image.status_code, not_an_image.json()["code"]) == (422, "limit_exceeded")
