@@ -434,6 +434,9 @@ await test('two agents and a customer from the simulator: assignment, chat both 
     await status(first, '离线')
     await second.locator('.transcript .line.customer', { hasText: '我想咨询基金定投' }).waitFor()
     await second.locator('[data-test=cs-profile]').waitFor()
+    // The supervisor sees the session among every session of the scope.
+    const lead = await agent('cs_lead', 'cslead-TEST-pass-1')
+    await lead.locator('[data-test=cs-supervise] .el-table__row', { hasText: 'oBrowserCustomer01' }).waitFor()
     mkdirSync(shots, { recursive: true })
     await second.screenshot({ path: join(shots, 'console.png') })
   } finally {

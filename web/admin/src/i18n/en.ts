@@ -147,7 +147,7 @@ export default {
   users: { unlock: 'Unlock', resetPassword: 'Reset password', newPassword: 'New password (10+ characters mixing two of letters, digits, symbols)' },
   audit: { at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
   console: {
-    image: 'Send image', status: 'Status', online: 'Online', away: 'Away', offline: 'Offline', queue: 'Queue', queued: '{n} waiting',
+    supervise: 'Supervisor: every session', customer: 'Customer', group: 'Group', agent: 'Agent', takeOver: 'Take over', image: 'Send image', status: 'Status', online: 'Online', away: 'Away', offline: 'Offline', queue: 'Queue', queued: '{n} waiting',
     accept: 'Accept', noChats: 'No chats. Go online and customers are assigned to you up to your cap.', send: 'Send',
     placeholder: 'Type a reply, Enter to send', canned: 'Canned replies', transfer: 'Transfer', close: 'Close chat',
     toAgent: 'To agent (user id)', toGroup: 'or to group', note: 'Note for them', profile: 'Customer',

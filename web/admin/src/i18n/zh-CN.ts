@@ -147,7 +147,7 @@ export default {
   users: { unlock: '解锁', resetPassword: '重置密码', newPassword: '新密码（至少 10 位，含字母、数字、符号中的两类）' },
   audit: { at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
   console: {
-    image: '发送图片', status: '状态', online: '在线', away: '离开', offline: '离线', queue: '排队', queued: '排队中 {n} 位',
+    supervise: '主管视图：全部会话', customer: '客户', group: '技能组', agent: '坐席', takeOver: '接管', image: '发送图片', status: '状态', online: '在线', away: '离开', offline: '离线', queue: '排队', queued: '排队中 {n} 位',
     accept: '接入', noChats: '暂无会话。设为“在线”后，系统会按接待上限为您分配客户。', send: '发送',
     placeholder: '输入回复，Enter 发送', canned: '快捷回复', transfer: '转接', close: '结束会话',
     toAgent: '转给坐席（用户 ID）', toGroup: '或转给技能组', note: '转接备注', profile: '客户资料',
