@@ -33,6 +33,7 @@ from libs.common.wechat import (
     ShortVideoMessage,
     TextMessage,
     TextReply,
+    UnsubscribeEvent,
     VideoMessage,
     VoiceMessage,
 )
@@ -118,6 +119,12 @@ class CustomerService:
         openid = message.from_user
         current = await workflow.get_open(session, account_id=account.id, openid=openid)
         if current is not None:
+            if isinstance(message, UnsubscribeEvent):
+                # Gone: nobody to serve or to ask for a rating; the agent's seat is freed.
+                effects = await workflow.close(
+                    session, current, reason="left", now=now, **self._rules()
+                )
+                return None, effects
             if isinstance(message, Event):
                 return None, None  # menu views, location reports, follows: not conversation
             if words == routing.end_keyword:

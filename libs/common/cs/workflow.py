@@ -544,7 +544,8 @@ async def close(
     cs.closed_at = now
     cs.close_reason = reason
     cs.last_activity_at = now
-    ask = was_assigned
+    # A follower who unfollowed ("left") can receive nothing: no notice, no rating question.
+    ask = was_assigned and reason != "left"
     if ask:
         cs.rating_until = now + timedelta(seconds=rating_window_s)
     text = texts.CLOSED.get(reason, texts.CLOSED["agent"])
@@ -564,7 +565,7 @@ async def close(
         ],
         # The follower's own "结束" is answered by the passive reply instead.
         notices=[]
-        if reason == "customer"
+        if reason in ("customer", "left")
         else await _notice(session, cs, text, key="closed", now=now, quota=quota),
     )
     if agent_id is not None:

@@ -135,7 +135,8 @@ class CsTransferred(CsEvent):
 
 
 class CsClosed(CsEvent):
-    """A session ended (``cs.closed``): ``reason`` is customer, agent, idle or supervisor."""
+    """A session ended (``cs.closed``): ``reason`` is customer, agent, idle, supervisor or left
+    (the follower unfollowed)."""
 
     reason: str
     agent_id: int | None

@@ -209,3 +209,24 @@ async def test_queued_followers_are_told_when_their_place_improves_by_the_step(
     assert notices.texts_to("oStep4") == ["您正在排队，前面还有 1 位，请稍候。"]
     assert notices.texts_to("oStep5") == ["您正在排队，前面还有 2 位，请稍候。"]
     assert len(notices.texts_to("oStep0")) == 1  # the assignment notice only
+
+
+async def test_a_follower_who_unfollows_leaves_the_queue_and_frees_the_seat(
+    stack: InboundStack,
+) -> None:
+    await configure_cs(stack)
+    await add_agent(stack, "single", cap=1)
+    notices = await tap(stack.bus, DISPATCHER_ALERT)
+    await say_text(stack, "oLeaving", "人工")
+    await say_text(stack, "oWaiting", "人工")
+    left = await stack.post(stack.pusher.event("oLeaving", "unsubscribe"))
+    assert left.status_code == 200
+    rows = await sessions_of(stack)
+    assert [(r.openid, r.state, r.close_reason) for r in rows] == [
+        ("oLeaving", "closed", "left"),
+        ("oWaiting", "assigned", None),
+    ]
+    assert rows[0].rating_until is None
+    await eventually(lambda: notices.texts_to("oWaiting"), what="the next follower served")
+    # Only the assignment notice ever went to the follower who left.
+    assert len(notices.texts_to("oLeaving")) == 1

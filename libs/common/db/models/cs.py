@@ -69,7 +69,7 @@ class CsSession(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
-    # "customer" | "agent" | "idle" | "supervisor"
+    # "customer" | "agent" | "idle" | "supervisor" | "left" (unfollowed)
     close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     # The customer's last message opens WeChat's 48-hour window for a few sends.
     last_customer_at: Mapped[datetime] = mapped_column(default=utcnow)
