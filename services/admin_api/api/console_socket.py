@@ -21,7 +21,7 @@ PATH = "/api/v1/cs/ws"
 async def console_socket(
     websocket: WebSocket,
     token: Annotated[str, Query(max_length=4096)] = "",
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> None:
     """Authenticate, then push this agent's feed and the queue sizes until the socket closes."""
     state: AdminState = websocket.app.state.admin

@@ -49,7 +49,7 @@ async def list_agents(
         .where(principal.org_clause(AdminUser.org_id))
         .order_by(CsAgent.user_id)
     )
-    return [(agent, user) for agent, user in rows.tuples().all()]
+    return [(agent, user) for agent, user in rows.all()]
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> AdminUser | None:

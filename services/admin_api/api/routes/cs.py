@@ -23,7 +23,7 @@ from libs.common.db.models import CsCannedReply, CsConfig, CsMessage, CsSession,
 from libs.common.spreadsheet import SafeCsvRows
 from services.admin_api import console
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
-from services.admin_api.api.models import IdPath
+from services.admin_api.api.models import MAX_ID, IdPath
 from services.admin_api.audience import mask_customer_no
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import (
@@ -143,7 +143,7 @@ class MessageWrite(BaseModel):
 class TransferWrite(BaseModel):
     """Where a session goes: an agent or a group, with a note for them."""
 
-    to_agent_id: int | None = Field(default=None, ge=1)
+    to_agent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     to_group: str | None = Field(default=None, min_length=1, max_length=64)
     note: str = Field(default="", max_length=500)
 
@@ -177,7 +177,7 @@ class CannedWrite(BaseModel):
 
     title: str = Field(min_length=1, max_length=64)
     content: str = Field(min_length=1, max_length=2000)
-    account_id: int | None = Field(default=None, ge=1)
+    account_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     personal: bool = Field(default=True, description="个人话术 · personal")
 
 
@@ -384,7 +384,9 @@ async def get_session(cs: ScopedSession, session: SessionDep, state: StateDep) -
 async def list_messages(
     cs: ScopedSession,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="此 ID 之后 · after this line id")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="此 ID 之后 · after this line id")
+    ] = 0,
 ) -> list[MessageRead]:
     """The transcript in order (from after the line ``after``)."""
     lines = await repo.list_messages(session, session_id=cs.id, after=after)
@@ -536,7 +538,9 @@ async def close(cs: ScopedSession, principal: CurrentUser, state: StateDep) -> S
 async def list_canned(
     principal: CurrentUser,
     session: SessionDep,
-    account_id: Annotated[int | None, Query(ge=1, description="公众号 · account")] = None,
+    account_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="公众号 · account")
+    ] = None,
 ) -> list[CannedRead]:
     """The caller's personal replies and the shared ones of their accounts."""
     found = await repo.list_canned(session, principal=principal, account_id=account_id)

@@ -334,3 +334,12 @@ async def test_an_image_is_uploaded_to_wechat_and_sent_as_a_customer_service_ima
         headers={"Content-Type": "application/octet-stream"},
     )
     assert (not_an_image.status_code, not_an_image.json()["code"]) == (422, "limit_exceeded")
+
+
+async def test_supervisors_list_the_seats_of_their_scope(stack: AdminStack) -> None:
+    seats = await stack.call("cs_lead", "GET", "/api/v1/cs/agents")
+    assert seats.status_code == 200, seats.text
+    assert {s["user_id"] for s in seats.json()} >= {
+        stack.ids["user_agent1"],
+        stack.ids["user_agent2"],
+    }
