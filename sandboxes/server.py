@@ -49,10 +49,12 @@ async def serve(
     *,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    websockets: bool = False,
 ) -> RunningServer:
     """Start ``app`` on ``host:port`` (0 picks a free port) and return once it accepts.
 
-    With ``ssl_certfile``/``ssl_keyfile`` it speaks HTTPS (like the real WeChat API).
+    With ``ssl_certfile``/``ssl_keyfile`` it speaks HTTPS (like the real WeChat API); with
+    ``websockets`` it also accepts WebSocket upgrades (an admin API under test).
 
     Raises ``OSError`` when the address cannot be bound and ``RuntimeError`` when the app fails
     to start (e.g. its lifespan startup raises).
@@ -73,7 +75,7 @@ async def serve(
         log_config=None,
         log_level="warning",
         access_log=False,
-        ws="none",
+        ws="websockets-sansio" if websockets else "none",
         # Every app served here is ASGI 3; uvicorn would guess ASGI 2 for a bound method.
         interface="asgi3",
         lifespan="auto",

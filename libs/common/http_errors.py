@@ -78,6 +78,15 @@ CATALOGUE: dict[str, Text] = {
     "limit_exceeded": Text("内容超出限制", "The content exceeds a limit."),
     "wechat_error": Text("微信接口拒绝了请求", "WeChat refused the request."),
     "wechat_unavailable": Text("无法连接微信接口", "The WeChat API is unreachable."),
+    "window_expired": Text(
+        "客户最后一条消息已超过 48 小时，微信不允许再发送客服消息",
+        "The customer's last message is over 48 hours old; WeChat refuses the send.",
+    ),
+    "window_quota_used": Text(
+        "客户上次发言后的可发送条数已用完，需等客户再次发言",
+        "The sends allowed since the customer's last message are used up.",
+    ),
+    "not_an_agent": Text("您还不是客服坐席", "You have no customer-service seat."),
     # Business-system notification API (gateway).
     "missing_credentials": Text("缺少签名认证信息", "Missing signature credentials."),
     "invalid_signature": Text("系统未知或签名错误", "Unknown system or wrong signature."),

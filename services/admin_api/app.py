@@ -16,9 +16,10 @@ from libs.common.observability.heartbeat import Heartbeat
 from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
-from services.admin_api.api import errors
+from services.admin_api.api import console_socket, errors
 from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
+from services.admin_api.push import ConsoleHub
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
 from services.admin_api.spa import DEFAULT_DIST, resolve_dist, spa_fallback, spa_routes
@@ -58,6 +59,7 @@ def create_app(state: AdminState, *, spa_dir: Path = DEFAULT_DIST) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_api_websocket_route(console_socket.PATH, console_socket.console_socket)
 
     async def db_ready() -> bool:
         async with state.sessions() as session:
@@ -93,6 +95,9 @@ class AdminService:
             bus=resources.bus,
             http=self.http,
             answers=known_answers(settings.plugins),
+            hub=ConsoleHub(
+                resources.bus, resources.sessions, instance_id=settings.instance_id or ""
+            ),
         )
         self.app = create_app(self.state, spa_dir=resolve_dist(settings.spa_dir))
         self.heartbeat = Heartbeat(
@@ -101,12 +106,22 @@ class AdminService:
             instance_id=settings.instance_id or self.name,
             interval_s=settings.heartbeat_interval_s,
         )
+        self._console_watch = Periodic(
+            self._watch_consoles,
+            interval_s=settings.cs_console_check_s,
+            name="console watch",
+        )
         self._scheduler = Periodic(
             self._run_due,
             interval_s=settings.scheduler_interval_s,
             name="admin scheduler",
             run_at_start=True,
         )
+
+    async def _watch_consoles(self) -> None:
+        from services.admin_api.console import watch_consoles
+
+        await watch_consoles(self.state)
 
     async def _run_due(self) -> None:
         from services.admin_api.publishing.scheduler import run_due
@@ -117,9 +132,15 @@ class AdminService:
         """Start the heartbeat and the scheduler of due publications."""
         await self.heartbeat.start()
         await self._scheduler.start()
+        if self.state.hub is not None:
+            await self.state.hub.start()
+        await self._console_watch.start()
 
     async def stop(self) -> None:
         """Stop background work and close the HTTP client."""
+        await self._console_watch.stop()
+        if self.state.hub is not None:
+            await self.state.hub.stop()
         await self._scheduler.stop()
         await self.heartbeat.stop()
         await self.http.aclose()

@@ -108,6 +108,24 @@ class QuotaExceeded(Conflict):
     code = "quota_exceeded"
 
 
+class WindowExpired(Conflict):
+    """WeChat's 48-hour customer-service window is closed: nothing can be sent."""
+
+    code = "window_expired"
+
+
+class WindowQuotaUsed(Conflict):
+    """The sends WeChat allows since the customer's last message are used up."""
+
+    code = "window_quota_used"
+
+
+class NotAnAgent(Conflict):
+    """The user has no customer-service seat."""
+
+    code = "not_an_agent"
+
+
 class FieldErrors(AdminError):
     """One or more input fields are wrong."""
 

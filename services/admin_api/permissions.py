@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, str] = {
     "simulator.use": "使用粉丝模拟器 · post test messages as a follower through the simulator",
     "deadletter.replay": "死信处理 · read undeliverable messages (with bodies) and replay them",
     "stats.read": "查看统计报表 · read and export statistics reports",
+    "cs.agent": "客服坐席 · take customer-service sessions and chat with customers",
+    "cs.supervise": "客服主管 · see every queue and session of the scope, reassign, configure",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(PERMISSIONS)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import IPvAnyNetwork
 
-from libs.common.settings import CommonSettings
+from libs.common.cs.settings import CsSettings
 
 
-class AdminSettings(CommonSettings):
+class AdminSettings(CsSettings):
     """What the admin API needs beyond the common settings."""
 
     service_name: str = "admin_api"
@@ -51,3 +51,10 @@ class AdminSettings(CommonSettings):
     def gateway_base(self) -> str:
         """Base URL of the gateway's WeChat callback endpoint."""
         return (self.gateway_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
+
+    # Customer-service console sockets: a ping this often; silent for three pings, closed.
+    cs_ws_heartbeat_s: float = 20.0
+    # A console gone this long (no replica holds a socket of the agent) releases the agent's
+    # sessions back to the head of the queue; checked every cs_console_check_s.
+    cs_console_grace_s: float = 60.0
+    cs_console_check_s: float = 10.0

@@ -4,6 +4,7 @@ material files."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +15,9 @@ from libs.common.material_storage import DatabaseMaterialStorage, MaterialStorag
 from libs.common.secret_box import SecretBox
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
+
+if TYPE_CHECKING:
+    from services.admin_api.push import ConsoleHub
 
 
 @dataclass
@@ -30,3 +34,5 @@ class AdminState:
     materials: MaterialStorage = field(default_factory=DatabaseMaterialStorage)
     # The answer names a command or menu action may give as its handler (built-ins + plug-ins).
     answers: frozenset[str] = BUILTIN_ANSWERS
+    # This replica's customer-service console sockets (None: no pushes, e.g. route tests).
+    hub: ConsoleHub | None = None

@@ -11,12 +11,14 @@ from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
+from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from libs.common.schemas.events import InboundHandled, InboundHandledBatch
 from libs.common.schemas.inbound import InboundReceived
 from services.engine.answers import default_registry
 from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
+from services.engine.customer_service import CustomerService
 from services.engine.handlers import InboundHandler
 from services.engine.locations import LocationFinder
 from services.engine.personal import CustomerDirectory, PageLinks
@@ -87,6 +89,14 @@ class EngineService:
             lambda items: InboundHandledBatch(items=items),
             interval_s=settings.event_batch_interval_s,
         )
+        self.customer_service = CustomerService(
+            sessions=resources.sessions, bus=resources.bus, settings=settings
+        )
+        self.idle_sweeper = Periodic(
+            self.customer_service.close_idle,
+            interval_s=settings.cs_sweep_interval_s,
+            name="customer-service idle sweeper",
+        )
         self.handler = InboundHandler(
             bus=resources.bus,
             ledger=resources.ledger,
@@ -101,6 +111,7 @@ class EngineService:
                 bind_menu_key=settings.bind_menu_key,
             ),
             events=self.events,
+            customer_service=self.customer_service,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -123,11 +134,13 @@ class EngineService:
         )
         await self.events.start()
         await self.heartbeat.start()
+        await self.idle_sweeper.start()
 
     async def stop(self) -> None:
         """Stop consuming (unacked messages go back to the queue), then close the HTTP client."""
         if self._subscription is not None:
             await self._subscription.cancel()
+        await self.idle_sweeper.stop()
         await self.heartbeat.stop()
         await self.events.stop()
         await self.http.aclose()

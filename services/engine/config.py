@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db.models import Account, Command, MenuAction
+from libs.common.db.models import Account, Command, CsConfig, MenuAction
 from libs.common.observability.logging import get_logger
 from libs.common.ttl_cache import TtlCache
 from services.engine.matching import CompiledCommand, sort_commands
@@ -29,6 +29,22 @@ class MenuBinding:
 
 
 @dataclass(frozen=True, slots=True)
+class CsRouting:
+    """How an account's followers reach people (``cs_configs``)."""
+
+    enabled: bool
+    group: str
+    keywords: frozenset[str]
+    menu_key: str
+    end_keyword: str
+    message_keyword: str
+    timezone: str
+    hours: dict[str, Any]
+    holidays: tuple[str, ...]
+    off_hours_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class AccountConfig:
     """Everything the engine needs to answer one account's users."""
 
@@ -39,6 +55,7 @@ class AccountConfig:
     help_header: str
     commands: tuple[CompiledCommand, ...]
     menu: dict[str, MenuBinding]
+    cs: CsRouting | None = None
 
 
 class AccountConfigCache:
@@ -75,6 +92,7 @@ class AccountConfigCache:
                     )
                 )
             ).all()
+            cs_row = await session.get(CsConfig, account.id)
         compiled = []
         for row in commands:
             try:
@@ -100,4 +118,20 @@ class AccountConfigCache:
             help_header=account.help_header,
             commands=tuple(sort_commands(compiled)),
             menu={row.key: MenuBinding(row.handler, row.params) for row in menu_rows},
+            cs=_routing(cs_row) if cs_row is not None else None,
         )
+
+
+def _routing(row: CsConfig) -> CsRouting:
+    return CsRouting(
+        enabled=row.enabled,
+        group=row.group,
+        keywords=frozenset("".join(str(word).split()) for word in row.keywords),
+        menu_key=row.menu_key,
+        end_keyword=row.end_keyword,
+        message_keyword=row.message_keyword,
+        timezone=row.timezone,
+        hours=dict(row.hours),
+        holidays=tuple(str(day) for day in row.holidays),
+        off_hours_text=row.off_hours_text,
+    )

@@ -36,6 +36,8 @@ from libs.common.wechat import (
 )
 from services.engine import repository
 from services.engine.config import AccountConfig, AccountConfigCache
+from services.engine.customer_service import ANSWER as CS_ANSWER
+from services.engine.customer_service import CustomerService
 from services.engine.delivery_reports import job_finished, publish_job_finished
 from services.engine.menu_clicks import menu_click, publish_click
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
@@ -59,6 +61,7 @@ class InboundHandler:
         configs: AccountConfigCache,
         responder: Responder,
         events: EventBatcher[InboundHandled, InboundHandledBatch],
+        customer_service: CustomerService | None = None,
     ) -> None:
         self._bus = bus
         self._ledger = ledger
@@ -66,6 +69,7 @@ class InboundHandler:
         self._configs = configs
         self._responder = responder
         self._events = events
+        self._cs = customer_service
 
     async def __call__(self, request: InboundReceived, bus_message: Message) -> None:
         started = time.perf_counter()
@@ -92,7 +96,13 @@ class InboundHandler:
             await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message, request.dedup_key)
-        answer, reply = await self._responder.respond(message, account)
+        intercepted = (
+            await self._cs.intercept(message, account, request.dedup_key) if self._cs else None
+        )
+        if intercepted is not None:
+            answer, reply = CS_ANSWER, intercepted.reply
+        else:
+            answer, reply = await self._responder.respond(message, account)
         outcome = await self._settle(request, bus_message, message, reply)
         elapsed = time.perf_counter() - started
         HANDLE_SECONDS.observe(elapsed)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from libs.common.settings import CommonSettings
+from libs.common.cs.settings import CsSettings
 
 
-class EngineSettings(CommonSettings):
+class EngineSettings(CsSettings):
     """What the engine needs beyond the common settings."""
 
     service_name: str = "engine"
@@ -38,3 +38,5 @@ class EngineSettings(CommonSettings):
     transactions_count: int = 5
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
+    # How often idle customer-service sessions are looked for and closed.
+    cs_sweep_interval_s: float = 5.0

@@ -10,7 +10,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Account, AccountGrant, AdminUser, Org, Role, user_roles
+from libs.common.db.models import (
+    Account,
+    AccountGrant,
+    AdminUser,
+    CsAgent,
+    CsConfig,
+    Org,
+    Role,
+    user_roles,
+)
 from libs.common.secret_box import SecretBox
 from services.admin_api.permissions import PERMISSIONS
 from wxhub.demo.account import DEMO
@@ -51,6 +60,16 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
             "simulator.use",
         ],
     ),
+    "cs_agent": (
+        "客服坐席 · customer-service agent",
+        "HQ",
+        ["cs.agent", "account.read", "customer.read"],
+    ),
+    "cs_supervisor": (
+        "客服主管 · customer-service supervisor",
+        "HQ",
+        ["cs.agent", "cs.supervise", "account.read", "customer.read", "stats.read"],
+    ),
 }
 
 # (username, display name, org code, role code, TEST password)
@@ -58,6 +77,9 @@ USERS: list[tuple[str, str, str, str, str]] = [
     ("admin", "总部管理员", "HQ", "hq_admin", "admin-TEST-pass-1"),
     ("approver", "总部审核员", "HQ", "hq_approver", "approver-TEST-pass-1"),
     ("sh_editor", "上海分公司编辑", "SH", "branch_editor", "editor-TEST-pass-1"),
+    ("agent1", "客服小王", "HQ", "cs_agent", "agent1-TEST-pass-1"),
+    ("agent2", "客服小李", "HQ", "cs_agent", "agent2-TEST-pass-1"),
+    ("cs_lead", "客服主管", "HQ", "cs_supervisor", "cslead-TEST-pass-1"),
 ]
 
 ORGS: list[tuple[str, str, str | None]] = [
@@ -115,5 +137,12 @@ async def seed_admin_demo(session: AsyncSession, box: SecretBox) -> list[tuple[s
             key = (account.id, orgs[branch].id)
             if await session.get(AccountGrant, key) is None:
                 session.add(AccountGrant(account_id=account.id, org_id=orgs[branch].id))
+        if await session.get(CsConfig, account.id) is None:
+            # Customer service around the clock, so the demo's agents can be reached any time.
+            session.add(CsConfig(account_id=account.id))
+    for username in ("agent1", "agent2", "cs_lead"):
+        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+        if user_id is not None and await session.get(CsAgent, user_id) is None:
+            session.add(CsAgent(user_id=user_id))
     await session.flush()
     return [(username, password) for username, _, _, _, password in USERS]

@@ -17,6 +17,7 @@ from libs.common.bus._base import (
 )
 from libs.common.bus._memory import MemoryBus
 from libs.common.bus.topology import (
+    CS_PUSH,
     DEAD,
     DISPATCHER_ALERT,
     DISPATCHER_BULK,
@@ -36,6 +37,7 @@ from libs.common.bus.typed_consumer import typed_handler
 from libs.common.settings import CommonSettings
 
 __all__ = [
+    "CS_PUSH",
     "DEAD",
     "DISPATCHER_ALERT",
     "DISPATCHER_BULK",

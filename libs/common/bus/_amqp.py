@@ -34,7 +34,7 @@ from libs.common.bus._base import (
     Unroutable,
     deliver,
 )
-from libs.common.bus.topology import DLX, Topology
+from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Topology
 from libs.common.corking import open_corked_connection
 
 log = logging.getLogger("libs.common.bus")
@@ -338,6 +338,18 @@ class AmqpBus(Bus):
                         self.qualify(exchange.name), exchange.kind, durable=True
                     )
                 for spec in topology.queues:
+                    if spec.transient:
+                        transient = await channel.declare_queue(
+                            self.qualify(spec.name),
+                            durable=False,
+                            arguments={
+                                "x-queue-type": "classic",
+                                "x-expires": TRANSIENT_EXPIRES_MS,
+                            },
+                        )
+                        for exchange_name, key in spec.bindings:
+                            await transient.bind(self.qualify(exchange_name), key)
+                        continue
                     arguments: dict[str, Any] = {"x-queue-type": self._queue_type}
                     if spec.dead_letter:
                         arguments["x-dead-letter-exchange"] = self.qualify(DLX)

@@ -10,6 +10,8 @@ from libs.common.bus._routing import ExchangeKind
 INBOUND = "wx.inbound"
 OUTBOUND = "wx.outbound"
 EVENTS = "wx.events"
+# Pushes to customer-service consoles: every admin_api replica binds a transient queue of its own.
+CS_PUSH = "wx.cs"
 DLX = "wx.dlx"
 
 ENGINE_INBOUND = "engine.inbound"
@@ -17,6 +19,9 @@ DISPATCHER_ALERT = "dispatcher.alert"
 DISPATCHER_BULK = "dispatcher.bulk"
 STATS_EVENTS = "stats.events"
 DEAD = "wx.dead"
+
+# A transient queue left without consumers this long is deleted by the broker.
+TRANSIENT_EXPIRES_MS = 60_000
 
 # Highest message priority the dispatcher queues honour (classic queues and the memory bus).
 MAX_PRIORITY = 9
@@ -35,13 +40,16 @@ class Queue:
     """A durable queue, its bindings ``(exchange, binding key)`` and whether it dead-letters.
 
     ``max_priority`` enables message priorities where the queue type supports them (classic
-    queues on RabbitMQ, always on the memory bus); quorum queues ignore it.
+    queues on RabbitMQ, always on the memory bus); quorum queues ignore it. A ``transient``
+    queue belongs to one process (a replica's fan-out copy): classic, not durable, and removed
+    by the broker once unused for ``TRANSIENT_EXPIRES_MS``.
     """
 
     name: str
     bindings: tuple[tuple[str, str], ...]
     dead_letter: bool
     max_priority: int | None
+    transient: bool
 
     def __init__(
         self,
@@ -50,8 +58,10 @@ class Queue:
         *,
         dead_letter: bool = True,
         max_priority: int | None = None,
+        transient: bool = False,
     ) -> None:
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "transient", transient)
         object.__setattr__(self, "bindings", tuple(bindings))
         object.__setattr__(self, "dead_letter", dead_letter)
         object.__setattr__(self, "max_priority", max_priority)
@@ -70,12 +80,13 @@ class Topology:
 
 
 def default_topology() -> Topology:
-    """The wxhub contract: four exchanges, the service queues and the dead-letter queue."""
+    """The wxhub contract: five exchanges, the service queues and the dead-letter queue."""
     return Topology(
         exchanges=(
             Exchange(INBOUND, "topic"),
             Exchange(OUTBOUND, "topic"),
             Exchange(EVENTS, "topic"),
+            Exchange(CS_PUSH, "topic"),
             Exchange(DLX, "fanout"),
         ),
         queues=(

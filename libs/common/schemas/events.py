@@ -129,3 +129,70 @@ class LinkClicked(Envelope):
     menu_id: str | None = None
     event_type: str | None = None
     channel: str | None = None
+
+
+class CsEvent(Envelope):
+    """Base of the customer-service events (routing key ``cs.<what>``, R-CS-1..4, R-ST-1).
+
+    Every one names the session and carries the session's own timestamps, so statistics measure
+    wait time, first-response time and session length without reading the database.
+    """
+
+    account: str
+    session_id: int
+    openid: str
+    group: str
+    queued_at: datetime
+
+
+class CsQueued(CsEvent):
+    """A follower asked for a person and joined the group's queue (``cs.queued``)."""
+
+    position: int
+    requeued: bool = False
+
+
+class CsAssigned(CsEvent):
+    """A session got an agent (``cs.assigned``); ``wait_s`` is queue time."""
+
+    agent_id: int
+    assigned_at: datetime
+    wait_s: float
+
+
+class CsFirstResponse(CsEvent):
+    """An agent answered a session for the first time (``cs.first_response``)."""
+
+    agent_id: int
+    assigned_at: datetime
+    responded_at: datetime
+    first_response_s: float
+
+
+class CsTransferred(CsEvent):
+    """A session moved to another agent or group (``cs.transferred``)."""
+
+    from_agent_id: int | None
+    to_agent_id: int | None
+    to_group: str
+    note: str = ""
+
+
+class CsClosed(CsEvent):
+    """A session ended (``cs.closed``): ``reason`` is customer, agent, idle, supervisor or left
+    (the follower unfollowed)."""
+
+    reason: str
+    agent_id: int | None
+    assigned_at: datetime | None
+    closed_at: datetime
+    duration_s: float
+
+
+class CsRated(CsEvent):
+    """The follower rated a closed session 1–5 (``cs.rated``)."""
+
+    agent_id: int | None
+    rating: int
+    closed_at: datetime | None
+    rated_at: datetime

@@ -25,6 +25,24 @@ _BUTTONS = [
 _CRITERIA = {"category": "vip", "region": "上海", "tags": ["稳健型"], "binding_state": "bound"}
 
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "StatusWrite": {"status": "online"},
+    "AgentWrite": {"cap": 10, "groups": ["default", "vip"]},
+    "MessageWrite": {"text": "您好，我是客服小王，请问有什么可以帮您？"},
+    "TransferWrite": {"to_group": "vip", "note": "客户咨询大额赎回，请理财经理跟进"},
+    "CannedWrite": {"title": "营业时间", "content": "人工客服服务时间为工作日 9:00-18:00。"},
+    "ConfigBody": {
+        "enabled": True,
+        "group": "default",
+        "keywords": ["人工", "转人工", "客服"],
+        "menu_key": "CS",
+        "end_keyword": "结束",
+        "message_keyword": "留言",
+        "timezone": "Asia/Shanghai",
+        "hours": {str(day): ["09:00", "18:00"] for day in range(1, 6)},
+        "holidays": ["2026-10-01"],
+        "off_hours_text": "",
+        "idle_timeout_s": 600,
+    },
     "SimulatorSend": {"openid": "oSimulatorDemo0001", "kind": "text", "content": "基金 000001"},
     "OrgCreate": {"code": "GZ", "name": "广州分公司", "parent_id": 1},
     "OrgUpdate": {"name": "广州分公司（天河）"},

@@ -7,6 +7,9 @@ from typing import Any
 from libs.common.db.models import (
     Command,
     ConfigDocument,
+    CsCannedReply,
+    CsSession,
+    CsTicket,
     Customer,
     Location,
     Material,
@@ -37,6 +40,11 @@ async def out_of_scope_objects(stack: AdminStack) -> dict[str, Any]:
             "customer_id": Customer(account_id=bj, openid="o_bj_customer"),
             "material_id": Material(org_id=ids["org_bj"], kind="text", text="bj"),
             "document_id": ConfigDocument(name="bj.yaml", format="yaml", org_id=ids["org_bj"]),
+            "session_id": CsSession(
+                account_id=bj, openid="o_bj_cs", group="default", state="closed"
+            ),
+            "reply_id": CsCannedReply(account_id=bj, title="bj", content="bj"),
+            "ticket_id": CsTicket(account_id=bj, openid="o_bj_cs", content="bj"),
         }
         session.add_all(objects.values())
         await session.flush()

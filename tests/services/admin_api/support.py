@@ -252,3 +252,22 @@ def scratch_postgres(postgres_url: str, prefix: str) -> Iterator[str]:
         yield pg_database_url(postgres_url, name)
     finally:
         asyncio.run(pg_admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+async def follower_asks(stack: AdminStack, openid: str, *, account_id: int | None = None) -> int:
+    """A follower of the demo account (or ``account_id``) asks for a person, as the engine
+    records it; the session's effects are published. Returns the session id."""
+    from libs.common.cs import effects, workflow
+
+    async with stack.sessions.begin() as session:
+        requested = await workflow.request(
+            session,
+            account_id=account_id or stack.ids["demo_account"],
+            openid=openid,
+            group="default",
+            now=utcnow(),
+            strategy=stack.state.settings.cs_assignment,
+            quota=stack.state.settings.cs_window_sends,
+        )
+    await effects.publish(stack.state.bus, requested.effects)
+    return requested.session.id

@@ -29,8 +29,15 @@ async def test_seed_is_idempotent_and_grants_demo_account_to_branches(tmp_path: 
         orgs = {o.code: o for o in await session.scalars(select(Org))}
         grants = await session.scalar(select(func.count()).select_from(AccountGrant))
     await engine.dispose()
-    assert [name for name, _ in logins] == ["admin", "approver", "sh_editor"]
+    assert [name for name, _ in logins] == [
+        "admin",
+        "approver",
+        "sh_editor",
+        "agent1",
+        "agent2",
+        "cs_lead",
+    ]
     assert all("TEST" in password for _, password in logins)
-    assert users == 3
+    assert users == 6
     assert orgs["SH"].path == f"/{orgs['HQ'].id}/{orgs['SH'].id}/"
     assert grants == 2

@@ -27,9 +27,10 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
   sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
+  agent1: { password: 'agent1-TEST-pass-1', nav: ['overview', 'console', 'customers', 'accounts'] },
 }
 
 function fail(message) {
@@ -624,6 +625,58 @@ await test('a permission withdrawn mid-session: the API 403 is shown as a clear 
     await page.locator('.el-message--error', { hasText: '没有权限' }).waitFor()
   } finally {
     await fetch(`${base}/api/v1/roles/${role.id}`, { method: 'PATCH', headers, body: JSON.stringify({ permissions: role.permissions }) })
+  }
+})
+
+await test('two agents and a customer from the simulator: assignment, chat both ways, offline hands over', async (page) => {
+  const contexts = []
+  async function agent(username, password) {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' })
+    contexts.push(context)
+    const console_ = await context.newPage()
+    await login(console_, username, password)
+    await console_.goto(`${base}/console`)
+    await console_.locator('[data-test=cs-live]', { hasText: '实时连接正常' }).waitFor()
+    return console_
+  }
+  async function status(console_, label) {
+    await console_.locator('[data-test=cs-status] .el-radio-button', { hasText: label }).click()
+    await console_.locator('[data-test=cs-status] .el-radio-button.is-active', { hasText: label }).waitFor()
+  }
+  try {
+    const first = await agent('agent1')
+    const second = await agent('agent2', 'agent2-TEST-pass-1')
+    await status(first, '在线')
+    await login(page, 'admin')
+    await page.goto(`${base}/simulator`)
+    await page.locator('[data-test=sim-openid]').fill('oBrowserCustomer01')
+    await page.locator('[data-test=sim-openid]').press('Enter')
+    await simulatorAsk(page, '[data-test=sim-input]', '[data-test=sim-send]', '人工', '人工客服')
+    await first.locator('[data-test=cs-tabs] .el-tabs__item').first().waitFor()
+    expect((await second.locator('[data-test=cs-tabs]').count()) === 0, 'the offline agent got no chat')
+    await page.locator('[data-test=sim-input]').fill('我想咨询基金定投')
+    await page.locator('[data-test=sim-send]').click()
+    await first.locator('.transcript .line.customer', { hasText: '我想咨询基金定投' }).waitFor()
+    await first.locator('[data-test=cs-window]', { hasText: '48 小时窗口剩余 47:' }).waitFor()
+    await first.locator('textarea[data-test=cs-draft], [data-test=cs-draft] textarea').first().fill('您好，定投可以每月自动扣款。')
+    await first.locator('[data-test=cs-send]').click()
+    await first.locator('.transcript .line.agent', { hasText: '每月自动扣款' }).waitFor()
+    await page.locator('[data-test=bubble]', { hasText: '每月自动扣款' }).waitFor({ timeout: 20000 })
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)])
+    await first.locator('[data-test=cs-image]').setInputFiles({ name: 'chart.png', mimeType: 'image/png', buffer: png })
+    await first.locator('.transcript .line.agent', { hasText: '[image]' }).waitFor()
+    // agent2 comes online and agent1 leaves: the chat moves with its transcript.
+    await status(second, '在线')
+    await status(first, '离线')
+    await second.locator('.transcript .line.customer', { hasText: '我想咨询基金定投' }).waitFor()
+    await second.locator('[data-test=cs-profile]').waitFor()
+    // The supervisor sees the session among every session of the scope.
+    const lead = await agent('cs_lead', 'cslead-TEST-pass-1')
+    await lead.locator('[data-test=cs-supervise] .el-table__row', { hasText: 'oBrowserCustomer01' }).waitFor()
+    mkdirSync(shots, { recursive: true })
+    await second.screenshot({ path: join(shots, 'console.png') })
+  } finally {
+    for (const context of contexts) await context.close()
   }
 })
 

@@ -21,6 +21,15 @@ from libs.common.db.models.admin import (
     user_roles,
 )
 from libs.common.db.models.command import Command, MenuAction
+from libs.common.db.models.cs import (
+    CsAgent,
+    CsCannedReply,
+    CsConfig,
+    CsFeedItem,
+    CsMessage,
+    CsSession,
+    CsTicket,
+)
 from libs.common.db.models.customer import Customer, ReminderOptOut
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
@@ -59,6 +68,13 @@ __all__ = [
     "Command",
     "ConfigDocument",
     "ConfigVersion",
+    "CsAgent",
+    "CsCannedReply",
+    "CsConfig",
+    "CsFeedItem",
+    "CsMessage",
+    "CsSession",
+    "CsTicket",
     "Customer",
     "CustomerProfile",
     "H5LinkUse",

@@ -11,6 +11,7 @@ from services.admin_api.api.routes import (
     auth,
     commands,
     config_files,
+    cs,
     customers,
     dead_letters,
     heartbeats,
@@ -46,4 +47,5 @@ ROUTERS: list[APIRouter] = [
     simulator.router,
     stats.router,
     heartbeats.router,
+    cs.router,
 ]

@@ -71,6 +71,11 @@ export class ApiClient {
     return this.tokens !== null
   }
 
+  /** The current access token (the console socket sends it as `?token=`). */
+  get accessToken(): string | null {
+    return this.tokens?.access ?? null
+  }
+
   setTokens(tokens: TokenRead | null): void {
     this.tokens = tokens ? { access: tokens.access_token, refresh: tokens.refresh_token } : null
     if (this.tokens) this.storage?.setItem(STORAGE_KEY, JSON.stringify(this.tokens))

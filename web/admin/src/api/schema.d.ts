@@ -624,6 +624,379 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cs/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 坐席列表 · seats
+         * @description Seats of the users in the caller's organisation subtree.
+         */
+        get: operations["list_agents_api_v1_cs_agents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/agents/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置坐席 · configure a seat
+         * @description Give a user of the caller's subtree a seat, or change its cap and groups.
+         */
+        put: operations["put_agent_api_v1_cs_agents__user_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/canned-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 快捷回复 · canned replies
+         * @description The caller's personal replies and the shared ones of their accounts.
+         */
+        get: operations["list_canned_api_v1_cs_canned_replies_get"];
+        put?: never;
+        /**
+         * 新建快捷回复 · add a canned reply
+         * @description A personal reply, or (supervisors) one shared on an account.
+         */
+        post: operations["add_canned_api_v1_cs_canned_replies_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/canned-replies/{reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 删除快捷回复 · delete a canned reply
+         * @description Delete a personal reply of the caller, or (supervisors) a shared one.
+         */
+        delete: operations["delete_canned_api_v1_cs_canned_replies__reply_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/config/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 客服配置 · account settings
+         * @description The account's customer-service settings (defaults, disabled, when never set).
+         */
+        get: operations["get_config_api_v1_cs_config__account_id__get"];
+        /**
+         * 设置客服配置 · set account settings
+         * @description Words, menu key, group, service hours, holidays, off-hours text and idle timeout.
+         */
+        put: operations["put_config_api_v1_cs_config__account_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的坐席 · my seat
+         * @description The caller's seat (409 ``not_an_agent`` before their first status).
+         */
+        get: operations["my_seat_api_v1_cs_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/me/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置状态 · set my status
+         * @description Online takes waiting sessions; offline puts the caller's sessions back at the head of
+         *     the queue for the others.
+         */
+        put: operations["set_status_api_v1_cs_me_status_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 排队人数 · queue
+         * @description Queued sessions per group.
+         */
+        get: operations["queue_api_v1_cs_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 会话列表 · sessions
+         * @description The caller's open sessions, their groups' queue, or (supervisors) every session.
+         */
+        get: operations["list_sessions_api_v1_cs_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 会话详情 · session
+         * @description A session with the time and sends left in WeChat's window and the masked profile.
+         */
+        get: operations["get_session_api_v1_cs_sessions__session_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接入 / 接管 · accept or take over
+         * @description Take a queued session of the caller's groups (supervisors: take over any).
+         */
+        post: operations["accept_api_v1_cs_sessions__session_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 结束会话 · close
+         * @description End the session; the follower is asked for a 1–5 rating.
+         */
+        post: operations["close_api_v1_cs_sessions__session_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 发送图片 · send an image
+         * @description Upload the image to WeChat (temporary media) and send it to the follower.
+         */
+        post: operations["send_image_api_v1_cs_sessions__session_id__images_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 会话记录 · transcript
+         * @description The transcript in order (from after the line ``after``).
+         */
+        get: operations["list_messages_api_v1_cs_sessions__session_id__messages_get"];
+        put?: never;
+        /**
+         * 发送消息 · send
+         * @description Send a text or image to the follower (refused outside WeChat's window).
+         */
+        post: operations["send_api_v1_cs_sessions__session_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/transcript.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出会话记录 · export a transcript
+         * @description One session's transcript as CSV (UTF-8 with BOM for spreadsheet apps).
+         */
+        get: operations["export_transcript_api_v1_cs_sessions__session_id__transcript_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/sessions/{session_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 转接 · transfer
+         * @description Hand the session to another online agent, or to a group's queue (at its head).
+         */
+        post: operations["transfer_api_v1_cs_sessions__session_id__transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 留言 · tickets
+         * @description Messages left outside service hours on the caller's accounts.
+         */
+        get: operations["list_tickets_api_v1_cs_tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cs/tickets/{ticket_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 留言已处理 · mark a ticket done
+         * @description Mark a ticket handled.
+         */
+        post: operations["ticket_done_api_v1_cs_tickets__ticket_id__done_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -1997,6 +2370,62 @@ export interface components {
             welcome_text?: string | null;
         };
         /**
+         * AgentRead
+         * @description A seat.
+         */
+        AgentRead: {
+            /**
+             * Cap
+             * @description 同时接待上限 · concurrent sessions cap
+             */
+            cap: number;
+            /**
+             * Groups
+             * @description 技能组 · agent groups
+             */
+            groups: string[];
+            /**
+             * Status
+             * @description 状态 online/away/offline · status
+             */
+            status: string;
+            /**
+             * Status At
+             * Format: date-time
+             * @description 状态变更时间 · status changed at
+             */
+            status_at: string;
+            /**
+             * User Id
+             * @description 用户 ID · admin user id
+             */
+            user_id: number;
+        };
+        /**
+         * AgentWrite
+         * @description A supervisor's settings for a seat.
+         * @example {
+         *       "cap": 10,
+         *       "groups": [
+         *         "default",
+         *         "vip"
+         *       ]
+         *     }
+         */
+        AgentWrite: {
+            /**
+             * Cap
+             * @description 接待上限 · cap
+             * @default 10
+             */
+            cap: number;
+            /**
+             * Groups
+             * @description 技能组 · groups
+             */
+            groups?: string[];
+        };
+        /**
          * AnswerNamesRead
          * @description The handlers a command or menu action may name.
          */
@@ -2455,6 +2884,47 @@ export interface components {
             url?: string | null;
         };
         /**
+         * CannedRead
+         * @description A canned reply.
+         */
+        CannedRead: {
+            /** Account Id */
+            account_id: number | null;
+            /** Content */
+            content: string;
+            /** Id */
+            id: number;
+            /**
+             * Owner Id
+             * @description 个人话术的所有者 · personal reply's owner
+             */
+            owner_id: number | null;
+            /** Title */
+            title: string;
+        };
+        /**
+         * CannedWrite
+         * @description A new canned reply: personal, or shared on an account (supervisors).
+         * @example {
+         *       "content": "人工客服服务时间为工作日 9:00-18:00。",
+         *       "title": "营业时间"
+         *     }
+         */
+        CannedWrite: {
+            /** Account Id */
+            account_id?: number | null;
+            /** Content */
+            content: string;
+            /**
+             * Personal
+             * @description 个人话术 · personal
+             * @default true
+             */
+            personal: boolean;
+            /** Title */
+            title: string;
+        };
+        /**
          * CommandCreate
          * @description A new command.
          * @example {
@@ -2646,6 +3116,103 @@ export interface components {
              * @description 显示在帮助中 · listed in help
              */
             show_in_help?: boolean | null;
+        };
+        /**
+         * ConfigBody
+         * @description An account's customer-service settings.
+         * @example {
+         *       "enabled": true,
+         *       "end_keyword": "结束",
+         *       "group": "default",
+         *       "holidays": [
+         *         "2026-10-01"
+         *       ],
+         *       "hours": {
+         *         "1": [
+         *           "09:00",
+         *           "18:00"
+         *         ],
+         *         "2": [
+         *           "09:00",
+         *           "18:00"
+         *         ],
+         *         "3": [
+         *           "09:00",
+         *           "18:00"
+         *         ],
+         *         "4": [
+         *           "09:00",
+         *           "18:00"
+         *         ],
+         *         "5": [
+         *           "09:00",
+         *           "18:00"
+         *         ]
+         *       },
+         *       "idle_timeout_s": 600,
+         *       "keywords": [
+         *         "人工",
+         *         "转人工",
+         *         "客服"
+         *       ],
+         *       "menu_key": "CS",
+         *       "message_keyword": "留言",
+         *       "off_hours_text": "",
+         *       "timezone": "Asia/Shanghai"
+         *     }
+         */
+        ConfigBody: {
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * End Keyword
+             * @default 结束
+             */
+            end_keyword: string;
+            /**
+             * Group
+             * @default default
+             */
+            group: string;
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Hours
+             * @description ISO 星期 → ["09:00","18:00"]；空为全天
+             */
+            hours?: {
+                [key: string]: string[];
+            };
+            /**
+             * Idle Timeout S
+             * @default 600
+             */
+            idle_timeout_s: number;
+            /** Keywords */
+            keywords?: string[];
+            /**
+             * Menu Key
+             * @default CS
+             */
+            menu_key: string;
+            /**
+             * Message Keyword
+             * @default 留言
+             */
+            message_keyword: string;
+            /**
+             * Off Hours Text
+             * @default
+             */
+            off_hours_text: string;
+            /**
+             * Timezone
+             * @default Asia/Shanghai
+             */
+            timezone: string;
         };
         /**
          * ConfigCreate
@@ -3859,6 +4426,49 @@ export interface components {
             name?: string | null;
         };
         /**
+         * MessageRead
+         * @description One transcript line.
+         */
+        MessageRead: {
+            /** Agent Id */
+            agent_id: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Content */
+            content: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Msg Id */
+            msg_id: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sender
+             * @description customer/agent/system
+             */
+            sender: string;
+        };
+        /**
+         * MessageWrite
+         * @description A text, or an image already uploaded to WeChat (``media_id``).
+         * @example {
+         *       "text": "您好，我是客服小王，请问有什么可以帮您？"
+         *     }
+         */
+        MessageWrite: {
+            /** Media Id */
+            media_id?: string | null;
+            /** Text */
+            text?: string | null;
+        };
+        /**
          * NewsCreate
          * @description A news material (1-8 articles, ≤ 20,000 characters in total).
          * @example {
@@ -4515,6 +5125,21 @@ export interface components {
             description: string;
         };
         /**
+         * ProfileRead
+         * @description The follower as an agent may see them: masked.
+         */
+        ProfileRead: {
+            /** Binding State */
+            binding_state: string;
+            /**
+             * Customer No
+             * @description 客户号（脱敏） · masked customer number
+             */
+            customer_no: string | null;
+            /** Subscribed */
+            subscribed: boolean;
+        };
+        /**
          * ProfileUpdate
          * @description Segmentation data of a customer.
          * @example {
@@ -4753,6 +5378,16 @@ export interface components {
              * @description 发布时间 · published at
              */
             published_at: string;
+        };
+        /**
+         * QueueRead
+         * @description Queued sessions per group.
+         */
+        QueueRead: {
+            /** Groups */
+            groups: {
+                [key: string]: number;
+            };
         };
         /**
          * QuotaEntryRead
@@ -5440,6 +6075,131 @@ export interface components {
             set: boolean;
         };
         /**
+         * SessionDetail
+         * @description A session with WeChat's window, the follower's masked profile and their history.
+         */
+        SessionDetail: {
+            /** Account Id */
+            account_id: number;
+            /** Agent Id */
+            agent_id: number | null;
+            /** Assigned At */
+            assigned_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** First Response At */
+            first_response_at: string | null;
+            /** Group */
+            group: string;
+            /**
+             * History
+             * @description 最近会话 · the follower's latest sessions
+             */
+            history: components["schemas"]["SessionRead"][];
+            /** Id */
+            id: number;
+            /**
+             * Last Customer At
+             * Format: date-time
+             * @description 客户最后发言 · customer's last message
+             */
+            last_customer_at: string;
+            /**
+             * Note
+             * @description 转接备注 · transfer note
+             */
+            note: string;
+            /** Openid */
+            openid: string;
+            /**
+             * Position
+             * @description 排队位置（前面几位） · sessions ahead in the queue
+             */
+            position: number | null;
+            profile: components["schemas"]["ProfileRead"] | null;
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+            /** Rating */
+            rating: number | null;
+            /**
+             * Requeued
+             * @description 因坐席离线退回队首 · back at the head of the queue
+             */
+            requeued: boolean;
+            /**
+             * State
+             * @description queued/assigned/closed
+             */
+            state: string;
+            /**
+             * Window Left S
+             * @description 48 小时窗口剩余秒数 · seconds left in the window
+             */
+            window_left_s: number;
+            /**
+             * Window Sends Left
+             * @description 窗口内剩余可发条数 · sends left in the window
+             */
+            window_sends_left: number;
+        };
+        /**
+         * SessionRead
+         * @description A session as the console lists it.
+         */
+        SessionRead: {
+            /** Account Id */
+            account_id: number;
+            /** Agent Id */
+            agent_id: number | null;
+            /** Assigned At */
+            assigned_at: string | null;
+            /** Close Reason */
+            close_reason: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** First Response At */
+            first_response_at: string | null;
+            /** Group */
+            group: string;
+            /** Id */
+            id: number;
+            /**
+             * Last Customer At
+             * Format: date-time
+             * @description 客户最后发言 · customer's last message
+             */
+            last_customer_at: string;
+            /**
+             * Note
+             * @description 转接备注 · transfer note
+             */
+            note: string;
+            /** Openid */
+            openid: string;
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+            /** Rating */
+            rating: number | null;
+            /**
+             * Requeued
+             * @description 因坐席离线退回队首 · back at the head of the queue
+             */
+            requeued: boolean;
+            /**
+             * State
+             * @description queued/assigned/closed
+             */
+            state: string;
+        };
+        /**
          * SimulatorResult
          * @description The gateway's answer to the simulated callback.
          */
@@ -5553,6 +6313,21 @@ export interface components {
             why: string;
         };
         /**
+         * StatusWrite
+         * @description A new status for the caller's seat.
+         * @example {
+         *       "status": "online"
+         *     }
+         */
+        StatusWrite: {
+            /**
+             * Status
+             * @description 状态 · status
+             * @enum {string}
+             */
+            status: "online" | "away" | "offline";
+        };
+        /**
          * SubButton
          * @description A second-level button.
          */
@@ -5626,6 +6401,29 @@ export interface components {
             title: string;
         };
         /**
+         * TicketRead
+         * @description A message left outside service hours.
+         */
+        TicketRead: {
+            /** Account Id */
+            account_id: number;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Done At */
+            done_at: string | null;
+            /** Id */
+            id: number;
+            /** Openid */
+            openid: string;
+            /** State */
+            state: string;
+        };
+        /**
          * TokenRead
          * @description Tokens issued at login or refresh (OAuth2 token response).
          */
@@ -5651,6 +6449,25 @@ export interface components {
              * @default bearer
              */
             token_type: string;
+        };
+        /**
+         * TransferWrite
+         * @description Where a session goes: an agent or a group, with a note for them.
+         * @example {
+         *       "note": "客户咨询大额赎回，请理财经理跟进",
+         *       "to_group": "vip"
+         *     }
+         */
+        TransferWrite: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** To Agent Id */
+            to_agent_id?: number | null;
+            /** To Group */
+            to_group?: string | null;
         };
         /**
          * UserCreate
@@ -8743,6 +9560,1454 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_agents_api_v1_cs_agents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"][];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_agent_api_v1_cs_agents__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_canned_api_v1_cs_canned_replies_get: {
+        parameters: {
+            query?: {
+                /** @description 公众号 · account */
+                account_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedRead"][];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_canned_api_v1_cs_canned_replies_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_canned_api_v1_cs_canned_replies__reply_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                reply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_config_api_v1_cs_config__account_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigBody"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_config_api_v1_cs_config__account_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigBody"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_seat_api_v1_cs_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_status_api_v1_cs_me_status_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    queue_api_v1_cs_queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions_api_v1_cs_sessions_get: {
+        parameters: {
+            query?: {
+                /** @description mine：我的会话；queue：我的技能组排队；all：主管看全部 */
+                view?: "mine" | "queue" | "all";
+                /** @description 状态 · state */
+                state?: ("queued" | "assigned" | "closed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRead"][];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session_api_v1_cs_sessions__session_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDetail"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_api_v1_cs_sessions__session_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close_api_v1_cs_sessions__session_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_image_api_v1_cs_sessions__session_id__images_post: {
+        parameters: {
+            query?: {
+                /** @description 文件名 · file name */
+                filename?: string;
+            };
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description 图片内容（原始字节流） · the image's raw bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_messages_api_v1_cs_sessions__session_id__messages_get: {
+        parameters: {
+            query?: {
+                /** @description 此 ID 之后 · after this line id */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRead"][];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_api_v1_cs_sessions__session_id__messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_transcript_api_v1_cs_sessions__session_id__transcript_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    transfer_api_v1_cs_sessions__session_id__transfer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tickets_api_v1_cs_tickets_get: {
+        parameters: {
+            query?: {
+                /** @description 状态 · state */
+                state?: ("open" | "done") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketRead"][];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticket_done_api_v1_cs_tickets__ticket_id__done_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

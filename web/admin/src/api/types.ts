@@ -30,6 +30,11 @@ export type HeartbeatList = Schemas['HeartbeatList']
 export type DeadLetter = Schemas['DeadLetter']
 export type DeadLetterList = Schemas['DeadLetterList']
 export type ReplayResult = Schemas['ReplayResult']
+export type CsAgentRead = Schemas['AgentRead']
+export type CsSessionRead = Schemas['SessionRead']
+export type CsSessionDetail = Schemas['SessionDetail']
+export type CsMessageRead = Schemas['MessageRead']
+export type CsCannedRead = Schemas['CannedRead']
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

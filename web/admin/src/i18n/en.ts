@@ -25,7 +25,7 @@ export default {
   notFound: { title: 'Page not found', text: 'There is no page at this address.' },
   nav: {
     group: { operate: 'Operate', content: 'Content & customers', system: 'System' },
-    overview: 'Overview', stats: 'Statistics', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
+    overview: 'Overview', stats: 'Statistics', console: 'Agent console', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
     materials: 'Materials', reminders: 'Reminders', locations: 'Locations', customers: 'Customers', accounts: 'Accounts',
     orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
@@ -176,4 +176,14 @@ export default {
     },
   },
   audit: { range: 'Time range', at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },
+  console: {
+    supervise: 'Supervisor: every session', customer: 'Customer', group: 'Group', agent: 'Agent', takeOver: 'Take over', image: 'Send image', status: 'Status', online: 'Online', away: 'Away', offline: 'Offline', queue: 'Queue', queued: '{n} waiting',
+    accept: 'Accept', noChats: 'No chats. Go online and customers are assigned to you up to your cap.', send: 'Send',
+    placeholder: 'Type a reply, Enter to send', canned: 'Canned replies', transfer: 'Transfer', close: 'Close chat',
+    toAgent: 'To agent (user id)', toGroup: 'or to group', note: 'Note for them', profile: 'Customer',
+    binding: 'Binding', customerNo: 'Customer no.', subscribed: 'Following', history: 'Previous chats', windowLeft: '48 h window left',
+    windowClosed: 'The 48-hour window is closed: nothing can be sent', sendsLeft: '{n} sends left in this window', connected: 'Live',
+    disconnected: 'Live connection lost, reconnecting…', closedBy: 'Chat closed ({reason})', newMessage: 'New message',
+    sender: { customer: 'Customer', agent: 'Agent', system: 'System' },
+  },
 }

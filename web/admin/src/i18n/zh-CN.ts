@@ -25,7 +25,7 @@ export default {
   notFound: { title: '页面不存在', text: '您访问的地址不存在。' },
   nav: {
     group: { operate: '运营', content: '内容与客户', system: '系统' },
-    overview: '概览', stats: '统计报表', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
+    overview: '概览', stats: '统计报表', console: '客服工作台', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
     materials: '素材库', reminders: '消息提醒', locations: '网点位置', customers: '客户', accounts: '公众号',
     orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
@@ -176,4 +176,14 @@ export default {
     },
   },
   audit: { range: '时间范围', at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
+  console: {
+    supervise: '主管视图：全部会话', customer: '客户', group: '技能组', agent: '坐席', takeOver: '接管', image: '发送图片', status: '状态', online: '在线', away: '离开', offline: '离线', queue: '排队', queued: '排队中 {n} 位',
+    accept: '接入', noChats: '暂无会话。设为“在线”后，系统会按接待上限为您分配客户。', send: '发送',
+    placeholder: '输入回复，Enter 发送', canned: '快捷回复', transfer: '转接', close: '结束会话',
+    toAgent: '转给坐席（用户 ID）', toGroup: '或转给技能组', note: '转接备注', profile: '客户资料',
+    binding: '绑定状态', customerNo: '客户号', subscribed: '已关注', history: '历史会话', windowLeft: '48 小时窗口剩余',
+    windowClosed: '已超过 48 小时窗口，无法发送', sendsLeft: '本窗口还可发送 {n} 条', connected: '实时连接正常',
+    disconnected: '实时连接已断开，正在重连…', closedBy: '会话已结束（{reason}）', newMessage: '新消息',
+    sender: { customer: '客户', agent: '坐席', system: '系统' },
+  },
 }

@@ -12,6 +12,7 @@ export interface NavEntry {
 export const NAV: NavEntry[] = [
   { name: 'overview', path: '/', perm: null, icon: 'DataLine', group: 'operate' },
   { name: 'stats', path: '/stats', perm: 'stats.read', icon: 'TrendCharts', group: 'operate' },
+  { name: 'console', path: '/console', perm: 'cs.agent', icon: 'Headset', group: 'operate' },
   { name: 'simulator', path: '/simulator', perm: 'simulator.use', icon: 'Iphone', group: 'operate' },
   { name: 'commands', path: '/commands', perm: 'command.read', icon: 'ChatLineSquare', group: 'operate' },
   { name: 'menus', path: '/menus', perm: 'menu.read', icon: 'Menu', group: 'operate' },

@@ -7,6 +7,7 @@ import { api } from '../api/client'
 const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   overview: () => import('../views/OverviewView.vue'),
   stats: () => import('../views/StatsView.vue'),
+  console: () => import('../views/ConsoleView.vue'),
   simulator: () => import('../views/SimulatorView.vue'),
   commands: () => import('../views/CommandsView.vue'),
   menus: () => import('../views/MenusView.vue'),

@@ -1,0 +1,264 @@
+"""Console pushes over WebSocket with two admin_api replicas on RabbitMQ and PostgreSQL: a change
+made through one replica reaches the agent's socket on the other; a console that reconnects with
+its cursor gets what it missed, once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+
+from libs.common.bus import AmqpBus, default_topology
+from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.cs import effects, workflow
+from libs.common.db.models import Account, AdminUser, AuthSession, CsAgent, CsSession, utcnow
+from libs.common.resources import Resources, open_resources
+from libs.common.settings import CommonSettings
+from sandboxes.server import RunningServer, serve
+from services.admin_api.app import AdminService
+from services.admin_api.settings import AdminSettings
+from tests.polling import eventually
+from tests.services.admin_api.support import PG_TEMPLATE, SECRET_KEY, pg_admin, pg_database_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.amqp]
+
+
+@dataclass
+class Replica:
+    """One admin_api process: its service, resources and HTTP server."""
+
+    service: AdminService
+    resources: Resources
+    server: RunningServer
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.server.port}/api/v1/cs/ws"
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+
+@pytest.fixture
+async def replicas(pg_template: str, amqp_url: str, tmp_path: Path) -> AsyncIterator[list[Replica]]:
+    """Two admin_api replicas sharing one PostgreSQL database and one RabbitMQ namespace."""
+    name = f"wxhub_admin_push_{uuid.uuid4().hex[:10]}"
+    await pg_admin(pg_template, f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+    database_url = pg_database_url(pg_template, name)
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    started: list[Replica] = []
+    try:
+        for index in range(2):
+            bus = AmqpBus(amqp_url, namespace=namespace, queue_type="quorum")
+            await bus.connect()
+            await bus.declare(default_topology())
+            common: dict[str, Any] = {
+                "database_url": database_url,
+                "secret_key": SECRET_KEY,
+                "heartbeat_interval_s": 3600,
+                "instance_id": f"admin-{index}",
+                "storage_dir": str(tmp_path / "materials"),
+                "env": "test",
+                "cs_ws_heartbeat_s": 1.5,
+                "cs_console_grace_s": 2.0,
+                "cs_console_check_s": 0.2,
+            }
+            resources = await open_resources(
+                CommonSettings(**common), bus=bus, ledger=MemoryCallbackLedger()
+            )
+            service = AdminService(AdminSettings(**common), resources)
+            await service.start()
+            server = await serve(service.app, "127.0.0.1", 0, websockets=True)
+            started.append(Replica(service, resources, server))
+        yield started
+    finally:
+        for replica in started:
+            await replica.server.stop()
+            await replica.service.stop()
+            await replica.resources.bus.close()
+            await replica.resources.close()
+        await pg_admin(pg_template, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _token(replica: Replica, username: str) -> str:
+    async with replica.resources.sessions.begin() as session:
+        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+        assert user_id is not None
+        session_id = uuid.uuid4().hex
+        session.add(
+            AuthSession(
+                id=session_id,
+                user_id=user_id,
+                refresh_hash="-",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    return replica.service.state.tokens.issue(user_id, session_id)[0]
+
+
+async def _follower_asks(replica: Replica, openid: str) -> int:
+    """A follower of the demo account asks for a person (what the engine does)."""
+    settings = replica.service.settings
+    async with replica.resources.sessions.begin() as session:
+        account_id = await session.scalar(select(Account.id).where(Account.code == "demo"))
+        assert account_id is not None
+        requested = await workflow.request(
+            session,
+            account_id=account_id,
+            openid=openid,
+            group="default",
+            now=utcnow(),
+            strategy=settings.cs_assignment,
+            quota=settings.cs_window_sends,
+        )
+    await effects.publish(replica.resources.bus, requested.effects)
+    return requested.session.id
+
+
+async def _frames_until(
+    socket: ClientConnection, wanted: Any, *, timeout: float = 15.0
+) -> list[dict[str, Any]]:
+    """Frames received until one satisfies ``wanted`` (that one included); pings are answered
+    like the console does."""
+    frames: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await socket.recv())
+            frames.append(frame)
+            if frame["type"] == "ping":
+                await socket.send(json.dumps({"type": "pong"}))
+            if wanted(frame):
+                return frames
+
+
+def _feed(frames: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(f["kind"], f["session_id"]) for f in frames if f["type"] == "feed"]
+
+
+async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Replica]) -> None:
+    first, second = replicas
+    token = await _token(first, "agent1")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        hello = await _frames_until(socket, lambda f: f["type"] == "hello")
+        assert hello[-1]["cursor"] == 0
+        # Through the first replica: online, then a follower asks.
+        async with httpx.AsyncClient(base_url=first.http) as client:
+            online = await client.put(
+                "/api/v1/cs/me/status",
+                json={"status": "online"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert online.status_code == 200, online.text
+        session_id = await _follower_asks(first, "oPushed")
+        frames = await _frames_until(socket, lambda f: f["type"] == "feed")
+        assert _feed(frames) == [("assigned", session_id)]
+        assert frames[-1]["payload"]["session"]["openid"] == "oPushed"
+        # The follower writes: the message is pushed too.
+        async with first.resources.sessions.begin() as session:
+            row = await session.get(CsSession, session_id)
+            assert row is not None
+            said = await workflow.append_customer(
+                session,
+                row,
+                msg_id=f"push-{uuid.uuid4().hex}",
+                kind="text",
+                content="我想问一下定投",
+                payload={},
+                now=utcnow(),
+            )
+        await effects.publish(first.resources.bus, said)
+        frames = await _frames_until(socket, lambda f: f["type"] == "feed")
+        assert frames[-1]["kind"] == "message"
+        assert frames[-1]["payload"]["message"]["content"] == "我想问一下定投"
+        last_seen = frames[-1]["id"]
+        # Heartbeats keep coming while nothing happens; a console that answers stays open.
+        for _ in range(3):
+            await _frames_until(socket, lambda f: f["type"] == "ping")
+    # Disconnected: another follower is assigned meanwhile; reconnecting with the cursor replays
+    # exactly that.
+    missed = await _follower_asks(first, "oWhileAway")
+    async with connect(f"{first.ws}?token={token}&cursor={last_seen}") as socket:
+        frames = await _frames_until(socket, lambda f: f["type"] == "hello")
+        assert _feed(frames) == [("assigned", missed)]
+        assert frames[-1]["cursor"] > last_seen
+
+
+async def test_queue_sizes_are_pushed_to_every_console(replicas: list[Replica]) -> None:
+    first, second = replicas
+    token = await _token(second, "agent2")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        await _frames_until(socket, lambda f: f["type"] == "hello")
+        await _follower_asks(first, "oWaiting")
+        frames = await _frames_until(socket, lambda f: f["type"] == "queue")
+        assert frames[-1]["groups"] == {"default": 1}
+
+
+async def test_a_socket_without_a_valid_token_or_permission_is_refused(
+    replicas: list[Replica],
+) -> None:
+    first, _ = replicas
+    with pytest.raises(InvalidStatus):
+        async with connect(f"{first.ws}?token=not-a-token"):
+            pass
+    editor = await _token(first, "sh_editor")
+    with pytest.raises(InvalidStatus):
+        async with connect(f"{first.ws}?token={editor}"):
+            pass
+
+
+async def test_a_console_gone_past_the_grace_period_puts_its_sessions_back(
+    replicas: list[Replica],
+) -> None:
+    first, second = replicas
+    token = await _token(first, "agent1")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        await _frames_until(socket, lambda f: f["type"] == "hello")
+        async with httpx.AsyncClient(base_url=first.http) as client:
+            online = await client.put(
+                "/api/v1/cs/me/status",
+                json={"status": "online"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert online.status_code == 200
+        session_id = await _follower_asks(first, "oKept")
+        await _frames_until(socket, lambda f: f["type"] == "feed")
+        # Connected (to the other replica) for longer than the grace period: kept.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 3.0
+        while loop.time() < until:
+            await _frames_until(socket, lambda f: f["type"] == "ping")
+        async with first.resources.sessions() as session:
+            row = await session.get(CsSession, session_id)
+            assert row is not None
+            assert row.state == "assigned"
+
+    # Gone: after the grace period the session is back at the head of the queue.
+    async def requeued() -> bool:
+        async with first.resources.sessions() as session:
+            row = await session.get(CsSession, session_id)
+            return row is not None and row.state == "queued" and row.requeued
+
+    await eventually(requeued, what="session back in the queue")
+    async with first.resources.sessions() as session:
+        agent = await session.get(CsAgent, await _user_id(first, "agent1"))
+        assert agent is not None
+        assert agent.status == "offline"
+
+
+async def _user_id(replica: Replica, username: str) -> int:
+    async with replica.resources.sessions() as session:
+        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+    assert user_id is not None
+    return user_id
