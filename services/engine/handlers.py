@@ -92,7 +92,7 @@ class InboundHandler:
             await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message, request.dedup_key)
-        answer, reply = await self._responder.respond(message, account)
+        answer, reply, command = await self._responder.respond(message, account)
         outcome = await self._settle(request, bus_message, message, reply)
         elapsed = time.perf_counter() - started
         HANDLE_SECONDS.observe(elapsed)
@@ -105,6 +105,8 @@ class InboundHandler:
             answer=answer,
             outcome=outcome,
             handle_ms=round(elapsed * 1000, 3),
+            command=command,
+            scene=message.scene if isinstance(message, SubscribeEvent) else None,
         )
         self._events.add(event)
 
