@@ -1,4 +1,5 @@
-"""Communication reports (R-ST-2) answered from the stats rollups only, never from raw events.
+"""Communication (R-ST-2) and advanced (R-ST-3) reports, answered from the stats rollups only,
+never from raw events.
 
 A report is a grouping of rollup counts over ``[since, until)``. The grain read is the coarsest
 whose buckets fit the range exactly (whole UTC days → the day table, whole hours → the hour
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -249,6 +250,111 @@ async def funnel(session: AsyncSession, query: ReportQuery) -> Report:
     return Report("funnel", grouped.grain, renamed, rows)
 
 
+# Advanced reports (R-ST-3): per UTC day whatever grain the range is read at.
+
+
+async def follower_growth(session: AsyncSession, query: ReportQuery) -> Report:
+    """Follows and unfollows per day and account; follows by the QR scene they came through
+    (``""``: no scene), unfollows (which carry no scene) under ``""``."""
+    grouped = await _daily(
+        session,
+        query,
+        "follower_growth",
+        ("account", "kind", "reason"),
+        lambda t: and_(
+            t.c.event == "inbound.handled",
+            t.c.kind.in_(("event.subscribe", "event.unsubscribe")),
+        ),
+    )
+    counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+    for row in grouped:
+        subscribed = row["kind"] == "event.subscribe"
+        key = (row["day"], row["account"], row["reason"] if subscribed else "")
+        column = "subscribed" if subscribed else "unsubscribed"
+        counts[key][column] = counts[key].get(column, 0) + row["count"]
+    rows = []
+    for (day, account, scene), values in sorted(counts.items()):
+        subscribed, unsubscribed = values.get("subscribed", 0), values.get("unsubscribed", 0)
+        rows.append(
+            {
+                "day": day,
+                "account": account,
+                "scene": scene,
+                "subscribed": subscribed,
+                "unsubscribed": unsubscribed,
+                "net": subscribed - unsubscribed,
+            }
+        )
+    columns = ("day", "account", "scene", "subscribed", "unsubscribed", "net")
+    return Report("follower_growth", grain_for(query.since, query.until), columns, rows)
+
+
+async def commands(session: AsyncSession, query: ReportQuery) -> Report:
+    """How often each configured command answered, per day and account."""
+    grouped = await _daily(
+        session,
+        query,
+        "commands",
+        ("account", "reason"),
+        lambda t: and_(
+            t.c.event == "inbound.handled", t.c.kind.in_(("text", "voice")), t.c.reason != ""
+        ),
+    )
+    rows = [
+        {"day": r["day"], "account": r["account"], "command": r["reason"], "count": r["count"]}
+        for r in grouped
+    ]
+    columns = ("day", "account", "command", "count")
+    return Report("commands", grain_for(query.since, query.until), columns, rows)
+
+
+async def mass_reach(session: AsyncSession, query: ReportQuery) -> Report:
+    """Mass sends' reach per day and account as WeChat reported it (MASSSENDJOBFINISH): jobs
+    reported, and their total, after-filter, sent and error counts."""
+    grouped = await _daily(
+        session,
+        query,
+        "mass_reach",
+        ("event", "outcome"),
+        lambda t: or_(
+            t.c.event == "mass.reach",
+            and_(t.c.event == "wechat.job_finished", t.c.kind == "mass"),
+        ),
+    )
+    names = {"total": "total", "filter": "filtered", "sent": "sent", "error": "errors"}
+    columns = ("day", "account", "jobs", *names.values())
+    counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
+    for row in grouped:
+        key = (row["day"], row["account"])
+        column = "jobs" if row["event"] == "wechat.job_finished" else names[row["outcome"]]
+        counts[key][column] = counts[key].get(column, 0) + row["count"]
+    rows = [
+        {"day": day, "account": account, **{c: values.get(c, 0) for c in columns[2:]}}
+        for (day, account), values in sorted(counts.items())
+    ]
+    return Report("mass_reach", grain_for(query.since, query.until), columns, rows)
+
+
+async def _daily(
+    session: AsyncSession,
+    query: ReportQuery,
+    name: str,
+    dims: Sequence[str],
+    where: Callable[[Table], ColumnElement[bool]],
+) -> list[dict[str, Any]]:
+    """Rows of ``dims`` + account summed per UTC day (``day`` as an ISO date)."""
+    dims = tuple(dims) if "account" in dims else ("account", *dims)
+    grouped = await _grouped(session, replace(query, series=True), name, dims, where)
+    sums: dict[tuple[Any, ...], int] = defaultdict(int)
+    for row in grouped.rows:
+        day = row["bucket"].date().isoformat()
+        sums[(day, *(row[d] for d in dims))] += row["count"]
+    return [
+        {"day": key[0], **dict(zip(dims, key[1:], strict=True)), "count": count}
+        for key, count in sorted(sums.items())
+    ]
+
+
 def percentile(counts: dict[int, int], q: float) -> int:
     """The upper bound of the histogram bucket holding the ``q`` quantile (0 when empty)."""
     total = sum(counts.values())
@@ -306,4 +412,7 @@ REPORTS: dict[str, Callable[[AsyncSession, ReportQuery], Awaitable[Report]]] = {
     "latency": latency,
     "clicks": clicks,
     "funnel": funnel,
+    "follower_growth": follower_growth,
+    "commands": commands,
+    "mass_reach": mass_reach,
 }

@@ -99,10 +99,11 @@ class InboundHandler:
         intercepted = (
             await self._cs.intercept(message, account, request.dedup_key) if self._cs else None
         )
+        command: str | None = None
         if intercepted is not None:
             answer, reply = CS_ANSWER, intercepted.reply
         else:
-            answer, reply = await self._responder.respond(message, account)
+            answer, reply, command = await self._responder.respond(message, account)
         outcome = await self._settle(request, bus_message, message, reply)
         elapsed = time.perf_counter() - started
         HANDLE_SECONDS.observe(elapsed)
@@ -115,6 +116,8 @@ class InboundHandler:
             answer=answer,
             outcome=outcome,
             handle_ms=round(elapsed * 1000, 3),
+            command=command,
+            scene=message.scene if isinstance(message, SubscribeEvent) else None,
         )
         self._events.add(event)
 

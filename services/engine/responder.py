@@ -29,6 +29,15 @@ def _normalise(text: str) -> str:
     return "".join(text.split()).lower()
 
 
+def _text_of(message: InboundMessage) -> str | None:
+    """What the follower wrote: a text, or a voice message's recognition."""
+    if isinstance(message, TextMessage):
+        return message.content
+    if isinstance(message, VoiceMessage) and message.recognition:
+        return message.recognition
+    return None
+
+
 class Responder:
     """Turns one typed message into a reply (or ``None``: answer ``success``)."""
 
@@ -55,46 +64,45 @@ class Responder:
 
     async def respond(
         self, message: InboundMessage, account: AccountConfig
-    ) -> tuple[str, Reply | None]:
-        """The answer's name and its reply; the name is ``""`` when nothing answers."""
-        handler, argument, params = self._choose(message, account)
+    ) -> tuple[str, Reply | None, str | None]:
+        """The answer's name, its reply and the configured command that matched (if one did);
+        the name is ``""`` when nothing answers."""
+        handler, argument, params, command = self._choose(message, account)
         if not handler:
-            return "", None
+            return "", None, command
         try:
             answer = self._registry.get(handler)
         except UnknownAnswer:
             log.warning("unknown_answer", account=account.code, answer=handler)
-            return handler, None
+            return handler, None, command
         request = AnswerRequest(message=message, account=account, argument=argument, params=params)
-        return handler, await answer(self._context, request)
+        return handler, await answer(self._context, request), command
 
     def _choose(
         self, message: InboundMessage, account: AccountConfig
-    ) -> tuple[str, str, dict[str, object]]:
-        text: str | None = None
-        if isinstance(message, TextMessage):
-            text = message.content
-        elif isinstance(message, VoiceMessage) and message.recognition:
-            text = message.recognition
+    ) -> tuple[str, str, dict[str, object], str | None]:
+        text = _text_of(message)
         if text is not None:
             found = find_command(account.commands, text)
             if found is not None:
                 command, argument = found
-                return command.handler, argument, command.params
+                return command.handler, argument, command.params, command.name
             builtin = self._builtin.get(_normalise(text))
             if builtin is not None:
-                return builtin, "", self._builtin_params.get(builtin, {})
-            return self._fallback, text, {}
+                return builtin, "", self._builtin_params.get(builtin, {}), None
+            return self._fallback, text, {}, None
         if isinstance(message, ClickEvent | ScanCodePushEvent | PicSysPhotoEvent):
             binding = account.menu.get(message.key)
             if binding is None and self._bind_menu_key and message.key == self._bind_menu_key:
-                return "bind_link", "", {}
-            return (binding.handler, "", binding.params) if binding else ("", "", {})
+                return "bind_link", "", {}, None
+            if binding is None:
+                return "", "", {}, None
+            return binding.handler, "", binding.params, None
         if isinstance(message, LocationSelectEvent):
             binding = account.menu.get(message.key)
-            return "nearest_locations", "", binding.params if binding else {}
+            return "nearest_locations", "", binding.params if binding else {}, None
         if isinstance(message, LocationMessage | LocationEvent):
-            return "nearest_locations", "", {}
+            return "nearest_locations", "", {}, None
         if isinstance(message, SubscribeEvent):
-            return "welcome", "", {}
-        return "", "", {}
+            return "welcome", "", {}, None
+        return "", "", {}, None

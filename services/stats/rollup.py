@@ -1,12 +1,16 @@
 """Which rollup rows an event adds to: its time buckets and its dimensions (pure functions).
 
-Inbound (``inbound.handled``): account, message type, outcome. Outbound (``delivery.<status>``):
-account, event type (as the kind), channel, priority, status, reason (the stable
-``reason_code`` when the event has one), errcode and, for outcomes, the latency bucket of
-acceptance→outcome. Clicks (``click``): account, the notification's event type (kind) and
+Inbound (``inbound.handled``): account, message type, outcome and, as the reason, the
+configured command that answered a text or the QR scene of a follow. Outbound
+(``delivery.<status>``): account, event type (as the kind), channel, priority, status, reason
+(the stable ``reason_code`` when the event has one), errcode and, for outcomes, the latency
+bucket of acceptance→outcome. Clicks (``click``): account, the notification's event type (kind) and
 channel, the source (``short_link`` | ``menu``) as the outcome, and what was clicked as the
 reason: ``publication:<id>`` or ``notification:<id>`` for a tracked link, the URL for a menu
-button. Any other event is counted by account only.
+button. WeChat's job reports (``wechat.job_finished``): account, kind (``template`` | ``mass``)
+and status; a mass send's report also adds its counts (total, filter, sent, error, as the
+outcome) to ``mass.reach`` rows, so its reach is read from the rollups like any count. Any
+other event is counted by account only.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from libs.common.db.models import LATENCY_BOUNDS_MS
 from services.stats.unpack import StoredEvent
 
 GRAINS = ("minute", "hour", "day")
+# The rollup rows of a mass send's counts (weighted by the count, not by the event).
+MASS_REACH = "mass.reach"
+MASS_COUNTS = ("total", "filter", "sent", "error")
 # Statuses that end the acceptance→outcome latency.
 OUTCOMES = frozenset({"delivered", "fallback_sent", "suppressed", "failed"})
 
@@ -67,6 +74,8 @@ def rollup(events: list[StoredEvent]) -> dict[str, Counter[RollupKey]]:
     for event in events:
         minute = event.occurred_at.replace(second=0, microsecond=0)
         minutes[minute, _dimensions(event)] += 1
+        for dims, weight in _reach(event):
+            minutes[minute, dims] += weight
     result: dict[str, Counter[RollupKey]] = {grain: Counter() for grain in GRAINS}
     for (minute, dims), count in minutes.items():
         for grain in GRAINS:
@@ -80,7 +89,21 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
     if event.event == "inbound.handled":
         kind = _text(payload.get("kind"), 32)
         outcome = _text(payload.get("outcome"), 32)
-        return (event.event, event.account, kind, "", "", outcome, "", "", 0)
+        reason = _text(payload.get("command") or payload.get("scene"), 64)
+        return (event.event, event.account, kind, "", "", outcome, reason, "", 0)
+    if event.event == "wechat.job_finished":
+        kind = _text(payload.get("kind"), 32)
+        return (
+            event.event,
+            event.account,
+            kind,
+            "",
+            "",
+            _text(payload.get("status"), 32),
+            "",
+            "",
+            0,
+        )
     if event.event.startswith("delivery."):
         status = _text(payload.get("status"), 32)
         errcode = payload.get("errcode")
@@ -108,6 +131,20 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
             0,
         )
     return (event.event, event.account, "", "", "", "", "", "", 0)
+
+
+def _reach(
+    event: StoredEvent,
+) -> list[tuple[tuple[str, str, str, str, str, str, str, str, int], int]]:
+    """A mass send report's counts as weighted ``mass.reach`` rows (none for anything else)."""
+    if event.event != "wechat.job_finished" or event.payload.get("kind") != "mass":
+        return []
+    rows = []
+    for name in MASS_COUNTS:
+        value = event.payload.get(f"{name}_count")
+        if isinstance(value, int) and value > 0:
+            rows.append(((MASS_REACH, event.account, "", "", "", name, "", "", 0), value))
+    return rows
 
 
 def _click_target(payload: dict[str, object]) -> str:

@@ -20,7 +20,12 @@ class HeartbeatSent(Envelope):
 
 
 class InboundHandled(Envelope):
-    """The engine answered a callback (routing key ``inbound.handled``); feeds R-ST-2/R-ST-3."""
+    """The engine answered a callback (routing key ``inbound.handled``); feeds R-ST-2/R-ST-3.
+
+    ``command`` is the configured command that matched a text (or voice) message, ``scene`` the
+    QR scene a follow came through (both ``None`` otherwise): command popularity and follower
+    growth by scene are counted from them.
+    """
 
     account: str
     kind: str
@@ -28,6 +33,8 @@ class InboundHandled(Envelope):
     answer: str
     outcome: str
     handle_ms: float
+    command: str | None = None
+    scene: str | None = None
 
 
 class DeliveryStatusChanged(Envelope):

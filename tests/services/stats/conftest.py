@@ -11,8 +11,14 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from libs.common.bus import MemoryBus, default_topology
+from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db import make_engine
 from libs.common.db.migrate import upgrade_async
+from libs.common.resources import open_resources
+from services.stats.app import StatsService
+from services.stats.settings import StatsSettings
+from tests.services.support import SECRET_KEY
 from wxhub.scratch_db import fresh_postgres
 
 
@@ -62,3 +68,21 @@ async def store_engine(store_db: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(store_db)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def stats(store_db: str) -> AsyncIterator[tuple[StatsService, MemoryBus]]:
+    """A running stats service on an in-memory bus, storing into ``store_db``."""
+    bus = MemoryBus()
+    await bus.connect()
+    await bus.declare(default_topology())
+    settings = StatsSettings(
+        database_url=store_db, secret_key=SECRET_KEY, heartbeat_interval_s=3600
+    )
+    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    await service.start()
+    yield service, bus
+    await service.stop()
+    await resources.close()
+    await bus.close()

@@ -3,14 +3,9 @@ event type, channel and errcode, with SMS fallbacks and their reasons."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
-from libs.common.bus import EVENTS, MemoryBus, default_topology
-from libs.common.callback_ledger import MemoryCallbackLedger
-from libs.common.resources import open_resources
+from libs.common.bus import EVENTS, MemoryBus
 from libs.common.schemas.events import (
     DeliveryStatusChanged,
     DeliveryStatusChangedBatch,
@@ -18,27 +13,8 @@ from libs.common.schemas.events import (
 )
 from libs.common.stats_reports import ReportQuery, funnel
 from services.stats.app import StatsService
-from services.stats.settings import StatsSettings
 from tests.polling import eventually
 from tests.services.stats.events import T0
-from tests.services.support import SECRET_KEY
-
-
-@pytest.fixture
-async def stats(store_db: str) -> AsyncIterator[tuple[StatsService, MemoryBus]]:
-    bus = MemoryBus()
-    await bus.connect()
-    await bus.declare(default_topology())
-    settings = StatsSettings(
-        database_url=store_db, secret_key=SECRET_KEY, heartbeat_interval_s=3600
-    )
-    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
-    service = StatsService(settings, resources)
-    await service.start()
-    yield service, bus
-    await service.stop()
-    await resources.close()
-    await bus.close()
 
 
 def _changes(status: str, n: int, **fields: object) -> DeliveryStatusChangedBatch:

@@ -21,6 +21,18 @@ describe('day ranges', () => {
 
 describe('series', () => {
   const days = daysOf('2026-12-05', '2026-12-07')
+  it('charts per-day reports by their day column', () => {
+    const growth = [
+      { day: '2026-12-05', account: 'demo', scene: 'qr1', net: 3 },
+      { day: '2026-12-07', account: 'sh', scene: 'qr1', net: -1 },
+      { day: '2026-12-07', account: 'demo', scene: '', net: 2 },
+    ]
+    expect(seriesByDay(growth, days, 'scene', 'net')).toEqual([
+      { name: '—', data: [0, 0, 2] },
+      { name: 'qr1', data: [3, 0, -1] },
+    ])
+    expect(dayTotal(growth, '2026-12-07', 'net')).toBe(1)
+  })
   it('splits by a dimension, sums accounts and fills missing days with 0', () => {
     expect(seriesByDay(rows, days, 'kind', 'count')).toEqual([
       { name: 'event', data: [0, 0, 4] },

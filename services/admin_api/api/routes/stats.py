@@ -1,4 +1,4 @@
-"""Statistics reports (R-ST-2): read from the stats rollups, within the caller's data scope.
+"""Statistics reports (R-ST-2, R-ST-3): read from the stats rollups, within the caller's data scope.
 
 ``GET /api/v1/stats/<report>`` answers JSON; ``?format=csv`` the same rows as CSV. The range is
 ``[since, until)`` in UTC (default: the last 7 whole days); ``series=true`` splits every row by
@@ -91,6 +91,9 @@ _SUMMARIES = {
         "投递漏斗 · accepted → sent → confirmed → clicked, fallbacks with reasons, per account, "
         "event type, channel and errcode"
     ),
+    "follower_growth": "粉丝增长 · follows and unfollows per day, by QR scene",
+    "commands": "指令热度 · how often each configured command answered, per day",
+    "mass_reach": "群发触达 · mass sends' reach (MASSSENDJOBFINISH counts) per day",
 }
 
 

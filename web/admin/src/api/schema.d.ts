@@ -1920,6 +1920,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 指令热度 · how often each configured command answered, per day */
+        get: operations["stats_commands_api_v1_stats_commands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/errors": {
         parameters: {
             query?: never;
@@ -1946,6 +1963,23 @@ export interface paths {
         };
         /** 降级短信 · fallbacks by channel, reason and errcode */
         get: operations["stats_fallbacks_api_v1_stats_fallbacks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/follower_growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 粉丝增长 · follows and unfollows per day, by QR scene */
+        get: operations["stats_follower_growth_api_v1_stats_follower_growth_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1997,6 +2031,23 @@ export interface paths {
         };
         /** 送达时延 · acceptance→outcome latency p50/p99 */
         get: operations["stats_latency_api_v1_stats_latency_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/mass_reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 群发触达 · mass sends' reach (MASSSENDJOBFINISH counts) per day */
+        get: operations["stats_mass_reach_api_v1_stats_mass_reach_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -15757,6 +15808,85 @@ export interface operations {
             };
         };
     };
+    stats_commands_api_v1_stats_commands_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stats_errors_api_v1_stats_errors_get: {
         parameters: {
             query?: {
@@ -15837,6 +15967,85 @@ export interface operations {
         };
     };
     stats_fallbacks_api_v1_stats_fallbacks_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_follower_growth_api_v1_stats_follower_growth_get: {
         parameters: {
             query?: {
                 /** @description 格式 · json or csv */
@@ -16074,6 +16283,85 @@ export interface operations {
         };
     };
     stats_latency_api_v1_stats_latency_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_mass_reach_api_v1_stats_mass_reach_get: {
         parameters: {
             query?: {
                 /** @description 格式 · json or csv */

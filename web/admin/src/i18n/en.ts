@@ -30,7 +30,7 @@ export default {
     orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
   help: {
-    stats: 'Communication reports from the statistics rollups: pick a date range, an account or an organisation, read the daily chart and the totals, export them as CSV.',
+    stats: 'Communication and advanced reports (follower growth by QR scene, command popularity, mass-send reach) from the statistics rollups: pick a date range, an account or an organisation, read the daily chart and the totals, export them as CSV.',
     accounts: 'Account secrets are write-only: the list shows only whether each is set and its last 4 characters. A rotated EncodingAESKey stays valid for a while.',
     users: 'A user belongs to one organisation and sees its data and that of the organisations below it.',
     roles: 'A role is a set of permissions; a user may hold several roles.',
@@ -168,11 +168,12 @@ export default {
     report: 'Report', from: 'From', to: 'To', allAccounts: 'All accounts', allOrgs: 'All organisations', org: 'Organisation (with those below)',
     badRange: 'The start date must not be after the end date', noData: 'No data in this range',
     utcNote: 'Days are UTC days (08:00 Beijing time to 08:00); rollup grain read: {grain}.',
-    reports: { inbound: 'Inbound', outbound: 'Outbound', fallbacks: 'Fallbacks', errors: 'Errors', latency: 'Latency' },
-    charted: { inbound: 'messages per day, by type', outbound: 'messages per day, by outcome', fallbacks: 'fallbacks per day, by channel', errors: 'failures per day, by errcode', latency: 'daily p99 latency (ms), by outcome' },
+    reports: { inbound: 'Inbound', outbound: 'Outbound', fallbacks: 'Fallbacks', errors: 'Errors', latency: 'Latency', follower_growth: 'Follower growth', commands: 'Command popularity', mass_reach: 'Mass-send reach' },
+    charted: { inbound: 'messages per day, by type', outbound: 'messages per day, by outcome', fallbacks: 'fallbacks per day, by channel', errors: 'failures per day, by errcode', latency: 'daily p99 latency (ms), by outcome', follower_growth: 'net new followers per day, by QR scene', commands: 'answers per day, by command', mass_reach: 'followers reached per day, by account' },
     col: {
       bucket: 'Time', account: 'Account', kind: 'Type', outcome: 'Outcome', channel: 'Channel', priority: 'Priority', reason: 'Reason',
       errcode: 'Errcode', count: 'Count', p50_ms: 'p50 (ms)', p99_ms: 'p99 (ms)', latency_le_ms: 'Latency at most (ms)',
+      day: 'Day', scene: 'QR scene', subscribed: 'Follows', unsubscribed: 'Unfollows', net: 'Net', command: 'Command', jobs: 'Mass sends', total: 'Total', filtered: 'After filter', sent: 'Sent', errors: 'Errors',
     },
   },
   audit: { range: 'Time range', at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },

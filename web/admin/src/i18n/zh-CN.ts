@@ -30,7 +30,7 @@ export default {
     orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
   help: {
-    stats: '通信报表来自统计汇总：选择日期范围、公众号或机构，查看每日图表和汇总表，并可导出 CSV。',
+    stats: '通信报表与高级报表（按二维码场景的粉丝增长、指令热度、群发触达）来自统计汇总：选择日期范围、公众号或机构，查看每日图表和汇总表，并可导出 CSV。',
     accounts: '公众号的密钥只写不读：列表只显示是否已设置及末四位。轮换 EncodingAESKey 时旧密钥仍保留一段时间。',
     users: '用户属于一个机构，其数据范围为所在机构及下级机构。',
     roles: '角色是一组权限；用户可拥有多个角色。',
@@ -168,11 +168,12 @@ export default {
     report: '报表', from: '开始日期', to: '结束日期', allAccounts: '全部公众号', allOrgs: '全部机构', org: '机构（含下级）',
     badRange: '开始日期不能晚于结束日期', noData: '所选范围内没有数据',
     utcNote: '日期按 UTC 计（北京时间当日 8:00 起算）；读取粒度：{grain}。',
-    reports: { inbound: '上行量', outbound: '下行结果', fallbacks: '降级短信', errors: '错误码', latency: '送达时延' },
-    charted: { inbound: '每日条数（按消息类型）', outbound: '每日条数（按结果）', fallbacks: '每日条数（按渠道）', errors: '每日条数（按错误码）', latency: '每日 P99 时延（毫秒，按结果）' },
+    reports: { inbound: '上行量', outbound: '下行结果', fallbacks: '降级短信', errors: '错误码', latency: '送达时延', follower_growth: '粉丝增长', commands: '指令热度', mass_reach: '群发触达' },
+    charted: { inbound: '每日条数（按消息类型）', outbound: '每日条数（按结果）', fallbacks: '每日条数（按渠道）', errors: '每日条数（按错误码）', latency: '每日 P99 时延（毫秒，按结果）', follower_growth: '每日净增粉丝（按二维码场景）', commands: '每日应答次数（按指令）', mass_reach: '每日送达人数（按公众号）' },
     col: {
       bucket: '时间', account: '公众号', kind: '消息类型', outcome: '结果', channel: '渠道', priority: '优先级', reason: '原因',
       errcode: '错误码', count: '条数', p50_ms: 'P50（毫秒）', p99_ms: 'P99（毫秒）', latency_le_ms: '时延上限（毫秒）',
+      day: '日期', scene: '二维码场景', subscribed: '关注', unsubscribed: '取消关注', net: '净增', command: '指令', jobs: '群发次数', total: '总人数', filtered: '过滤后人数', sent: '成功人数', errors: '失败人数',
     },
   },
   audit: { range: '时间范围', at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },

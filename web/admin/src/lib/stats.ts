@@ -1,10 +1,18 @@
 // Shaping the statistics reports (GET /api/v1/stats/<report>) for the charts and filters.
 // Reports run over whole UTC days, so the day rollups answer them.
 
-export type ReportName = 'inbound' | 'outbound' | 'fallbacks' | 'errors' | 'latency'
+export type ReportName =
+  | 'inbound'
+  | 'outbound'
+  | 'fallbacks'
+  | 'errors'
+  | 'latency'
+  | 'follower_growth'
+  | 'commands'
+  | 'mass_reach'
 export type ReportRow = Record<string, unknown>
 
-export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency']
+export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency', 'follower_growth', 'commands', 'mass_reach']
 
 /** How each report is charted per day: split into series by `split`, plotting `value`. */
 export const CHARTED: Record<ReportName, { split: string; value: string; sum: boolean }> = {
@@ -14,6 +22,15 @@ export const CHARTED: Record<ReportName, { split: string; value: string; sum: bo
   errors: { split: 'errcode', value: 'count', sum: true },
   // percentiles do not add up across accounts: the worst one is charted
   latency: { split: 'outcome', value: 'p99_ms', sum: false },
+  // the advanced reports are per day already: their rows carry `day`, not `bucket`
+  follower_growth: { split: 'scene', value: 'net', sum: true },
+  commands: { split: 'command', value: 'count', sum: true },
+  mass_reach: { split: 'account', value: 'sent', sum: true },
+}
+
+/** The UTC day a row counts for: a series row's `bucket`, or a per-day report's `day`. */
+export function rowDay(row: ReportRow): string {
+  return String(row.bucket ?? row.day ?? '').slice(0, 10)
 }
 
 /** `YYYY-MM-DD` of a date, in UTC. */
@@ -51,7 +68,7 @@ export function seriesByDay(rows: ReportRow[], days: string[], split: string, va
   const index = new Map(days.map((day, i) => [day, i]))
   const series = new Map<string, number[]>()
   for (const row of rows) {
-    const day = index.get(String(row.bucket ?? '').slice(0, 10))
+    const day = index.get(rowDay(row))
     if (day === undefined) continue
     const name = String(row[split] ?? '') || '—'
     const data = series.get(name) ?? days.map(() => 0)
@@ -64,7 +81,7 @@ export function seriesByDay(rows: ReportRow[], days: string[], split: string, va
 
 /** Sum of `value` over the rows of one UTC day. */
 export function dayTotal(rows: ReportRow[], day: string, value = 'count'): number {
-  return rows.filter((r) => String(r.bucket ?? '').slice(0, 10) === day).reduce((n, r) => n + Number(r[value] ?? 0), 0)
+  return rows.filter((r) => rowDay(r) === day).reduce((n, r) => n + Number(r[value] ?? 0), 0)
 }
 
 /** Sum of `value` per day over `days`. */

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+from libs.common.schemas.events import InboundHandled, InboundHandledBatch, WeChatJobFinished
 from services.stats.store import EventStore
 from services.stats.unpack import unpack
 from tests.services.admin_api.support import AdminStack
@@ -109,3 +110,61 @@ async def test_the_organisation_filter_keeps_its_subtrees_accounts(stack: AdminS
     assert {r["account"] for r in shanghai["rows"]} == {"demo"}
     outside = await stack.call("sh_super", "GET", url + str(stack.ids["org_bj"]))
     assert outside.status_code == 404
+
+
+async def test_advanced_reports_within_scope_and_as_csv(stack: AdminStack) -> None:
+    engine = stack.sessions.kw["bind"]
+    store = EventStore(engine, stack.sessions)
+    follows = InboundHandledBatch(
+        items=[
+            InboundHandled(
+                account=account,
+                kind="event.subscribe",
+                openid=f"o{i}",
+                answer="welcome",
+                outcome="answered",
+                handle_ms=1.0,
+                scene="branch_sh",
+                occurred_at=T0,
+            )
+            for i, account in enumerate(["demo", "demo", "bj"])
+        ]
+    )
+    [text] = inbound_batch(["text"], account="bj").items
+    commands = InboundHandledBatch(items=[text.model_copy(update={"command": "fund_nav"})])
+    mass = WeChatJobFinished(
+        account="bj",
+        openid="gh",
+        kind="mass",
+        msgid="1",
+        status="send success",
+        total_count=9,
+        filter_count=8,
+        sent_count=7,
+        error_count=1,
+        occurred_at=T0,
+    )
+    for key, message in [
+        ("inbound.handled", follows),
+        ("inbound.handled", commands),
+        ("wechat.job_finished", mass),
+    ]:
+        await store.store(unpack(key, message.to_bytes()).events)
+
+    growth = (await stack.call("sh_super", "GET", f"/api/v1/stats/follower_growth?{DAY}")).json()
+    assert [(r["account"], r["scene"], r["subscribed"]) for r in growth["rows"]] == [
+        ("demo", "branch_sh", 2)
+    ]
+    # The Beijing account's commands and mass sends are outside the Shanghai branch's scope.
+    hidden = await stack.call("sh_super", "GET", f"/api/v1/stats/commands?{DAY}&account=bj")
+    assert hidden.status_code == 404
+    popular = (await stack.call("admin", "GET", f"/api/v1/stats/commands?{DAY}")).json()
+    assert [(r["account"], r["command"], r["count"]) for r in popular["rows"]] == [
+        ("bj", "fund_nav", 1)
+    ]
+    response = await stack.call("admin", "GET", f"/api/v1/stats/mass_reach?{DAY}&format=csv")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows == [
+        ["day", "account", "jobs", "total", "filtered", "sent", "errors"],
+        ["2026-12-07", "bj", "1", "9", "8", "7", "1"],
+    ]
