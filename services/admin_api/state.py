@@ -3,6 +3,7 @@ material files."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import httpx
@@ -30,3 +31,5 @@ class AdminState:
     materials: MaterialStorage = field(default_factory=DatabaseMaterialStorage)
     # The answer names a command or menu action may give as its handler (built-ins + plug-ins).
     answers: frozenset[str] = BUILTIN_ANSWERS
+    # Tasks running in this process (follower sync jobs), held so they are not collected.
+    background: set[asyncio.Task[None]] = field(default_factory=set)

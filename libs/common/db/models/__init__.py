@@ -22,6 +22,7 @@ from libs.common.db.models.admin import (
 )
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.customer import Customer, ReminderOptOut
+from libs.common.db.models.follower_sync import FollowerSyncJob
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
@@ -61,6 +62,7 @@ __all__ = [
     "ConfigVersion",
     "Customer",
     "CustomerProfile",
+    "FollowerSyncJob",
     "H5LinkUse",
     "Location",
     "MassQuotaEntry",
