@@ -51,6 +51,10 @@ Control API (``/__sandbox__/``)
     "system_failing": [openid…]}``; each list given replaces that set. ``blocking`` followers
     refused the account's messages: their template sends report ``failed:user block``;
     ``system_failing`` ones ``failed: system failed``.
+``POST /__sandbox__/followers``
+    ``{"count": N, "page_size"?: n}``: the account's follower list becomes N numbered openids
+    (``oSbxFollower000000000000``…), listed by ``/cgi-bin/user/get`` ``page_size`` (default
+    10,000, WeChat's) at a time; unsubscribed ones drop out of the list.
 ``POST /__sandbox__/callbacks`` / ``GET /__sandbox__/callbacks``
     ``{"appid", "url", "token", "original_id", "encoding_aes_key"?}``: where (and how signed)
     the delivery reports of that account are pushed: TEMPLATESENDJOBFINISH after each template

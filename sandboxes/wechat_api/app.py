@@ -73,6 +73,8 @@ def build_app(state: WeChatApiState | None = None) -> Starlette:
             "/cgi-bin/user/info",
             _api(wx, wx.followers.user_info, body="none", envelope=False),
         ),
+        ("GET", "/cgi-bin/user/get", _api(wx, wx.followers.user_get, body="none", envelope=False)),
+        ("POST", "/cgi-bin/user/info/batchget", _api(wx, wx.followers.batchget, envelope=False)),
         (
             "GET",
             "/cgi-bin/customservice/getonlinekflist",

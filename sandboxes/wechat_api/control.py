@@ -56,6 +56,16 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
             }
         )
 
+    async def seed_followers(request: Request) -> Response:
+        body = await read_json_object(request) or {}
+        count, page_size = body.get("count"), body.get("page_size")
+        if not isinstance(count, int) or not 0 <= count <= 1_000_000:
+            return bad_request("count must be an integer 0..1000000")
+        if page_size is not None and (not isinstance(page_size, int) or not page_size >= 1):
+            return bad_request("page_size must be a positive integer")
+        listed = state.followers.seed(count, page_size=page_size)
+        return JSONResponse({"count": len(listed), "page_size": state.followers.page_size})
+
     async def set_callback(request: Request) -> Response:
         body = await read_json_object(request) or {}
         fields = {k: body.get(k) for k in ("appid", "url", "token", "original_id")}
@@ -116,6 +126,7 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
         Route("/__sandbox__/expire_tokens", expire_tokens, methods=["POST"]),
         Route("/__sandbox__/users", set_users, methods=["POST"]),
         Route("/__sandbox__/users", get_users, methods=["GET"]),
+        Route("/__sandbox__/followers", seed_followers, methods=["POST"]),
         Route("/__sandbox__/accounts", set_account, methods=["POST"]),
         Route("/__sandbox__/callbacks", set_callback, methods=["POST"]),
         Route("/__sandbox__/callbacks", list_callbacks, methods=["GET"]),

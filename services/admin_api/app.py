@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from libs.common.resources import Resources
 from services.admin_api.api import console_socket, errors
 from services.admin_api.api.examples import install_examples
 from services.admin_api.api.routes import ROUTERS
+from services.admin_api.follower_sync import fail_interrupted
 from services.admin_api.push import ConsoleHub
 from services.admin_api.security import TokenCodec
 from services.admin_api.settings import AdminSettings
@@ -129,7 +131,9 @@ class AdminService:
         await run_due(self.state)
 
     async def start(self) -> None:
-        """Start the heartbeat and the scheduler of due publications."""
+        """Start the heartbeat and the scheduler of due publications; fail follower sync jobs
+        a previous process left running."""
+        await fail_interrupted(self.state)
         await self.heartbeat.start()
         await self._scheduler.start()
         if self.state.hub is not None:
@@ -143,6 +147,9 @@ class AdminService:
             await self.state.hub.stop()
         await self._scheduler.stop()
         await self.heartbeat.stop()
+        for task in list(self.state.background):
+            task.cancel()
+        await asyncio.gather(*self.state.background, return_exceptions=True)
         await self.http.aclose()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import IPvAnyNetwork
+from pydantic import Field, IPvAnyNetwork
 
 from libs.common.cs.settings import CsSettings
 
@@ -36,6 +36,9 @@ class AdminSettings(CsSettings):
     dispatch_chunk_size: int = 100
     # A publication left in "sending" untouched this long is taken over (its sender died).
     sending_stale_s: float = 120.0
+    # Openids per user/info/batchget call of a follower sync (WeChat takes at most 100); each
+    # chunk is committed with the job's progress.
+    follower_sync_batch_size: int = Field(100, ge=1, le=100)
     # Largest CSV (locations, recipient lists) accepted in one upload.
     max_csv_bytes: int = 5 * 1024 * 1024
     # Customer-service text of the "follow head office" hand-over; {account} is its name.

@@ -3,6 +3,7 @@ material files."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,3 +37,5 @@ class AdminState:
     answers: frozenset[str] = BUILTIN_ANSWERS
     # This replica's customer-service console sockets (None: no pushes, e.g. route tests).
     hub: ConsoleHub | None = None
+    # Tasks running in this process (follower sync jobs), held so they are not collected.
+    background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -45,3 +45,35 @@ async def test_user_info(client: httpx.AsyncClient, token: str) -> None:
     assert (await info("o1"))["subscribe"] == 1
     assert await info("gone") == {"subscribe": 0, "openid": "gone"}
     assert (await info("ghost"))["errcode"] == 40003
+
+
+async def test_follower_list_pages_and_batchget(client: httpx.AsyncClient, token: str) -> None:
+    seeded = await client.post("/__sandbox__/followers", json={"count": 5, "page_size": 2})
+    assert seeded.json() == {"count": 5, "page_size": 2}
+    await client.post("/__sandbox__/users", json={"unsubscribed": ["oSbxFollower000000000001"]})
+
+    async def page(after: str = "") -> Any:
+        params = {"access_token": token, **({"next_openid": after} if after else {})}
+        return (await client.get("/cgi-bin/user/get", params=params)).json()
+
+    pages, after = [], ""
+    while (answer := await page(after))["count"]:
+        pages.append(answer["data"]["openid"])
+        after = answer["next_openid"]
+        assert answer["total"] == 4  # an unfollowed openid is no longer listed
+    assert [len(p) for p in pages] == [2, 2]
+    assert (await page("nobody"))["errcode"] == 40003
+
+    listed = [{"openid": o} for o in ("oSbxFollower000000000000", "oSbxFollower000000000001")]
+    infos = (await post(client, "/cgi-bin/user/info/batchget", token, {"user_list": listed}))[
+        "user_info_list"
+    ]
+    assert infos[0]["subscribe"] == 1
+    assert infos[0]["subscribe_time"] > 0
+    assert infos[1] == {"subscribe": 0, "openid": "oSbxFollower000000000001"}
+    too_many = {"user_list": [{"openid": f"o{i}"} for i in range(101)]}
+    assert (await post(client, "/cgi-bin/user/info/batchget", token, too_many))["errcode"] != 0
+    bad = await client.post("/__sandbox__/followers", json={"count": -1})
+    assert bad.status_code == 400
+    await client.post("/__sandbox__/followers", json={"count": 0, "page_size": 10_000})
+    await client.post("/__sandbox__/users", json={"unsubscribed": []})

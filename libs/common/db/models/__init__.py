@@ -31,6 +31,7 @@ from libs.common.db.models.cs import (
     CsTicket,
 )
 from libs.common.db.models.customer import Customer, ReminderOptOut
+from libs.common.db.models.follower_sync import FollowerSyncJob
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
@@ -77,6 +78,7 @@ __all__ = [
     "CsTicket",
     "Customer",
     "CustomerProfile",
+    "FollowerSyncJob",
     "H5LinkUse",
     "Location",
     "MassQuotaEntry",

@@ -56,6 +56,30 @@ export interface paths {
         patch: operations["update_account_api_v1_accounts__account_id__patch"];
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/follower-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 粉丝同步进度 · latest follower sync
+         * @description The account's latest follower sync job and its progress.
+         */
+        get: operations["get_follower_sync_api_v1_accounts__account_id__follower_sync_get"];
+        put?: never;
+        /**
+         * 同步粉丝 · start a follower sync
+         * @description Start importing the account's followers; one job per account at a time.
+         */
+        post: operations["start_follower_sync_api_v1_accounts__account_id__follower_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/grants": {
         parameters: {
             query?: never;
@@ -3623,6 +3647,68 @@ export interface components {
             type: string;
         };
         /**
+         * FollowerSyncRead
+         * @description A follower sync job and its progress.
+         */
+        FollowerSyncRead: {
+            /**
+             * Account Id
+             * @description 公众号 ID · account id
+             */
+            account_id: number;
+            /**
+             * Created
+             * @description 新建客户 · customers created
+             */
+            created: number;
+            /**
+             * Error
+             * @description 失败原因 · error
+             */
+            error: string;
+            /**
+             * Fetched
+             * @description 已读取 · openids read
+             */
+            fetched: number;
+            /**
+             * Finished At
+             * @description 结束时间 · finished at
+             */
+            finished_at: string | null;
+            /**
+             * Id
+             * @description 任务 ID · job id
+             */
+            id: number;
+            /**
+             * Started At
+             * Format: date-time
+             * @description 开始时间 · started at
+             */
+            started_at: string;
+            /**
+             * Started By
+             * @description 发起人 · started by
+             */
+            started_by: string;
+            /**
+             * Status
+             * @description 状态 running/succeeded/failed · status
+             */
+            status: string;
+            /**
+             * Total
+             * @description 微信报告的粉丝数 · followers WeChat reports
+             */
+            total: number;
+            /**
+             * Updated
+             * @description 更新关注状态 · customers whose subscription changed
+             */
+            updated: number;
+        };
+        /**
          * GrantsUpdate
          * @description Organisations (branches) allowed to publish to the account.
          * @example {
@@ -6991,6 +7077,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_follower_sync_api_v1_accounts__account_id__follower_sync_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowerSyncRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_follower_sync_api_v1_accounts__account_id__follower_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowerSyncRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

@@ -150,7 +150,11 @@ export default {
     open: 'Open', author: 'Author', rollback: 'Roll back to this', rollbackComment: 'Rolled back to version {version}', rolledBack: 'Rolled back to version {version}',
     diffOf: 'Changes in version {version}', noDiff: '(no changes)',
   },
-  accounts: { grants: 'Grants', grantsTitle: 'Publishing grants of {name}', grantsHelp: 'Granted organisations (such as branches) may submit publications to this account; the head office still reviews them.', grantedOrgs: 'Organisations allowed to publish' },
+  accounts: { grants: 'Grants', grantsTitle: 'Publishing grants of {name}', grantsHelp: 'Granted organisations (such as branches) may submit publications to this account; the head office still reviews them.', grantedOrgs: 'Organisations allowed to publish',
+    sync: 'Sync followers', syncTitle: 'Follower sync of {name}', syncHelp: 'Imports the account\'s existing followers from WeChat as customers; running it again creates no duplicates, known customers only get their subscription state refreshed.',
+    syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncError: 'Error',
+    syncStatuses: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed' },
+  },
   customers: {
     handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)',
     reveal: 'Show full numbers', revealSubmit: 'Show', reason: 'Reason',

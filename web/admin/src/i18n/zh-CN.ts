@@ -150,7 +150,11 @@ export default {
     open: '打开', author: '作者', rollback: '回滚到此版本', rollbackComment: '回滚到版本 {version}', rolledBack: '已回滚到版本 {version}',
     diffOf: '版本 {version} 的改动', noDiff: '（无改动）',
   },
-  accounts: { grants: '授权机构', grantsTitle: '「{name}」的发布授权', grantsHelp: '被授权的机构（如分公司）可以向此公众号提交发布；审核仍由总部进行。', grantedOrgs: '授权发布的机构' },
+  accounts: { grants: '授权机构', grantsTitle: '「{name}」的发布授权', grantsHelp: '被授权的机构（如分公司）可以向此公众号提交发布；审核仍由总部进行。', grantedOrgs: '授权发布的机构',
+    sync: '同步粉丝', syncTitle: '「{name}」的粉丝同步', syncHelp: '从微信导入此公众号的现有粉丝为客户；重复同步不会产生重复客户，已有客户只更新关注状态。',
+    syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncError: '失败原因',
+    syncStatuses: { running: '同步中', succeeded: '已完成', failed: '失败' },
+  },
   customers: {
     handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）',
     reveal: '查看完整号码', revealSubmit: '查看', reason: '查看原因',
