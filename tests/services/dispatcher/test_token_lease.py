@@ -22,6 +22,13 @@ from services.dispatcher.token_lease import TokenLease
 from wxhub.demo.account import DEMO, seed_demo
 from wxhub.scratch_db import fresh_postgres
 
+# Short token lives keep the test quick; they must still be long enough that a loaded machine's
+# stall (a second or more) between taking a fresh token and using it does not outlive the token.
+LIFETIME_S = 6.0
+MARGIN_S = 2.0  # replicas refresh this long before expiry; the sandbox rotates as long before
+PERIOD_S = LIFETIME_S - MARGIN_S
+RUN_S = 14.0
+
 
 async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) -> list[TokenLease]:
     box = SecretBox("test-key")
@@ -45,7 +52,7 @@ async def _replicas(url: str, base: str, http: httpx.AsyncClient, n: int = 2) ->
                 secret=DEMO.app_secret,
                 api_base=base,
                 owner=f"replica-{i}",
-                margin_s=1.0,
+                margin_s=MARGIN_S,
                 lease_s=5.0,
             )
         )
@@ -78,23 +85,23 @@ async def _exercise(
 async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) -> None:
     url = await fresh_postgres(postgres_url, "lease")
     await upgrade_async(url)
-    # Tokens live 3 s and rotate in their last second; replicas refresh 1 s before expiry.
-    state = wechat_api.WeChatApiState(token_lifetime_s=3.0, stable_rotate_s=1.0)
+    # Tokens live LIFETIME_S and rotate in their last MARGIN_S; replicas refresh MARGIN_S early.
+    state = wechat_api.WeChatApiState(token_lifetime_s=LIFETIME_S, stable_rotate_s=MARGIN_S)
     server = await serve(wechat_api.build_app(state), "127.0.0.1", 0)
     async with httpx.AsyncClient() as http:
         leases = await _replicas(url, server.url, http)
         try:
             started = time.monotonic()
-            sent = await _exercise(leases, http, server.url, 7.0)
-            elapsed = time.monotonic() - started  # more than 7 s on a busy machine
+            sent = await _exercise(leases, http, server.url, RUN_S)
+            elapsed = time.monotonic() - started  # more than RUN_S on a busy machine
             issued = state.tokens_issued[DEMO.appid, "stable"]
             calls = len(state.calls.find("/cgi-bin/stable_token"))
-            # Sends went on for 7 s and a token lives 3 s: at least one refresh (more when the
-            # machine never stalls; a stall leaves a gap no token needs to cover). The replicas
-            # share them: one at start, then one per 2 s period (3 s life − 1 s margin), plus one
+            # Sends went on for RUN_S, longer than a token lives: at least one refresh (more when
+            # the machine never stalls; a stall leaves a gap no token needs to cover). The
+            # replicas share them: one at start, then one per period (life − margin), plus one
             # for a refresh landing on a period's edge; two replicas refreshing on their own
             # would issue about twice as many.
-            assert 2 <= issued <= 2 + elapsed / 2.0, (issued, elapsed)
+            assert 2 <= issued <= 2 + elapsed / PERIOD_S, (issued, elapsed)
             # A refresh a hair early on a loaded machine gets the old token back (and then
             # waits, see TokenLease): a few calls more than issuances, never a storm.
             assert calls <= issued + 3, calls
@@ -113,7 +120,7 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
             await _exercise(leases, http, server.url, 0.5)
             elapsed = time.monotonic() - started
             after = state.tokens_issued[DEMO.appid, "stable"]
-            assert before + 1 <= after <= before + 2 + int(elapsed / 2.0), (after - before, elapsed)
+            assert before + 1 <= after <= before + 2 + int(elapsed / PERIOD_S), (after - before, elapsed)
             engine = make_engine(url)
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))
