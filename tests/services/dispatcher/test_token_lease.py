@@ -120,7 +120,10 @@ async def test_two_replicas_refresh_once_per_expiry_period(postgres_url: str) ->
             await _exercise(leases, http, server.url, 0.5)
             elapsed = time.monotonic() - started
             after = state.tokens_issued[DEMO.appid, "stable"]
-            assert before + 1 <= after <= before + 2 + int(elapsed / PERIOD_S), (after - before, elapsed)
+            assert before + 1 <= after <= before + 2 + int(elapsed / PERIOD_S), (
+                after - before,
+                elapsed,
+            )
             engine = make_engine(url)
             async with make_sessionmaker(engine)() as session:
                 row = await session.scalar(select(AccessToken))
