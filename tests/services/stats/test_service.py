@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
@@ -27,23 +25,6 @@ from tests.services.support import SECRET_KEY
 
 def _counted(event: str) -> float:
     return REGISTRY.get_sample_value("wxhub_events_total", {"event": event}) or 0.0
-
-
-@pytest.fixture
-async def stats(store_db: str) -> AsyncIterator[tuple[StatsService, MemoryBus]]:
-    bus = MemoryBus()
-    await bus.connect()
-    await bus.declare(default_topology())
-    settings = StatsSettings(
-        database_url=store_db, secret_key=SECRET_KEY, heartbeat_interval_s=3600
-    )
-    resources = await open_resources(settings, bus=bus, ledger=MemoryCallbackLedger())
-    service = StatsService(settings, resources)
-    await service.start()
-    yield service, bus
-    await service.stop()
-    await resources.close()
-    await bus.close()
 
 
 async def _day_total(service: StatsService, event: str) -> int:
