@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import os
+import pstats
 import socket
 import sys
 import time
@@ -413,6 +414,16 @@ async def compare_single_posts(
         print(f"  {server:<6} per round: " + " ".join(f"{r.rate:,.0f}" for r, _ in runs[server]))
 
 
+def _print_calls(profile: Path, notifications: int) -> None:
+    """Print the dispatcher's Python function calls per notification from its cProfile file."""
+    calls = pstats.Stats(str(profile)).total_calls  # type: ignore[attr-defined]
+    print(
+        f"\ndispatcher under cProfile: {calls:,} Python function calls for {notifications:,}"
+        f" notifications (startup included): {calls / max(notifications, 1):,.0f} per notification;"
+        f" statistics in {profile}"
+    )
+
+
 async def _spawn(module: str, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     return await _spawn_args([module], env, log)
 
@@ -454,6 +465,12 @@ async def main() -> None:
     parser.add_argument("--single-concurrency", type=int, default=32)
     parser.add_argument(
         "--single-only", action="store_true", help="only the single-POST comparison"
+    )
+    parser.add_argument(
+        "--profile-dispatcher",
+        metavar="FILE",
+        help="run the dispatcher under cProfile, write its statistics to FILE and print its"
+        " Python function calls per notification (a count that does not depend on the load)",
     )
     add_server_arguments(parser)
     args = parser.parse_args()
@@ -498,8 +515,14 @@ async def main() -> None:
     await bus.declare(Topology(queues=[Queue("bench.delivery", [(EVENTS, "delivery.*")])]))
     collector = Collector()
     events = await bus.consume("bench.delivery", collector.on_event, prefetch=200)
-    dispatcher = await _spawn(
-        "services.dispatcher",
+    profile = Path(args.profile_dispatcher).resolve() if args.profile_dispatcher else None
+    if profile is not None:
+        profile.parent.mkdir(parents=True, exist_ok=True)
+    dispatcher = await _spawn_args(
+        # cProfile writes its statistics when the dispatcher exits after SIGTERM.
+        ["cProfile", "-o", str(profile), "-m", "services.dispatcher"]
+        if profile
+        else ["services.dispatcher"],
         {
             **base_env,
             "WXHUB_WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}",
@@ -565,7 +588,7 @@ async def main() -> None:
                 "cpu": cpu,
             }
             await _run("warm-up", "w", min(2000, args.count), **common)
-            if api is not None and peer is not None:
+            if api is not None and peer is not None and args.single_rounds > 0:
                 await compare_single_posts(
                     {"peer": peer_port, "wxhub": gateway_port},
                     {"peer": peer.pid, "wxhub": groups["gateway"]},
@@ -592,6 +615,8 @@ async def main() -> None:
             await api.aclose()
         for process in processes:
             await stop_process(process)
+        if profile is not None and profile.exists():
+            _print_calls(profile, len(collector.terminal))
         await events.cancel()
         await bus.delete(default_topology())
         await bus.delete(
