@@ -15,7 +15,7 @@ from libs.common.bus._base import (
     Subscription,
     Unroutable,
 )
-from libs.common.bus._memory import MemoryBus
+from libs.common.bus._memory.bus import MemoryBus
 from libs.common.bus.topology import (
     CS_PUSH,
     DEAD,
