@@ -20,7 +20,9 @@ from yarl import URL
 from libs.common.bus._amqp.connection import BROKER_ERRORS, CorkedTcpTransportFactory
 from libs.common.bus._amqp.declaring import declare_topology, delete_topology, ensure_exchange
 from libs.common.bus._amqp.subscription import AmqpSubscription
-from libs.common.bus._base import Bus, BusError, Handler, Message, Subscription, Unroutable
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Handler, Subscription
+from libs.common.bus._message import BusError, Message, Unroutable
 from libs.common.bus.topology import Topology
 
 log = logging.getLogger("libs.common.bus")

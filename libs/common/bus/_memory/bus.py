@@ -9,15 +9,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from libs.common.bus._base import (
-    Bus,
-    BusError,
-    Handler,
-    Message,
-    Subscription,
-    Unroutable,
-)
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Handler, Subscription
 from libs.common.bus._memory.queues import MemoryQueue, MemorySubscription
+from libs.common.bus._message import BusError, Message, Unroutable
 from libs.common.bus._routing import ExchangeKind, binding_matches
 from libs.common.bus.topology import DLX, Topology
 

@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from libs.common.bus._base import Delivery, Handler, Message, Subscription, deliver
+from libs.common.bus._delivery import Delivery, Handler, Subscription, deliver
+from libs.common.bus._message import Message
 
 # (negated priority, arrival order, message): highest priority first, FIFO within a priority.
 _Item = tuple[int, int, Message]
