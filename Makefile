@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound bench-stats migrate smoke lock clean venv venv-run check-deploy cluster haproxy promtool
+.PHONY: run test check lint format bench-inbound bench-outbound bench-stats migrate smoke lock clean venv venv-run check-deploy cluster chaos haproxy promtool
 .PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
@@ -108,6 +108,14 @@ format: venv
 ## CLUSTER_ARGS="--base-port 18000" (or WXHUB_CLUSTER_* variables) picks ports and servers.
 cluster: venv-run haproxy
 	$(BIN)/wxhub cluster $(CLUSTER_ARGS)
+
+## The chaos suite: the local cluster on private RabbitMQ, PostgreSQL and Redis (free loopback ports,
+## a temporary directory; the machine's own servers are never touched) under mixed load, through
+## kill -9 of one replica of each service, AMQP connections closed, RabbitMQ, PostgreSQL and Redis
+## restarted; a table row per fault, counted from the sandboxes' logs; exit 1 on any loss or double
+## send. CHAOS_ARGS="--quick" is the CI stage (tests/e2e/test_chaos.py); "--rate 30" and "--keep".
+chaos: venv-run haproxy
+	$(BIN)/python -m wxhub.chaos $(CHAOS_ARGS)
 
 ## Debian packages the local cluster and the deployment checks need; apt-get as root if missing.
 haproxy:

@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import OUTBOUND, Bus, Message, Retry
@@ -76,6 +77,11 @@ class InboundHandler:
         bind_ids(message_id=request.message_id, account=request.account)
         try:
             await self._handle(request, bus_message, started)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            # The database is away (restarting): put the message back and try again, rather
+            # than let a second failure dead-letter it — the follower would never be answered.
+            log.warning("inbound_db_unavailable", error=str(exc))
+            raise Retry("database unavailable", delay_s=1.0) from exc
         finally:
             clear_ids()
 

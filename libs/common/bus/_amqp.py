@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 import aio_pika
-from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aio_pika.abc import AbstractQueue, AbstractRobustChannel, AbstractRobustConnection
 from aiormq.abc import AbstractChannel, DeliveredMessage
 from aiormq.channel import Channel
 from aiormq.connection import TransportFactory
@@ -34,7 +34,7 @@ from libs.common.bus._base import (
     Unroutable,
     deliver,
 )
-from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Topology
+from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Queue, Topology
 from libs.common.corking import open_corked_connection
 
 log = logging.getLogger("libs.common.bus")
@@ -282,6 +282,8 @@ class AmqpBus(Bus):
         self._reply_channel: AbstractRobustChannel | None = None
         # logical name -> broker name, for exchanges known to exist.
         self._exchange_names: dict[str, str] = {"": ""}
+        # logical name -> spec of the transient queues declared, redeclared by their consumer.
+        self._transient: dict[str, Queue] = {}
         self._subscriptions: set[_AmqpSubscription] = set()
         self._reply_queue: str | None = None
         self._reply_lock = asyncio.Lock()
@@ -339,16 +341,8 @@ class AmqpBus(Bus):
                     )
                 for spec in topology.queues:
                     if spec.transient:
-                        transient = await channel.declare_queue(
-                            self.qualify(spec.name),
-                            durable=False,
-                            arguments={
-                                "x-queue-type": "classic",
-                                "x-expires": TRANSIENT_EXPIRES_MS,
-                            },
-                        )
-                        for exchange_name, key in spec.bindings:
-                            await transient.bind(self.qualify(exchange_name), key)
+                        await self._declare_transient(channel, spec)
+                        self._transient[spec.name] = spec
                         continue
                     arguments: dict[str, Any] = {"x-queue-type": self._queue_type}
                     if spec.dead_letter:
@@ -367,6 +361,18 @@ class AmqpBus(Bus):
             raise BusError(f"cannot declare the topology: {exc}") from exc
         for exchange in topology.exchanges:
             self._exchange_names[exchange.name] = self.qualify(exchange.name)
+
+    async def _declare_transient(
+        self, channel: AbstractRobustChannel, spec: Queue
+    ) -> AbstractQueue:
+        queue = await channel.declare_queue(
+            self.qualify(spec.name),
+            durable=False,
+            arguments={"x-queue-type": "classic", "x-expires": TRANSIENT_EXPIRES_MS},
+        )
+        for exchange_name, key in spec.bindings:
+            await queue.bind(self.qualify(exchange_name), key)
+        return queue
 
     async def delete(self, topology: Topology) -> None:
         """Delete the topology's queues (with their messages) and exchanges."""
@@ -446,7 +452,13 @@ class AmqpBus(Bus):
             raise BusError(f"cannot consume {queue}: {exc}") from exc
         try:
             await channel.set_qos(prefetch_count=prefetch or self._default_prefetch)
-            amqp_queue = await channel.get_queue(self.qualify(queue), ensure=True)
+            transient = self._transient.get(queue)
+            if transient is not None:
+                # A transient queue dies with the broker: declared (and bound) on the robust
+                # channel, it is declared again when the channel reopens after a restart.
+                amqp_queue = await self._declare_transient(channel, transient)
+            else:
+                amqp_queue = await channel.get_queue(self.qualify(queue), ensure=True)
         except _BROKER_ERRORS as exc:
             # A robust channel would reopen itself after the broker closed it; close it for good.
             with contextlib.suppress(*_BROKER_ERRORS):
