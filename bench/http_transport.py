@@ -17,7 +17,8 @@ from libs.common.serving import skip_sniffio_probe
 from sandboxes import wechat_api
 from sandboxes.http_proxy import LoopbackProxy
 from sandboxes.server import serve
-from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
+from services.dispatcher.http.client import LeanAsyncClient
+from services.dispatcher.http.transport import KeepAliveTransport
 
 TOKEN_QUERY = {"grant_type": "client_credential", "appid": "wxbench", "secret": "s"}
 

@@ -28,7 +28,8 @@ from services.dispatcher.delivery.plan import ChannelPlan
 from services.dispatcher.delivery_reports import REPORTS, DeliveryReportHandler, reports_topology
 from services.dispatcher.fallback import RetryPolicy
 from services.dispatcher.handlers import INTERACTIONS, InteractionHandler, interactions_topology
-from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
+from services.dispatcher.http.client import LeanAsyncClient
+from services.dispatcher.http.transport import KeepAliveTransport
 from services.dispatcher.rate_limit import RateLimiter, SharedRateLimiter
 from services.dispatcher.settings import DispatcherSettings
 

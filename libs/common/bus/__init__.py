@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.common.bus._amqp import AmqpBus, QueueType
+from libs.common.bus._amqp.bus import AmqpBus, QueueType
 from libs.common.bus._base import (
     Bus,
     BusError,

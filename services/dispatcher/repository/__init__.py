@@ -5,6 +5,16 @@ Functions take the session first and never commit: the caller owns the transacti
 
 from __future__ import annotations
 
+from services.dispatcher.repository.claims import (
+    Claimed,
+    Unclaimed,
+    claim,
+    claim_many,
+    get_status,
+    get_statuses,
+    release_lease,
+    renew_leases,
+)
 from services.dispatcher.repository.custom_sends import forget_custom_send, start_custom_send
 from services.dispatcher.repository.directory import (
     RecipientState,
@@ -14,28 +24,22 @@ from services.dispatcher.repository.directory import (
     list_recipient_states,
     mark_unsubscribed,
 )
-from services.dispatcher.repository.notifications import (
-    TERMINAL,
-    Claimed,
-    Finish,
+from services.dispatcher.repository.events import (
     PendingEvent,
-    Unclaimed,
     add_events,
     add_events_many,
-    claim,
-    claim_many,
+    list_events,
+)
+from services.dispatcher.repository.reports import Reach, Reported, apply_report
+from services.dispatcher.repository.transitions import (
+    TERMINAL,
+    Finish,
     finish,
     finish_many,
-    get_status,
-    get_statuses,
-    list_events,
-    release_lease,
-    renew_leases,
     set_channel,
     set_channel_many,
     set_deadline,
 )
-from services.dispatcher.repository.reports import Reach, Reported, apply_report
 from services.dispatcher.repository.windows import (
     close_window,
     open_window,

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
+from services.dispatcher.http.client import LeanAsyncClient
+from services.dispatcher.http.transport import KeepAliveTransport
 
 Responder = Callable[[int], Awaitable[bytes | None]]
 

@@ -14,7 +14,9 @@ import pytest
 from sandboxes import wechat_api
 from sandboxes.http_proxy import LoopbackProxy
 from sandboxes.server import RunningServer, serve
-from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient, proxy_for
+from services.dispatcher.http.client import LeanAsyncClient
+from services.dispatcher.http.proxy import proxy_for
+from services.dispatcher.http.transport import KeepAliveTransport
 from tests.services.dispatcher.support import Sandboxes, start_harness, stop_harness
 from tests.support import self_signed_cert
 

@@ -16,7 +16,8 @@ from services.dispatcher.channels import ChannelRegistry
 from services.dispatcher.channels.base import Outcome, Outgoing
 from services.dispatcher.channels.sms import HttpJsonSms
 from services.dispatcher.channels.wechat import WeChatCustom, WeChatTemplate
-from services.dispatcher.http import KeepAliveTransport, LeanAsyncClient
+from services.dispatcher.http.client import LeanAsyncClient
+from services.dispatcher.http.transport import KeepAliveTransport
 from tests.services.dispatcher.support import OPENID, PHONE, Sandboxes
 from wxhub.demo.account import DEMO
 

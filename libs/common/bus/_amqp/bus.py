@@ -1,0 +1,319 @@
+"""AmqpBus: the bus contract over RabbitMQ with aio-pika (robust connection, publisher confirms)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any, Literal, cast
+
+import aio_pika
+from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aiormq.abc import DeliveredMessage
+from aiormq.channel import Channel
+from aiormq.exceptions import DeliveryError, PublishError
+from pamqp.commands import Basic
+from yarl import URL
+
+from libs.common.bus._amqp.connection import BROKER_ERRORS, CorkedTcpTransportFactory
+from libs.common.bus._amqp.declaring import (
+    declare_topology,
+    declare_transient,
+    delete_topology,
+    ensure_exchange,
+)
+from libs.common.bus._amqp.subscription import AmqpSubscription
+from libs.common.bus._base import Bus, BusError, Handler, Message, Subscription, Unroutable
+from libs.common.bus.topology import Queue, Topology
+
+log = logging.getLogger("libs.common.bus")
+
+QueueType = Literal["quorum", "classic"]
+
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+
+
+class AmqpBus(Bus):
+    """The bus over RabbitMQ.
+
+    One robust connection; one publisher-confirm channel for publishing (concurrent publishes
+    pipeline on it) which also carries the private reply queue; one channel per subscription,
+    with its prefetch. Messages are persistent, queues durable (``queue_type``), every queue
+    dead-letters to ``wx.dlx``. Publishing waits at most ``publish_timeout`` s (reconnecting
+    included) and then raises :class:`BusError`. Consumers take messages straight from aiormq and
+    hold their acks ``ack_delay_s`` to send them as one frame; frames written in one loop turn
+    leave in one write (``libs/common/corking.py``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "",
+        queue_type: QueueType = "quorum",
+        prefetch: int = 256,
+        publish_timeout: float = 10.0,
+        connection_name: str | None = None,
+        ack_delay_s: float = 0.005,
+    ) -> None:
+        super().__init__(namespace)
+        self._url = url
+        # How long a consumer's acks are held to go out as one frame (see acks.Acker).
+        self.ack_delay_s = ack_delay_s
+        # Shown by the broker (management UI, rabbitmqctl) so operators can tell connections apart.
+        self.connection_name = connection_name or f"wxhub-{namespace or 'bus'}-{os.getpid()}"
+
+        self._queue_type = queue_type
+        self._default_prefetch = prefetch
+        self._publish_timeout = publish_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._reply_channel: AbstractRobustChannel | None = None
+        # logical name -> broker name, for exchanges known to exist.
+        self._exchange_names: dict[str, str] = {"": ""}
+        # logical name -> spec of the transient queues declared, redeclared by their consumer.
+        self._transient: dict[str, Queue] = {}
+        self._subscriptions: set[AmqpSubscription] = set()
+        self._reply_queue: str | None = None
+        self._reply_lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        """Connect (idempotent); raises BusError when the broker is unreachable."""
+        if self._connection is not None:
+            return
+        try:
+            connection = aio_pika.RobustConnection(
+                URL(self._url), client_properties={"connection_name": self.connection_name}
+            )
+            if connection.url.scheme == "amqp":
+                connection.kwargs["transport_factory"] = CorkedTcpTransportFactory()
+            await connection.connect()
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            reply_channel = await connection.channel(publisher_confirms=False)
+        except (*BROKER_ERRORS, OSError) as exc:
+            raise BusError(f"cannot connect to the broker: {exc}") from exc
+        self._connection = connection
+        self._channel = channel
+        self._reply_channel = reply_channel
+
+    async def close(self) -> None:
+        """Cancel subscriptions, fail waiting requests, close the connection."""
+        for subscription in list(self._subscriptions):
+            await subscription.cancel()
+        self._fail_pending()
+        connection, self._connection, self._channel = self._connection, None, None
+        self._reply_channel = None
+        self._reply_queue = None
+        self._exchange_names = {"": ""}
+        if connection is not None:
+            with contextlib.suppress(*BROKER_ERRORS):
+                await connection.close()
+
+    async def ping(self) -> bool:
+        """True when connected and the publishing channel is open."""
+        return (
+            self._connection is not None
+            and self._connection.connected.is_set()
+            and self._channel is not None
+            and not self._channel.is_closed
+        )
+
+    async def declare(self, topology: Topology) -> None:
+        """Declare durable exchanges and queues (dead-lettering to wx.dlx) and their bindings."""
+        await declare_topology(self._require_connection(), topology, self.qualify, self._queue_type)
+        for spec in topology.queues:
+            if spec.transient:
+                self._transient[spec.name] = spec
+        for exchange in topology.exchanges:
+            self._exchange_names[exchange.name] = self.qualify(exchange.name)
+
+    async def delete(self, topology: Topology) -> None:
+        """Delete the topology's queues (with their messages) and exchanges."""
+        connection = self._require_connection()
+        for exchange in topology.exchanges:
+            self._exchange_names.pop(exchange.name, None)
+        await delete_topology(connection, topology, self.qualify)
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        priority: int = 0,
+        persistent: bool = True,
+    ) -> None:
+        """Publish (mandatory) and wait for the confirm; raises Unroutable or BusError."""
+        name = self._exchange_names.get(exchange)
+        if name is None:
+            name = await self._known_exchange(exchange)
+        channel = self._channel
+        if channel is None:
+            raise BusError("bus is not connected")
+        properties = Basic.Properties(
+            delivery_mode=2 if persistent else 1,
+            priority=priority or None,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            headers=dict(headers) if headers else None,
+        )
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                underlay = cast(Channel, await channel.get_underlay_channel())
+                await underlay.basic_publish(
+                    body,
+                    exchange=name,
+                    routing_key=routing_key,
+                    properties=properties,
+                    mandatory=True,
+                    # Still waits for the broker's confirm, which says the frame left; waiting for
+                    # aiormq's writer task as well cost a task switch per message.
+                    wait=False,
+                )
+        except PublishError as exc:
+            raise Unroutable(f"no queue bound for {exchange or '(default)'}/{routing_key}") from exc
+        except DeliveryError as exc:
+            raise BusError(f"broker refused the message for {exchange}/{routing_key}") from exc
+        except TimeoutError as exc:
+            raise BusError(f"no publish confirm within {self._publish_timeout}s") from exc
+        except BROKER_ERRORS as exc:
+            raise BusError(f"publish to {exchange}/{routing_key} failed: {exc}") from exc
+
+    async def consume(
+        self, queue: str, handler: Handler, *, prefetch: int | None = None
+    ) -> Subscription:
+        """Consume ``queue`` on a channel of its own with ``prefetch`` (manual acks)."""
+        connection = self._require_connection()
+        try:
+            channel: AbstractRobustChannel = await connection.channel()
+        except BROKER_ERRORS as exc:
+            raise BusError(f"cannot consume {queue}: {exc}") from exc
+        try:
+            await channel.set_qos(prefetch_count=prefetch or self._default_prefetch)
+            transient = self._transient.get(queue)
+            if transient is not None:
+                # A transient queue dies with the broker: declared (and bound) on the robust
+                # channel, it is declared again when the channel reopens after a restart.
+                amqp_queue = await declare_transient(channel, transient, self.qualify)
+            else:
+                amqp_queue = await channel.get_queue(self.qualify(queue), ensure=True)
+        except BROKER_ERRORS as exc:
+            # A robust channel would reopen itself after the broker closed it; close it for good.
+            with contextlib.suppress(*BROKER_ERRORS):
+                await channel.close()
+            raise BusError(f"cannot consume {queue}: {exc}") from exc
+        subscription = AmqpSubscription(
+            channel,
+            amqp_queue.name,
+            handler,
+            ack_delay_s=self.ack_delay_s,
+            to_message=self._to_message,
+            forget=self.forget,
+        )
+        try:
+            await subscription.start()
+        except BROKER_ERRORS as exc:
+            with contextlib.suppress(*BROKER_ERRORS):
+                await channel.close()
+            raise BusError(f"cannot consume {queue}: {exc}") from exc
+        channel.reopen_callbacks.add(subscription._on_reopen)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def forget(self, subscription: AmqpSubscription) -> None:
+        """Drop a cancelled subscription from the ones ``close()`` cancels."""
+        self._subscriptions.discard(subscription)
+
+    async def _reply_address(self) -> str:
+        # RabbitMQ's direct reply-to: no reply queue to create, persist or delete, and replies
+        # skip the queue machinery entirely. It must be consumed, without acks, on the channel
+        # that publishes the requests — the publishing channel.
+        if self._reply_queue is not None:
+            return self._reply_queue
+        async with self._reply_lock:
+            if self._reply_queue is None:
+                channel = self._channel
+                if channel is None:
+                    raise BusError("bus is not connected")
+                try:
+                    await self._consume_replies(channel)
+                except BROKER_ERRORS as exc:
+                    raise BusError(f"cannot consume direct replies: {exc}") from exc
+                channel.reopen_callbacks.add(self._resume_replies)
+                self._reply_queue = DIRECT_REPLY_TO
+            return self._reply_queue
+
+    async def reply(
+        self, request: Message, body: bytes, *, headers: Mapping[str, Any] | None = None
+    ) -> None:
+        """Send ``body`` to the requester, without waiting for a confirm.
+
+        A lost reply costs nothing: the requester's deadline passes and the callback ledger (or
+        its equivalent) still holds the answer. Skipping the confirm halves the broker's work.
+        """
+        if not request.reply_to:
+            return
+        channel = self._reply_channel
+        if channel is None:
+            raise BusError("bus is not connected")
+        properties = Basic.Properties(
+            delivery_mode=1,
+            correlation_id=request.correlation_id,
+            headers=dict(headers) if headers else None,
+        )
+        try:
+            underlay = cast(Channel, await channel.get_underlay_channel())
+            await underlay.basic_publish(
+                body,
+                exchange="",
+                routing_key=request.reply_to,
+                properties=properties,
+                # Fire and forget, like the missing confirm: no wait for the writer task either.
+                wait=False,
+            )
+        except BROKER_ERRORS as exc:
+            log.warning("reply to %s lost: %s", request.reply_to, exc)
+
+    async def _consume_replies(self, channel: AbstractRobustChannel) -> None:
+        """Consume direct replies on the channel's current underlay (again after a reopen)."""
+        underlay = await channel.get_underlay_channel()
+        await underlay.basic_consume(DIRECT_REPLY_TO, self._on_amqp_reply, no_ack=True)
+
+    async def _resume_replies(self, channel: Any, *_: Any) -> None:
+        await self._consume_replies(channel)
+
+    async def _on_amqp_reply(self, incoming: DeliveredMessage) -> None:
+        self._on_reply(self._to_message(incoming))
+
+    async def _known_exchange(self, exchange: str) -> str:
+        """Check once, on a throwaway channel, that an exchange this bus did not declare exists."""
+        name = self.qualify(exchange)
+        await ensure_exchange(self._require_connection(), exchange, name)
+        self._exchange_names[exchange] = name
+        return name
+
+    def _require_connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise BusError("bus is not connected")
+        return self._connection
+
+    def _to_message(self, incoming: DeliveredMessage) -> Message:
+        properties = incoming.header.properties
+        return Message(
+            body=incoming.body,
+            exchange=self.logical(incoming.exchange or ""),
+            routing_key=incoming.routing_key or "",
+            message_id=properties.message_id,
+            correlation_id=properties.correlation_id,
+            reply_to=properties.reply_to,
+            headers=properties.headers or {},
+            priority=properties.priority or 0,
+            redelivered=bool(incoming.redelivered),
+        )
