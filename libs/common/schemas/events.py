@@ -160,11 +160,14 @@ class CsQueued(CsEvent):
 
 
 class CsAssigned(CsEvent):
-    """A session got an agent (``cs.assigned``); ``wait_s`` is queue time."""
+    """A session got an agent (``cs.assigned``); ``wait_s`` is the time since it was first
+    queued. ``reassigned``: it had an agent before (a transfer or a requeue), so ``wait_s`` also
+    holds the time it was being served."""
 
     agent_id: int
     assigned_at: datetime
     wait_s: float
+    reassigned: bool = False
 
 
 class CsFirstResponse(CsEvent):

@@ -1,4 +1,4 @@
-"""Statistics reports (R-ST-2, R-ST-3): read from the stats rollups, within the caller's data scope.
+"""Statistics reports (R-ST-1..3): read from the stats rollups, within the caller's data scope.
 
 ``GET /api/v1/stats/<report>`` answers JSON; ``?format=csv`` the same rows as CSV. The range is
 ``[since, until)`` in UTC (default: the last 7 whole days); ``series=true`` splits every row by
@@ -94,6 +94,12 @@ _SUMMARIES = {
     "follower_growth": "粉丝增长 · follows and unfollows per day, by QR scene",
     "commands": "指令热度 · how often each configured command answered, per day",
     "mass_reach": "群发触达 · mass sends' reach (MASSSENDJOBFINISH counts) per day",
+    "cs_accounts": (
+        "客服监管（按公众号） · customer service per account: sessions, wait, first response, "
+        "session length p50/p90, satisfaction"
+    ),
+    "cs_groups": "客服监管（按技能组） · customer service per account and group",
+    "cs_agents": "客服监管（按坐席） · customer service per agent: sessions and their times",
 }
 
 

@@ -1961,6 +1961,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/cs_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按公众号） · customer service per account: sessions, wait, first response, session length p50/p90, satisfaction */
+        get: operations["stats_cs_accounts_api_v1_stats_cs_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按坐席） · customer service per agent: sessions and their times */
+        get: operations["stats_cs_agents_api_v1_stats_cs_agents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按技能组） · customer service per account and group */
+        get: operations["stats_cs_groups_api_v1_stats_cs_groups_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/errors": {
         parameters: {
             query?: never;
@@ -16031,6 +16082,243 @@ export interface operations {
         };
     };
     stats_commands_api_v1_stats_commands_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_accounts_api_v1_stats_cs_accounts_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_agents_api_v1_stats_cs_agents_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json or csv */
+                format?: "json" | "csv";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_groups_api_v1_stats_cs_groups_get: {
         parameters: {
             query?: {
                 /** @description 格式 · json or csv */
