@@ -10,6 +10,9 @@ reason: ``publication:<id>`` or ``notification:<id>`` for a tracked link, the UR
 button. WeChat's job reports (``wechat.job_finished``): account, kind (``template`` | ``mass``)
 and status; a mass send's report also adds its counts (total, filter, sent, error, as the
 outcome) to ``mass.reach`` rows, so its reach is read from the rollups like any count.
+Publications' sends (``publication.sent``): account, channel, status as the outcome and
+``publication:<id>`` as the reason; each also adds its recipients to a ``publication.reach`` row
+of the same dimensions (the reach a click-through rate divides by).
 Customer service (``cs.*``, R-ST-1): account, the agent's user id as the kind (``""`` while no
 agent has the session; a transfer's is the agent it left), the group as the reason, as the
 outcome the close reason, the rating (``"1"``..``"5"``), ``reassigned`` for an assignment after
@@ -33,6 +36,8 @@ GRAINS = ("minute", "hour", "day")
 # The rollup rows of a mass send's counts (weighted by the count, not by the event).
 MASS_REACH = "mass.reach"
 MASS_COUNTS = ("total", "filter", "sent", "error")
+# The rows of a publication's reach (weighted by the recipients of each send).
+PUBLICATION_REACH = "publication.reach"
 # Statuses that end the acceptance→outcome latency.
 OUTCOMES = frozenset({"delivered", "fallback_sent", "suppressed", "failed"})
 
@@ -136,6 +141,18 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
             "",
             0,
         )
+    if event.event == "publication.sent":
+        return (
+            event.event,
+            event.account,
+            "",
+            _text(payload.get("channel"), 32),
+            "",
+            _text(payload.get("status"), 32),
+            f"publication:{_text(payload.get('publication_id'), 40)}",
+            "",
+            0,
+        )
     if event.event.startswith("cs."):
         return _cs_dimensions(event)
     return (event.event, event.account, "", "", "", "", "", "", 0)
@@ -191,7 +208,14 @@ def cs_duration_bucket(ms: float) -> int:
 def _reach(
     event: StoredEvent,
 ) -> list[tuple[tuple[str, str, str, str, str, str, str, str, int], int]]:
-    """A mass send report's counts as weighted ``mass.reach`` rows (none for anything else)."""
+    """A mass send report's counts as weighted ``mass.reach`` rows, a publication's send as a
+    ``publication.reach`` row weighted by its recipients (none for anything else)."""
+    if event.event == "publication.sent":
+        recipients = event.payload.get("recipients")
+        if not isinstance(recipients, int) or isinstance(recipients, bool) or recipients <= 0:
+            return []
+        dims = _dimensions(event)
+        return [((PUBLICATION_REACH, *dims[1:]), recipients)]
     if event.event != "wechat.job_finished" or event.payload.get("kind") != "mass":
         return []
     rows = []

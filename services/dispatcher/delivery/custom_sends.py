@@ -19,8 +19,9 @@ from collections import OrderedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import Reject, Retry
+from libs.common.bus import EVENTS, Bus, Reject, Retry
 from libs.common.observability.logging import get_logger
+from libs.common.schemas.events import PublicationSent
 from libs.common.schemas.outbound import OutboundRequested
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, UnknownAccount
@@ -62,8 +63,10 @@ class CustomSends:
         limiter: RateLimiter,
         sender: Sender,
         policy: RetryPolicy,
+        bus: Bus | None = None,
     ) -> None:
         self._sessions = sessions
+        self._bus = bus
         self._directory = directory
         self._channels = channels
         self._limiter = limiter
@@ -143,6 +146,33 @@ class CustomSends:
                 await repository.use_window(
                     session, account_id=account.id, openid=request.openid, now=at
                 )
+        await self._publication_sent(request, nid, channel.name, status)
+
+    async def _publication_sent(
+        self, request: OutboundRequested, nid: str, channel: str, status: str
+    ) -> None:
+        """Tell statistics how many followers a publication's message went to (its reach)."""
+        prefix, _, publication = (request.correlation_id or "").partition(":")
+        if self._bus is None or request.origin != "publication" or prefix != "publication":
+            return
+        if not publication.isdigit():
+            return
+        event = PublicationSent(
+            correlation_id=request.correlation_id,
+            account=request.account,
+            publication_id=int(publication),
+            notification_id=nid,
+            channel=channel,
+            status=status,
+            recipients=len(request.mass_openids or ()) or 1,
+        )
+        try:
+            await self._bus.publish(
+                EVENTS, "publication.sent", event.to_bytes(), message_id=event.message_id
+            )
+        except Exception:
+            # The send is recorded in the database; only the statistics miss it.
+            log.exception("publication_sent_not_published", notification_id=nid)
 
     def _remember(self, message_id: str) -> None:
         self._recent[message_id] = None

@@ -89,6 +89,7 @@ class DeliveryService:
             limiter=limiter,
             sender=sender,
             policy=policy,
+            bus=bus,
         )
 
     async def start(self) -> None:

@@ -94,6 +94,10 @@ _SUMMARIES = {
     "follower_growth": "粉丝增长 · follows and unfollows per day, by QR scene",
     "commands": "指令热度 · how often each configured command answered, per day",
     "mass_reach": "群发触达 · mass sends' reach (MASSSENDJOBFINISH counts) per day",
+    "click_through": (
+        "点击率 · click-through per message type and per publication: tracked-link clicks over "
+        "messages sent or followers reached"
+    ),
     "cs_accounts": (
         "客服监管（按公众号） · customer service per account: sessions, wait, first response, "
         "session length p50/p90, satisfaction"

@@ -10,9 +10,10 @@ export type ReportName =
   | 'follower_growth'
   | 'commands'
   | 'mass_reach'
+  | 'click_through'
 export type ReportRow = Record<string, unknown>
 
-export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency', 'follower_growth', 'commands', 'mass_reach']
+export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency', 'follower_growth', 'commands', 'mass_reach', 'click_through']
 
 /** How each report is charted per day: split into series by `split`, plotting `value`. */
 export const CHARTED: Record<ReportName, { split: string; value: string; sum: boolean }> = {
@@ -26,6 +27,8 @@ export const CHARTED: Record<ReportName, { split: string; value: string; sum: bo
   follower_growth: { split: 'scene', value: 'net', sum: true },
   commands: { split: 'command', value: 'count', sum: true },
   mass_reach: { split: 'account', value: 'sent', sum: true },
+  // clicks per day by kind of message; the table holds the rates over the whole range
+  click_through: { split: 'message', value: 'clicks', sum: true },
 }
 
 /** The UTC day a row counts for: a series row's `bucket`, or a per-day report's `day`. */

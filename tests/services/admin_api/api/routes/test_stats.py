@@ -15,7 +15,13 @@ from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.cs import effects, workflow
 from libs.common.db.models import AdminUser, CsSession, utcnow
 from libs.common.resources import open_resources
-from libs.common.schemas.events import InboundHandled, InboundHandledBatch, WeChatJobFinished
+from libs.common.schemas.events import (
+    InboundHandled,
+    InboundHandledBatch,
+    LinkClicked,
+    PublicationSent,
+    WeChatJobFinished,
+)
 from services.stats.app import StatsService
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
@@ -266,3 +272,48 @@ async def test_customer_service_supervision_from_the_workflows_events(stack: Adm
     served_row = next(r for r in table if r["account"] == "demo" and r["agent"] == agent)
     assert served_row["agent_name"] == "'=客服小王"
     assert (served_row["csat_avg"], served_row["wait_p50_s"]) == ("4.0", "5")
+
+
+async def test_click_through_names_the_publication_and_exports(stack: AdminStack) -> None:
+    created = await stack.call(
+        "sh_editor",
+        "POST",
+        "/api/v1/publications",
+        json={
+            "account_id": stack.ids["demo_account"],
+            "kind": "list",
+            "title": "=本周净值",
+            "text": "通知",
+        },
+    )
+    assert created.status_code == 201, created.text
+    pid = int(created.json()["id"])
+    store = EventStore(stack.sessions.kw["bind"], stack.sessions)
+    sent = PublicationSent(
+        account="demo",
+        publication_id=pid,
+        notification_id="pub1m1",
+        channel="wechat_mass",
+        status="delivered",
+        recipients=40,
+        occurred_at=T0,
+    )
+    clicks = [
+        LinkClicked(
+            account="demo", url="https://x.example/", source="short_link", publication_id=pid
+        ).model_copy(update={"occurred_at": T0})
+        for _ in range(2)
+    ]
+    await store.store(unpack("publication.sent", sent.to_bytes()).events)
+    for click in clicks:
+        await store.store(unpack("click", click.to_bytes()).events)
+    body = (await stack.call("admin", "GET", f"/api/v1/stats/click_through?{DAY}")).json()
+    assert [(r["target"], r["title"], r["sent"], r["clicks"], r["ctr"]) for r in body["rows"]] == [
+        (f"publication:{pid}", "=本周净值", 40, 2, 0.05)
+    ]
+    # The Beijing account's publications are not the Shanghai branch's to see.
+    other = await stack.call("sh_super", "GET", f"/api/v1/stats/click_through?{DAY}&account=bj")
+    assert other.status_code == 404
+    export = await stack.call("admin", "GET", f"/api/v1/stats/click_through?{DAY}&format=csv")
+    [row] = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert (row["title"], row["sent"], row["ctr"]) == ("'=本周净值", "40", "0.05")
