@@ -4294,6 +4294,11 @@ export interface components {
              */
             kind: string;
             /**
+             * Media Url
+             * @description 公开地址（展现服务，长期缓存） · public URL on the presentation routes (cached for good; image and voice files only)
+             */
+            media_url?: string | null;
+            /**
              * Org Id
              * @description 所属机构 · org
              */

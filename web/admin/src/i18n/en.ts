@@ -139,6 +139,7 @@ export default {
     limitText: 'Text: up to 600 characters; article: up to 20,000', chooseFile: 'Choose a file to upload', newText: 'New text',
     tooLarge: 'The file ({size}) exceeds the {max} limit; not uploaded', refused: 'Refused by the material limits: {message}', uploaded: 'Uploaded',
     preview: 'Preview', size: 'Size', format: 'Format', play: 'Play',
+    publicUrl: 'Public link', open: 'Open', copy: 'Copy', copied: 'Link copied',
   },
   locations: {
     import: 'Import CSV', columns: 'CSV columns (header row first, UTF-8 or GBK; tags separated by ;):', csvFile: 'CSV file',

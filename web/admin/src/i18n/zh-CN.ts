@@ -139,6 +139,7 @@ export default {
     limitText: '文本：不超过 600 字；图文：不超过 20,000 字', chooseFile: '选择文件上传', newText: '新建文本',
     tooLarge: '文件 {size} 超过上限 {max}，未上传', refused: '不符合素材限制：{message}', uploaded: '已上传',
     preview: '预览', size: '大小', format: '格式', play: '播放',
+    publicUrl: '公开链接', open: '打开', copy: '复制', copied: '链接已复制',
   },
   locations: {
     import: 'CSV 导入', columns: 'CSV 列（首行为表头，UTF-8 或 GBK；标签用 ; 分隔）：', csvFile: 'CSV 文件',
