@@ -90,6 +90,7 @@ class DeliveryService:
             sender=sender,
             policy=policy,
             bus=bus,
+            tracker=tracker,
         )
 
     async def start(self) -> None:
