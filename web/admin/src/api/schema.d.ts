@@ -16027,8 +16027,8 @@ export interface operations {
     stats_click_through_api_v1_stats_click_through_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16053,6 +16053,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16106,8 +16107,8 @@ export interface operations {
     stats_clicks_api_v1_stats_clicks_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16132,6 +16133,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16185,8 +16187,8 @@ export interface operations {
     stats_commands_api_v1_stats_commands_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16211,6 +16213,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16264,8 +16267,8 @@ export interface operations {
     stats_cs_accounts_api_v1_stats_cs_accounts_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16290,6 +16293,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16343,8 +16347,8 @@ export interface operations {
     stats_cs_agents_api_v1_stats_cs_agents_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16369,6 +16373,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16422,8 +16427,8 @@ export interface operations {
     stats_cs_groups_api_v1_stats_cs_groups_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16448,6 +16453,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16501,8 +16507,8 @@ export interface operations {
     stats_errors_api_v1_stats_errors_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16527,6 +16533,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16580,8 +16587,8 @@ export interface operations {
     stats_fallbacks_api_v1_stats_fallbacks_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16606,6 +16613,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16659,8 +16667,8 @@ export interface operations {
     stats_follower_growth_api_v1_stats_follower_growth_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16685,6 +16693,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16738,8 +16747,8 @@ export interface operations {
     stats_funnel_api_v1_stats_funnel_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16764,6 +16773,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16817,8 +16827,8 @@ export interface operations {
     stats_inbound_api_v1_stats_inbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16843,6 +16853,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16896,8 +16907,8 @@ export interface operations {
     stats_latency_api_v1_stats_latency_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16922,6 +16933,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16975,8 +16987,8 @@ export interface operations {
     stats_mass_reach_api_v1_stats_mass_reach_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -17001,6 +17013,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -17054,8 +17067,8 @@ export interface operations {
     stats_outbound_api_v1_stats_outbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -17080,6 +17093,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };

@@ -171,6 +171,7 @@ export default {
   },
   stats: {
     report: 'Report', from: 'From', to: 'To', allAccounts: 'All accounts', allOrgs: 'All organisations', org: 'Organisation (with those below)',
+    exportXlsx: 'Export Excel',
     badRange: 'The start date must not be after the end date', noData: 'No data in this range',
     utcNote: 'Days are UTC days (08:00 Beijing time to 08:00); rollup grain read: {grain}.',
     tabs: { reports: 'Reports', supervision: 'Customer-service supervision' },

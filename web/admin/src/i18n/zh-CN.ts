@@ -171,6 +171,7 @@ export default {
   },
   stats: {
     report: '报表', from: '开始日期', to: '结束日期', allAccounts: '全部公众号', allOrgs: '全部机构', org: '机构（含下级）',
+    exportXlsx: '导出 Excel',
     badRange: '开始日期不能晚于结束日期', noData: '所选范围内没有数据',
     utcNote: '日期按 UTC 计（北京时间当日 8:00 起算）；读取粒度：{grain}。',
     tabs: { reports: '报表', supervision: '客服监管' },

@@ -22,10 +22,12 @@ from libs.common.schemas.events import (
     PublicationSent,
     WeChatJobFinished,
 )
+from libs.common.spreadsheet import XLSX_MEDIA_TYPE
 from services.stats.app import StatsService
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
 from services.stats.unpack import unpack
+from tests.libs.common.test_spreadsheet import read_xlsx
 from tests.polling import eventually
 from tests.services.admin_api.support import SECRET_KEY, AdminStack, follower_asks
 from tests.services.stats.events import T0, delivered_batch, fallback_batch, inbound_batch
@@ -272,6 +274,16 @@ async def test_customer_service_supervision_from_the_workflows_events(stack: Adm
     served_row = next(r for r in table if r["account"] == "demo" and r["agent"] == agent)
     assert served_row["agent_name"] == "'=客服小王"
     assert (served_row["csat_avg"], served_row["wait_p50_s"]) == ("4.0", "5")
+    # Excel: the name as text (an inline string is never a formula), figures as numbers.
+    workbook = await stack.call("cs_lead", "GET", f"/api/v1/stats/cs_agents?{days}&format=xlsx")
+    assert workbook.headers["content-type"] == XLSX_MEDIA_TYPE
+    assert workbook.headers["content-disposition"].endswith('.xlsx"')
+    header, *cells = read_xlsx(workbook.content)
+    names = [text for _, _, text in header]
+    sheet = [dict(zip(names, row, strict=True)) for row in cells]
+    mine_xlsx = next(r for r in sheet if r["account"][2] == "demo" and r["agent"][2] == agent)
+    assert mine_xlsx["agent_name"] == (mine_xlsx["agent_name"][0], "inlineStr", "=客服小王")
+    assert mine_xlsx["csat_avg"][1:] == (None, "4.0")
 
 
 async def test_click_through_names_the_publication_and_exports(stack: AdminStack) -> None:
