@@ -7,13 +7,15 @@ export type ReportName =
   | 'fallbacks'
   | 'errors'
   | 'latency'
+  | 'funnel'
+  | 'clicks'
   | 'follower_growth'
   | 'commands'
   | 'mass_reach'
   | 'click_through'
 export type ReportRow = Record<string, unknown>
 
-export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency', 'follower_growth', 'commands', 'mass_reach', 'click_through']
+export const REPORTS: ReportName[] = ['inbound', 'outbound', 'fallbacks', 'errors', 'latency', 'funnel', 'clicks', 'follower_growth', 'commands', 'mass_reach', 'click_through']
 
 /** How each report is charted per day: split into series by `split`, plotting `value`. */
 export const CHARTED: Record<ReportName, { split: string; value: string; sum: boolean }> = {
@@ -23,6 +25,8 @@ export const CHARTED: Record<ReportName, { split: string; value: string; sum: bo
   errors: { split: 'errcode', value: 'count', sum: true },
   // percentiles do not add up across accounts: the worst one is charted
   latency: { split: 'outcome', value: 'p99_ms', sum: false },
+  funnel: { split: 'event_type', value: 'accepted', sum: true },
+  clicks: { split: 'source', value: 'count', sum: true },
   // the advanced reports are per day already: their rows carry `day`, not `bucket`
   follower_growth: { split: 'scene', value: 'net', sum: true },
   commands: { split: 'command', value: 'count', sum: true },
