@@ -15,6 +15,7 @@ from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from libs.common.schemas.events import InboundHandled, InboundHandledBatch
 from libs.common.schemas.inbound import InboundReceived
+from libs.common.short_links import ROUTE_PREFIX
 from services.engine.answers import default_registry
 from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
@@ -112,6 +113,7 @@ class EngineService:
             ),
             events=self.events,
             customer_service=self.customer_service,
+            short_link_prefix=settings.short_link_base + ROUTE_PREFIX,
         )
         self.heartbeat = Heartbeat(
             resources.bus,

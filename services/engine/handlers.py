@@ -63,8 +63,10 @@ class InboundHandler:
         responder: Responder,
         events: EventBatcher[InboundHandled, InboundHandledBatch],
         customer_service: CustomerService | None = None,
+        short_link_prefix: str = "",
     ) -> None:
         self._bus = bus
+        self._short_links = short_link_prefix
         self._ledger = ledger
         self._sessions = sessions
         self._configs = configs
@@ -130,7 +132,7 @@ class InboundHandler:
     async def _record_side_effects(
         self, account: AccountConfig, message: InboundMessage, dedup_key: str
     ) -> None:
-        click = menu_click(account.code, message, dedup_key)
+        click = menu_click(account.code, message, dedup_key, short_links=self._short_links)
         if click is not None:
             await publish_click(self._bus, click)
             return

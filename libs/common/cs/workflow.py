@@ -385,6 +385,7 @@ async def announce_positions(
 async def _assign(
     session: AsyncSession, cs: CsSession, agent: CsAgent, name: str, *, now: datetime, quota: int
 ) -> Effects:
+    reassigned = cs.assigned_at is not None
     cs.state = "assigned"
     cs.agent_id = agent.user_id
     cs.assigned_at = now
@@ -400,6 +401,7 @@ async def _assign(
                 agent_id=agent.user_id,
                 assigned_at=now,
                 wait_s=round((now - cs.queued_at).total_seconds(), 3),
+                reassigned=reassigned,
             )
         ],
         notices=await _notice(

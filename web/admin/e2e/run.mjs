@@ -545,6 +545,24 @@ await test('statistics: a follower\'s messages show in the report, its chart, it
   expect(inbound >= 1, `today's inbound on the overview: ${inbound}`)
 })
 
+await test('statistics: the supervision tab charts customer service per agent and exports it', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/stats`)
+  await page.getByRole('tab', { name: '客服监管' }).click()
+  await page.locator('[data-test=cs-times] canvas').waitFor()
+  await page.locator('[data-test=cs-sessions] canvas').waitFor()
+  await page.locator('[data-test=cs-level] [data-level=cs_groups]').click()
+  await page.waitForLoadState('networkidle')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=cs-csv]').click()])
+  const csv = readFileSync(await download.path(), 'utf8')
+  expect(/^\ufeff?account,group,queued,assigned/.test(csv), `the supervision CSV: ${csv.slice(0, 200)}`)
+  expect(/stats-cs_groups-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/.test(download.suggestedFilename()), download.suggestedFilename())
+  const [workbook] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=cs-xlsx]').click()])
+  expect(workbook.suggestedFilename().endsWith('.xlsx'), workbook.suggestedFilename())
+  mkdirSync(shots, { recursive: true })
+  await page.screenshot({ path: join(shots, 'statistics-supervision.png') })
+})
+
 await test('the overview shows every service\'s heartbeat', async (page) => {
   await login(page, 'sh_editor')
   const panel = page.locator('[data-test=heartbeats]')

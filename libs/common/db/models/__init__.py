@@ -46,6 +46,7 @@ from libs.common.db.models.notification import (
 )
 from libs.common.db.models.short_link import ShortLink
 from libs.common.db.models.stats import (
+    CS_DURATION_BOUNDS_MS,
     LATENCY_BOUNDS_MS,
     ROLLUP_TABLES,
     StatsEvent,
@@ -55,6 +56,7 @@ from libs.common.db.models.stats import (
 )
 
 __all__ = [
+    "CS_DURATION_BOUNDS_MS",
     "LATENCY_BOUNDS_MS",
     "ROLLUP_TABLES",
     "AccessToken",

@@ -157,7 +157,7 @@ class Material(Timestamped, Base):
     filename: Mapped[str] = mapped_column(String(256), default="")
     format: Mapped[str] = mapped_column(String(16), default="")
     size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str] = mapped_column(String(64), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
     duration_s: Mapped[float | None] = mapped_column(default=None)
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from libs.common.db.models import Material, utcnow
+from libs.common.material_storage import media_type, media_url
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
@@ -32,6 +33,7 @@ from services.admin_api.media_limits import (
 )
 from services.admin_api.repositories import materials, rows
 from services.admin_api.scope import Principal, by_org, org_in_scope
+from services.admin_api.state import AdminState
 
 router = APIRouter(prefix="/api/v1/materials", tags=["materials 素材库"])
 
@@ -91,6 +93,20 @@ class MaterialRead(ReadModel):
     sha256: str = Field(description="SHA-256")
     duration_s: float | None = Field(description="时长（秒） · duration in seconds")
     created_at: datetime = Field(description="创建时间 · created at")
+    media_url: str | None = Field(
+        None,
+        description="公开地址（展现服务，长期缓存） · public URL on the presentation routes "
+        "(cached for good; image and voice files only)",
+    )
+
+
+def _read(material: Material, state: AdminState) -> MaterialRead:
+    """The material as the API shows it, with its file's public URL."""
+    read = MaterialRead.model_validate(material)
+    if not (material.storage_key and material.sha256):
+        return read
+    url = media_url(state.settings.short_link_base, material.sha256, material.format)
+    return read.model_copy(update={"media_url": url})
 
 
 def check_text(text: str) -> None:
@@ -150,6 +166,7 @@ ScopedMaterial = Annotated[Material, Depends(load_material)]
 async def list_materials(
     principal: CurrentUser,
     session: SessionDep,
+    state: StateDep,
     params: ListQuery,
     kind: Annotated[
         Literal["text", "image", "voice", "news"] | None, Query(description="类型 · kind")
@@ -160,7 +177,7 @@ async def list_materials(
         session, principal=principal, params=params, kind=kind
     )
     return Page[MaterialRead](
-        items=[MaterialRead.model_validate(m) for m in items],
+        items=[_read(m, state) for m in items],
         total=total,
         page=params.page,
         page_size=params.page_size,
@@ -329,7 +346,7 @@ async def upload_file(
     await record(
         session, principal, "material.upload", "material", material.id, after=snapshot(material)
     )
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.get(
@@ -338,9 +355,9 @@ async def upload_file(
     dependencies=[Perm("material.read")],
     summary="素材详情 · get material",
 )
-async def get_material(material: ScopedMaterial) -> MaterialRead:
+async def get_material(material: ScopedMaterial, state: StateDep) -> MaterialRead:
     """One material."""
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.get(
@@ -358,16 +375,7 @@ async def download_material(
         raise NotFound("this material has no file")
     if not await state.materials.exists(session, key):
         raise NotFound("file missing from storage")
-    media = {
-        "png": "image/png",
-        "jpeg": "image/jpeg",
-        "gif": "image/gif",
-        "bmp": "image/bmp",
-        "mp3": "audio/mpeg",
-        "wav": "audio/wav",
-        "amr": "audio/amr",
-        "wma": "audio/x-ms-wma",
-    }.get(material.format, "application/octet-stream")
+    media = media_type(material.format)
 
     async def body() -> AsyncIterator[bytes]:
         # A session of its own: the request's may be closed before the body is sent.
@@ -388,7 +396,11 @@ async def download_material(
     summary="修改素材 · update material",
 )
 async def update_material(
-    material: ScopedMaterial, body: MaterialUpdate, principal: CurrentUser, session: SessionDep
+    material: ScopedMaterial,
+    body: MaterialUpdate,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
 ) -> MaterialRead:
     """Change a title, a text or a news item's articles (limits checked again)."""
     before = snapshot(material)
@@ -414,7 +426,7 @@ async def update_material(
         before=before,
         after=snapshot(material),
     )
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.delete(

@@ -1927,6 +1927,23 @@ export interface paths {
         patch: operations["update_role_api_v1_roles__role_id__patch"];
         trace?: never;
     };
+    "/api/v1/stats/click_through": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 点击率 · click-through per message type and per publication: tracked-link clicks over messages sent or followers reached */
+        get: operations["stats_click_through_api_v1_stats_click_through_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/clicks": {
         parameters: {
             query?: never;
@@ -1953,6 +1970,57 @@ export interface paths {
         };
         /** 指令热度 · how often each configured command answered, per day */
         get: operations["stats_commands_api_v1_stats_commands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按公众号） · customer service per account: sessions, wait, first response, session length p50/p90, satisfaction */
+        get: operations["stats_cs_accounts_api_v1_stats_cs_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按坐席） · customer service per agent: sessions and their times */
+        get: operations["stats_cs_agents_api_v1_stats_cs_agents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按技能组） · customer service per account and group */
+        get: operations["stats_cs_groups_api_v1_stats_cs_groups_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4225,6 +4293,11 @@ export interface components {
              * @description 类型 text/image/voice/news · kind
              */
             kind: string;
+            /**
+             * Media Url
+             * @description 公开地址（展现服务，长期缓存） · public URL on the presentation routes (cached for good; image and voice files only)
+             */
+            media_url?: string | null;
             /**
              * Org Id
              * @description 所属机构 · org
@@ -15951,11 +16024,11 @@ export interface operations {
             };
         };
     };
-    stats_clicks_api_v1_stats_clicks_get: {
+    stats_click_through_api_v1_stats_click_through_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -15980,6 +16053,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_clicks_api_v1_stats_clicks_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16033,8 +16187,8 @@ export interface operations {
     stats_commands_api_v1_stats_commands_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16059,6 +16213,247 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_accounts_api_v1_stats_cs_accounts_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_agents_api_v1_stats_cs_agents_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_groups_api_v1_stats_cs_groups_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16112,8 +16507,8 @@ export interface operations {
     stats_errors_api_v1_stats_errors_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16138,6 +16533,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16191,8 +16587,8 @@ export interface operations {
     stats_fallbacks_api_v1_stats_fallbacks_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16217,6 +16613,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16270,8 +16667,8 @@ export interface operations {
     stats_follower_growth_api_v1_stats_follower_growth_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16296,6 +16693,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16349,8 +16747,8 @@ export interface operations {
     stats_funnel_api_v1_stats_funnel_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16375,6 +16773,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16428,8 +16827,8 @@ export interface operations {
     stats_inbound_api_v1_stats_inbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16454,6 +16853,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16507,8 +16907,8 @@ export interface operations {
     stats_latency_api_v1_stats_latency_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16533,6 +16933,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16586,8 +16987,8 @@ export interface operations {
     stats_mass_reach_api_v1_stats_mass_reach_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16612,6 +17013,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16665,8 +17067,8 @@ export interface operations {
     stats_outbound_api_v1_stats_outbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16691,6 +17093,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };

@@ -30,7 +30,7 @@ export default {
     orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
   help: {
-    stats: 'Communication and advanced reports (follower growth by QR scene, command popularity, mass-send reach) from the statistics rollups: pick a date range, an account or an organisation, read the daily chart and the totals, export them as CSV.',
+    stats: 'Communication and advanced reports (follower growth by QR scene, command popularity, mass-send reach, click-through) and customer-service supervision from the statistics rollups: pick a date range, an account or an organisation, read the daily chart and the totals, export them as CSV.',
     accounts: 'Account secrets are write-only: the list shows only whether each is set and its last 4 characters. A rotated EncodingAESKey stays valid for a while.',
     users: 'A user belongs to one organisation and sees its data and that of the organisations below it.',
     roles: 'A role is a set of permissions; a user may hold several roles.',
@@ -139,6 +139,7 @@ export default {
     limitText: 'Text: up to 600 characters; article: up to 20,000', chooseFile: 'Choose a file to upload', newText: 'New text',
     tooLarge: 'The file ({size}) exceeds the {max} limit; not uploaded', refused: 'Refused by the material limits: {message}', uploaded: 'Uploaded',
     preview: 'Preview', size: 'Size', format: 'Format', play: 'Play',
+    publicUrl: 'Public link', open: 'Open', copy: 'Copy', copied: 'Link copied',
   },
   locations: {
     import: 'Import CSV', columns: 'CSV columns (header row first, UTF-8 or GBK; tags separated by ;):', csvFile: 'CSV file',
@@ -170,14 +171,28 @@ export default {
   },
   stats: {
     report: 'Report', from: 'From', to: 'To', allAccounts: 'All accounts', allOrgs: 'All organisations', org: 'Organisation (with those below)',
+    exportXlsx: 'Export Excel',
     badRange: 'The start date must not be after the end date', noData: 'No data in this range',
     utcNote: 'Days are UTC days (08:00 Beijing time to 08:00); rollup grain read: {grain}.',
-    reports: { inbound: 'Inbound', outbound: 'Outbound', fallbacks: 'Fallbacks', errors: 'Errors', latency: 'Latency', follower_growth: 'Follower growth', commands: 'Command popularity', mass_reach: 'Mass-send reach' },
-    charted: { inbound: 'messages per day, by type', outbound: 'messages per day, by outcome', fallbacks: 'fallbacks per day, by channel', errors: 'failures per day, by errcode', latency: 'daily p99 latency (ms), by outcome', follower_growth: 'net new followers per day, by QR scene', commands: 'answers per day, by command', mass_reach: 'followers reached per day, by account' },
+    tabs: { reports: 'Reports', supervision: 'Customer-service supervision' },
+    cs: {
+      level: 'Per', levels: { cs_accounts: 'Account', cs_groups: 'Group', cs_agents: 'Agent' }, seconds: 's',
+      csat: 'CSAT {avg} ({n} ratings)', timesTitle: 'Worst daily p90 (seconds)', sessionsTitle: 'Sessions and CSAT',
+      note: 'Times are at most the bucket bound shown (5 s to a day). Queue wait counts first assignments; session length runs from the request to the close. Queue figures have no agent: per agent they are on the group\'s row.',
+      col: {
+        group: 'Group', agent: 'Agent ID', agent_name: 'Agent', queued: 'Queued', assigned: 'Sessions', closed: 'Closed', abandoned: 'Abandoned', transferred: 'Transferred',
+        wait_p50_s: 'Wait p50 (s)', wait_p90_s: 'Wait p90 (s)', first_response_p50_s: 'First response p50 (s)', first_response_p90_s: 'First response p90 (s)',
+        session_p50_s: 'Session p50 (s)', session_p90_s: 'Session p90 (s)', rated: 'Ratings', csat_avg: 'CSAT',
+        rating_1: '1★', rating_2: '2★', rating_3: '3★', rating_4: '4★', rating_5: '5★', close_reasons: 'Closed by',
+      },
+    },
+    reports: { inbound: 'Inbound', outbound: 'Outbound', fallbacks: 'Fallbacks', errors: 'Errors', latency: 'Latency', funnel: 'Delivery funnel', clicks: 'Clicks', follower_growth: 'Follower growth', commands: 'Command popularity', mass_reach: 'Mass-send reach', click_through: 'Click-through' },
+    charted: { inbound: 'messages per day, by type', outbound: 'messages per day, by outcome', fallbacks: 'fallbacks per day, by channel', errors: 'failures per day, by errcode', latency: 'daily p99 latency (ms), by outcome', funnel: 'notifications accepted per day, by event type', clicks: 'clicks per day, by source', follower_growth: 'net new followers per day, by QR scene', commands: 'answers per day, by command', mass_reach: 'followers reached per day, by account', click_through: 'tracked-link clicks per day, by kind of message' },
     col: {
       bucket: 'Time', account: 'Account', kind: 'Type', outcome: 'Outcome', channel: 'Channel', priority: 'Priority', reason: 'Reason',
       errcode: 'Errcode', count: 'Count', p50_ms: 'p50 (ms)', p99_ms: 'p99 (ms)', latency_le_ms: 'Latency at most (ms)',
-      day: 'Day', scene: 'QR scene', subscribed: 'Follows', unsubscribed: 'Unfollows', net: 'Net', command: 'Command', jobs: 'Mass sends', total: 'Total', filtered: 'After filter', sent: 'Sent', errors: 'Errors',
+      event_type: 'Event type', accepted: 'Accepted', confirmed: 'Confirmed', blocked: 'Blocked', failed_on_wechat: 'Failed on WeChat', fallback_sent: 'Fallbacks', failed: 'Failed', fallback_reasons: 'Fallback reasons', source: 'Source',
+      day: 'Day', scene: 'QR scene', subscribed: 'Follows', unsubscribed: 'Unfollows', net: 'Net', message: 'Message', target: 'Event type / publication', title: 'Title', clicks: 'Clicks', clicked: 'Messages clicked', ctr: 'Clicks per sent', unique_ctr: 'Share clicked', command: 'Command', jobs: 'Mass sends', total: 'Total', filtered: 'After filter', sent: 'Sent', errors: 'Errors',
     },
   },
   audit: { range: 'Time range', at: 'Time', change: 'Change', since: 'From', until: 'To', exportCsv: 'Export CSV' },

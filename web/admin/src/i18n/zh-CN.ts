@@ -30,7 +30,7 @@ export default {
     orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
   help: {
-    stats: '通信报表与高级报表（按二维码场景的粉丝增长、指令热度、群发触达）来自统计汇总：选择日期范围、公众号或机构，查看每日图表和汇总表，并可导出 CSV。',
+    stats: '通信报表、高级报表（按二维码场景的粉丝增长、指令热度、群发触达、点击率）与客服监管来自统计汇总：选择日期范围、公众号或机构，查看每日图表和汇总表，并可导出 CSV。',
     accounts: '公众号的密钥只写不读：列表只显示是否已设置及末四位。轮换 EncodingAESKey 时旧密钥仍保留一段时间。',
     users: '用户属于一个机构，其数据范围为所在机构及下级机构。',
     roles: '角色是一组权限；用户可拥有多个角色。',
@@ -139,6 +139,7 @@ export default {
     limitText: '文本：不超过 600 字；图文：不超过 20,000 字', chooseFile: '选择文件上传', newText: '新建文本',
     tooLarge: '文件 {size} 超过上限 {max}，未上传', refused: '不符合素材限制：{message}', uploaded: '已上传',
     preview: '预览', size: '大小', format: '格式', play: '播放',
+    publicUrl: '公开链接', open: '打开', copy: '复制', copied: '链接已复制',
   },
   locations: {
     import: 'CSV 导入', columns: 'CSV 列（首行为表头，UTF-8 或 GBK；标签用 ; 分隔）：', csvFile: 'CSV 文件',
@@ -170,14 +171,28 @@ export default {
   },
   stats: {
     report: '报表', from: '开始日期', to: '结束日期', allAccounts: '全部公众号', allOrgs: '全部机构', org: '机构（含下级）',
+    exportXlsx: '导出 Excel',
     badRange: '开始日期不能晚于结束日期', noData: '所选范围内没有数据',
     utcNote: '日期按 UTC 计（北京时间当日 8:00 起算）；读取粒度：{grain}。',
-    reports: { inbound: '上行量', outbound: '下行结果', fallbacks: '降级短信', errors: '错误码', latency: '送达时延', follower_growth: '粉丝增长', commands: '指令热度', mass_reach: '群发触达' },
-    charted: { inbound: '每日条数（按消息类型）', outbound: '每日条数（按结果）', fallbacks: '每日条数（按渠道）', errors: '每日条数（按错误码）', latency: '每日 P99 时延（毫秒，按结果）', follower_growth: '每日净增粉丝（按二维码场景）', commands: '每日应答次数（按指令）', mass_reach: '每日送达人数（按公众号）' },
+    tabs: { reports: '报表', supervision: '客服监管' },
+    cs: {
+      level: '维度', levels: { cs_accounts: '按公众号', cs_groups: '按技能组', cs_agents: '按坐席' }, seconds: '秒',
+      csat: '满意度 {avg}（{n} 条评价）', timesTitle: '每日最差 P90（秒）', sessionsTitle: '会话量与满意度',
+      note: '时长为所在分桶的上限（5 秒至 1 天）。排队等待只计首次分配；会话时长从请求人工到结束。排队数据不属于任何坐席：按坐席查看时在技能组那一行。',
+      col: {
+        group: '技能组', agent: '坐席 ID', agent_name: '坐席', queued: '排队', assigned: '接待会话', closed: '结束', abandoned: '放弃', transferred: '转出',
+        wait_p50_s: '等待 P50（秒）', wait_p90_s: '等待 P90（秒）', first_response_p50_s: '首响 P50（秒）', first_response_p90_s: '首响 P90（秒）',
+        session_p50_s: '会话时长 P50（秒）', session_p90_s: '会话时长 P90（秒）', rated: '评价数', csat_avg: '满意度',
+        rating_1: '1 星', rating_2: '2 星', rating_3: '3 星', rating_4: '4 星', rating_5: '5 星', close_reasons: '结束原因',
+      },
+    },
+    reports: { inbound: '上行量', outbound: '下行结果', fallbacks: '降级短信', errors: '错误码', latency: '送达时延', funnel: '投递漏斗', clicks: '点击', follower_growth: '粉丝增长', commands: '指令热度', mass_reach: '群发触达', click_through: '点击率' },
+    charted: { inbound: '每日条数（按消息类型）', outbound: '每日条数（按结果）', fallbacks: '每日条数（按渠道）', errors: '每日条数（按错误码）', latency: '每日 P99 时延（毫秒，按结果）', funnel: '每日受理条数（按事件类型）', clicks: '每日点击次数（按来源）', follower_growth: '每日净增粉丝（按二维码场景）', commands: '每日应答次数（按指令）', mass_reach: '每日送达人数（按公众号）', click_through: '每日链接点击次数（按消息类别）' },
     col: {
       bucket: '时间', account: '公众号', kind: '消息类型', outcome: '结果', channel: '渠道', priority: '优先级', reason: '原因',
       errcode: '错误码', count: '条数', p50_ms: 'P50（毫秒）', p99_ms: 'P99（毫秒）', latency_le_ms: '时延上限（毫秒）',
-      day: '日期', scene: '二维码场景', subscribed: '关注', unsubscribed: '取消关注', net: '净增', command: '指令', jobs: '群发次数', total: '总人数', filtered: '过滤后人数', sent: '成功人数', errors: '失败人数',
+      event_type: '事件类型', accepted: '受理', confirmed: '微信确认送达', blocked: '用户拒收', failed_on_wechat: '微信发送失败', fallback_sent: '降级发送', failed: '失败', fallback_reasons: '降级原因', source: '来源',
+      day: '日期', scene: '二维码场景', subscribed: '关注', unsubscribed: '取消关注', net: '净增', message: '消息类别', target: '事件类型 / 发布', title: '标题', clicks: '点击次数', clicked: '被点击消息数', ctr: '点击率（次/条）', unique_ctr: '点击覆盖率', command: '指令', jobs: '群发次数', total: '总人数', filtered: '过滤后人数', sent: '成功人数', errors: '失败人数',
     },
   },
   audit: { range: '时间范围', at: '时间', change: '变更', since: '开始', until: '结束', exportCsv: '导出 CSV' },
