@@ -34,6 +34,10 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "phone_link",
         "balance",
         "transactions",
+        "opening_branch",
+        "holdings",
+        "opened_agreements",
+        "cancelled_agreements",
     }
 )
 
