@@ -38,6 +38,8 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "holdings",
         "opened_agreements",
         "cancelled_agreements",
+        # Transactions are links into mobile banking, never performed in chat (R-EN-9).
+        "transfer_link",
     }
 )
 

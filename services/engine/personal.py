@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Customer
 from libs.common.h5_links import (
+    APPLY_PAGE,
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
 )
@@ -64,3 +66,11 @@ class PageLinks:
     def phone_url(self, account: str, openid: str) -> str:
         """A fresh single-use link to the phone binding page."""
         return self.signer.url(self.base_url, account, openid, PHONE_PAGE)
+
+    def transfer_url(self, account: str, openid: str) -> str:
+        """A fresh link to the page leading into mobile banking for transfers."""
+        return self.signer.url(self.base_url, account, openid, TRANSFER_PAGE)
+
+    def apply_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the application page of prospects."""
+        return self.signer.url(self.base_url, account, openid, APPLY_PAGE)

@@ -60,5 +60,8 @@ class GatewaySettings(CommonSettings):
     phone_code_sms_text: str = (
         "您正在绑定手机号，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
     )
+    # Transfers (转账汇款, R-EN-9) are never done in chat: /h5/transfer leads into mobile banking
+    # at this address (HTTPS; the company's app or its download page).
+    mobile_banking_transfer_url: str = "https://mobile-banking.example.com/transfer"
     # Used-link records past their expiry and failures out of the window are deleted this often.
     h5_purge_interval_s: float = 3600.0

@@ -159,6 +159,16 @@ COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
         True,
     ),
     (
+        "transfer",
+        "prefix",
+        "转账汇款|转账|汇款|ZZ",
+        "transfer_link",
+        {"example": "转账"},
+        40,
+        "转账汇款（跳转手机银行办理）",
+        True,
+    ),
+    (
         "fund_code_only",
         "regex",
         r"(?P<arg>\d{6})",
@@ -183,6 +193,7 @@ MENU_ACTIONS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     ("NEARBY", "nearest_locations", {}, "菜单：附近理财中心（location_select）"),
     ("HELP", "help", {}, "菜单：帮助"),
+    ("TRANSFER", "transfer_link", {}, "菜单：转账汇款（跳转手机银行）"),
 ]
 
 # (kind, name, address, latitude, longitude, phone, opening hours, tags)

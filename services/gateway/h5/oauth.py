@@ -32,6 +32,7 @@ from libs.common.h5_links import (
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
 )
@@ -46,7 +47,7 @@ log = get_logger(__name__)
 
 COOKIE = "wxhub_h5_oauth"
 KEY_PURPOSE = "h5-oauth-state"
-PAGES = frozenset({BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE, PHONE_PAGE})
+PAGES = frozenset({BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE, PHONE_PAGE, TRANSFER_PAGE})
 # A code or state longer than this is not WeChat's.
 MAX_PARAM_CHARS = 128
 

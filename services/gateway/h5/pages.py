@@ -38,8 +38,9 @@ p{margin:0 0 12px}
 label{display:block;margin:16px 0 4px;font-size:14px;color:#4e5969}
 input{box-sizing:border-box;width:100%;padding:12px;font-size:16px;border:1px solid #c9cdd4;
 border-radius:8px;background:#fff}
-button{width:100%;margin-top:24px;padding:14px;font-size:17px;border:0;border-radius:8px;
-background:#07c160;color:#fff}
+button,.button{display:block;box-sizing:border-box;width:100%;margin-top:24px;padding:14px;
+font-size:17px;border:0;border-radius:8px;background:#07c160;color:#fff;text-align:center;
+text-decoration:none}
 .error{padding:12px;border-radius:8px;background:#fff1f0;color:#cf1322}
 .note{font-size:13px;color:#86909c}
 .toggle{margin:0;text-align:right;font-size:14px}
@@ -164,6 +165,16 @@ def phone_form(form: PhoneForm, status: int = 200) -> HTMLResponse:
 </form>
 <p class="note">{text("phone.note", lang)}</p>"""
     return _page(text("phone.title", lang), body, status, lang)
+
+
+def transfer_page(token: str, target: str, lang: Lang = "zh") -> HTMLResponse:
+    """Says transfers are done in mobile banking, with a button leading there."""
+    body = f"""{_toggle("transfer", token, lang)}<h1>{text("transfer.title", lang)}</h1>
+<p>{text("transfer.intro", lang)}</p>
+<a class="button" href="{escape(target)}" rel="noopener noreferrer">
+{text("transfer.open", lang)}</a>
+<p class="note">{text("transfer.note", lang)}</p>"""
+    return _page(text("transfer.title", lang), body, 200, lang)
 
 
 def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:

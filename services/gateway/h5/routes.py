@@ -1,7 +1,8 @@
 """``/h5/bind`` (GET shows the form, POST checks and binds), ``/h5/unbind`` (GET asks to
 confirm, POST removes the binding) and ``/h5/subscriptions`` (GET shows the reminder types with
 the customer's choices, POST stores them), ``/h5/phone`` (GET shows the form, POST sends a
-code or checks it, ``phone.py``); ``/h5/oauth/{account}/{page}`` opens any of them through
+code or checks it, ``phone.py``), ``/h5/transfer`` (GET only: the way into mobile banking);
+``/h5/oauth/{account}/{page}`` opens any of them through
 WeChat's web authorisation instead of a chat link (``oauth.py``).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
@@ -24,6 +25,7 @@ from libs.common.h5_links import (
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
     LinkClaims,
@@ -63,6 +65,7 @@ _COMMANDS = {
     UNBIND_PAGE: "解绑",
     SUBSCRIPTIONS_PAGE: "订阅",
     PHONE_PAGE: "绑定手机",
+    TRANSFER_PAGE: "转账",
 }
 
 
@@ -367,6 +370,15 @@ class H5Pages:
         status, error = errors[checked.outcome]
         return again(status, error)
 
+    async def show_transfer(self, request: Request) -> Response:
+        """GET /h5/transfer: the way into mobile banking (nothing is transferred here)."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, TRANSFER_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        return pages.transfer_page(token, self._settings.mobile_banking_transfer_url, lang)
+
     def _pending_text(self, masked: str | None, lang: Lang) -> str:
         if not masked:
             return ""
@@ -390,6 +402,7 @@ def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) ->
     router.add_api_route("/subscriptions", page.submit_subscriptions, methods=["POST"])
     router.add_api_route("/phone", page.show_phone, methods=["GET"])
     router.add_api_route("/phone", page.submit_phone, methods=["POST"])
+    router.add_api_route("/transfer", page.show_transfer, methods=["GET"])
     router.add_api_route("/oauth/{account}/{page}", page.oauth.start, methods=["GET"])
     router.add_api_route("/oauth/{account}/{page}/callback", page.oauth.callback, methods=["GET"])
     api.include_router(router)

@@ -112,6 +112,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You have reached today's limit for this operation ({operation}, {limit} times); "
         "please try again tomorrow.",
     ),
+    "transfer.title": ("转账汇款", "Transfers"),
+    "transfer.intro": (
+        "为保障您的资金安全，公众号内不办理转账汇款。请点击下方按钮进入手机银行完成操作。",
+        "For your money's safety, transfers are never made in this chat. Use mobile banking "
+        "through the button below.",
+    ),
+    "transfer.open": ("进入手机银行转账", "Open mobile banking"),
+    "transfer.note": (
+        "谨防诈骗：工作人员不会向您索要密码或验证码，请勿向陌生账户转账。",
+        "Beware of fraud: our staff never ask for passwords or codes; never transfer money to "
+        "strangers.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",
