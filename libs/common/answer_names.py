@@ -40,6 +40,9 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "cancelled_agreements",
         # Transactions are links into mobile banking, never performed in chat (R-EN-9).
         "transfer_link",
+        # Prospects (R-EN-8): the application page and the application's progress.
+        "apply_link",
+        "application_progress",
     }
 )
 

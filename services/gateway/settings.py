@@ -60,6 +60,18 @@ class GatewaySettings(CommonSettings):
     phone_code_sms_text: str = (
         "您正在绑定手机号，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
     )
+    # Applications of prospects (/h5/apply, R-EN-8): product code → the name shown, and the SMS
+    # proving the applicant's number ({code}, {minutes}; validity and tries as for phones).
+    application_products: dict[str, str] = Field(
+        default_factory=lambda: {
+            "credit_card": "标准信用卡",
+            "platinum_card": "白金信用卡",
+            "fund_account": "基金理财开户",
+        }
+    )
+    application_code_sms_text: str = (
+        "您正在提交业务申请，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+    )
     # Transfers (转账汇款, R-EN-9) are never done in chat: /h5/transfer leads into mobile banking
     # at this address (HTTPS; the company's app or its download page).
     mobile_banking_transfer_url: str = "https://mobile-banking.example.com/transfer"

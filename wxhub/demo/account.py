@@ -169,6 +169,26 @@ COMMANDS: list[tuple[str, str, str, str, dict[str, Any], int, str, bool]] = [
         True,
     ),
     (
+        "apply",
+        "exact",
+        "申请|在线申请|办卡|申请信用卡",
+        "apply_link",
+        {"example": "申请"},
+        40,
+        "在线申请信用卡或开户",
+        True,
+    ),
+    (
+        "application_progress",
+        "exact",
+        "进度|申请进度|查进度",
+        "application_progress",
+        {"example": "进度"},
+        40,
+        "查询申请的办理进度",
+        True,
+    ),
+    (
         "fund_code_only",
         "regex",
         r"(?P<arg>\d{6})",
@@ -194,6 +214,7 @@ MENU_ACTIONS: list[tuple[str, str, dict[str, Any], str]] = [
     ("NEARBY", "nearest_locations", {}, "菜单：附近理财中心（location_select）"),
     ("HELP", "help", {}, "菜单：帮助"),
     ("TRANSFER", "transfer_link", {}, "菜单：转账汇款（跳转手机银行）"),
+    ("APPLY", "apply_link", {}, "菜单：在线申请"),
 ]
 
 # (kind, name, address, latitude, longitude, phone, opening hours, tags)

@@ -27,9 +27,9 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
-  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
+  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts'] },
   agent1: { password: 'agent1-TEST-pass-1', nav: ['overview', 'console', 'customers', 'accounts'] },
 }
 

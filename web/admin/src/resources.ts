@@ -112,6 +112,21 @@ export const RESOURCES: Record<string, ResourceConfig> = {
       { label: 'customers.handover', perm: 'customer.handover', prompt: 'customers.handoverNote', run: (row, note) => api.post(`/api/v1/customers/${row.id}/handover`, { note }) },
     ],
   },
+  applications: {
+    name: 'applications',
+    endpoint: '/api/v1/applications',
+    editPerm: null,
+    canCreate: false,
+    canDelete: false,
+    accountScoped: true,
+    columns: [
+      { prop: 'reference', width: 170 }, { prop: 'name', label: 'applications.applicant', width: 100 }, { prop: 'phone', width: 120 },
+      { prop: 'product_name', width: 130 }, { prop: 'status', kind: 'enum', width: 100 }, { prop: 'status_note', width: 200 },
+      { prop: 'created_at', kind: 'date', width: 170 }, { prop: 'updated_at', kind: 'date', width: 170 },
+    ],
+    fields: [],
+    filters: [{ prop: 'status', kind: 'select', options: ['submitted', 'reviewing', 'approved', 'rejected', 'withdrawn'] }],
+  },
   commands: {
     name: 'commands',
     endpoint: '/api/v1/commands',
