@@ -24,6 +24,8 @@ APPROVED = "approved"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 
+# The statuses in the order an application passes them (lists and choices follow it).
+ORDER = (SUBMITTED, REVIEWING, APPROVED, REJECTED, WITHDRAWN)
 # Status → how the applicant reads it in chat.
 STATUS_LABELS: dict[str, str] = {
     SUBMITTED: "已提交，等待受理",
@@ -52,6 +54,12 @@ class TransitionRefused(ValueError):
 def can_move(current: str, target: str) -> bool:
     """Whether an application in ``current`` may move to ``target``."""
     return target in TRANSITIONS.get(current, frozenset())
+
+
+def next_statuses(current: str) -> list[str]:
+    """Where an application in ``current`` may move, in workflow order."""
+    allowed = TRANSITIONS.get(current, frozenset())
+    return [status for status in ORDER if status in allowed]
 
 
 def move(application: Application, target: str, note: str) -> None:

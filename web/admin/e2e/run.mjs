@@ -473,6 +473,28 @@ await test('customers: numbers masked; reveal asks for a reason, shows them, and
   expect((await page.locator('[data-test=reveal]').count()) === 0, 'no reveal button without customer.reveal')
 })
 
+await test('applications: phone masked; the status moves on with a note for the applicant, audited', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/applications`)
+  const row = page.locator('.el-table__row', { hasText: '王小明' }).first()
+  await row.waitFor()
+  const table = await page.locator('.el-table').first().innerText()
+  expect(table.includes('139****0021') && !table.includes('13900000021'), 'the table shows the phone masked')
+  await row.locator('[data-test=change-status]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await page.getByLabel('给客户的说明').fill('资料已收到，预计 3 个工作日内完成审核')
+  await dialog.locator('[data-test=status-submit]').click()
+  await page.locator('.el-table__row', { hasText: '审核中' }).first().waitFor()
+  await page.locator('.el-table__row', { hasText: '资料已收到' }).first().waitFor()
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'application.status' }).first().waitFor()
+  // the approver may not read applications at all
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'approver')
+  await page.goto(`${base}/applications`)
+  await page.locator('[data-test=forbidden]').waitFor()
+})
+
 await test('dead letters: inspect an undeliverable notification and replay it', async (page) => {
   const sandbox = `http://127.0.0.1:${ports.wechat_sandbox}/__sandbox__/faults`
   const fault = { path: '/cgi-bin/message/template/send', http_status: 503 }

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from libs.common.applications import STATUS_LABELS, TRANSITIONS, TransitionRefused, reference
+from libs.common.applications import STATUS_LABELS, TransitionRefused, next_statuses, reference
 from libs.common.db.models import Application
 from libs.common.masking import mask_phone
 from libs.common.secret_box import SecretBox
@@ -45,7 +45,9 @@ class ApplicationRead(BaseModel):
     status: Status = Field(description="状态 · status")
     status_label: str = Field(description="客户看到的状态 · status as the applicant reads it")
     status_note: str = Field(description="给客户的说明 · note shown to the applicant")
-    next_statuses: list[Status] = Field(description="可变更为 · statuses it may move to")
+    next_statuses: list[Status] = Field(
+        description="可变更为（按流程顺序） · statuses it may move to, in workflow order"
+    )
     created_at: datetime = Field(description="提交时间 · submitted at")
     updated_at: datetime = Field(description="更新时间 · updated at")
 
@@ -71,7 +73,7 @@ def to_read(application: Application, box: SecretBox) -> ApplicationRead:
         status=application.status,
         status_label=STATUS_LABELS.get(application.status, application.status),
         status_note=application.status_note,
-        next_statuses=sorted(TRANSITIONS.get(application.status, frozenset())),
+        next_statuses=next_statuses(application.status),
         created_at=application.created_at,
         updated_at=application.updated_at,
     )

@@ -2599,7 +2599,7 @@ export interface components {
             name: string;
             /**
              * Next Statuses
-             * @description 可变更为 · statuses it may move to
+             * @description 可变更为（按流程顺序） · statuses it may move to, in workflow order
              */
             next_statuses: ("submitted" | "reviewing" | "approved" | "rejected" | "withdrawn")[];
             /**

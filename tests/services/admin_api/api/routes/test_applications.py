@@ -48,7 +48,7 @@ async def test_list_masks_phones_filters_and_keeps_to_the_scope(stack: AdminStac
     assert demo["status_label"] == "已提交，等待受理"
     assert demo["reference"].startswith("AP")
     assert demo["reference"].endswith(f"{ids['demo']:06d}")
-    assert demo["next_statuses"] == ["approved", "rejected", "reviewing", "withdrawn"]
+    assert demo["next_statuses"] == ["reviewing", "approved", "rejected", "withdrawn"]
 
     by_product = await stack.call("admin", "GET", "/api/v1/applications?product=platinum_card")
     assert [i["id"] for i in by_product.json()["items"]] == [ids["bj"]]
