@@ -78,6 +78,8 @@ export default {
     handler: {
       text: 'Fixed text', help: 'Help', fund_nav: 'Fund NAV', wealth_nav: 'Wealth product NAV', fx_rates: 'FX rates', gold_price: 'Gold price',
       deposit_loan_rates: 'Deposit & loan rates', promotions: 'Promotions', nearest_locations: 'Nearest branches', welcome: 'Welcome text',
+      opening_branch: 'Opening branch', holdings: 'Holdings', opened_agreements: 'Active agreements', cancelled_agreements: 'Cancelled agreements',
+      transfer_link: 'Transfers (mobile banking)', apply_link: 'Apply online', application_progress: 'Application progress',
     },
   },
   overview: {

@@ -78,6 +78,8 @@ export default {
     handler: {
       text: '固定文本', help: '帮助', fund_nav: '基金净值', wealth_nav: '理财净值', fx_rates: '汇率', gold_price: '黄金价格',
       deposit_loan_rates: '存贷款利率', promotions: '优惠活动', nearest_locations: '最近网点', welcome: '欢迎语',
+      opening_branch: '开户行', holdings: '持仓份额', opened_agreements: '已开通协议', cancelled_agreements: '已退订协议',
+      transfer_link: '转账汇款（手机银行）', apply_link: '在线申请', application_progress: '申请进度',
     },
   },
   overview: {
