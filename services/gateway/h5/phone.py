@@ -11,7 +11,10 @@
 Only a keyed hash of the code is stored (HMAC with a key of its own, bound to the account and
 openid), so the database never holds a usable code. A wrong code costs a try, committed before
 the answer; after the last try the code is dead and only a new one (after the resend interval)
-helps. The number never appears in a log line, an event or an audit row unmasked.
+helps. The application page (``applications.py``) sends and checks codes the same way
+(:meth:`PhoneBinding.check_code`) and keeps the number on the application instead; a follower
+has one pending code, whichever page asked for it. The number never appears in a log line, an
+event or an audit row unmasked.
 """
 
 from __future__ import annotations
