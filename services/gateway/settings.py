@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+
+from pydantic import Field, field_validator
 
 from libs.common.operation_limits import DEFAULT_DAILY_LIMITS
 from libs.common.settings import CommonSettings
+
+# A product code as stored on an application (applications.product).
+_PRODUCT_CODE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 class GatewaySettings(CommonSettings):
@@ -77,3 +82,14 @@ class GatewaySettings(CommonSettings):
     mobile_banking_transfer_url: str = "https://mobile-banking.example.com/transfer"
     # Used-link records past their expiry and failures out of the window are deleted this often.
     h5_purge_interval_s: float = 3600.0
+
+    @field_validator("application_products")
+    @classmethod
+    def _products_fit_the_applications_table(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, name in value.items():
+            if not _PRODUCT_CODE.match(code) or not 1 <= len(name) <= 64:
+                raise ValueError(
+                    "application products: codes of 1-32 lower-case letters, digits or _, "
+                    "names of 1-64 characters"
+                )
+        return value

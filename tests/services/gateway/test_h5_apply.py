@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from libs.common.applications import REVIEWING, move
@@ -19,6 +20,7 @@ from libs.common.db.models import Application, AuditEntry, OperationCount, Phone
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes.server import RunningServer, serve
+from services.gateway.settings import GatewaySettings
 from tests.services.support import SECRET_KEY, InboundStack
 
 _ids = itertools.count(7_800_000_000_000_000_000)
@@ -304,3 +306,12 @@ async def test_daily_caps_on_applications_and_code_sends(
         assert sends.status_code == 429
         assert "获取短信验证码次数已达上限（2 次）" in sends.text
     assert len(sms[0].messages) == 2
+
+
+@pytest.mark.parametrize(
+    "products",
+    [{"Credit Card": "信用卡"}, {"x" * 33: "信用卡"}, {"credit_card": ""}, {"ok": "名" * 65}],
+)
+def test_products_that_do_not_fit_an_application_are_refused(products: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="application products"):
+        GatewaySettings(application_products=products)
