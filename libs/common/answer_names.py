@@ -34,6 +34,15 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "phone_link",
         "balance",
         "transactions",
+        "opening_branch",
+        "holdings",
+        "opened_agreements",
+        "cancelled_agreements",
+        # Transactions are links into mobile banking, never performed in chat (R-EN-9).
+        "transfer_link",
+        # Prospects (R-EN-8): the application page and the application's progress.
+        "apply_link",
+        "application_progress",
     }
 )
 

@@ -1,4 +1,5 @@
-"""What personal answers need besides the core system: who is bound, and links to the pages."""
+"""What personal answers need besides the core system: who is bound, their applications, and
+links to the pages."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db.models import Customer
+from libs.common.db.models import Application, Customer
 from libs.common.h5_links import (
+    APPLY_PAGE,
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
 )
@@ -35,6 +38,17 @@ class CustomerDirectory:
         if found is None or found.binding_state != "bound" or not found.customer_no:
             return None
         return str(found.customer_no)
+
+    async def applications(self, account_id: int, openid: str, limit: int) -> list[Application]:
+        """The follower's latest applications (``/h5/apply``), newest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Application)
+                .where(Application.account_id == account_id, Application.openid == openid)
+                .order_by(Application.created_at.desc(), Application.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +78,11 @@ class PageLinks:
     def phone_url(self, account: str, openid: str) -> str:
         """A fresh single-use link to the phone binding page."""
         return self.signer.url(self.base_url, account, openid, PHONE_PAGE)
+
+    def transfer_url(self, account: str, openid: str) -> str:
+        """A fresh link to the page leading into mobile banking for transfers."""
+        return self.signer.url(self.base_url, account, openid, TRANSFER_PAGE)
+
+    def apply_url(self, account: str, openid: str) -> str:
+        """A fresh single-use link to the application page of prospects."""
+        return self.signer.url(self.base_url, account, openid, APPLY_PAGE)

@@ -27,9 +27,9 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
-  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
+  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts'] },
   agent1: { password: 'agent1-TEST-pass-1', nav: ['overview', 'console', 'customers', 'accounts'] },
 }
 
@@ -471,6 +471,28 @@ await test('customers: numbers masked; reveal asks for a reason, shows them, and
   await page.goto(`${base}/customers`)
   await page.locator('.el-table__row', { hasText: 'oWxhubDemoCustomer0000000001' }).first().waitFor()
   expect((await page.locator('[data-test=reveal]').count()) === 0, 'no reveal button without customer.reveal')
+})
+
+await test('applications: phone masked; the status moves on with a note for the applicant, audited', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/applications`)
+  const row = page.locator('.el-table__row', { hasText: '王小明' }).first()
+  await row.waitFor()
+  const table = await page.locator('.el-table').first().innerText()
+  expect(table.includes('139****0021') && !table.includes('13900000021'), 'the table shows the phone masked')
+  await row.locator('[data-test=change-status]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await page.getByLabel('给客户的说明').fill('资料已收到，预计 3 个工作日内完成审核')
+  await dialog.locator('[data-test=status-submit]').click()
+  await page.locator('.el-table__row', { hasText: '审核中' }).first().waitFor()
+  await page.locator('.el-table__row', { hasText: '资料已收到' }).first().waitFor()
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'application.status' }).first().waitFor()
+  // the approver may not read applications at all
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'approver')
+  await page.goto(`${base}/applications`)
+  await page.locator('[data-test=forbidden]').waitFor()
 })
 
 await test('dead letters: inspect an undeliverable notification and replay it', async (page) => {

@@ -20,6 +20,7 @@ from libs.common.db.models.admin import (
     Role,
     user_roles,
 )
+from libs.common.db.models.application import Application
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.cs import (
     CsAgent,
@@ -63,6 +64,7 @@ __all__ = [
     "Account",
     "AccountGrant",
     "AdminUser",
+    "Application",
     "AuditEntry",
     "AuthSession",
     "Base",

@@ -251,6 +251,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 业务申请列表 · list applications
+         * @description Applications to the accounts the caller sees; ``q`` searches names and openids.
+         */
+        get: operations["list_applications_api_v1_applications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 业务申请详情 · get application
+         * @description One application (phone masked).
+         */
+        get: operations["get_application_api_v1_applications__application_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 变更申请状态 · change an application's status
+         * @description Move the status on as the workflow allows; audited.
+         */
+        post: operations["change_status_api_v1_applications__application_id__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audiences": {
         parameters: {
             query?: never;
@@ -2330,7 +2390,7 @@ export interface components {
             name: string;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits?: {
                 [key: string]: number;
@@ -2416,7 +2476,7 @@ export interface components {
             name: string;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits: {
                 [key: string]: number;
@@ -2486,7 +2546,7 @@ export interface components {
             name?: string | null;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits?: {
                 [key: string]: number;
@@ -2578,6 +2638,85 @@ export interface components {
              * @description 处理器名称 · handler names (built-in and plug-ins)
              */
             names: string[];
+        };
+        /**
+         * ApplicationRead
+         * @description An application with its status; the phone number is masked.
+         */
+        ApplicationRead: {
+            /**
+             * Account Id
+             * @description 公众号 ID · account id
+             */
+            account_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 提交时间 · submitted at
+             */
+            created_at: string;
+            /**
+             * Id
+             * @description ID · id
+             */
+            id: number;
+            /**
+             * Name
+             * @description 姓名 · name
+             */
+            name: string;
+            /**
+             * Next Statuses
+             * @description 可变更为（按流程顺序） · statuses it may move to, in workflow order
+             */
+            next_statuses: ("submitted" | "reviewing" | "approved" | "rejected" | "withdrawn")[];
+            /**
+             * Openid
+             * @description OpenID
+             */
+            openid: string;
+            /**
+             * Phone
+             * @description 手机号（脱敏） · phone number (masked)
+             */
+            phone: string;
+            /**
+             * Product
+             * @description 产品代码 · product code
+             */
+            product: string;
+            /**
+             * Product Name
+             * @description 产品 · product
+             */
+            product_name: string;
+            /**
+             * Reference
+             * @description 申请编号 · reference told to the applicant
+             */
+            reference: string;
+            /**
+             * Status
+             * @description 状态 · status
+             * @enum {string}
+             */
+            status: "submitted" | "reviewing" | "approved" | "rejected" | "withdrawn";
+            /**
+             * Status Label
+             * @description 客户看到的状态 · status as the applicant reads it
+             */
+            status_label: string;
+            /**
+             * Status Note
+             * @description 给客户的说明 · note shown to the applicant
+             */
+            status_note: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 更新时间 · updated at
+             */
+            updated_at: string;
         };
         /**
          * Article
@@ -4893,6 +5032,29 @@ export interface components {
              */
             total: number;
         };
+        /** Page[ApplicationRead] */
+        Page_ApplicationRead_: {
+            /**
+             * Items
+             * @description 本页数据 · items of this page
+             */
+            items: components["schemas"]["ApplicationRead"][];
+            /**
+             * Page
+             * @description 页码 · page number
+             */
+            page: number;
+            /**
+             * Page Size
+             * @description 每页条数 · page size
+             */
+            page_size: number;
+            /**
+             * Total
+             * @description 总条数 · total matching items
+             */
+            total: number;
+        };
         /** Page[AudienceRead] */
         Page_AudienceRead_: {
             /**
@@ -6523,6 +6685,24 @@ export interface components {
             why: string;
         };
         /**
+         * StatusChange
+         * @description The new status and what the applicant is told with it ("进度").
+         */
+        StatusChange: {
+            /**
+             * Note
+             * @description 给客户的说明（≤200 字） · note for the applicant
+             * @default
+             */
+            note: string;
+            /**
+             * Status
+             * @description 新状态 · new status
+             * @enum {string}
+             */
+            status: "submitted" | "reviewing" | "approved" | "rejected" | "withdrawn";
+        };
+        /**
          * StatusWrite
          * @description A new status for the caller's seat.
          * @example {
@@ -7984,6 +8164,226 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnswerNamesRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_applications_api_v1_applications_get: {
+        parameters: {
+            query?: {
+                /** @description 公众号 ID · account id */
+                account_id?: number | null;
+                /** @description 状态 · status */
+                status?: ("submitted" | "reviewing" | "approved" | "rejected" | "withdrawn") | null;
+                /** @description 产品代码 · product */
+                product?: string | null;
+                /** @description 页码（从 1 开始） · page number */
+                page?: number;
+                /** @description 每页条数（1-200） · items per page */
+                page_size?: number;
+                /** @description 排序字段，逗号分隔，前缀 - 表示降序 · sort fields, comma-separated, '-' prefix for descending */
+                sort?: string | null;
+                /** @description 关键字搜索 · free-text search */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationRead_"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_application_api_v1_applications__application_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_status_api_v1_applications__application_id__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */

@@ -26,7 +26,7 @@ export default {
   nav: {
     group: { operate: 'Operate', content: 'Content & customers', system: 'System' },
     overview: 'Overview', stats: 'Statistics', console: 'Agent console', simulator: 'User simulator', commands: 'Commands', menus: 'Custom menu', publications: 'Publishing',
-    materials: 'Materials', reminders: 'Reminders', locations: 'Locations', customers: 'Customers', accounts: 'Accounts',
+    materials: 'Materials', reminders: 'Reminders', locations: 'Locations', customers: 'Customers', applications: 'Applications', accounts: 'Accounts',
     orgs: 'Organisations', users: 'Users', roles: 'Roles', config: 'Config files', audit: 'Audit log', deadLetters: 'Dead letters',
   },
   help: {
@@ -36,6 +36,7 @@ export default {
     roles: 'A role is a set of permissions; a user may hold several roles.',
     reminders: 'Reminder types: how a business event becomes a template message, customer-service message or SMS.',
     deadLetters: 'Messages the platform could not deliver (the dead-letter queue). Inspect a message with its body and send the chosen ones, or all, back to where they were first published; looking and replaying are both recorded in the audit log.',
+    applications: 'Followers apply on the application page (send “申请” in the chat) with their name, a mobile number verified by SMS code and a product. Change the status here with a note for the applicant, who sees it by sending “进度”. Changes are audited.',
     customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
     commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s.',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
@@ -54,6 +55,7 @@ export default {
     longitude: 'Longitude', match_kind: 'Match', mode: 'Encryption mode', name: 'Name', occupation: 'Occupation', operation_limits: 'Daily limits per customer',
     openid: 'OpenID', opening_hours: 'Opening hours', org_id: 'Organisation', original_id: 'Original id', params: 'Parameters',
     password: 'Initial password', pattern: 'Pattern', permissions: 'Permissions', phone: 'Phone', priority: 'Priority',
+    product_name: 'Product', reference: 'Reference', status_note: 'Note for the applicant',
     region: 'Region', role_ids: 'Roles', show_in_help: 'Show in help', sms_text: 'SMS text', status: 'Status',
     subscribed: 'Following', tag: 'Tag', tags: 'Tags', template_fields: 'Template field mapping', template_id: 'Template id',
     template_url: 'Template link', text: 'Text', title: 'Title', token: 'Token', updated_at: 'Updated',
@@ -68,7 +70,7 @@ export default {
     },
     status: {
       draft: 'Draft', submitted: 'Awaiting review', approved: 'Approved', rejected: 'Rejected', scheduled: 'Scheduled',
-      sending: 'Sending', done: 'Done', cancelled: 'Cancelled',
+      sending: 'Sending', done: 'Done', cancelled: 'Cancelled', reviewing: 'In review', withdrawn: 'Withdrawn',
     },
     binding_state: { unbound: 'Unbound', bound: 'Bound', suspended: 'Suspended' },
     default_priority: { alert: 'Alert (first)', bulk: 'Bulk' },
@@ -76,6 +78,8 @@ export default {
     handler: {
       text: 'Fixed text', help: 'Help', fund_nav: 'Fund NAV', wealth_nav: 'Wealth product NAV', fx_rates: 'FX rates', gold_price: 'Gold price',
       deposit_loan_rates: 'Deposit & loan rates', promotions: 'Promotions', nearest_locations: 'Nearest branches', welcome: 'Welcome text',
+      opening_branch: 'Opening branch', holdings: 'Holdings', opened_agreements: 'Active agreements', cancelled_agreements: 'Cancelled agreements',
+      transfer_link: 'Transfers (mobile banking)', apply_link: 'Apply online', application_progress: 'Application progress',
     },
   },
   overview: {
@@ -155,6 +159,10 @@ export default {
     sync: 'Sync followers', syncTitle: 'Follower sync of {name}', syncHelp: 'Imports the account\'s existing followers from WeChat as customers; running it again creates no duplicates, known customers only get their subscription state refreshed.',
     syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncError: 'Error',
     syncStatuses: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed' },
+  },
+  applications: {
+    applicant: 'Applicant', changeStatus: 'Change status', changeTitle: 'Status of application {reference}', newStatus: 'New status',
+    note: 'Note for the applicant', noteHint: 'Shown when the applicant sends “进度”, e.g. documents received, review within 3 working days', submit: 'Change',
   },
   customers: {
     handover: 'Hand over to head office', handoverNote: 'Note (the customer is asked, by a customer-service message, to follow the head-office account)',

@@ -26,7 +26,7 @@ export default {
   nav: {
     group: { operate: '运营', content: '内容与客户', system: '系统' },
     overview: '概览', stats: '统计报表', console: '客服工作台', simulator: '粉丝模拟器', commands: '指令', menus: '自定义菜单', publications: '消息发布',
-    materials: '素材库', reminders: '消息提醒', locations: '网点位置', customers: '客户', accounts: '公众号',
+    materials: '素材库', reminders: '消息提醒', locations: '网点位置', customers: '客户', applications: '业务申请', accounts: '公众号',
     orgs: '机构', users: '用户', roles: '角色', config: '配置文件', audit: '审计日志', deadLetters: '死信',
   },
   help: {
@@ -36,6 +36,7 @@ export default {
     roles: '角色是一组权限；用户可拥有多个角色。',
     reminders: '消息提醒类型：业务系统推送的事件如何变成模板消息、客服消息或短信。',
     deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
+    applications: '粉丝在申请页（公众号发送“申请”）填写姓名、经短信验证码验证的手机号和产品后提交；在此变更状态并填写给客户的说明，客户发送“进度”即可看到。变更记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
     commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
@@ -54,6 +55,7 @@ export default {
     longitude: '经度', match_kind: '匹配方式', mode: '消息加密方式', name: '名称', occupation: '职业', operation_limits: '每位客户每日操作上限',
     openid: 'OpenID', opening_hours: '营业时间', org_id: '所属机构', original_id: '原始 ID', params: '参数',
     password: '初始密码', pattern: '匹配内容', permissions: '权限', phone: '电话', priority: '优先级',
+    product_name: '申请产品', reference: '申请编号', status_note: '给客户的说明',
     region: '地区', role_ids: '角色', show_in_help: '在帮助中显示', sms_text: '短信文本', status: '状态',
     subscribed: '已关注', tag: '标签', tags: '标签', template_fields: '模板字段映射', template_id: '模板 ID',
     template_url: '模板跳转链接', text: '文本', title: '标题', token: 'Token', updated_at: '更新时间',
@@ -68,7 +70,7 @@ export default {
     },
     status: {
       draft: '草稿', submitted: '待审核', approved: '已通过', rejected: '已驳回', scheduled: '已排期',
-      sending: '发送中', done: '已完成', cancelled: '已取消',
+      sending: '发送中', done: '已完成', cancelled: '已取消', reviewing: '审核中', withdrawn: '已撤销',
     },
     binding_state: { unbound: '未绑定', bound: '已绑定', suspended: '已暂停' },
     default_priority: { alert: '提醒（优先）', bulk: '批量' },
@@ -76,6 +78,8 @@ export default {
     handler: {
       text: '固定文本', help: '帮助', fund_nav: '基金净值', wealth_nav: '理财净值', fx_rates: '汇率', gold_price: '黄金价格',
       deposit_loan_rates: '存贷款利率', promotions: '优惠活动', nearest_locations: '最近网点', welcome: '欢迎语',
+      opening_branch: '开户行', holdings: '持仓份额', opened_agreements: '已开通协议', cancelled_agreements: '已退订协议',
+      transfer_link: '转账汇款（手机银行）', apply_link: '在线申请', application_progress: '申请进度',
     },
   },
   overview: {
@@ -155,6 +159,10 @@ export default {
     sync: '同步粉丝', syncTitle: '「{name}」的粉丝同步', syncHelp: '从微信导入此公众号的现有粉丝为客户；重复同步不会产生重复客户，已有客户只更新关注状态。',
     syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncError: '失败原因',
     syncStatuses: { running: '同步中', succeeded: '已完成', failed: '失败' },
+  },
+  applications: {
+    applicant: '申请人', changeStatus: '变更状态', changeTitle: '变更申请 {reference} 的状态', newStatus: '新状态',
+    note: '给客户的说明', noteHint: '客户发送“进度”时看到，例如：资料已收到，预计 3 个工作日内完成审核', submit: '确认变更',
   },
   customers: {
     handover: '转总行服务', handoverNote: '转交说明（将以客服消息通知该客户关注总行公众号）',
