@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.db import is_sqlite
 from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
 from libs.common.observability.health import probe_routes
@@ -20,6 +21,7 @@ from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
 from services.engine.customer_service import CustomerService
 from services.engine.handlers import InboundHandler
+from services.engine.interactions import InteractionBook
 from services.engine.locations import LocationFinder
 from services.engine.personal import CustomerDirectory, PageLinks
 from services.engine.registry import AnswerContext
@@ -97,6 +99,12 @@ class EngineService:
             interval_s=settings.cs_sweep_interval_s,
             name="customer-service idle sweeper",
         )
+        self.interactions = InteractionBook(
+            resources.sessions,
+            sqlite_db=is_sqlite(resources.db_engine),
+            interval_s=settings.interaction_flush_interval_s,
+            max_entries=settings.interaction_flush_max,
+        )
         self.handler = InboundHandler(
             bus=resources.bus,
             ledger=resources.ledger,
@@ -112,6 +120,7 @@ class EngineService:
             ),
             events=self.events,
             customer_service=self.customer_service,
+            interactions=self.interactions,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -133,6 +142,7 @@ class EngineService:
             ENGINE_INBOUND, typed_handler(InboundReceived, self.handler)
         )
         await self.events.start()
+        await self.interactions.start()
         await self.heartbeat.start()
         await self.idle_sweeper.start()
 
@@ -143,6 +153,7 @@ class EngineService:
         await self.idle_sweeper.stop()
         await self.heartbeat.stop()
         await self.events.stop()
+        await self.interactions.stop()
         await self.http.aclose()
 
 

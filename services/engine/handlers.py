@@ -39,6 +39,7 @@ from services.engine.config import AccountConfig, AccountConfigCache
 from services.engine.customer_service import ANSWER as CS_ANSWER
 from services.engine.customer_service import CustomerService
 from services.engine.delivery_reports import job_finished, publish_job_finished
+from services.engine.interactions import InteractionBook, is_interaction
 from services.engine.menu_clicks import menu_click, publish_click
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
@@ -62,6 +63,7 @@ class InboundHandler:
         responder: Responder,
         events: EventBatcher[InboundHandled, InboundHandledBatch],
         customer_service: CustomerService | None = None,
+        interactions: InteractionBook | None = None,
     ) -> None:
         self._bus = bus
         self._ledger = ledger
@@ -70,6 +72,7 @@ class InboundHandler:
         self._responder = responder
         self._events = events
         self._cs = customer_service
+        self._interactions = interactions
 
     async def __call__(self, request: InboundReceived, bus_message: Message) -> None:
         started = time.perf_counter()
@@ -96,6 +99,8 @@ class InboundHandler:
             await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message, request.dedup_key)
+        if self._interactions is not None and is_interaction(message):
+            self._interactions.note(account.id, message.from_user, message.create_time)
         intercepted = (
             await self._cs.intercept(message, account, request.dedup_key) if self._cs else None
         )

@@ -38,5 +38,9 @@ class EngineSettings(CsSettings):
     transactions_count: int = 5
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
+    # Followers who interacted are written to ``customers`` (new rows, last_interaction_at) in
+    # one upsert this often, or as soon as this many are waiting.
+    interaction_flush_interval_s: float = 5.0
+    interaction_flush_max: int = 500
     # How often idle customer-service sessions are looked for and closed.
     cs_sweep_interval_s: float = 5.0
