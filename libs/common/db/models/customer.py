@@ -34,6 +34,9 @@ class Customer(Timestamped, Base):
     # The number verified on the phone page (绑定手机), encrypted with the secret box.
     phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The follower sync job that last found this openid among the account's followers; a run
+    # that completes marks subscribed rows it did not find as unsubscribed (no longer following).
+    seen_by_sync_job: Mapped[int | None] = mapped_column(default=None)
 
 
 class ReminderOptOut(Base):

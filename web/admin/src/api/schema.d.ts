@@ -3682,6 +3682,16 @@ export interface components {
              */
             id: number;
             /**
+             * Missing
+             * @description 已取关（不在粉丝列表中） · customers no longer following, marked unsubscribed
+             */
+            missing: number;
+            /**
+             * Phase
+             * @description 阶段 importing/marking_missing/done · what a running job is doing
+             */
+            phase: string;
+            /**
              * Started At
              * Format: date-time
              * @description 开始时间 · started at

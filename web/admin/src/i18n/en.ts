@@ -152,7 +152,7 @@ export default {
   },
   accounts: { grants: 'Grants', grantsTitle: 'Publishing grants of {name}', grantsHelp: 'Granted organisations (such as branches) may submit publications to this account; the head office still reviews them.', grantedOrgs: 'Organisations allowed to publish',
     sync: 'Sync followers', syncTitle: 'Follower sync of {name}', syncHelp: 'Imports the account\'s existing followers from WeChat as customers; running it again creates no duplicates, known customers only get their subscription state refreshed.',
-    syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncError: 'Error',
+    syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncMissing: 'No longer following (marked unsubscribed)', syncError: 'Error',
     syncStatuses: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed' },
   },
   customers: {

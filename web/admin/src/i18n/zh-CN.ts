@@ -152,7 +152,7 @@ export default {
   },
   accounts: { grants: '授权机构', grantsTitle: '「{name}」的发布授权', grantsHelp: '被授权的机构（如分公司）可以向此公众号提交发布；审核仍由总部进行。', grantedOrgs: '授权发布的机构',
     sync: '同步粉丝', syncTitle: '「{name}」的粉丝同步', syncHelp: '从微信导入此公众号的现有粉丝为客户；重复同步不会产生重复客户，已有客户只更新关注状态。',
-    syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncError: '失败原因',
+    syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncMissing: '已取关（标为取消关注）', syncError: '失败原因',
     syncStatuses: { running: '同步中', succeeded: '已完成', failed: '失败' },
   },
   customers: {

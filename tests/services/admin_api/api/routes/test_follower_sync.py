@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -130,3 +131,68 @@ async def test_permissions(stack: AdminStack) -> None:
     url = f"/api/v1/accounts/{acc}/follower-sync"
     assert (await stack.call("noperm", "POST", url)).status_code == 403
     assert (await stack.call("admin", "GET", url)).status_code == 404
+
+
+async def test_customers_absent_from_the_list_are_marked_unsubscribed(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    openids = stack.sandbox.followers.seed(5)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    async with stack.sessions.begin() as session:
+        for openid, state in (("oGoneBound", "bound"), ("oGoneUnbound", "unbound")):
+            session.add(
+                Customer(
+                    account_id=acc,
+                    openid=openid,
+                    subscribed=True,
+                    subscribed_at=long_ago,
+                    binding_state=state,
+                )
+            )
+        # Already known to have left: not counted again.
+        session.add(Customer(account_id=acc, openid="oLeftBefore", subscribed=False))
+        # Followed after the job began (their page may have been read already): spared.
+        session.add(
+            Customer(
+                account_id=acc,
+                openid="oJustFollowed",
+                subscribed=True,
+                subscribed_at=datetime.now(UTC) + timedelta(minutes=1),
+            )
+        )
+        session.add(Customer(account_id=acc, openid=openids[0], subscribed=True))
+    before = {
+        openid
+        for openid, c in (await _customers(stack, acc)).items()
+        if c.subscribed and openid not in openids and openid != "oJustFollowed"
+    }
+    assert {"oGoneBound", "oGoneUnbound"} <= before
+
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    job = await _finished(stack, acc)
+    assert job["status"] == "succeeded", job
+    assert (job["phase"], job["missing"]) == ("done", len(before))
+
+    customers = await _customers(stack, acc)
+    for openid in before:
+        assert not customers[openid].subscribed, openid
+        assert customers[openid].unsubscribed_at is not None
+    assert customers["oGoneBound"].binding_state == "suspended"
+    assert customers["oGoneUnbound"].binding_state == "unbound"
+    assert customers["oJustFollowed"].subscribed
+    assert all(customers[openid].subscribed for openid in openids)
+
+    # Nothing left to mark the second time.
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    assert (await _finished(stack, acc))["missing"] == 0
+
+
+async def test_a_failed_job_marks_nobody_missing(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    stack.sandbox.followers.seed(3)
+    stack.sandbox.followers.unknown = {"oSbxFollower000000000001"}
+    async with stack.sessions.begin() as session:
+        session.add(Customer(account_id=acc, openid="oNotInList", subscribed=True))
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    job = await _finished(stack, acc)
+    assert (job["status"], job["phase"], job["missing"]) == ("failed", "importing", 0)
+    assert (await _customers(stack, acc))["oNotInList"].subscribed
