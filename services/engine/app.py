@@ -48,6 +48,21 @@ def _personal_help(commands: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((word, PERSONAL_HELP[handler]) for handler, word in first.items())
 
 
+# Message kinds WXHUB_MEDIA_ANSWERS may route to a plug-in.
+MEDIA_KINDS = frozenset({"image", "voice", "video", "shortvideo"})
+
+
+def check_media_answers(media_answers: dict[str, str], known: list[str]) -> None:
+    """Refuse to start with a media route to an unknown kind or an answer nobody registered."""
+    for kind, answer in media_answers.items():
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"WXHUB_MEDIA_ANSWERS: {kind!r} is not one of {sorted(MEDIA_KINDS)}")
+        if answer not in known:
+            raise ValueError(
+                f"WXHUB_MEDIA_ANSWERS: {kind} → {answer!r}, an answer no plug-in registers"
+            )
+
+
 class EngineService:
     """Consumes ``engine.inbound`` and answers; probes and metrics over HTTP."""
 
@@ -64,6 +79,7 @@ class EngineService:
         )
         self.registry = default_registry()
         self.registry.load_plugins(settings.plugins)
+        check_media_answers(settings.media_answers, self.registry.names())
         self.configs = AccountConfigCache(resources.sessions, ttl_s=settings.config_cache_s)
         context = AnswerContext(
             core=HttpCoreSystem(self.http, settings.core_url),
@@ -117,6 +133,7 @@ class EngineService:
                 builtin_commands=settings.personal_commands,
                 builtin_params={"transactions": {"limit": settings.transactions_count}},
                 bind_menu_key=settings.bind_menu_key,
+                media_answers=settings.media_answers,
             ),
             events=self.events,
             customer_service=self.customer_service,

@@ -35,6 +35,10 @@ class EngineSettings(CsSettings):
         }
     )
     bind_menu_key: str = "BIND"
+    # Message kind → the answer that gets such messages: an image-recognition or speech-to-text
+    # plug-in of WXHUB_PLUGINS, e.g. {"image": "ocr", "voice": "speech"} (kinds: image, voice,
+    # video, shortvideo). A voice whose Recognition matches a command still gets the command.
+    media_answers: dict[str, str] = Field(default_factory=dict)
     transactions_count: int = 5
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
