@@ -89,7 +89,7 @@ class EngineService:
                 max_results=settings.nearby_max_results,
                 ttl_s=settings.config_cache_s,
             ),
-            customers=CustomerDirectory(resources.sessions),
+            customers=CustomerDirectory(resources.sessions, resources.secret_box),
             links=PageLinks(
                 H5LinkSigner(
                     settings.secret_key,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from libs.common.customer_numbers import opened, sealed
 from libs.common.db.models import AuditEntry, Customer, FollowerSyncJob
 from services.admin_api.follower_sync import INTERRUPTED, fail_interrupted
 from tests.polling import eventually
@@ -47,7 +48,7 @@ async def test_sync_pages_through_followers_and_runs_twice_without_duplicates(
                 openid=openids[7],
                 subscribed=False,
                 binding_state="suspended",
-                customer_no="C0000007",
+                **sealed(stack.state.secret_box, "C0000007"),
                 phone="13800000007",
             )
         )
@@ -76,7 +77,8 @@ async def test_sync_pages_through_followers_and_runs_twice_without_duplicates(
     bound = customers[openids[7]]
     assert bound.subscribed
     assert bound.binding_state == "suspended"
-    assert (bound.customer_no, bound.phone) == ("C0000007", "13800000007")
+    assert opened(stack.state.secret_box, bound.customer_no_enc) == "C0000007"
+    assert bound.phone == "13800000007"
 
     again = await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
     assert again.status_code == 202
