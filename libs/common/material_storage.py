@@ -19,6 +19,24 @@ from libs.common.db.models import MaterialChunk
 
 CHUNK_BYTES = 256 * 1024
 
+# A material file's MIME type by its sniffed format (``materials.format``).
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "amr": "audio/amr",
+    "wma": "audio/x-ms-wma",
+    "mp4": "video/mp4",
+}
+
+
+def content_type(fmt: str) -> str:
+    """The MIME type of a material file of format ``fmt`` (octet-stream when unknown)."""
+    return CONTENT_TYPES.get(fmt, "application/octet-stream")
+
 
 class MaterialStorage(ABC):
     """Material files by storage key, written and read as streams of bytes."""

@@ -10,6 +10,7 @@ from libs.common.bus.batcher import EventBatcher
 from libs.common.db import is_sqlite
 from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
+from libs.common.material_storage import DatabaseMaterialStorage
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
@@ -23,6 +24,7 @@ from services.engine.customer_service import CustomerService
 from services.engine.handlers import InboundHandler
 from services.engine.interactions import InteractionBook
 from services.engine.locations import LocationFinder
+from services.engine.media_replies import MediaReplies
 from services.engine.personal import CustomerDirectory, PageLinks
 from services.engine.registry import AnswerContext
 from services.engine.responder import Responder
@@ -77,6 +79,16 @@ class EngineService:
             timeout=httpx.Timeout(settings.core_timeout_s),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
         )
+        # WeChat uploads (material replies) may take longer than a core-system question.
+        self.wechat_http = httpx.AsyncClient(timeout=httpx.Timeout(settings.media_upload_timeout_s))
+        self.media = MediaReplies(
+            sessions=resources.sessions,
+            storage=DatabaseMaterialStorage(),
+            http=self.wechat_http,
+            box=resources.secret_box,
+            api_base=settings.wechat_api_base,
+            refresh_margin_s=settings.media_refresh_margin_s,
+        )
         self.registry = default_registry()
         self.registry.load_plugins(settings.plugins)
         check_media_answers(settings.media_answers, self.registry.names())
@@ -99,6 +111,7 @@ class EngineService:
                 settings.h5_base_url,
             ),
             builtin_help=_personal_help(settings.personal_commands),
+            media=self.media,
         )
         self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
             resources.bus,
@@ -172,6 +185,7 @@ class EngineService:
         await self.events.stop()
         await self.interactions.stop()
         await self.http.aclose()
+        await self.wechat_http.aclose()
 
 
 def build(settings: EngineSettings, resources: Resources) -> EngineService:

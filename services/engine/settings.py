@@ -42,6 +42,10 @@ class EngineSettings(CsSettings):
     transactions_count: int = 5
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
+    # Material replies (R-EN-12): a temporary media id is uploaded again this long before it
+    # expires (WeChat keeps temporary media 3 days); uploads may take this long.
+    media_refresh_margin_s: float = 3600.0
+    media_upload_timeout_s: float = 10.0
     # Followers who interacted are written to ``customers`` (new rows, last_interaction_at) in
     # one upsert this often, or as soon as this many are waiting.
     interaction_flush_interval_s: float = 5.0

@@ -3,7 +3,7 @@ import { api } from './api/client'
 import type { ResourceConfig } from './lib/resource'
 
 // Answers the engine registers (services/engine/answers/); plug-ins may add more through the API.
-const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome']
+const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome', 'material']
 
 export const RESOURCES: Record<string, ResourceConfig> = {
   accounts: {

@@ -37,7 +37,7 @@ export default {
     reminders: '消息提醒类型：业务系统推送的事件如何变成模板消息、客服消息或短信。',
     deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
-    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。',
+    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器 material 用素材库回复，参数如 {"reply_type": "image", "material_id": 12}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
     menus: '点击预览中的菜单进行编辑；微信的限制会在输入时检查。',
     orgs: '机构树：总行及其分支机构。',
@@ -63,7 +63,7 @@ export default {
     mode: { plain: '明文', compatible: '兼容', safe: '安全' },
     match_kind: { exact: '精确', prefix: '前缀', regex: '正则' },
     kind: {
-      branch: '网点', atm: 'ATM', promotion: '优惠活动', image: '图片', voice: '语音', text: '文本', news: '图文',
+      branch: '网点', atm: 'ATM', promotion: '优惠活动', image: '图片', voice: '语音', video: '视频', text: '文本', news: '图文',
       default: '默认菜单', conditional: '个性化菜单', single: '单发', group: '分组', list: '名单', mass: '群发',
     },
     status: {
@@ -135,7 +135,7 @@ export default {
     done: { submit: '已提交审核', approve: '已通过', reject: '已驳回', cancel: '已撤销' },
   },
   materials: {
-    upload: '上传素材', limitImage: '图片：不超过 {max}，格式 {formats}', limitVoice: '语音：不超过 {max}、{seconds} 秒，格式 {formats}',
+    upload: '上传素材', limitImage: '图片：不超过 {max}，格式 {formats}', limitVideo: '视频：不超过 {max}，格式 {formats}', limitVoice: '语音：不超过 {max}、{seconds} 秒，格式 {formats}',
     limitText: '文本：不超过 600 字；图文：不超过 20,000 字', chooseFile: '选择文件上传', newText: '新建文本',
     tooLarge: '文件 {size} 超过上限 {max}，未上传', refused: '不符合素材限制：{message}', uploaded: '已上传',
     preview: '预览', size: '大小', format: '格式', play: '播放',
