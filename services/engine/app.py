@@ -133,6 +133,7 @@ class EngineService:
             sqlite_db=is_sqlite(resources.db_engine),
             interval_s=settings.interaction_flush_interval_s,
             max_entries=settings.interaction_flush_max,
+            resolution_s=settings.interaction_resolution_s,
         )
         self.handler = InboundHandler(
             bus=resources.bus,

@@ -7,10 +7,15 @@ row (subscribed: only followers can write to an account), a known one gets the l
 stored and noted times. Flushing is idempotent (the same batch twice changes nothing the second
 time), so a failed flush puts its entries back and the next tick tries again; what is still
 noted at :meth:`stop` is flushed then. Nothing here is on the reply path.
+
+``last_interaction_at`` is kept to ``resolution_s`` (a minute by default): a follower written less
+than that before is not noted again, so someone chatting away costs one row write a minute, not
+one a message. The memory of what was written holds only followers written within that time.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -48,16 +53,23 @@ class InteractionBook:
         sqlite_db: bool,
         interval_s: float,
         max_entries: int,
+        resolution_s: float = 60.0,
     ) -> None:
         self._sessions = sessions
         self._sqlite = sqlite_db
         self._max_entries = max(1, max_entries)
+        self._resolution_s = resolution_s
         self._pending: dict[tuple[int, str], int] = {}
+        # Follower → the time last written, for those written within ``resolution_s``.
+        self._written: dict[tuple[int, str], int] = {}
         self._flusher = Periodic(self.flush, interval_s=interval_s, name="interaction flusher")
 
     def note(self, account_id: int, openid: str, at: int) -> None:
         """Remember that ``openid`` interacted at unix time ``at`` (no I/O)."""
         key = (account_id, openid)
+        written = self._written.get(key)
+        if written is not None and at - written < self._resolution_s:
+            return
         if at > self._pending.get(key, 0):
             self._pending[key] = at
         if len(self._pending) >= self._max_entries:
@@ -84,20 +96,28 @@ class InteractionBook:
         """Write every noted interaction (one statement per ``max_entries``); returns how many."""
         batch, self._pending = self._pending, {}
         items = list(batch.items())
-        written = 0
+        done = 0
         try:
             for start in range(0, len(items), self._max_entries):
                 chunk = items[start : start + self._max_entries]
                 async with self._sessions.begin() as session:
                     await session.execute(self._upsert(chunk))
-                written += len(chunk)
+                done += len(chunk)
+                self._written.update(chunk)
         except Exception:
             # Put back what was not written (keeping anything newer noted meanwhile).
-            for key, at in items[written:]:
+            for key, at in items[done:]:
                 if at > self._pending.get(key, 0):
                     self._pending[key] = at
             raise
-        return written
+        finally:
+            self._forget_older_than(time.time() - self._resolution_s)
+        return done
+
+    def _forget_older_than(self, horizon: float) -> None:
+        stale = [key for key, at in self._written.items() if at < horizon]
+        for key in stale:
+            del self._written[key]
 
     def _upsert(self, chunk: list[tuple[tuple[int, str], int]]) -> Any:
         insert: Any = sqlite.insert(_TABLE) if self._sqlite else postgresql.insert(_TABLE)

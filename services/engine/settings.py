@@ -50,5 +50,7 @@ class EngineSettings(CsSettings):
     # one upsert this often, or as soon as this many are waiting.
     interaction_flush_interval_s: float = 5.0
     interaction_flush_max: int = 500
+    # last_interaction_at is kept to this precision: a follower written within it is not noted.
+    interaction_resolution_s: float = 60.0
     # How often idle customer-service sessions are looked for and closed.
     cs_sweep_interval_s: float = 5.0

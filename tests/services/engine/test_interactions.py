@@ -63,6 +63,23 @@ async def test_a_follower_who_writes_becomes_a_customer_when_the_batch_is_flushe
     await stack.engine.interactions.flush()  # nothing pending: a no-op
 
 
+async def test_a_follower_chatting_away_is_written_once_a_minute(make_stack: Any) -> None:
+    stack = await make_stack(interaction_flush_interval_s=3600)
+    book = stack.engine.interactions
+    now = int(time.time())
+    await _say(stack, "oChatty", "帮助", now)
+    await book.flush()
+    for offset in (10, 30, 59):  # within a minute of the written time: not even noted
+        await _say(stack, "oChatty", "帮助", now + offset)
+    assert book.pending == 0
+    await _say(stack, "oChatty", "帮助", now + 61)
+    assert book.pending == 1
+    await book.flush()
+    customer = await _customer(stack, "oChatty")
+    assert customer is not None
+    assert customer.last_interaction_at == datetime.fromtimestamp(now + 61, UTC)
+
+
 async def test_a_menu_click_counts_and_an_unsubscribe_does_not(make_stack: Any) -> None:
     stack = await make_stack(interaction_flush_interval_s=3600)
     now = int(time.time())
