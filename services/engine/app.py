@@ -75,6 +75,11 @@ class EngineService:
         self.port = settings.engine_port
         self.ops_port = settings.engine_ops_port
         self.resources = resources
+        # Answers first: a plug-in setting that names nothing stops the engine before it opens
+        # anything.
+        self.registry = default_registry()
+        self.registry.load_plugins(settings.plugins)
+        check_media_answers(settings.media_answers, self.registry.names())
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.core_timeout_s),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
@@ -89,9 +94,6 @@ class EngineService:
             api_base=settings.wechat_api_base,
             refresh_margin_s=settings.media_refresh_margin_s,
         )
-        self.registry = default_registry()
-        self.registry.load_plugins(settings.plugins)
-        check_media_answers(settings.media_answers, self.registry.names())
         self.configs = AccountConfigCache(resources.sessions, ttl_s=settings.config_cache_s)
         context = AnswerContext(
             core=HttpCoreSystem(self.http, settings.core_url),
