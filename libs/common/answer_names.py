@@ -27,6 +27,8 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "gold_price",
         "promotions",
         "nearest_locations",
+        # Any reply type from the material library (R-EN-12).
+        "material",
         # Personal services (R-EN-4..6).
         "bind_link",
         "unbind_link",

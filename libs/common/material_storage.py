@@ -32,6 +32,7 @@ MEDIA_TYPES = {
     "wav": "audio/wav",
     "amr": "audio/amr",
     "wma": "audio/x-ms-wma",
+    "mp4": "video/mp4",
 }
 
 

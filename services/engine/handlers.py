@@ -40,6 +40,7 @@ from services.engine.config import AccountConfig, AccountConfigCache
 from services.engine.customer_service import ANSWER as CS_ANSWER
 from services.engine.customer_service import CustomerService
 from services.engine.delivery_reports import job_finished, publish_job_finished
+from services.engine.interactions import InteractionBook, is_interaction
 from services.engine.menu_clicks import menu_click, publish_click
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
@@ -64,6 +65,7 @@ class InboundHandler:
         events: EventBatcher[InboundHandled, InboundHandledBatch],
         customer_service: CustomerService | None = None,
         short_link_prefix: str = "",
+        interactions: InteractionBook | None = None,
     ) -> None:
         self._bus = bus
         self._short_links = short_link_prefix
@@ -73,6 +75,7 @@ class InboundHandler:
         self._responder = responder
         self._events = events
         self._cs = customer_service
+        self._interactions = interactions
 
     async def __call__(self, request: InboundReceived, bus_message: Message) -> None:
         started = time.perf_counter()
@@ -104,6 +107,8 @@ class InboundHandler:
             await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message, request.dedup_key)
+        if self._interactions is not None and is_interaction(message):
+            self._interactions.note(account.id, message.from_user, message.create_time)
         intercepted = (
             await self._cs.intercept(message, account, request.dedup_key) if self._cs else None
         )

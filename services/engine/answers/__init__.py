@@ -7,6 +7,7 @@ from services.engine.answers import (
     help,
     locations,
     market_data,
+    materials,
     personal,
     prospects,
     texts,
@@ -22,7 +23,7 @@ class BuiltinsOutOfStep(RuntimeError):
 def default_registry() -> AnswerRegistry:
     """A registry holding every built-in answer (exactly the names the admin API accepts)."""
     registry = AnswerRegistry()
-    for module in (help, locations, market_data, personal, prospects, texts, transfers):
+    for module in (help, locations, market_data, materials, personal, prospects, texts, transfers):
         module.register(registry)
     registered = set(registry.names())
     if registered != BUILTIN_ANSWERS:

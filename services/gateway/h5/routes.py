@@ -91,6 +91,7 @@ class H5Pages:
         self._limits = DailyLimits(resources.sessions, settings.operation_daily_limits)
         self._binding = BindingService(
             sessions=resources.sessions,
+            box=resources.secret_box,
             bus=resources.bus,
             core=CoreIdentity(self.http, settings.core_url),
             max_failures=settings.bind_max_failures,

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from libs.common.customer_numbers import sealed
 from libs.common.db.models import Account, Command, Customer
 from tests.services.support import InboundStack
 from wxhub.demo.account import DEMO
@@ -22,7 +23,10 @@ async def _bind_directly(stack: InboundStack, openid: str, customer_no: str, sta
         assert account_id is not None
         session.add(
             Customer(
-                account_id=account_id, openid=openid, customer_no=customer_no, binding_state=state
+                account_id=account_id,
+                openid=openid,
+                binding_state=state,
+                **sealed(stack.resources.secret_box, customer_no),
             )
         )
 

@@ -5,7 +5,7 @@ import type { ResourceConfig } from './lib/resource'
 // Answers the engine registers (services/engine/answers/); plug-ins may add more through the API.
 // Personal queries of bound followers, transfers and prospects (R-EN-4, R-EN-8, R-EN-9).
 const PERSONAL_HANDLERS = ['opening_branch', 'holdings', 'opened_agreements', 'cancelled_agreements', 'transfer_link', 'apply_link', 'application_progress']
-const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome', ...PERSONAL_HANDLERS]
+const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome', 'material', ...PERSONAL_HANDLERS]
 
 export const RESOURCES: Record<string, ResourceConfig> = {
   accounts: {

@@ -36,6 +36,7 @@ from libs.common.db.models.follower_sync import FollowerSyncJob
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
+from libs.common.db.models.media_upload import MediaUpload
 from libs.common.db.models.notification import (
     AccessToken,
     BusinessSystem,
@@ -88,6 +89,7 @@ __all__ = [
     "MassQuotaEntry",
     "Material",
     "MaterialChunk",
+    "MediaUpload",
     "Menu",
     "MenuAction",
     "Notification",

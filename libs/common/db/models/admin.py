@@ -141,8 +141,8 @@ class Menu(Timestamped, Base):
 
 
 class Material(Timestamped, Base):
-    """素材库 item: text, image, voice or news; a file's bytes are :class:`MaterialChunk` rows
-    under ``storage_key`` (``libs/common/material_storage.py``)."""
+    """素材库 item: text, image, voice, video or news; a file's bytes are :class:`MaterialChunk`
+    rows under ``storage_key`` (``libs/common/material_storage.py``)."""
 
     __tablename__ = "materials"
 

@@ -19,8 +19,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.cs import workflow
+from libs.common.customer_numbers import masked_customer_no
 from libs.common.db.models import CsCannedReply, CsConfig, CsMessage, CsSession, utcnow
-from libs.common.masking import mask_card_no
 from libs.common.spreadsheet import SafeCsvRows
 from services.admin_api import console
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
@@ -359,7 +359,7 @@ async def get_session(cs: ScopedSession, session: SessionDep, state: StateDep) -
         ProfileRead(
             subscribed=customer.subscribed,
             binding_state=customer.binding_state,
-            customer_no=mask_card_no(customer.customer_no) if customer.customer_no else None,
+            customer_no=masked_customer_no(state.secret_box, customer.customer_no_enc),
         )
         if customer is not None
         else None

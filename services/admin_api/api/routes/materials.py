@@ -1,6 +1,6 @@
-"""Material library (素材库, R-AD-5): text, news, and image/voice files streamed to shared storage
-(``libs/common/material_storage.py``, readable by every replica) with limits checked on content
-(size and format while streaming, then a voice's duration)."""
+"""Material library (素材库, R-AD-5): text, news, and image/voice/video files streamed to shared
+storage (``libs/common/material_storage.py``, readable by every replica) with limits checked on
+content (size and format while streaming, then a voice's duration)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, FieldError, FieldErrors, LimitExceeded, NotFound
 from services.admin_api.listing import ListQuery, Page
 from services.admin_api.media_limits import (
+    FORMATS,
     MAX_BYTES,
     NEWS_MAX_CHARS,
     TEXT_MAX_CHARS,
@@ -83,7 +84,7 @@ class MaterialRead(ReadModel):
     id: int = Field(description="ID · id")
     org_id: int = Field(ge=1, le=MAX_ID, description="所属机构 · org")
     author_id: int | None = Field(ge=1, le=MAX_ID, description="作者 · author")
-    kind: str = Field(description="类型 text/image/voice/news · kind")
+    kind: str = Field(description="类型 text/image/voice/video/news · kind")
     title: str = Field(description="标题 · title")
     text: str = Field(description="文本 · text")
     articles: list[dict[str, Any]] = Field(description="文章 · articles")
@@ -169,7 +170,8 @@ async def list_materials(
     state: StateDep,
     params: ListQuery,
     kind: Annotated[
-        Literal["text", "image", "voice", "news"] | None, Query(description="类型 · kind")
+        Literal["text", "image", "voice", "video", "news"] | None,
+        Query(description="类型 · kind"),
     ] = None,
 ) -> Page[MaterialRead]:
     """Materials of the caller's subtree."""
@@ -249,7 +251,7 @@ def refuse_unless(sniffed: tuple[str, str] | None, kind: str, *, final: bool) ->
     if not final and sniffed is None:
         # Too few bytes yet to tell (a BMP needs 14); judged again with more or at the end.
         return ("", "")
-    allowed = "bmp/png/jpeg/gif" if kind == "image" else "mp3/wma/wav/amr"
+    allowed = FORMATS[kind]
     raise LimitExceeded(
         f"content is not a supported {kind} ({allowed})", limit=f"{kind}_format", allowed=allowed
     )
@@ -270,14 +272,14 @@ _UPLOAD_BODY = {
     status_code=201,
     dependencies=[Perm("material.edit")],
     openapi_extra=_UPLOAD_BODY,
-    summary="上传图片/语音 · upload image or voice",
+    summary="上传图片/语音/视频 · upload image, voice or video",
 )
 async def upload_file(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
     state: StateDep,
-    kind: Annotated[Literal["image", "voice"], Query(description="类型 · kind")],
+    kind: Annotated[Literal["image", "voice", "video"], Query(description="类型 · kind")],
     filename: Annotated[str, Query(min_length=1, max_length=256, description="文件名 · file name")],
     title: Annotated[str, Query(max_length=256, description="标题 · title")] = "",
 ) -> MaterialRead:
@@ -369,7 +371,7 @@ async def get_material(material: ScopedMaterial, state: StateDep) -> MaterialRea
 async def download_material(
     material: ScopedMaterial, session: SessionDep, state: StateDep
 ) -> StreamingResponse:
-    """The stored file of an image or voice material, streamed from shared storage."""
+    """The stored file of an image, voice or video material, streamed from shared storage."""
     key = material.storage_key
     if not key:
         raise NotFound("this material has no file")

@@ -1409,7 +1409,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 上传图片/语音 · upload image or voice
+         * 上传图片/语音/视频 · upload image, voice or video
          * @description Stream the body to shared storage, refusing it as soon as it passes the size limit; then
          *     check the format by content (and a voice's duration). 422 names the broken limit.
          */
@@ -1457,7 +1457,7 @@ export interface paths {
         };
         /**
          * 下载素材文件 · download file
-         * @description The stored file of an image or voice material, streamed from shared storage.
+         * @description The stored file of an image, voice or video material, streamed from shared storage.
          */
         get: operations["download_material_api_v1_materials__material_id__file_get"];
         put?: never;
@@ -3889,6 +3889,16 @@ export interface components {
              */
             id: number;
             /**
+             * Missing
+             * @description 已取关（不在粉丝列表中） · customers no longer following, marked unsubscribed
+             */
+            missing: number;
+            /**
+             * Phase
+             * @description 阶段 importing/marking_missing/done · what a running job is doing
+             */
+            phase: string;
+            /**
              * Started At
              * Format: date-time
              * @description 开始时间 · started at
@@ -4429,7 +4439,7 @@ export interface components {
             id: number;
             /**
              * Kind
-             * @description 类型 text/image/voice/news · kind
+             * @description 类型 text/image/voice/video/news · kind
              */
             kind: string;
             /**
@@ -12966,7 +12976,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 类型 · kind */
-                kind?: ("text" | "image" | "voice" | "news") | null;
+                kind?: ("text" | "image" | "voice" | "video" | "news") | null;
                 /** @description 页码（从 1 开始） · page number */
                 page?: number;
                 /** @description 每页条数（1-200） · items per page */
@@ -13180,7 +13190,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description 类型 · kind */
-                kind: "image" | "voice";
+                kind: "image" | "voice" | "video";
                 /** @description 文件名 · file name */
                 filename: string;
                 /** @description 标题 · title */

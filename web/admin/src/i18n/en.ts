@@ -38,7 +38,7 @@ export default {
     deadLetters: 'Messages the platform could not deliver (the dead-letter queue). Inspect a message with its body and send the chosen ones, or all, back to where they were first published; looking and replaying are both recorded in the audit log.',
     applications: 'Followers apply on the application page (send “申请” in the chat) with their name, a mobile number verified by SMS code and a product. Change the status here with a note for the applicant, who sees it by sending “进度”. Changes are audited.',
     customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
-    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s.',
+    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s. The material handler answers from the material library, with params such as {"reply_type": "image", "material_id": 12} (reply types text/image/voice/video/music/news; music also needs music_url and an image of at most 64 KB as its cover).',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
     menus: "Click a button in the preview to edit it; WeChat's limits are checked as you type.",
     orgs: 'The organisation tree: head office and its branches.',
@@ -65,7 +65,7 @@ export default {
     mode: { plain: 'Plaintext', compatible: 'Compatible', safe: 'Safe' },
     match_kind: { exact: 'Exact', prefix: 'Prefix', regex: 'Regex' },
     kind: {
-      branch: 'Branch', atm: 'ATM', promotion: 'Promotion', image: 'Image', voice: 'Voice', text: 'Text', news: 'Article',
+      branch: 'Branch', atm: 'ATM', promotion: 'Promotion', image: 'Image', voice: 'Voice', video: 'Video', text: 'Text', news: 'Article',
       default: 'Default menu', conditional: 'Conditional menu', single: 'Single', group: 'Group', list: 'List', mass: 'Mass send',
     },
     status: {
@@ -139,7 +139,7 @@ export default {
     done: { submit: 'Submitted for review', approve: 'Approved', reject: 'Rejected', cancel: 'Withdrawn' },
   },
   materials: {
-    upload: 'Upload material', limitImage: 'Image: up to {max}, {formats}', limitVoice: 'Voice: up to {max} and {seconds} s, {formats}',
+    upload: 'Upload material', limitImage: 'Image: up to {max}, {formats}', limitVideo: 'Video: up to {max}, {formats}', limitVoice: 'Voice: up to {max} and {seconds} s, {formats}',
     limitText: 'Text: up to 600 characters; article: up to 20,000', chooseFile: 'Choose a file to upload', newText: 'New text',
     tooLarge: 'The file ({size}) exceeds the {max} limit; not uploaded', refused: 'Refused by the material limits: {message}', uploaded: 'Uploaded',
     preview: 'Preview', size: 'Size', format: 'Format', play: 'Play',
@@ -157,7 +157,7 @@ export default {
   },
   accounts: { grants: 'Grants', grantsTitle: 'Publishing grants of {name}', grantsHelp: 'Granted organisations (such as branches) may submit publications to this account; the head office still reviews them.', grantedOrgs: 'Organisations allowed to publish',
     sync: 'Sync followers', syncTitle: 'Follower sync of {name}', syncHelp: 'Imports the account\'s existing followers from WeChat as customers; running it again creates no duplicates, known customers only get their subscription state refreshed.',
-    syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncError: 'Error',
+    syncNone: 'Never synced.', syncStart: 'Start sync', syncStatus: 'Status', syncProgress: 'Read / followers', syncCreated: 'Customers created', syncUpdated: 'Subscription updated', syncMissing: 'No longer following (marked unsubscribed)', syncError: 'Error',
     syncStatuses: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed' },
   },
   applications: {

@@ -38,7 +38,7 @@ export default {
     deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
     applications: '粉丝在申请页（公众号发送“申请”）填写姓名、经短信验证码验证的手机号和产品后提交；在此变更状态并填写给客户的说明，客户发送“进度”即可看到。变更记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
-    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。',
+    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器 material 用素材库回复，参数如 {"reply_type": "image", "material_id": 12}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
     menus: '点击预览中的菜单进行编辑；微信的限制会在输入时检查。',
     orgs: '机构树：总行及其分支机构。',
@@ -65,7 +65,7 @@ export default {
     mode: { plain: '明文', compatible: '兼容', safe: '安全' },
     match_kind: { exact: '精确', prefix: '前缀', regex: '正则' },
     kind: {
-      branch: '网点', atm: 'ATM', promotion: '优惠活动', image: '图片', voice: '语音', text: '文本', news: '图文',
+      branch: '网点', atm: 'ATM', promotion: '优惠活动', image: '图片', voice: '语音', video: '视频', text: '文本', news: '图文',
       default: '默认菜单', conditional: '个性化菜单', single: '单发', group: '分组', list: '名单', mass: '群发',
     },
     status: {
@@ -139,7 +139,7 @@ export default {
     done: { submit: '已提交审核', approve: '已通过', reject: '已驳回', cancel: '已撤销' },
   },
   materials: {
-    upload: '上传素材', limitImage: '图片：不超过 {max}，格式 {formats}', limitVoice: '语音：不超过 {max}、{seconds} 秒，格式 {formats}',
+    upload: '上传素材', limitImage: '图片：不超过 {max}，格式 {formats}', limitVideo: '视频：不超过 {max}，格式 {formats}', limitVoice: '语音：不超过 {max}、{seconds} 秒，格式 {formats}',
     limitText: '文本：不超过 600 字；图文：不超过 20,000 字', chooseFile: '选择文件上传', newText: '新建文本',
     tooLarge: '文件 {size} 超过上限 {max}，未上传', refused: '不符合素材限制：{message}', uploaded: '已上传',
     preview: '预览', size: '大小', format: '格式', play: '播放',
@@ -157,7 +157,7 @@ export default {
   },
   accounts: { grants: '授权机构', grantsTitle: '「{name}」的发布授权', grantsHelp: '被授权的机构（如分公司）可以向此公众号提交发布；审核仍由总部进行。', grantedOrgs: '授权发布的机构',
     sync: '同步粉丝', syncTitle: '「{name}」的粉丝同步', syncHelp: '从微信导入此公众号的现有粉丝为客户；重复同步不会产生重复客户，已有客户只更新关注状态。',
-    syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncError: '失败原因',
+    syncNone: '尚未同步过。', syncStart: '开始同步', syncStatus: '状态', syncProgress: '已读取 / 粉丝总数', syncCreated: '新建客户', syncUpdated: '更新关注状态', syncMissing: '已取关（标为取消关注）', syncError: '失败原因',
     syncStatuses: { running: '同步中', succeeded: '已完成', failed: '失败' },
   },
   applications: {

@@ -1,6 +1,6 @@
 """material media by content hash: the presentation routes find a material file by its sha256
 
-Revision ID: 0019_statscs
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07 14:30:00.000000
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0019_statscs"
+revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None

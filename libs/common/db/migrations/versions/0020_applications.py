@@ -1,7 +1,7 @@
 """applications of prospects (/h5/apply) with their status
 
-Revision ID: 0019_idqueries
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 14:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import libs.common.db.models._base
 
-revision = "0019_idqueries"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
