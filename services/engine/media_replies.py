@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Account, Material, MediaUpload
 from libs.common.material_replies import MATERIAL_KINDS
-from libs.common.material_storage import MaterialStorage, media_type
+from libs.common.material_storage import MaterialStorage
+from libs.common.material_storage import media_type as mime_type
 from libs.common.observability.logging import get_logger
 from libs.common.secret_box import SecretBox
 from libs.common.wechat import (
@@ -211,7 +212,7 @@ class MediaReplies:
         )
         media = MediaApi(client)
         filename = material.filename or f"material-{material.id}.{material.format}"
-        mime = media_type(material.format)
+        mime = mime_type(material.format)
         if media_type == COVER:
             result = await media.add_material("image", filename, data, mime)
             return _Uploaded(str(result.get("url", "")), material.sha256, None)

@@ -1,4 +1,4 @@
-"""Migration 0022 (customer numbers sealed): stored customer numbers become ciphertext + lookup token
+"""Migration 0022: stored customer numbers become ciphertext + lookup token
 under the environment's platform key, and come back in clear on downgrade, on both backends."""
 
 from __future__ import annotations
