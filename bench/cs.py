@@ -303,10 +303,20 @@ class Customers:
 async def poll_deliveries(control: httpx.AsyncClient, ledger: Ledger, stop: asyncio.Event) -> None:
     """Read the WeChat API sandbox's custom sends as they come (each once, by msgid)."""
     after = 0
+    failures = 0
     while True:
-        answer = await control.get(
-            "/__sandbox__/deliveries", params={"kind": "custom", "after": after}
-        )
+        try:
+            answer = await control.get(
+                "/__sandbox__/deliveries", params={"kind": "custom", "after": after}
+            )
+        except httpx.TransportError:
+            # The sandbox closed an idle keep-alive connection: ask again (once more at the end).
+            failures += 1
+            if failures > 5:
+                raise
+            await asyncio.sleep(0.1)
+            continue
+        failures = 0
         for delivery in answer.json()["deliveries"]:
             after = max(after, int(delivery["msgid"]))
             content = delivery["body"].get("text", {}).get("content", "")
@@ -403,6 +413,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(
             *(asyncio.to_thread(s.wait_ready, 60.0) for s in services.values()),
         )
+        print(
+            "services ready: " + ", ".join(f"{k} {s.process.pid}" for k, s in services.items()),
+            flush=True,
+        )
         await _wait_for(lambda: _answers(started["wechat"]), 30)
         groups: dict[str, Any] = {name: service.process.pid for name, service in services.items()}
         database_name = database.rsplit("/", 1)[1]
@@ -418,6 +432,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for agent in agents:
             await agent.log_in()
         poller = asyncio.create_task(poll_deliveries(control, ledger, stop_polling))
+        print(f"{len(agents)} agents online; {customers_n} customers ask for a person", flush=True)
 
         # Customers ask for a person, spread over the ramp; every one must get a seat.
         customers = Customers(gateway, customers_n, ledger)
@@ -430,6 +445,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         per_agent = Counter(ledger.seats.values())
 
         # The conversation.
+        print(f"{len(ledger.seats)} seated; talking for {args.duration:g} s", flush=True)
         cpu.reset()
         talk_started = time.perf_counter()
         until = talk_started + args.duration
@@ -437,6 +453,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             *(customers.talk(i, interval=args.interval, until=until) for i in range(customers_n))
         )
         sent_s = time.perf_counter() - talk_started
+        print(f"sent for {sent_s:.1f} s; draining", flush=True)
         # Drain: every customer message on a socket, every answer sent and at the sandbox.
         drain_started = time.perf_counter()
         await _wait_for(lambda: ledger.customer_lost() == 0, args.drain)
