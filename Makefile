@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound bench-stats migrate smoke lock clean venv venv-run check-deploy cluster chaos haproxy promtool
+.PHONY: run test check lint format bench-inbound bench-outbound bench-stats bench-cs migrate smoke lock clean venv venv-run check-deploy cluster chaos haproxy promtool
 .PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
@@ -165,6 +165,11 @@ bench-outbound: venv
 ## Events at >= 10,000/s through RabbitMQ into the stats worker on PostgreSQL: ingest rate and lag.
 bench-stats: venv
 	$(BIN)/python -m bench.stats $(ARGS)
+
+## Customer service at full size: 30 agents × 10 chats through gateway, engine, admin_api's socket,
+## dispatcher and the WeChat API sandbox; latency p50/p99 each way and lost messages.
+bench-cs: venv
+	$(BIN)/python -m bench.cs $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist
