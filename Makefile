@@ -11,7 +11,7 @@ VENV_MARK := $(VENV)/.python-$(PY_MINOR)
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format bench-inbound bench-outbound bench-stats migrate smoke lock clean venv venv-run check-deploy cluster haproxy promtool
+.PHONY: run test check lint format bench-inbound bench-outbound bench-stats bench-cs migrate smoke lock clean venv venv-run check-deploy cluster chaos haproxy promtool
 .PHONY: web web-types web-types-check test-web web-screenshots chromium
 
 $(VENV_MARK):
@@ -109,6 +109,14 @@ format: venv
 cluster: venv-run haproxy
 	$(BIN)/wxhub cluster $(CLUSTER_ARGS)
 
+## The chaos suite: the local cluster on private RabbitMQ, PostgreSQL and Redis (free loopback ports,
+## a temporary directory; the machine's own servers are never touched) under mixed load, through
+## kill -9 of one replica of each service, AMQP connections closed, RabbitMQ, PostgreSQL and Redis
+## restarted; a table row per fault, counted from the sandboxes' logs; exit 1 on any loss or double
+## send. CHAOS_ARGS="--quick" is the CI stage (tests/e2e/test_chaos.py); "--rate 30" and "--keep".
+chaos: venv-run haproxy
+	$(BIN)/python -m wxhub.chaos $(CHAOS_ARGS)
+
 ## Debian packages the local cluster and the deployment checks need; apt-get as root if missing.
 haproxy:
 	@PATH="$$PATH:/usr/sbin:/sbin" command -v haproxy >/dev/null || $(call apt_install,haproxy)
@@ -157,6 +165,11 @@ bench-outbound: venv
 ## Events at >= 10,000/s through RabbitMQ into the stats worker on PostgreSQL: ingest rate and lag.
 bench-stats: venv
 	$(BIN)/python -m bench.stats $(ARGS)
+
+## Customer service at full size: 30 agents × 10 chats through gateway, engine, admin_api's socket,
+## dispatcher and the WeChat API sandbox; latency p50/p99 each way and lost messages.
+bench-cs: venv
+	$(BIN)/python -m bench.cs $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

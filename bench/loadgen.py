@@ -30,9 +30,10 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
-async def _exchange(
+async def exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
 ) -> tuple[int, bytes]:
+    """Send one pre-built request on a keep-alive connection; its status and body."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -92,7 +93,7 @@ async def run_load(
                 sent_at = due if rate else time.perf_counter()
                 result.sent += 1
                 try:
-                    answered, body = await _exchange(reader, writer, request)
+                    answered, body = await exchange(reader, writer, request)
                 except (OSError, asyncio.IncompleteReadError) as exc:
                     result.errors += 1
                     result.error_samples.append(repr(exc))
@@ -113,3 +114,45 @@ async def run_load(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.elapsed_s = time.perf_counter() - start
     return result
+
+
+class ConnectionPool:
+    """Up to ``size`` keep-alive connections to one server, each used by one request at a time:
+    a request waits for a free connection (first come, first served)."""
+
+    def __init__(self, host: str, port: int, size: int) -> None:
+        self.host = host
+        self.port = port
+        self._free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = (
+            asyncio.Queue()
+        )
+        for _ in range(size):
+            self._free.put_nowait(None)  # opened on first use
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """One request; its status and body (a broken connection is replaced, and raises)."""
+        head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        request = (
+            f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        connection = await self._free.get()
+        try:
+            if connection is None:
+                connection = await asyncio.open_connection(self.host, self.port)
+            answer = await exchange(*connection, request)
+        except BaseException:
+            if connection is not None:
+                connection[1].close()
+            self._free.put_nowait(None)
+            raise
+        self._free.put_nowait(connection)
+        return answer
+
+    async def close(self) -> None:
+        """Close the idle connections."""
+        while not self._free.empty():
+            connection = self._free.get_nowait()
+            if connection is not None:
+                connection[1].close()

@@ -1,7 +1,8 @@
 """``python -m bench.stats_reports``: report latency over a year of events on PostgreSQL.
 
 Stores ``--events`` events spread over the past year (20 accounts, inbound and delivery
-outcomes, through the stats event store so every rollup grain is filled as in production),
+outcomes, customer-service sessions of 30 agents in 3 groups, tracked-link clicks and
+publication sends, through the stats event store so every rollup grain is filled as in production),
 then times each report of :mod:`libs.common.stats_reports` over the whole year (day rollups),
 one month (day rollups) and one day in hours (hour rollups).
 """
@@ -27,8 +28,51 @@ from wxhub.scratch_db import fresh_postgres
 STATUSES = ("delivered", "delivered", "delivered", "fallback_sent", "failed")
 
 
+CS_EVENTS = ("cs.queued", "cs.assigned", "cs.first_response", "cs.closed", "cs.rated")
+
+
+def _cs_event(rng: random.Random, at: datetime, account: str) -> StoredEvent:
+    event = rng.choice(CS_EVENTS)
+    payload: dict[str, Any] = {
+        "account": account,
+        "session_id": rng.randrange(1_000_000),
+        "group": rng.choice(("default", "vip", "funds")),
+        "agent_id": rng.randrange(1, 31),
+        "wait_s": rng.expovariate(1 / 60),
+        "first_response_s": rng.expovariate(1 / 30),
+        "duration_s": rng.expovariate(1 / 600),
+        "reason": rng.choice(("agent", "customer", "idle")),
+        "rating": rng.randint(1, 5),
+    }
+    return StoredEvent(new_id(), at, event, account, payload)
+
+
+def _click_or_send(rng: random.Random, at: datetime, account: str) -> StoredEvent:
+    publication = rng.randrange(1, 200)
+    if rng.random() < 0.3:
+        payload: dict[str, Any] = {
+            "account": account,
+            "publication_id": publication,
+            "channel": "wechat_mass",
+            "status": "delivered",
+            "recipients": rng.randrange(2, 5000),
+        }
+        return StoredEvent(new_id(), at, "publication.sent", account, payload)
+    payload = {"account": account, "url": "https://fund.example.com/", "source": "short_link"}
+    if rng.random() < 0.5:
+        payload["publication_id"] = publication
+    else:
+        payload |= {"notification_id": new_id(), "event_type": "balance_change"}
+    return StoredEvent(new_id(), at, "click", account, payload)
+
+
 def _event(rng: random.Random, at: datetime) -> StoredEvent:
     account = f"acct{rng.randrange(20)}"
+    draw = rng.random()
+    if draw < 0.1:
+        return _cs_event(rng, at, account)
+    if draw < 0.15:
+        return _click_or_send(rng, at, account)
     if rng.random() < 0.4:
         kind = rng.choice(("text", "event.CLICK", "image"))
         payload: dict[str, Any] = {"account": account, "kind": kind, "outcome": "answered"}
@@ -79,7 +123,7 @@ async def main() -> None:
         "month (day rollups)": (today - timedelta(days=30), today),
         "one day by hour (series)": (today - timedelta(days=1), today - timedelta(hours=0)),
     }
-    print(f"{'report':<10} {'range':<26} {'rows':>6} {'ms':>8}")
+    print(f"{'report':<15} {'range':<26} {'rows':>6} {'ms':>8}")
     for label, (since, until) in ranges.items():
         series = "series" in label
         query = ReportQuery(since=since, until=until, accounts=None, series=series)
@@ -88,7 +132,7 @@ async def main() -> None:
                 t0 = time.perf_counter()
                 report = await compute(session, query)
                 ms = (time.perf_counter() - t0) * 1000
-            print(f"{name:<10} {label:<26} {len(report.rows):>6} {ms:>8.1f}")
+            print(f"{name:<15} {label:<26} {len(report.rows):>6} {ms:>8.1f}")
     await engine.dispose()
 
 

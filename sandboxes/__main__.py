@@ -1,7 +1,8 @@
 """``python -m sandboxes``: the WeChat API, SMS and core-system sandboxes on their dev ports.
 
 Ports come from ``WXHUB_WECHAT_SANDBOX_PORT`` / ``WXHUB_SMS_SANDBOX_PORT`` /
-``WXHUB_CORE_SANDBOX_PORT`` (defaults 8090 / 8091 / 8092) and the host from ``WXHUB_HOST``.
+``WXHUB_CORE_SANDBOX_PORT`` (defaults 8090 / 8091 / 8092) and the host from ``WXHUB_HOST``; each
+keeps its last ``WXHUB_SANDBOX_CALL_LOG_SIZE`` calls.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ log = logging.getLogger("sandboxes")
 async def main() -> None:
     """Serve the three sandboxes until SIGINT/SIGTERM."""
     settings = CommonSettings()
+    size = settings.sandbox_call_log_size
     apps = [
-        ("WeChat API", wechat_api.build_app(), settings.wechat_sandbox_port),
-        ("SMS gateway", sms.build_app(), settings.sms_sandbox_port),
+        (
+            "WeChat API",
+            wechat_api.build_app(wechat_api.WeChatApiState(call_log_size=size)),
+            settings.wechat_sandbox_port,
+        ),
+        ("SMS gateway", sms.build_app(sms.SmsState(call_log_size=size)), settings.sms_sandbox_port),
         ("core system", core_system.build_app(), settings.core_sandbox_port),
     ]
     servers: list[RunningServer] = []

@@ -40,8 +40,17 @@ Personal data (for bound customers; card numbers are full, the engine masks them
     → ``{"customer_no", "as_of", "items": [{"date", "card_no", "description", "amount",
     "balance"}]}`` newest first; 400 ``{"error": "invalid_limit"}``.
 ``GET /v1/customers/{customer_no}/holdings``
-    → ``{"customer_no", "as_of", "total_market_value", "items": [{"code", "name", "shares",
-    "nav", "nav_date", "market_value", "cost", "profit"}]}``.
+    → ``{"customer_no", "as_of", "total_market_value", "items": [{"kind", "code", "name",
+    "shares", "nav", "nav_date", "market_value", "cost", "profit"}]}``, ``kind`` ``fund`` or
+    ``wealth`` (wealth-management products), funds first.
+``GET /v1/customers/{customer_no}/opening-branch``
+    → ``{"customer_no", "as_of", "items": [{"card_no", "type", "bank", "branch",
+    "branch_code", "address", "phone", "opened_on"}]}``: where each of the customer's accounts
+    was opened (开户行).
+``GET /v1/customers/{customer_no}/agreements?status=`` (``active`` or ``cancelled``; both when
+    omitted) → ``{"customer_no", "as_of", "items": [{"agreement_no", "name", "product_code",
+    "product_name", "card_no", "terms", "signed_on", "cancelled_on", "status"}]}`` newest first
+    (``product_code`` and ``cancelled_on`` may be null); 400 ``{"error": "invalid_status"}``.
 
 Control API (``/__sandbox__/``)
 -------------------------------
@@ -155,6 +164,62 @@ CUSTOMERS: dict[str, JsonObject] = {
             },
         ],
         "holdings": [("000001", 10000.00, 11000.00), ("001632", 20000.00, 21300.00)],
+        "wealth_holdings": [("WM0002", 50000.00, 50000.00)],
+        "branches": {
+            "6222020000000012345": (
+                "演示银行上海陆家嘴支行",
+                "310290000123",
+                "上海市浦东新区陆家嘴环路 1000 号",
+                "021-58880001",
+                "2019-04-12",
+            ),
+            "6222020000000067890": (
+                "演示银行上海徐家汇支行",
+                "310290000456",
+                "上海市徐汇区肇嘉浜路 1111 号",
+                "021-64880002",
+                "2021-09-03",
+            ),
+        },
+        # (agreement_no, name, product code, card, terms, signed_on, cancelled_on)
+        "agreements": [
+            (
+                "AG202403010002",
+                "自动理财协议",
+                "WM0001",
+                "6222020000000012345",
+                "活期余额超过 5,000.00 元自动申购",
+                "2024-03-01",
+                None,
+            ),
+            (
+                "AG202401150001",
+                "基金定投协议",
+                "000001",
+                "6222020000000012345",
+                "每月 15 日定投 1,000.00 元",
+                "2024-01-15",
+                None,
+            ),
+            (
+                "AG202306200003",
+                "基金定投协议",
+                "110022",
+                "6222020000000067890",
+                "每月 20 日定投 500.00 元",
+                "2023-06-20",
+                "2025-02-28",
+            ),
+            (
+                "AG202209010004",
+                "快捷支付协议",
+                None,
+                "6222020000000067890",
+                "单笔限额 50,000.00 元",
+                "2022-09-01",
+                "2024-11-30",
+            ),
+        ],
         "transactions": [
             ("2025-06-30", "6222020000000012345", "基金申购 000001", -5000.00, 52340.18),
             ("2025-06-28", "6222020000000012345", "工资", 18500.00, 57340.18),
@@ -175,6 +240,27 @@ CUSTOMERS: dict[str, JsonObject] = {
             }
         ],
         "holdings": [("000198", 5000.00, 5000.00)],
+        "wealth_holdings": [],
+        "branches": {
+            "6217000000000054321": (
+                "演示银行北京金融街支行",
+                "110100000789",
+                "北京市西城区金融大街 9 号",
+                "010-66880003",
+                "2023-02-20",
+            ),
+        },
+        "agreements": [
+            (
+                "AG202501100005",
+                "快捷支付协议",
+                None,
+                "6217000000000054321",
+                "单笔限额 20,000.00 元",
+                "2025-01-10",
+                None,
+            ),
+        ],
         "transactions": [
             ("2025-06-29", "6217000000000054321", "货币基金收益", 0.68, 8800.00),
         ],
@@ -257,13 +343,7 @@ async def promotions(request: Request) -> Reply:
 
 
 async def balance(request: Request) -> Reply:
-    """``POST /v1/identity/verify``
-        Body ``{"id_number", "card_no", "password"}`` (the query password) → ``{"customer_no",
-        "name", "as_of"}`` when all three belong to one customer; 422 ``{"error":
-        "identity_mismatch"}`` otherwise, 400 ``{"error": "invalid_request"}`` for a malformed body.
-        The call log records only which fields were sent, never their values. Demo identities
-        (test values): see :data:`IDENTITIES`.
-    ``GET /v1/customers/{customer_no}/balance``."""
+    """``GET /v1/customers/{customer_no}/balance``."""
     customer_no = request.path_params["customer_no"]
     customer = CUSTOMERS.get(customer_no)
     if customer is None:
@@ -296,32 +376,90 @@ async def transactions(request: Request) -> Reply:
     return _ok({"customer_no": customer_no, "as_of": AS_OF, "items": items})
 
 
+def _holding(kind: str, code: str, shares: float, cost: float) -> JsonObject:
+    name, nav, _, _ = (FUNDS if kind == "fund" else WEALTH)[code]
+    value = round(shares * nav, 2)
+    return {
+        "kind": kind,
+        "code": code,
+        "name": name,
+        "shares": shares,
+        "nav": nav,
+        "nav_date": NAV_DATE,
+        "market_value": value,
+        "cost": cost,
+        "profit": round(value - cost, 2),
+    }
+
+
 async def holdings(request: Request) -> Reply:
-    """``GET /v1/customers/{customer_no}/holdings``."""
+    """``GET /v1/customers/{customer_no}/holdings``: fund and wealth-product positions."""
+    customer_no = request.path_params["customer_no"]
+    customer = CUSTOMERS.get(customer_no)
+    if customer is None:
+        return _not_found("customer_not_found")
+    items = [_holding("fund", *row) for row in customer["holdings"]]
+    items += [_holding("wealth", *row) for row in customer["wealth_holdings"]]
+    total = round(sum(i["market_value"] for i in items), 2)
+    return _ok(
+        {"customer_no": customer_no, "as_of": AS_OF, "total_market_value": total, "items": items}
+    )
+
+
+async def opening_branch(request: Request) -> Reply:
+    """``GET /v1/customers/{customer_no}/opening-branch``: where each account was opened."""
     customer_no = request.path_params["customer_no"]
     customer = CUSTOMERS.get(customer_no)
     if customer is None:
         return _not_found("customer_not_found")
     items = []
-    for code, shares, cost in customer["holdings"]:
-        name, nav, _, _ = FUNDS[code]
-        value = round(shares * nav, 2)
+    for account in customer["accounts"]:
+        branch, code, address, phone, opened_on = customer["branches"][account["card_no"]]
         items.append(
             {
-                "code": code,
-                "name": name,
-                "shares": shares,
-                "nav": nav,
-                "nav_date": NAV_DATE,
-                "market_value": value,
-                "cost": cost,
-                "profit": round(value - cost, 2),
+                "card_no": account["card_no"],
+                "type": account["type"],
+                "bank": "演示银行",
+                "branch": branch,
+                "branch_code": code,
+                "address": address,
+                "phone": phone,
+                "opened_on": opened_on,
             }
         )
-    total = round(sum(i["market_value"] for i in items), 2)
-    return _ok(
-        {"customer_no": customer_no, "as_of": AS_OF, "total_market_value": total, "items": items}
-    )
+    return _ok({"customer_no": customer_no, "as_of": AS_OF, "items": items})
+
+
+async def agreements(request: Request) -> Reply:
+    """``GET /v1/customers/{customer_no}/agreements?status=``."""
+    customer_no = request.path_params["customer_no"]
+    customer = CUSTOMERS.get(customer_no)
+    if customer is None:
+        return _not_found("customer_not_found")
+    wanted = request.query_params.get("status")
+    if wanted not in (None, "active", "cancelled"):
+        return Reply({"error": "invalid_status"}, "400", 400)
+    items = []
+    for number, name, code, card, terms, signed_on, cancelled_on in customer["agreements"]:
+        status = "cancelled" if cancelled_on else "active"
+        if wanted and status != wanted:
+            continue
+        product = (FUNDS.get(code) or WEALTH.get(code)) if code else None
+        items.append(
+            {
+                "agreement_no": number,
+                "name": name,
+                "product_code": code,
+                "product_name": product[0] if product else None,
+                "card_no": card,
+                "terms": terms,
+                "signed_on": signed_on,
+                "cancelled_on": cancelled_on,
+                "status": status,
+            }
+        )
+    items.sort(key=lambda item: item["cancelled_on"] or item["signed_on"], reverse=True)
+    return _ok({"customer_no": customer_no, "as_of": AS_OF, "items": items})
 
 
 async def verify_identity(request: Request) -> Reply:
@@ -357,6 +495,8 @@ def build_app(state: CoreSystemState | None = None) -> Starlette:
         ("/v1/customers/{customer_no}/balance", balance),
         ("/v1/customers/{customer_no}/transactions", transactions),
         ("/v1/customers/{customer_no}/holdings", holdings),
+        ("/v1/customers/{customer_no}/opening-branch", opening_branch),
+        ("/v1/customers/{customer_no}/agreements", agreements),
     ]
     routes = [
         Route(path, recorded(core, handler, lambda body: "200"), methods=["GET"])

@@ -222,6 +222,19 @@ class Cluster:
         for replicas in self.replicas.values():
             yield from replicas
 
+    def restart_replica(
+        self, service: str, index: int, sig: int = signal.SIGKILL, *, wait: bool = True
+    ) -> ServiceProcess:
+        """End one replica with ``sig`` (default: kill -9, no drain) and start it again on its
+        port; returns the new process, once it is ready unless ``wait`` is false."""
+        old = self.replicas[service][index]
+        old.kill(sig)
+        new = self.group.start(service, port_setting=SERVICE_PORT_SETTINGS[service], port=old.port)
+        self.replicas[service][index] = new
+        if wait:
+            new.wait_ready(timeout=self.options.ready_timeout_s)
+        return new
+
     def stop(self, timeout: float = 20.0) -> dict[str, int | None]:
         """Balancer first, then the services (reverse start order), then the sandboxes.
 

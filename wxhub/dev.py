@@ -23,6 +23,7 @@ from sandboxes.server import RunningServer, serve
 from wxhub.demo.account import DEMO, seed_demo
 from wxhub.demo.admin import seed_admin_demo
 from wxhub.demo.outbound import seed_outbound_demo
+from wxhub.demo.prospects import seed_prospects_demo
 from wxhub.services import catalogue
 
 
@@ -71,6 +72,7 @@ async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
         async with make_sessionmaker(engine).begin() as session:
             await seed_demo(session, box)
             await seed_outbound_demo(session, box)
+            await seed_prospects_demo(session, box)
             logins = await seed_admin_demo(session, box)
     finally:
         await engine.dispose()

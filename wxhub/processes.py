@@ -98,7 +98,8 @@ class ProcessGroup:
         env = {**os.environ, **self.env, **extra_env, f"WXHUB_{port_setting.upper()}": str(port)}
         env["WXHUB_INSTANCE_ID"] = f"{service}-{port}"
         log_path = self.log_dir / f"{service}-{port}.log"
-        with log_path.open("wb") as log:
+        # Appended to: a replica restarted on the same port keeps its predecessor's log.
+        with log_path.open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}"],
                 cwd=self.cwd,

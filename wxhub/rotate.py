@@ -1,4 +1,5 @@
-"""``wxhub rotate-secrets``: re-encrypt every stored secret under the current ``WXHUB_SECRET_KEY``.
+"""``wxhub rotate-secrets``: re-encrypt every stored secret under the current ``WXHUB_SECRET_KEY``
+(and recompute the customer numbers' lookup tokens under it).
 
 The rotation procedure: move the old key into ``WXHUB_PREVIOUS_SECRET_KEYS`` and set the new one
 (every service still reads old values meanwhile), run this command once, then drop the old key.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from libs.common.customer_numbers import PURPOSE, opened
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer, PhoneCode
 from libs.common.db.models._base import Base
@@ -18,7 +20,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (Account, ("app_secret_enc", "token_enc", "aes_key_enc", "aes_key_previous_enc")),
     (BusinessSystem, ("secret_enc",)),
     (AccessToken, ("token",)),
-    (Customer, ("phone_enc",)),
+    (Customer, ("phone_enc", "customer_no_enc")),
     (PhoneCode, ("phone_enc",)),
 )
 
@@ -39,6 +41,11 @@ async def rotate_secrets(database_url: str, box: SecretBox) -> int:
                         if value:
                             setattr(row, column, box.rotate(value))
                             rewritten += 1
+            # Lookup tokens follow the key too: recomputed from the numbers they stand for.
+            sealed_numbers = select(Customer).where(Customer.customer_no_enc.is_not(None))
+            for customer in (await session.scalars(sealed_numbers)).all():
+                number = opened(box, customer.customer_no_enc) or ""
+                customer.customer_no_token = box.token(number, PURPOSE)
     finally:
         await engine.dispose()
     return rewritten

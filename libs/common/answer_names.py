@@ -27,6 +27,8 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "gold_price",
         "promotions",
         "nearest_locations",
+        # Any reply type from the material library (R-EN-12).
+        "material",
         # Personal services (R-EN-4..6).
         "bind_link",
         "unbind_link",
@@ -34,6 +36,15 @@ BUILTIN_ANSWERS: frozenset[str] = frozenset(
         "phone_link",
         "balance",
         "transactions",
+        "opening_branch",
+        "holdings",
+        "opened_agreements",
+        "cancelled_agreements",
+        # Transactions are links into mobile banking, never performed in chat (R-EN-9).
+        "transfer_link",
+        # Prospects (R-EN-8): the application page and the application's progress.
+        "apply_link",
+        "application_progress",
     }
 )
 

@@ -38,6 +38,8 @@ BIND_PAGE = "bind"
 UNBIND_PAGE = "unbind"
 SUBSCRIPTIONS_PAGE = "subscriptions"
 PHONE_PAGE = "phone"
+TRANSFER_PAGE = "transfer"
+APPLY_PAGE = "apply"
 # Longer tokens are refused before any decoding work.
 MAX_TOKEN_CHARS = 512
 

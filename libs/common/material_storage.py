@@ -5,19 +5,74 @@
 is committed, or rolled back, together with its material row and audit entry. Neither side
 holds a whole file in one piece: a write buffers at most one chunk, a read fetches one chunk
 per query. Another store (an S3 bucket) implements the same four methods.
+
+:func:`get_file_by_digest` finds a stored file by its content hash (the presentation routes
+serve material media by it) and :data:`MEDIA_TYPES` says what each stored format is.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import MaterialChunk
+from libs.common.db.models import Material, MaterialChunk
 
 CHUNK_BYTES = 256 * 1024
+# The content type of each format a material file is stored as (see the upload's sniffing).
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "amr": "audio/amr",
+    "wma": "audio/x-ms-wma",
+    "mp4": "video/mp4",
+}
+
+
+# Where the presentation routes (stats service) serve material files: ``/m/<sha256>.<format>``.
+MEDIA_PREFIX = "/m/"
+
+
+def media_url(base_url: str, sha256: str, fmt: str = "") -> str:
+    """The URL a material file is served at under ``base_url`` (the stats service's)."""
+    return f"{base_url.rstrip('/')}{MEDIA_PREFIX}{sha256}" + (f".{fmt}" if fmt else "")
+
+
+def media_type(fmt: str) -> str:
+    """The content type of a stored material format."""
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """Where a material's file is and what it is."""
+
+    storage_key: str
+    format: str
+    size: int
+    sha256: str
+
+
+async def get_file_by_digest(session: AsyncSession, *, sha256: str) -> StoredFile | None:
+    """A material file whose content hashes to ``sha256`` (any of the materials sharing it)."""
+    row = (
+        await session.execute(
+            select(Material.storage_key, Material.format, Material.size)
+            .where(Material.sha256 == sha256, Material.storage_key.is_not(None))
+            .order_by(Material.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None or row.storage_key is None:
+        return None
+    return StoredFile(str(row.storage_key), row.format, row.size, sha256)
 
 
 class MaterialStorage(ABC):

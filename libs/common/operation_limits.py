@@ -14,13 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 
 BIND_ATTEMPT = "bind_attempt"
 CODE_SEND = "code_send"
+APPLICATION = "application"
 
 # Operation → how the refusal names it to the customer.
 OPERATIONS: dict[str, str] = {
     BIND_ATTEMPT: "身份验证",
     CODE_SEND: "获取短信验证码",
+    APPLICATION: "提交申请",
 }
-DEFAULT_DAILY_LIMITS: dict[str, int] = {BIND_ATTEMPT: 10, CODE_SEND: 10}
+DEFAULT_DAILY_LIMITS: dict[str, int] = {BIND_ATTEMPT: 10, CODE_SEND: 10, APPLICATION: 3}
 MAX_DAILY_LIMIT = 100_000
 
 _BEIJING = timedelta(hours=8)

@@ -5,15 +5,21 @@ purpose, so the same platform secret never signs admin tokens with the key that 
 credentials. A leaked database dump alone does not reveal credentials, and a tampered value fails
 loudly instead of decrypting.
 
+Values that must be found by equality (customer numbers) are stored encrypted *and* as a keyed
+lookup token (:meth:`SecretBox.token`, HMAC-SHA256 under a key of its own): the token matches
+the same plaintext every time, reveals nothing without the key, and is searched with ``=``/``IN``.
+
 Rotation: set the new key as ``WXHUB_SECRET_KEY`` and the old ones in
 ``WXHUB_PREVIOUS_SECRET_KEYS``; values encrypted under any of them still decrypt, new values are
-encrypted under the new key, and ``wxhub rotate-secrets`` re-encrypts what is stored.
+encrypted under the new key, lookups try the token under every key (:meth:`SecretBox.tokens`),
+and ``wxhub rotate-secrets`` re-encrypts what is stored and recomputes its tokens.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import math
 from collections.abc import Sequence
 
@@ -69,6 +75,7 @@ class SecretBox:
         keys.extend(self._legacy_fernet(key) for key in (secret_key, *previous_keys))
         self._current = keys[0]
         self._all = MultiFernet(keys)
+        self._token_keys = [derive_key(key, "lookup-token") for key in (secret_key, *previous_keys)]
 
     @staticmethod
     def _fernet(secret_key: str) -> Fernet:
@@ -93,6 +100,21 @@ class SecretBox:
     def decrypt_optional(self, ciphertext: str | None) -> str | None:
         """Like :meth:`decrypt`, passing ``None`` through."""
         return None if ciphertext is None else self.decrypt(ciphertext)
+
+    def token(self, value: str, purpose: str) -> str:
+        """The lookup token of ``value`` under the current key (64 hex digits); ``purpose``
+        keeps the tokens of different kinds of values apart."""
+        return self._token(self._token_keys[0], value, purpose)
+
+    def tokens(self, value: str, purpose: str) -> list[str]:
+        """The tokens of ``value`` under the current and every previous key (for lookups while
+        a rotation is under way), the current one first."""
+        return list(dict.fromkeys(self._token(key, value, purpose) for key in self._token_keys))
+
+    @staticmethod
+    def _token(key: bytes, value: str, purpose: str) -> str:
+        message = purpose.encode() + b"\x00" + value.encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt a stored value under the current key (keeping its plaintext)."""

@@ -58,6 +58,8 @@ class CommonSettings(BaseSettings):
     wechat_sandbox_port: int = 8090
     sms_sandbox_port: int = 8091
     core_sandbox_port: int = 8092
+    # How many calls (and WeChat deliveries) each sandbox keeps in its log (`python -m sandboxes`).
+    sandbox_call_log_size: int = 10_000
 
     # Outside systems.
     wechat_api_base: str = "https://api.weixin.qq.com"

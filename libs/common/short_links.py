@@ -183,6 +183,25 @@ class LinkTracker:
             last = match.end()
         return "".join([*parts, text[last:]]) if parts else text
 
+    async def rewrite_menu(
+        self, session: AsyncSession, buttons: list[dict[str, Any]], **message: Any
+    ) -> list[dict[str, Any]]:
+        """Custom-menu buttons with every VIEW button's url shortened (sub-buttons too); the
+        links are registered with ``channel="menu"``, so their clicks count as menu clicks."""
+        rewritten = []
+        for button in buttons:
+            button = dict(button)
+            if button.get("type") == "view" and button.get("url"):
+                button["url"] = await self.shorten(
+                    session, str(button["url"]), channel="menu", **message
+                )
+            if isinstance(button.get("sub_button"), list):
+                button["sub_button"] = await self.rewrite_menu(
+                    session, button["sub_button"], **message
+                )
+            rewritten.append(button)
+        return rewritten
+
     async def rewrite_custom(
         self, session: AsyncSession, body: dict[str, Any], **message: Any
     ) -> dict[str, Any]:

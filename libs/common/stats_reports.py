@@ -1,5 +1,5 @@
-"""Communication (R-ST-2) and advanced (R-ST-3) reports, answered from the stats rollups only,
-never from raw events.
+"""Customer-service supervision (R-ST-1), communication (R-ST-2) and advanced (R-ST-3) reports,
+answered from the stats rollups only, never from raw events.
 
 A report is a grouping of rollup counts over ``[since, until)``. The grain read is the coarsest
 whose buckets fit the range exactly (whole UTC days → the day table, whole hours → the hour
@@ -19,12 +19,20 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import ROLLUP_TABLES, Account, AccountGrant, Org
+from libs.common.db.models import (
+    ROLLUP_TABLES,
+    Account,
+    AccountGrant,
+    AdminUser,
+    Org,
+    Publication,
+)
 
 OUTCOMES = ("delivered", "fallback_sent", "suppressed", "failed")
 
@@ -335,6 +343,204 @@ async def mass_reach(session: AsyncSession, query: ReportQuery) -> Report:
     return Report("mass_reach", grain_for(query.since, query.until), columns, rows)
 
 
+# Customer-service supervision (R-ST-1). The rollups keep the agent in ``kind`` and the group
+# in ``reason`` (see services/stats/rollup.py); durations are histogram buckets.
+
+CS_LEVELS: dict[str, tuple[str, ...]] = {
+    "cs_accounts": ("account",),
+    "cs_groups": ("account", "group"),
+    "cs_agents": ("account", "group", "agent"),
+}
+CS_COUNTS = ("queued", "assigned", "closed", "abandoned", "transferred")
+CS_DURATIONS = ("wait", "first_response", "session")
+CS_RATINGS = ("1", "2", "3", "4", "5")
+
+
+async def cs_supervision(session: AsyncSession, query: ReportQuery, *, by: str) -> Report:
+    """Customer-service supervision per account, group or agent (``by``: a key of
+    :data:`CS_LEVELS`), per time bucket with ``series``.
+
+    Counts: sessions queued (new requests), assigned to an agent (every assignment, so a
+    transferred session counts for each agent: sessions per agent), closed, abandoned (closed
+    with no agent: the follower left the queue), transferred away. Durations, p50 and p90 in
+    seconds as the upper bound of their bucket (``None`` without data): queue wait of first
+    assignments, first-response time, session length (request to close) of sessions an agent
+    closed. Satisfaction: ratings given, their average (CSAT, 1–5) and distribution.
+
+    Each fact counts in the bucket of the event that carries it: the wait on assignment, the
+    length on close, the rating when given. Queue figures (queued, abandoned) have no agent:
+    per agent they are on the row whose agent is ``""``.
+    """
+    levels = CS_LEVELS[by]
+    grouped = await _grouped(
+        session,
+        query,
+        by,
+        ("event", "account", "kind", "outcome", "reason", "latency_le_ms"),
+        lambda t: t.c.event.startswith("cs."),
+    )
+    names = {"account": "account", "group": "reason", "agent": "kind"}
+    keys = (("bucket",) if query.series else ()) + levels
+    facts: dict[tuple[Any, ...], _CsFacts] = defaultdict(_CsFacts)
+    for row in grouped.rows:
+        key = tuple(row["bucket"] if k == "bucket" else row[names[k]] for k in keys)
+        facts[key].add(row)
+    agent_names = await _agent_names(
+        session, {k[-1] for k in facts} if "agent" in levels else set()
+    )
+    rows = []
+    for key, fact in sorted(facts.items()):
+        row = dict(zip(keys, key, strict=True))
+        if "agent" in levels:
+            row["agent_name"] = agent_names.get(str(row["agent"]), "")
+        rows.append({**row, **fact.values()})
+    extra = ("agent_name",) if "agent" in levels else ()
+    columns = (*keys, *extra, *_CS_COLUMNS)
+    return Report(by, grouped.grain, columns, rows)
+
+
+_CS_COLUMNS = (
+    *CS_COUNTS,
+    *(f"{d}_{p}_s" for d in CS_DURATIONS for p in ("p50", "p90")),
+    "rated",
+    "csat_avg",
+    *(f"rating_{r}" for r in CS_RATINGS),
+    "close_reasons",
+)
+
+
+class _CsFacts:
+    """The rollup rows of one report row, folded into counts and histograms."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(CS_COUNTS, 0)
+        self.durations: dict[str, dict[int, int]] = {d: defaultdict(int) for d in CS_DURATIONS}
+        self.ratings = dict.fromkeys(CS_RATINGS, 0)
+        self.reasons: dict[str, int] = defaultdict(int)
+
+    def add(self, row: dict[str, Any]) -> None:
+        event, agent, outcome, n = row["event"], row["kind"], row["outcome"], row["count"]
+        bound = row["latency_le_ms"]
+        if event == "cs.queued" and outcome != "requeued":
+            self.counts["queued"] += n
+        elif event == "cs.assigned":
+            self.counts["assigned"] += n
+            if outcome != "reassigned" and bound:
+                self.durations["wait"][bound] += n
+        elif event == "cs.first_response" and bound:
+            self.durations["first_response"][bound] += n
+        elif event == "cs.closed":
+            self.counts["closed"] += n
+            self.reasons[outcome or "-"] += n
+            if not agent:
+                self.counts["abandoned"] += n
+            elif bound:
+                self.durations["session"][bound] += n
+        elif event == "cs.transferred":
+            self.counts["transferred"] += n
+        elif event == "cs.rated" and outcome in self.ratings:
+            self.ratings[outcome] += n
+
+    def values(self) -> dict[str, Any]:
+        rated = sum(self.ratings.values())
+        stars = sum(int(r) * n for r, n in self.ratings.items())
+        values: dict[str, Any] = dict(self.counts)
+        for name, counts in self.durations.items():
+            for label, q in (("p50", 0.5), ("p90", 0.9)):
+                values[f"{name}_{label}_s"] = percentile(counts, q) // 1000 if counts else None
+        values["rated"] = rated
+        values["csat_avg"] = round(stars / rated, 2) if rated else None
+        values |= {f"rating_{r}": n for r, n in self.ratings.items()}
+        values["close_reasons"] = "; ".join(f"{r}={n}" for r, n in sorted(self.reasons.items()))
+        return values
+
+
+async def _agent_names(session: AsyncSession, agents: set[Any]) -> dict[str, str]:
+    ids = {int(a) for a in agents if str(a).isdigit()}
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(AdminUser.id, AdminUser.display_name, AdminUser.username).where(
+            AdminUser.id.in_(ids)
+        )
+    )
+    return {str(uid): display or username for uid, display, username in result}
+
+
+async def click_through(session: AsyncSession, query: ReportQuery) -> Report:
+    """Click-through per message type and per publication over the range (per time bucket with
+    ``series``): tracked-link clicks divided by what was sent.
+
+    Notifications (``message`` = ``notification``, ``target`` = its event type): ``sent`` is how
+    many WeChat's API took, ``clicks`` every open of their tracked links, ``clicked`` how many
+    notifications were opened at least once (``unique_ctr`` = clicked / sent). Publications
+    (``message`` = ``publication``, ``target`` = ``publication:<id>``, with its ``title``):
+    ``sent`` is the followers its sends reached (a mass send counts its recipients), ``clicks``
+    every open of its links (shared by all recipients, so no unique count). ``ctr`` = clicks /
+    sent; ``None`` while nothing was sent in the range.
+    """
+    grouped = await _grouped(
+        session,
+        query,
+        "click_through",
+        ("event", "account", "kind", "outcome", "reason"),
+        lambda t: or_(
+            and_(t.c.event == "click", t.c.outcome == "short_link"),
+            and_(t.c.event.startswith("delivery."), t.c.outcome == "delivered"),
+            and_(t.c.event == "publication.reach", t.c.outcome == "delivered"),
+        ),
+    )
+    keys = (("bucket",) if query.series else ()) + ("account", "message", "target")
+    sums: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    opened: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    for row in grouped.rows:
+        head = (row["bucket"],) if query.series else ()
+        reason: str = row["reason"]
+        if row["event"] == "click":
+            message = reason.partition(":")[0]
+            if message not in ("notification", "publication"):
+                continue
+            target = row["kind"] if message == "notification" else reason
+            key = (*head, row["account"], message, target)
+            sums[key]["clicks"] += row["count"]
+            opened[key].add(reason)
+        elif row["event"] == "publication.reach":
+            key = (*head, row["account"], "publication", reason)
+            sums[key]["sent"] += row["count"]
+        else:
+            key = (*head, row["account"], "notification", row["kind"])
+            sums[key]["sent"] += row["count"]
+    titles = await _publication_titles(session, {k[-1] for k in sums if k[-2] == "publication"})
+    rows = []
+    for key, values in sorted(sums.items()):
+        sent, clicks = values.get("sent", 0), values.get("clicks", 0)
+        notification = key[-2] == "notification"
+        clicked = len(opened[key]) if notification else None
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "title": "" if notification else titles.get(key[-1], ""),
+                "sent": sent,
+                "clicks": clicks,
+                "clicked": clicked,
+                "ctr": round(clicks / sent, 4) if sent else None,
+                "unique_ctr": round(clicked / sent, 4) if sent and clicked is not None else None,
+            }
+        )
+    columns = (*keys, "title", "sent", "clicks", "clicked", "ctr", "unique_ctr")
+    return Report("click_through", grouped.grain, columns, rows)
+
+
+async def _publication_titles(session: AsyncSession, targets: set[str]) -> dict[str, str]:
+    ids = {int(t.partition(":")[2]) for t in targets if t.partition(":")[2].isdigit()}
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Publication.id, Publication.title).where(Publication.id.in_(ids))
+    )
+    return {f"publication:{pid}": title for pid, title in result}
+
+
 async def _daily(
     session: AsyncSession,
     query: ReportQuery,
@@ -415,4 +621,6 @@ REPORTS: dict[str, Callable[[AsyncSession, ReportQuery], Awaitable[Report]]] = {
     "follower_growth": follower_growth,
     "commands": commands,
     "mass_reach": mass_reach,
+    "click_through": click_through,
+    **{name: partial(cs_supervision, by=name) for name in CS_LEVELS},
 }

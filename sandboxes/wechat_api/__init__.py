@@ -69,8 +69,10 @@ Control API (``/__sandbox__/``)
 ``GET /__sandbox__/calls?path=&limit=`` / ``DELETE /__sandbox__/calls``
     Recorded calls (``at``, ``method``, ``path``, ``query``, ``body``, ``status``, ``outcome`` =
     the errcode or ``http_<status>``, ``errcode``) / forget them and reset the counters.
-``GET /__sandbox__/deliveries?touser=&kind=`` / ``DELETE /__sandbox__/deliveries``
-    Messages the sandbox accepted for delivery (kind ``custom``, ``template`` or ``mass``).
+``GET /__sandbox__/deliveries?touser=&kind=&after=`` / ``DELETE /__sandbox__/deliveries``
+    Messages the sandbox accepted for delivery (kind ``custom``, ``template`` or ``mass``), each
+    with its ``msgid`` (increasing) and ``at`` (Unix time it was accepted); ``after`` keeps those
+    with a larger msgid, so a poller reads each delivery once.
 ``GET /__sandbox__/stats``
     ``{"calls": {path: {errcode: n}}, "total": n, "deliveries": n,
     "tokens_issued": {appid: {"classic"|"stable"|"stable_forced": n}}}``; a stable call that

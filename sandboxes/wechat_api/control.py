@@ -103,10 +103,15 @@ def sandbox_routes(state: WeChatApiState) -> list[Route]:
 
     async def list_deliveries(request: Request) -> Response:
         touser, kind = request.query_params.get("touser"), request.query_params.get("kind")
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            return bad_request("after must be a msgid")
         found = [
             d.as_json()
             for d in state.deliveries
-            if (kind is None or d.kind == kind)
+            if d.msgid > after
+            and (kind is None or d.kind == kind)
             and (
                 touser is None
                 or d.touser == touser

@@ -29,10 +29,12 @@ class MediaStore:
         self.media: dict[str, JsonObject] = {}
 
     async def upload(self, call: ApiCall) -> JsonObject:
-        """``/cgi-bin/media/upload`` (temporary media)."""
+        """``/cgi-bin/media/upload`` (temporary media; a thumbnail's id comes back as
+        ``thumb_media_id``, as WeChat answers)."""
         media_type = call.query.get("type", "")
         media_id = await self._store(call, media_type, "tmp")
-        return {"type": media_type, "media_id": media_id, "created_at": int(self._clock())}
+        key = "thumb_media_id" if media_type == "thumb" else "media_id"
+        return {"type": media_type, key: media_id, "created_at": int(self._clock())}
 
     async def add_material(self, call: ApiCall) -> JsonObject:
         """``/cgi-bin/material/add_material`` (permanent media)."""

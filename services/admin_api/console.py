@@ -62,10 +62,20 @@ def _rules(state: AdminState) -> dict[str, Any]:
 
 
 async def _run(
-    state: AdminState, change: Callable[[AsyncSession], Awaitable[tuple[Any, Effects]]]
+    state: AdminState,
+    session: AsyncSession,
+    change: Callable[[AsyncSession], Awaitable[tuple[Any, Effects]]],
 ) -> Any:
-    async with state.sessions.begin() as session:
-        result, effects = await change(session)
+    """Apply ``change`` on the request's own session and commit, then publish its effects.
+
+    One connection per request: a second session here would hold a second pooled connection
+    while the request's first one waits, and enough concurrent sends would exhaust the pool
+    with every request holding one and waiting for another. What the request loaded so far is
+    expired first, so the change reads the rows afresh, as in a transaction of its own.
+    """
+    session.expire_all()
+    result, effects = await change(session)
+    await session.commit()
     await cs_effects.publish(state.bus, effects)
     return result
 
@@ -93,7 +103,9 @@ async def _own(session: AsyncSession, principal: Principal, session_id: int) -> 
     return cs
 
 
-async def set_status(state: AdminState, principal: Principal, status: Status) -> CsAgent:
+async def set_status(
+    state: AdminState, principal: Principal, db: AsyncSession, status: Status
+) -> CsAgent:
     """Change the caller's status: online takes waiting sessions, offline puts theirs back at
     the head of the queue."""
 
@@ -120,11 +132,13 @@ async def set_status(state: AdminState, principal: Principal, status: Status) ->
                 )
         return agent, effects
 
-    agent: CsAgent = await _run(state, change)
+    agent: CsAgent = await _run(state, db, change)
     return agent
 
 
-async def accept(state: AdminState, principal: Principal, session_id: int) -> CsSession:
+async def accept(
+    state: AdminState, principal: Principal, db: AsyncSession, session_id: int
+) -> CsSession:
     """Take a queued session (an agent of its group), or take one over (a supervisor)."""
 
     async def change(session: AsyncSession) -> tuple[CsSession, Effects]:
@@ -151,12 +165,12 @@ async def accept(state: AdminState, principal: Principal, session_id: int) -> Cs
         )
         return cs, effects
 
-    cs: CsSession = await _run(state, change)
+    cs: CsSession = await _run(state, db, change)
     return cs
 
 
 async def send(
-    state: AdminState, principal: Principal, session_id: int, outgoing: Outgoing
+    state: AdminState, principal: Principal, db: AsyncSession, session_id: int, outgoing: Outgoing
 ) -> CsMessage:
     """An agent's message to the follower, refused outside WeChat's window."""
 
@@ -181,24 +195,30 @@ async def send(
             raise _refusal(exc) from exc
         return line, effects
 
-    line: CsMessage = await _run(state, change)
+    line: CsMessage = await _run(state, db, change)
     return line
 
 
 async def send_image(
-    state: AdminState, principal: Principal, session_id: int, content: bytes, filename: str
+    state: AdminState,
+    principal: Principal,
+    db: AsyncSession,
+    session_id: int,
+    content: bytes,
+    filename: str,
 ) -> CsMessage:
     """Upload an image as temporary media of the session's account, then send it; the window
     is checked first, so nothing is uploaded for a send WeChat would refuse."""
-    async with state.sessions() as session:
-        cs = await visible_session(session, principal, session_id)
-        if cs.agent_id != principal.user_id:
-            raise InvalidState("only the session's agent sends in it")
-        try:
-            workflow.check_window(cs, now=utcnow(), quota=state.settings.cs_window_sends)
-        except workflow.WindowClosed as exc:
-            raise _refusal(exc) from exc
-        account = await repo.get_account(session, account_id=cs.account_id)
+    cs = await visible_session(db, principal, session_id)
+    if cs.agent_id != principal.user_id:
+        raise InvalidState("only the session's agent sends in it")
+    try:
+        workflow.check_window(cs, now=utcnow(), quota=state.settings.cs_window_sends)
+    except workflow.WindowClosed as exc:
+        raise _refusal(exc) from exc
+    account = await repo.get_account(db, account_id=cs.account_id)
+    # No connection held while the image travels to WeChat.
+    await db.commit()
     if account is None:
         raise NotFound(f"session {session_id} not found")
     sniffed = sniff(content[:64])
@@ -211,7 +231,9 @@ async def send_image(
     uploaded = await MediaApi(client_for(state, account)).upload(
         "image", filename, content, f"image/{sniffed[1]}"
     )
-    return await send(state, principal, session_id, Outgoing(media_id=str(uploaded["media_id"])))
+    return await send(
+        state, principal, db, session_id, Outgoing(media_id=str(uploaded["media_id"]))
+    )
 
 
 def _refusal(exc: workflow.WindowClosed) -> Exception:
@@ -225,6 +247,7 @@ def _refusal(exc: workflow.WindowClosed) -> Exception:
 async def transfer(
     state: AdminState,
     principal: Principal,
+    db: AsyncSession,
     session_id: int,
     *,
     to_agent_id: int | None,
@@ -263,11 +286,13 @@ async def transfer(
         )
         return cs, effects
 
-    cs: CsSession = await _run(state, change)
+    cs: CsSession = await _run(state, db, change)
     return cs
 
 
-async def close(state: AdminState, principal: Principal, session_id: int) -> CsSession:
+async def close(
+    state: AdminState, principal: Principal, db: AsyncSession, session_id: int
+) -> CsSession:
     """End a session; the follower is told and asked for a rating."""
 
     async def change(session: AsyncSession) -> tuple[CsSession, Effects]:
@@ -285,7 +310,7 @@ async def close(state: AdminState, principal: Principal, session_id: int) -> CsS
         )
         return cs, effects
 
-    cs: CsSession = await _run(state, change)
+    cs: CsSession = await _run(state, db, change)
     return cs
 
 
@@ -302,4 +327,5 @@ async def watch_consoles(state: AdminState) -> None:
         )
         return None, effects
 
-    await _run(state, change)
+    async with state.sessions() as session:
+        await _run(state, session, change)

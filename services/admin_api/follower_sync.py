@@ -6,12 +6,18 @@ chunks, committing each chunk's customers together with the job's counts, so ``G
 progress and a second run finds the rows of the first. The job ends ``succeeded`` or ``failed``
 (with the error). A process that dies mid-job leaves it ``running``; :func:`fail_interrupted` at
 startup marks such jobs failed so none stays stuck and a new one can start.
+
+Once the whole list is read, the job's last phase (``marking_missing``) marks the customers
+still subscribed here but absent from WeChat's list as unsubscribed (their binding suspended,
+as an unsubscribe event would), counted in ``missing``. A job that failed before the end marks
+nobody: an incomplete list proves nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from libs.common.db.models import Account, FollowerSyncJob, utcnow
 from libs.common.wechat.api.user import MAX_BATCHGET, UserApi
@@ -52,7 +58,7 @@ async def _import(state: AdminState, job_id: int) -> None:
         account = await session.get(Account, job.account_id) if job else None
         if job is None or account is None:
             return
-        account_id = account.id
+        account_id, started_at = account.id, job.started_at
         users = UserApi(client_for(state, account))
     chunk = max(1, min(state.settings.follower_sync_batch_size, MAX_BATCHGET))
     cursor = ""
@@ -63,7 +69,7 @@ async def _import(state: AdminState, job_id: int) -> None:
             profiles = await users.batch_info(openids)
             async with state.sessions.begin() as session:
                 created, updated = await follower_sync.upsert_followers(
-                    session, account_id=account_id, profiles=profiles
+                    session, account_id=account_id, job_id=job_id, profiles=profiles
                 )
                 job = await session.get(FollowerSyncJob, job_id)
                 if job is None:
@@ -73,8 +79,28 @@ async def _import(state: AdminState, job_id: int) -> None:
                 job.created += created
                 job.updated += updated
         if not page.next_openid:
-            return
+            break
         cursor = page.next_openid
+    await _mark_missing(state, job_id, account_id, started_at)
+
+
+async def _mark_missing(
+    state: AdminState, job_id: int, account_id: int, started_at: datetime
+) -> None:
+    """The whole list was read: customers it lacks no longer follow (one statement)."""
+    async with state.sessions.begin() as session:
+        job = await session.get(FollowerSyncJob, job_id)
+        if job is None:
+            return
+        job.phase = "marking_missing"
+    async with state.sessions.begin() as session:
+        missing = await follower_sync.mark_missing(
+            session, account_id=account_id, job_id=job_id, started_at=started_at
+        )
+        job = await session.get(FollowerSyncJob, job_id)
+        if job is not None:
+            job.missing = missing
+            job.phase = "done"
 
 
 async def _finish(state: AdminState, job_id: int, status: str, error: str) -> None:

@@ -1,7 +1,7 @@
 """Content limits of the material library (R-PERF-9), judged by content, never by file name.
 
-image ≤ 2 MB (bmp/png/jpeg/gif); voice ≤ 5 MB and ≤ 60 s (mp3/wma/wav/amr); text ≤ 600
-characters; news ≤ 20,000 characters.
+image ≤ 2 MB (bmp/png/jpeg/gif); voice ≤ 5 MB and ≤ 60 s (mp3/wma/wav/amr); video ≤ 10 MB (mp4,
+WeChat's limit for temporary media); text ≤ 600 characters; news ≤ 20,000 characters.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ VOICE_MAX_BYTES = 5 * 1024 * 1024
 VOICE_MAX_SECONDS = 60.0
 TEXT_MAX_CHARS = 600
 NEWS_MAX_CHARS = 20_000
-MAX_BYTES = {"image": IMAGE_MAX_BYTES, "voice": VOICE_MAX_BYTES}
+VIDEO_MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = {"image": IMAGE_MAX_BYTES, "voice": VOICE_MAX_BYTES, "video": VIDEO_MAX_BYTES}
+# The formats each kind accepts, as named in the 422 that refuses another.
+FORMATS = {"image": "bmp/png/jpeg/gif", "voice": "mp3/wma/wav/amr", "video": "mp4"}
 
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _ASF_FILE_PROPERTIES = bytes.fromhex("a1dcab8c47a9cf118ee400c00c205365")
@@ -29,6 +32,8 @@ def sniff(head: bytes) -> tuple[str, str] | None:
         return "image", "gif"
     if head.startswith(b"BM") and len(head) >= 14:
         return "image", "bmp"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "video", "mp4"
     if head.startswith(b"#!AMR\n"):
         return "voice", "amr"
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":

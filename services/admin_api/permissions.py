@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, str] = {
     "customer.edit": "编辑客户 · edit customer segmentation",
     "customer.reveal": "查看完整号码 · see customer and phone numbers whole (audited)",
     "customer.handover": "转总行服务 · hand a branch account's customer over to head office",
+    "application.read": "查看业务申请 · read prospects' applications",
+    "application.manage": "处理业务申请 · change the status of applications (audited)",
     "material.read": "查看素材 · read the material library",
     "material.edit": "编辑素材 · upload and edit materials",
     "content.read": "查看发布 · read publications and mass sends",

@@ -13,7 +13,8 @@ gets everything once, in order. Protocol (JSON text frames, server → console):
     {"type": "feed", "id", "kind", "session_id", "payload", "at"}   assigned, message, closed, ...
     {"type": "queue", "groups": {"default": 3}}                      queue sizes
     {"type": "hello", "cursor", "agent_id", "queue"}                 after the replay
-    {"type": "ping"} every heartbeat; the console answers {"type": "pong"} (or sends "ping")
+    {"type": "ping"} every heartbeat, however busy the socket; the console answers
+    {"type": "pong"} (or sends "ping")
 
 A console silent for three heartbeats is closed (code 4408).
 """
@@ -191,7 +192,7 @@ async def serve_console(
 
 async def _pump(websocket: WebSocket, console: Console, sent: int, heartbeat_s: float) -> None:
     loop = asyncio.get_running_loop()
-    heard = loop.time()
+    heard = pinged = loop.time()
 
     async def receive() -> None:
         nonlocal heard
@@ -205,13 +206,21 @@ async def _pump(websocket: WebSocket, console: Console, sent: int, heartbeat_s: 
     receiver = asyncio.create_task(receive())
     try:
         while not receiver.done():
-            try:
-                frame = await asyncio.wait_for(console.frames.get(), timeout=heartbeat_s)
-            except TimeoutError:
-                if loop.time() - heard > 3 * heartbeat_s:
+            frame: dict[str, Any] | None = None
+            with contextlib.suppress(TimeoutError):
+                frame = await asyncio.wait_for(
+                    console.frames.get(), timeout=max(0.0, pinged + heartbeat_s - loop.time())
+                )
+            # A ping every heartbeat, busy or not: a console that receives frames all the time
+            # must still be asked, or the first quiet moment would find it long silent.
+            now = loop.time()
+            if now - pinged >= heartbeat_s:
+                if now - heard > 3 * heartbeat_s:
                     await websocket.close(code=4408)
                     return
                 await websocket.send_json({"type": "ping"})
+                pinged = now
+            if frame is None:
                 continue
             feed_id = frame.get("id")
             if frame["type"] == "feed" and isinstance(feed_id, int):

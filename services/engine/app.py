@@ -7,20 +7,25 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
+from libs.common.db import is_sqlite
 from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
+from libs.common.material_storage import DatabaseMaterialStorage
 from libs.common.observability.health import probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from libs.common.schemas.events import InboundHandled, InboundHandledBatch
 from libs.common.schemas.inbound import InboundReceived
+from libs.common.short_links import ROUTE_PREFIX
 from services.engine.answers import default_registry
 from services.engine.config import AccountConfigCache
 from services.engine.core_system import HttpCoreSystem
 from services.engine.customer_service import CustomerService
 from services.engine.handlers import InboundHandler
+from services.engine.interactions import InteractionBook
 from services.engine.locations import LocationFinder
+from services.engine.media_replies import MediaReplies
 from services.engine.personal import CustomerDirectory, PageLinks
 from services.engine.registry import AnswerContext
 from services.engine.responder import Responder
@@ -46,6 +51,21 @@ def _personal_help(commands: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((word, PERSONAL_HELP[handler]) for handler, word in first.items())
 
 
+# Message kinds WXHUB_MEDIA_ANSWERS may route to a plug-in.
+MEDIA_KINDS = frozenset({"image", "voice", "video", "shortvideo"})
+
+
+def check_media_answers(media_answers: dict[str, str], known: list[str]) -> None:
+    """Refuse to start with a media route to an unknown kind or an answer nobody registered."""
+    for kind, answer in media_answers.items():
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"WXHUB_MEDIA_ANSWERS: {kind!r} is not one of {sorted(MEDIA_KINDS)}")
+        if answer not in known:
+            raise ValueError(
+                f"WXHUB_MEDIA_ANSWERS: {kind} → {answer!r}, an answer no plug-in registers"
+            )
+
+
 class EngineService:
     """Consumes ``engine.inbound`` and answers; probes and metrics over HTTP."""
 
@@ -56,12 +76,25 @@ class EngineService:
         self.port = settings.engine_port
         self.ops_port = settings.engine_ops_port
         self.resources = resources
+        # Answers first: a plug-in setting that names nothing stops the engine before it opens
+        # anything.
+        self.registry = default_registry()
+        self.registry.load_plugins(settings.plugins)
+        check_media_answers(settings.media_answers, self.registry.names())
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.core_timeout_s),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
         )
-        self.registry = default_registry()
-        self.registry.load_plugins(settings.plugins)
+        # WeChat uploads (material replies) may take longer than a core-system question.
+        self.wechat_http = httpx.AsyncClient(timeout=httpx.Timeout(settings.media_upload_timeout_s))
+        self.media = MediaReplies(
+            sessions=resources.sessions,
+            storage=DatabaseMaterialStorage(),
+            http=self.wechat_http,
+            box=resources.secret_box,
+            api_base=settings.wechat_api_base,
+            refresh_margin_s=settings.media_refresh_margin_s,
+        )
         self.configs = AccountConfigCache(resources.sessions, ttl_s=settings.config_cache_s)
         context = AnswerContext(
             core=HttpCoreSystem(self.http, settings.core_url),
@@ -71,7 +104,7 @@ class EngineService:
                 max_results=settings.nearby_max_results,
                 ttl_s=settings.config_cache_s,
             ),
-            customers=CustomerDirectory(resources.sessions),
+            customers=CustomerDirectory(resources.sessions, resources.secret_box),
             links=PageLinks(
                 H5LinkSigner(
                     settings.secret_key,
@@ -81,6 +114,7 @@ class EngineService:
                 settings.h5_base_url,
             ),
             builtin_help=_personal_help(settings.personal_commands),
+            media=self.media,
         )
         self.events: EventBatcher[InboundHandled, InboundHandledBatch] = EventBatcher(
             resources.bus,
@@ -97,6 +131,13 @@ class EngineService:
             interval_s=settings.cs_sweep_interval_s,
             name="customer-service idle sweeper",
         )
+        self.interactions = InteractionBook(
+            resources.sessions,
+            sqlite_db=is_sqlite(resources.db_engine),
+            interval_s=settings.interaction_flush_interval_s,
+            max_entries=settings.interaction_flush_max,
+            resolution_s=settings.interaction_resolution_s,
+        )
         self.handler = InboundHandler(
             bus=resources.bus,
             ledger=resources.ledger,
@@ -109,9 +150,12 @@ class EngineService:
                 builtin_commands=settings.personal_commands,
                 builtin_params={"transactions": {"limit": settings.transactions_count}},
                 bind_menu_key=settings.bind_menu_key,
+                media_answers=settings.media_answers,
             ),
             events=self.events,
             customer_service=self.customer_service,
+            short_link_prefix=settings.short_link_base + ROUTE_PREFIX,
+            interactions=self.interactions,
         )
         self.heartbeat = Heartbeat(
             resources.bus,
@@ -133,6 +177,7 @@ class EngineService:
             ENGINE_INBOUND, typed_handler(InboundReceived, self.handler)
         )
         await self.events.start()
+        await self.interactions.start()
         await self.heartbeat.start()
         await self.idle_sweeper.start()
 
@@ -143,7 +188,9 @@ class EngineService:
         await self.idle_sweeper.stop()
         await self.heartbeat.stop()
         await self.events.stop()
+        await self.interactions.stop()
         await self.http.aclose()
+        await self.wechat_http.aclose()
 
 
 def build(settings: EngineSettings, resources: Resources) -> EngineService:

@@ -66,6 +66,18 @@ class CoreSystem(Protocol):
         """A customer's last ``limit`` transactions, newest first, with ``as_of``."""
         ...
 
+    async def opening_branch(self, customer_no: str) -> dict[str, Any]:
+        """Where each of a customer's accounts was opened (full card numbers), with ``as_of``."""
+        ...
+
+    async def holdings(self, customer_no: str) -> dict[str, Any]:
+        """A customer's fund and wealth-product positions (``kind``), with ``as_of``."""
+        ...
+
+    async def agreements(self, customer_no: str, status: str) -> dict[str, Any]:
+        """A customer's ``active`` or ``cancelled`` agreements, newest first, with ``as_of``."""
+        ...
+
 
 class HttpCoreSystem:
     """:class:`CoreSystem` over the core system's HTTP JSON API."""
@@ -130,3 +142,13 @@ class HttpCoreSystem:
     async def transactions(self, customer_no: str, limit: int) -> dict[str, Any]:
         path = f"/v1/customers/{quote(customer_no, safe='')}/transactions"
         return await self._get(path, {"limit": str(limit)})
+
+    async def opening_branch(self, customer_no: str) -> dict[str, Any]:
+        return await self._get(f"/v1/customers/{quote(customer_no, safe='')}/opening-branch")
+
+    async def holdings(self, customer_no: str) -> dict[str, Any]:
+        return await self._get(f"/v1/customers/{quote(customer_no, safe='')}/holdings")
+
+    async def agreements(self, customer_no: str, status: str) -> dict[str, Any]:
+        path = f"/v1/customers/{quote(customer_no, safe='')}/agreements"
+        return await self._get(path, {"status": status})

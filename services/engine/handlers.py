@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import OUTBOUND, Bus, Message, Retry
@@ -39,6 +40,7 @@ from services.engine.config import AccountConfig, AccountConfigCache
 from services.engine.customer_service import ANSWER as CS_ANSWER
 from services.engine.customer_service import CustomerService
 from services.engine.delivery_reports import job_finished, publish_job_finished
+from services.engine.interactions import InteractionBook, is_interaction
 from services.engine.menu_clicks import menu_click, publish_click
 from services.engine.metrics import HANDLE_SECONDS, MESSAGES, OUTCOMES
 from services.engine.responder import Responder
@@ -62,20 +64,29 @@ class InboundHandler:
         responder: Responder,
         events: EventBatcher[InboundHandled, InboundHandledBatch],
         customer_service: CustomerService | None = None,
+        short_link_prefix: str = "",
+        interactions: InteractionBook | None = None,
     ) -> None:
         self._bus = bus
+        self._short_links = short_link_prefix
         self._ledger = ledger
         self._sessions = sessions
         self._configs = configs
         self._responder = responder
         self._events = events
         self._cs = customer_service
+        self._interactions = interactions
 
     async def __call__(self, request: InboundReceived, bus_message: Message) -> None:
         started = time.perf_counter()
         bind_ids(message_id=request.message_id, account=request.account)
         try:
             await self._handle(request, bus_message, started)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            # The database is away (restarting): put the message back and try again, rather
+            # than let a second failure dead-letter it — the follower would never be answered.
+            log.warning("inbound_db_unavailable", error=str(exc))
+            raise Retry("database unavailable", delay_s=1.0) from exc
         finally:
             clear_ids()
 
@@ -96,6 +107,8 @@ class InboundHandler:
             await self._settle(request, bus_message, message, None)
             return
         await self._record_side_effects(account, message, request.dedup_key)
+        if self._interactions is not None and is_interaction(message):
+            self._interactions.note(account.id, message.from_user, message.create_time)
         intercepted = (
             await self._cs.intercept(message, account, request.dedup_key) if self._cs else None
         )
@@ -124,7 +137,7 @@ class InboundHandler:
     async def _record_side_effects(
         self, account: AccountConfig, message: InboundMessage, dedup_key: str
     ) -> None:
-        click = menu_click(account.code, message, dedup_key)
+        click = menu_click(account.code, message, dedup_key, short_links=self._short_links)
         if click is not None:
             await publish_click(self._bus, click)
             return

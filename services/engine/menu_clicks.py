@@ -1,7 +1,9 @@
 """VIEW menu buttons (R-ST-3): WeChat reports the opened URL, which becomes a ``click`` event.
 
 Menu links are opened in WeChat's browser straight from the menu, so the VIEW callback is the
-only trace of them; it is published like a tracked short link's click (``source="menu"``).
+only trace of them; it is published like a tracked short link's click (``source="menu"``). A
+button that is one of our short links (the account tracks clicks) is counted by the short link's
+redirect instead, so it is not published here: a tap is one click.
 """
 
 from __future__ import annotations
@@ -18,9 +20,14 @@ log = get_logger(__name__)
 ROUTING_KEY = "click"
 
 
-def menu_click(account: str, message: InboundMessage, dedup_key: str) -> LinkClicked | None:
-    """The click a VIEW event reports, or None for any other message."""
+def menu_click(
+    account: str, message: InboundMessage, dedup_key: str, *, short_links: str = ""
+) -> LinkClicked | None:
+    """The click a VIEW event reports, or None for any other message and for a VIEW button that
+    is a short link under ``short_links`` (its redirect publishes the click)."""
     if not isinstance(message, ViewEvent) or not message.url:
+        return None
+    if short_links and message.url.startswith(short_links):
         return None
     return LinkClicked(
         # The callback's key: WeChat's retries of one tap are one click.

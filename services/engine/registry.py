@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from services.engine.config import AccountConfig
     from services.engine.core_system import CoreSystem
     from services.engine.locations import LocationFinder
+    from services.engine.media_replies import MediaReplies
     from services.engine.personal import CustomerDirectory, PageLinks
 
 
@@ -43,7 +44,8 @@ class AnswerRequest:
 
 @dataclass(frozen=True, slots=True)
 class AnswerContext:
-    """What answers may use: the core-system adapter, location search, bindings, page links."""
+    """What answers may use: the core-system adapter, location search, bindings, page links,
+    the material library."""
 
     core: CoreSystem
     locations: LocationFinder
@@ -51,6 +53,8 @@ class AnswerContext:
     links: PageLinks
     # (word, description) of commands built into the engine rather than configured, for "help".
     builtin_help: tuple[tuple[str, str], ...] = ()
+    # Replies from the material library, uploading media to WeChat as needed.
+    media: MediaReplies | None = None
 
 
 Answer = Callable[[AnswerContext, AnswerRequest], Awaitable["Reply | None"]]

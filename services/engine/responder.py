@@ -1,4 +1,5 @@
-"""Which answer a message gets: text → command, menu key → its binding, location → nearby places."""
+"""Which answer a message gets: text → command, menu key → its binding, location → nearby places,
+image / voice / video → the answer named for that kind in ``WXHUB_MEDIA_ANSWERS`` (a plug-in)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class Responder:
         builtin_commands: Mapping[str, str] | None = None,
         builtin_params: Mapping[str, dict[str, object]] | None = None,
         bind_menu_key: str = "",
+        media_answers: Mapping[str, str] | None = None,
     ) -> None:
         self._registry = registry
         self._context = context
@@ -61,6 +63,8 @@ class Responder:
         }
         self._builtin_params = dict(builtin_params or {})
         self._bind_menu_key = bind_menu_key
+        # Message kind (image, voice, video, shortvideo) → the answer (a plug-in) that gets it.
+        self._media = dict(media_answers or {})
 
     async def respond(
         self, message: InboundMessage, account: AccountConfig
@@ -90,7 +94,12 @@ class Responder:
             builtin = self._builtin.get(_normalise(text))
             if builtin is not None:
                 return builtin, "", self._builtin_params.get(builtin, {}), None
-            return self._fallback, text, {}, None
+            # A recognised voice no command matched goes to the voice plug-in, if there is one.
+            media = self._media.get(message.kind) if message.kind != "text" else None
+            return media or self._fallback, text, {}, None
+        media = self._media.get(message.kind)
+        if media:
+            return media, "", {}, None
         if isinstance(message, ClickEvent | ScanCodePushEvent | PicSysPhotoEvent):
             binding = account.menu.get(message.key)
             if binding is None and self._bind_menu_key and message.key == self._bind_menu_key:

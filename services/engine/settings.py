@@ -35,8 +35,22 @@ class EngineSettings(CsSettings):
         }
     )
     bind_menu_key: str = "BIND"
+    # Message kind → the answer that gets such messages: an image-recognition or speech-to-text
+    # plug-in of WXHUB_PLUGINS, e.g. {"image": "ocr", "voice": "speech"} (kinds: image, voice,
+    # video, shortvideo). A voice whose Recognition matches a command still gets the command.
+    media_answers: dict[str, str] = Field(default_factory=dict)
     transactions_count: int = 5
     # inbound.handled events go out in batches this often (statistics and service windows).
     event_batch_interval_s: float = 1.0
+    # Material replies (R-EN-12): a temporary media id is uploaded again this long before it
+    # expires (WeChat keeps temporary media 3 days); uploads may take this long.
+    media_refresh_margin_s: float = 3600.0
+    media_upload_timeout_s: float = 10.0
+    # Followers who interacted are written to ``customers`` (new rows, last_interaction_at) in
+    # one upsert this often, or as soon as this many are waiting.
+    interaction_flush_interval_s: float = 5.0
+    interaction_flush_max: int = 500
+    # last_interaction_at is kept to this precision: a follower written within it is not noted.
+    interaction_resolution_s: float = 60.0
     # How often idle customer-service sessions are looked for and closed.
     cs_sweep_interval_s: float = 5.0

@@ -78,7 +78,8 @@ class GatewayService:
         await self.heartbeat.start()
 
     async def stop(self) -> None:
-        """Stop background work."""
+        """Stop background work (callbacks held for the bus get a last chance to go out)."""
+        await self.callbacks.backlog.stop()
         await self.heartbeat.stop()
         await self.notifications.stop()
         await self.accounts.stop()

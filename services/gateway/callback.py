@@ -5,6 +5,8 @@ routing/validation layers cost more than the crypto. The flow (R-IN-1..7):
 
     verify signature → [decrypt] → parse → claim in the callback ledger
       first attempt → request/reply over wx.inbound with a deadline → passive reply or "success"
+                      (bus unreachable: "success", and the message is published later —
+                      ``inbound_backlog.py``)
       WeChat retry  → the first attempt's reply (REPLIED), wait (PENDING), or "success"
 
 Bad input is answered with a status code and the common JSON error (``libs.common.http_errors``,
@@ -40,6 +42,7 @@ from libs.common.wechat import (
     reply_from_dict,
 )
 from services.gateway.accounts import CallbackAccount, CallbackAccounts
+from services.gateway.inbound_backlog import InboundBacklog, Pending
 from services.gateway.metrics import CALLBACK_LATENCY, CALLBACKS, LATE_REPLIES
 from services.gateway.settings import GatewaySettings
 
@@ -70,11 +73,13 @@ class CallbackEndpoint:
         accounts: CallbackAccounts,
         bus: Bus,
         ledger: CallbackLedger,
+        backlog: InboundBacklog | None = None,
     ) -> None:
         self._settings = settings
         self._accounts = accounts
         self._bus = bus
         self._ledger = ledger
+        self.backlog = backlog or InboundBacklog(bus)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -242,11 +247,32 @@ class CallbackEndpoint:
             LATE_REPLIES.labels(account.code).inc()
             return None, "deadline_missed"
         except Exception:
-            # Never reached the bus: forget the claim so WeChat's retry gets another chance.
-            log.exception("inbound_publish_failed", message_id=request.message_id, dedup_key=key)
+            return await self._keep(account, message, key, request)
+        return PassiveReply.from_bytes(response.body).reply, "replied"
+
+    async def _keep(
+        self, account: CallbackAccount, message: InboundMessage, key: str, request: InboundReceived
+    ) -> tuple[dict[str, Any] | None, str]:
+        """The bus failed the request: answer ``success`` and publish the message later.
+
+        WeChat does not send a message again once it got an answer, so the message is kept in
+        the backlog; its ledger entry expires, so the engine's answer goes out as a late reply.
+        """
+        log.warning(
+            "inbound_publish_failed", message_id=request.message_id, dedup_key=key, exc_info=True
+        )
+        before = await self._ledger.expire(key)
+        if before is not None and before.state is LedgerState.REPLIED:
+            # It did reach the engine, which answered before the failure surfaced here.
+            return _decode_reply(before.reply), "replied"
+        kept = self.backlog.add(
+            Pending(f"{account.code}.{message.kind}", request.to_bytes(), request.message_id)
+        )
+        if not kept:
+            log.error("inbound_backlog_full", message_id=request.message_id, dedup_key=key)
             await self._ledger.release(key)
             return None, "failed"
-        return PassiveReply.from_bytes(response.body).reply, "replied"
+        return None, "kept"
 
     async def _answer_retry(
         self, key: str, previous: LedgerEntry

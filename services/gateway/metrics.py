@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CALLBACKS = Counter(
     "wxhub_gateway_callbacks_total",
-    "WeChat callbacks by account and outcome (replied, success, retry_replied, rejected_*)",
+    "WeChat callbacks by account and outcome (replied, success, retry_replied, kept, rejected_*)",
     ["account", "outcome"],
 )
 CALLBACK_LATENCY = Histogram(
@@ -18,6 +18,10 @@ LATE_REPLIES = Counter(
     "wxhub_gateway_reply_deadline_missed_total",
     "Callbacks answered 'success' because the engine missed the passive-reply deadline",
     ["account"],
+)
+INBOUND_BACKLOG = Gauge(
+    "wxhub_gateway_inbound_backlog",
+    "Callbacks answered while the bus was unreachable, held until they can be published",
 )
 
 # -- business-system notification API ------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.customer_numbers import tokens_of
 from libs.common.db.models import (
     Account,
     Customer,
@@ -115,22 +116,27 @@ async def list_customers(
     customer_nos: Collection[str] = (),
     openids: Collection[str] = (),
 ) -> list[CustomerContact]:
-    """Followers of an account matching any of the customer numbers or openids (phones
-    decrypted)."""
+    """Followers of an account matching any of the customer numbers (by their lookup tokens)
+    or openids (phones decrypted; the number is the one asked for, never decrypted)."""
+    by_token = tokens_of(box, customer_nos)
     conditions = []
-    if customer_nos:
-        conditions.append(Customer.customer_no.in_(list(customer_nos)))
+    if by_token:
+        conditions.append(Customer.customer_no_token.in_(list(by_token)))
     if openids:
         conditions.append(Customer.openid.in_(list(openids)))
     if not conditions:
         return []
     rows = await session.execute(
-        select(Customer.openid, Customer.customer_no, Customer.phone, Customer.phone_enc).where(
-            Customer.account_id == account_id, or_(*conditions)
-        )
+        select(
+            Customer.openid, Customer.customer_no_token, Customer.phone, Customer.phone_enc
+        ).where(Customer.account_id == account_id, or_(*conditions))
     )
     return [
-        CustomerContact(row.openid, row.customer_no, contact_phone(box, row.phone_enc, row.phone))
+        CustomerContact(
+            row.openid,
+            by_token.get(row.customer_no_token or ""),
+            contact_phone(box, row.phone_enc, row.phone),
+        )
         for row in rows.all()
     ]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+
+from pydantic import Field, field_validator
 
 from libs.common.operation_limits import DEFAULT_DAILY_LIMITS
 from libs.common.settings import CommonSettings
+
+# A product code as stored on an application (applications.product).
+_PRODUCT_CODE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 class GatewaySettings(CommonSettings):
@@ -60,5 +65,31 @@ class GatewaySettings(CommonSettings):
     phone_code_sms_text: str = (
         "您正在绑定手机号，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
     )
+    # Applications of prospects (/h5/apply, R-EN-8): product code → the name shown, and the SMS
+    # proving the applicant's number ({code}, {minutes}; validity and tries as for phones).
+    application_products: dict[str, str] = Field(
+        default_factory=lambda: {
+            "credit_card": "标准信用卡",
+            "platinum_card": "白金信用卡",
+            "fund_account": "基金理财开户",
+        }
+    )
+    application_code_sms_text: str = (
+        "您正在提交业务申请，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+    )
+    # Transfers (转账汇款, R-EN-9) are never done in chat: /h5/transfer leads into mobile banking
+    # at this address (HTTPS; the company's app or its download page).
+    mobile_banking_transfer_url: str = "https://mobile-banking.example.com/transfer"
     # Used-link records past their expiry and failures out of the window are deleted this often.
     h5_purge_interval_s: float = 3600.0
+
+    @field_validator("application_products")
+    @classmethod
+    def _products_fit_the_applications_table(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, name in value.items():
+            if not _PRODUCT_CODE.match(code) or not 1 <= len(name) <= 64:
+                raise ValueError(
+                    "application products: codes of 1-32 lower-case letters, digits or _, "
+                    "names of 1-64 characters"
+                )
+        return value

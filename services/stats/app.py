@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from libs.common.bus import STATS_EVENTS, Subscription
 from libs.common.db import is_sqlite
 from libs.common.http_errors import install_error_handlers
+from libs.common.material_storage import DatabaseMaterialStorage
 from libs.common.observability.health import ReadinessCheck, probe_routes
 from libs.common.observability.heartbeat import Heartbeat
 from libs.common.periodic import Periodic
@@ -17,14 +18,15 @@ from libs.common.resources import Resources
 from libs.common.short_links import ShortLinkSigner
 from services.stats.handlers import event_handler
 from services.stats.heartbeats import HeartbeatBook
+from services.stats.media import media_routes
 from services.stats.redirects import redirect_routes
 from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
 
 
 class StatsService:
-    """Consumes ``stats.events`` into the event store; probes, metrics and the short links
-    (``/r/<code>``) over HTTP."""
+    """Consumes ``stats.events`` into the event store; probes, metrics, the short links
+    (``/r/<code>``) and material media (``/m/<sha256>``) over HTTP."""
 
     name = "stats"
 
@@ -41,6 +43,7 @@ class StatsService:
             routes=[
                 *probe_routes(self.name, checks),
                 *redirect_routes(signer, resources.sessions, resources.bus),
+                *media_routes(resources.sessions, DatabaseMaterialStorage()),
             ]
         )
         install_error_handlers(self.app)

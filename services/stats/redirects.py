@@ -54,7 +54,8 @@ def redirect_routes(
         event = LinkClicked(
             account=link.account,
             url=link.url,
-            source="short_link",
+            # A menu button's link counts as a menu click (the engine leaves those to us).
+            source="menu" if link.channel == "menu" else "short_link",
             openid=link.openid,
             link_id=link.id,
             notification_id=link.notification_id,

@@ -9,8 +9,17 @@ channel, the source (``short_link`` | ``menu``) as the outcome, and what was cli
 reason: ``publication:<id>`` or ``notification:<id>`` for a tracked link, the URL for a menu
 button. WeChat's job reports (``wechat.job_finished``): account, kind (``template`` | ``mass``)
 and status; a mass send's report also adds its counts (total, filter, sent, error, as the
-outcome) to ``mass.reach`` rows, so its reach is read from the rollups like any count. Any
-other event is counted by account only.
+outcome) to ``mass.reach`` rows, so its reach is read from the rollups like any count.
+Publications' sends (``publication.sent``): account, channel, status as the outcome and
+``publication:<id>`` as the reason; each also adds its recipients to a ``publication.reach`` row
+of the same dimensions (the reach a click-through rate divides by).
+Customer service (``cs.*``, R-ST-1): account, the agent's user id as the kind (``""`` while no
+agent has the session; a transfer's is the agent it left), the group as the reason, as the
+outcome the close reason, the rating (``"1"``..``"5"``), ``reassigned`` for an assignment after
+a transfer or requeue, ``requeued`` for a queueing after one, ``to_agent``/``to_group`` for a
+transfer; and as the duration bucket (``CS_DURATION_BOUNDS_MS``) the queue wait of an assignment,
+the first-response time, or the session length of a close. Any other event is counted by
+account only.
 """
 
 from __future__ import annotations
@@ -20,13 +29,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from libs.common.db.models import LATENCY_BOUNDS_MS
+from libs.common.db.models import CS_DURATION_BOUNDS_MS, LATENCY_BOUNDS_MS
 from services.stats.unpack import StoredEvent
 
 GRAINS = ("minute", "hour", "day")
 # The rollup rows of a mass send's counts (weighted by the count, not by the event).
 MASS_REACH = "mass.reach"
 MASS_COUNTS = ("total", "filter", "sent", "error")
+# The rows of a publication's reach (weighted by the recipients of each send).
+PUBLICATION_REACH = "publication.reach"
 # Statuses that end the acceptance→outcome latency.
 OUTCOMES = frozenset({"delivered", "fallback_sent", "suppressed", "failed"})
 
@@ -130,13 +141,81 @@ def _dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, 
             "",
             0,
         )
+    if event.event == "publication.sent":
+        return (
+            event.event,
+            event.account,
+            "",
+            _text(payload.get("channel"), 32),
+            "",
+            _text(payload.get("status"), 32),
+            f"publication:{_text(payload.get('publication_id'), 40)}",
+            "",
+            0,
+        )
+    if event.event.startswith("cs."):
+        return _cs_dimensions(event)
     return (event.event, event.account, "", "", "", "", "", "", 0)
+
+
+# The duration each customer-service event carries, in seconds (none for the others).
+_CS_SECONDS = {
+    "cs.assigned": "wait_s",
+    "cs.first_response": "first_response_s",
+    "cs.closed": "duration_s",
+}
+
+
+def _cs_dimensions(event: StoredEvent) -> tuple[str, str, str, str, str, str, str, str, int]:
+    payload = event.payload
+    what = event.event
+    agent = payload.get("from_agent_id" if what == "cs.transferred" else "agent_id")
+    outcome: object = ""
+    if what == "cs.closed":
+        outcome = payload.get("reason")
+    elif what == "cs.rated":
+        outcome = payload.get("rating")
+    elif what == "cs.assigned" and payload.get("reassigned"):
+        outcome = "reassigned"
+    elif what == "cs.queued" and payload.get("requeued"):
+        outcome = "requeued"
+    elif what == "cs.transferred":
+        outcome = "to_agent" if payload.get("to_agent_id") is not None else "to_group"
+    seconds = payload.get(_CS_SECONDS.get(what, ""))
+    bucket = 0
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        bucket = cs_duration_bucket(max(0.0, float(seconds)) * 1000)
+    return (
+        what,
+        event.account,
+        _text(agent, 32),
+        "",
+        "",
+        _text(outcome, 32),
+        _text(payload.get("group"), 64),
+        "",
+        bucket,
+    )
+
+
+def cs_duration_bucket(ms: float) -> int:
+    """The upper bound of the customer-service duration bucket holding ``ms`` (the last bucket
+    also holds anything longer)."""
+    index = min(bisect_left(CS_DURATION_BOUNDS_MS, ms), len(CS_DURATION_BOUNDS_MS) - 1)
+    return CS_DURATION_BOUNDS_MS[index]
 
 
 def _reach(
     event: StoredEvent,
 ) -> list[tuple[tuple[str, str, str, str, str, str, str, str, int], int]]:
-    """A mass send report's counts as weighted ``mass.reach`` rows (none for anything else)."""
+    """A mass send report's counts as weighted ``mass.reach`` rows, a publication's send as a
+    ``publication.reach`` row weighted by its recipients (none for anything else)."""
+    if event.event == "publication.sent":
+        recipients = event.payload.get("recipients")
+        if not isinstance(recipients, int) or isinstance(recipients, bool) or recipients <= 0:
+            return []
+        dims = _dimensions(event)
+        return [((PUBLICATION_REACH, *dims[1:]), recipients)]
     if event.event != "wechat.job_finished" or event.payload.get("kind") != "mass":
         return []
     rows = []

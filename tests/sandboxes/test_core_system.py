@@ -52,6 +52,8 @@ async def test_fund_nav(client: httpx.AsyncClient) -> None:
         ("/v1/customers/C9999/balance", "customer_not_found"),
         ("/v1/customers/C9999/transactions", "customer_not_found"),
         ("/v1/customers/C9999/holdings", "customer_not_found"),
+        ("/v1/customers/C9999/opening-branch", "customer_not_found"),
+        ("/v1/customers/C9999/agreements", "customer_not_found"),
     ],
 )
 async def test_unknown_codes_are_404(client: httpx.AsyncClient, path: str, error: str) -> None:
@@ -119,6 +121,43 @@ async def test_holdings_add_up(client: httpx.AsyncClient) -> None:
         assert item["market_value"] == round(item["shares"] * item["nav"], 2)
         assert item["profit"] == round(item["market_value"] - item["cost"], 2)
     assert body["total_market_value"] == round(sum(i["market_value"] for i in body["items"]), 2)
+
+
+async def test_holdings_cover_funds_and_wealth_products(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/v1/customers/C00000001/holdings")).json()
+
+    assert [i["kind"] for i in body["items"]] == ["fund", "fund", "wealth"]
+    wealth = body["items"][-1]
+    assert wealth["code"] == "WM0002"
+    assert wealth["nav"] == (await client.get("/v1/wealth/WM0002/nav")).json()["nav"]
+
+
+async def test_opening_branch_per_account(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/v1/customers/C00000001/opening-branch")).json()
+    accounts = (await client.get("/v1/customers/C00000001/balance")).json()["accounts"]
+
+    assert [i["card_no"] for i in body["items"]] == [a["card_no"] for a in accounts]
+    assert {"branch", "branch_code", "address", "phone", "opened_on"} <= set(body["items"][0])
+    assert body["as_of"]
+
+
+async def test_agreements_filter_by_status(client: httpx.AsyncClient) -> None:
+    every = (await client.get("/v1/customers/C00000001/agreements")).json()["items"]
+    active = (
+        await client.get("/v1/customers/C00000001/agreements", params={"status": "active"})
+    ).json()["items"]
+    cancelled = (
+        await client.get("/v1/customers/C00000001/agreements", params={"status": "cancelled"})
+    ).json()["items"]
+
+    assert {i["status"] for i in active} == {"active"}
+    assert all(i["cancelled_on"] is None for i in active)
+    assert {i["status"] for i in cancelled} == {"cancelled"}
+    assert all(i["cancelled_on"] for i in cancelled)
+    assert len(every) == len(active) + len(cancelled)
+    bad = await client.get("/v1/customers/C00000001/agreements", params={"status": "all"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "invalid_status"}
 
 
 async def test_latency_fault_makes_adapters_time_out(client: httpx.AsyncClient) -> None:

@@ -41,7 +41,9 @@ async def test_outbound_demo_seed_is_idempotent(db_url: str) -> None:
                 types[t].fallback_allowed and types[t].sms_text for t in types if t != "nav_report"
             )
             customers = await session.scalar(
-                select(func.count()).select_from(Customer).where(Customer.customer_no.is_not(None))
+                select(func.count())
+                .select_from(Customer)
+                .where(Customer.customer_no_enc.is_not(None))
             )
             assert customers == 5
     finally:

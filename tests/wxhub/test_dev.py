@@ -178,3 +178,62 @@ def test_binding_in_the_dev_stack_confirms_in_chat_and_logs_no_identity(dev: Dev
     log = dev.log(tail=10**7)
     for value in identity.values():
         assert value not in log
+
+
+def test_personal_queries_and_an_application_through_the_dev_stack(dev: DevStack) -> None:
+    """The bound demo customer asks 开户行 / 持仓 / 开通协议 (masked, with the data time); a
+    prospect applies on /h5/apply with the code the SMS sandbox received, staff move the status
+    through the admin API, and 进度 in chat shows it."""
+    pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
+    gateway = dev.url("gateway_port")
+
+    def chat(openid: str, text: str, msg_id: int) -> dict[str, Any]:
+        params, body = pusher.sign(pusher.text(openid, text, msg_id=msg_id))
+        response = httpx.post(f"{gateway}/wechat/{DEMO.code}", params=params, content=body)
+        assert response.status_code == 200
+        return parse_xml(response.content)
+
+    bound = CUSTOMERS[0][0]
+    for msg_id, (text, heading) in enumerate(
+        [("开户行", "【开户行】"), ("持仓", "【持仓份额】"), ("开通协议", "【已开通协议】")], 401
+    ):
+        content = chat(bound, text, msg_id)["Content"]
+        assert content.startswith(heading), content
+        assert "数据时间：2025-06-30 15:00" in content
+        assert "622202000000" not in content
+
+    prospect = "oWxhubDevProspect"
+    phone = "13900000088"
+    news = chat(prospect, "申请", 411)
+    link = urlsplit(news["Articles"]["item"][0]["Url"])
+    sms = dev.url("sms_sandbox_port")
+    with httpx.Client(base_url=gateway, timeout=10) as browser:
+        page = browser.get(f"{link.path}?{link.query}")
+        assert page.status_code == 200, page.text
+        hidden = dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', page.text))
+        sent = browser.post("/h5/apply", data={**hidden, "action": "send", "phone": phone})
+        assert sent.status_code == 200, sent.text
+        texts = httpx.get(f"{sms}/__sandbox__/messages", params={"phone": phone}).json()
+        code = re.search(r"验证码 (\d{6})", texts["messages"][-1]["text"])
+        assert code is not None
+        form = {"action": "submit", "name": "李小龙", "product": "credit_card"}
+        done = browser.post("/h5/apply", data={**hidden, **form, "code": code.group(1)})
+        assert done.status_code == 200, done.text
+    assert "状态：已提交，等待受理" in chat(prospect, "进度", 412)["Content"]
+
+    token = check_admin_login(dev)
+    admin = httpx.Client(
+        base_url=dev.url("admin_port"), headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    with admin:
+        found = admin.get("/api/v1/applications", params={"q": "李小龙"}).json()["items"]
+        assert [a["phone"] for a in found] == ["139****0088"]
+        moved = admin.post(
+            f"/api/v1/applications/{found[0]['id']}/status",
+            json={"status": "approved", "note": "卡片已寄出"},
+        )
+        assert moved.status_code == 200, moved.text
+    progress = chat(prospect, "进度", 413)["Content"]
+    assert "状态：已通过" in progress
+    assert "说明：卡片已寄出" in progress
+    assert phone not in dev.log(tail=10**7)

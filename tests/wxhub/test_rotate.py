@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from libs.common.customer_numbers import PURPOSE
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.models import AccessToken, Account, BusinessSystem
+from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer
 from libs.common.secret_box import SecretBox, SecretBoxError
 from libs.common.settings import CommonSettings
 from wxhub.dev import seed
@@ -30,6 +31,20 @@ async def _stored_values(url: str) -> list[str]:
                 for row in (await session.scalars(select(model))).all():
                     values.extend(v for c in columns if (v := getattr(row, c)))
             return values
+    finally:
+        await engine.dispose()
+
+
+async def _customer_numbers(url: str) -> list[tuple[str, str]]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await session.execute(
+                select(Customer.customer_no_enc, Customer.customer_no_token).where(
+                    Customer.customer_no_enc.is_not(None)
+                )
+            )
+            return [(str(enc), str(token)) for enc, token in rows.all()]
     finally:
         await engine.dispose()
 
@@ -76,6 +91,11 @@ async def test_rotation_moves_every_stored_secret_to_the_new_key(tmp_path: Path)
     for value in after:
         with pytest.raises(SecretBoxError):
             old_only.decrypt(value)
+    # Customer numbers' lookup tokens follow the new key.
+    numbers = await _customer_numbers(url)
+    assert numbers
+    for enc, token in numbers:
+        assert token == new_only.token(new_only.decrypt(enc), PURPOSE)
 
 
 async def test_rotation_without_the_old_key_changes_nothing(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ ROLES: dict[str, tuple[str, str, list[str]]] = {
             "account.read",
             "customer.read",
             "customer.handover",
+            "application.read",
             "location.read",
             "menu.read",
             "command.read",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.customer_numbers import sealed
 from libs.common.db.models import Account, BusinessSystem, Customer, ReminderType
 from libs.common.secret_box import SecretBox
 from wxhub.demo.account import DEMO, seed_demo
@@ -119,7 +120,7 @@ async def seed_outbound_demo(session: AsyncSession, box: SecretBox) -> BusinessS
                 Customer(
                     account_id=account.id,
                     openid=openid,
-                    customer_no=customer_no,
+                    **sealed(box, customer_no),
                     phone_enc=box.encrypt(phone),
                     binding_state="bound",
                 )

@@ -6,7 +6,15 @@ from libs.common.bus._amqp.bus import AmqpBus, QueueType
 from libs.common.bus._base import Bus
 from libs.common.bus._delivery import Delivery, Handler, Subscription
 from libs.common.bus._memory.bus import MemoryBus
-from libs.common.bus._message import BusError, Message, Reject, RequestTimeout, Retry, Unroutable
+from libs.common.bus._message import (
+    BusError,
+    Message,
+    Reject,
+    RequestNotSent,
+    RequestTimeout,
+    Retry,
+    Unroutable,
+)
 from libs.common.bus.topology import (
     CS_PUSH,
     DEAD,
@@ -50,6 +58,7 @@ __all__ = [
     "Queue",
     "QueueType",
     "Reject",
+    "RequestNotSent",
     "RequestTimeout",
     "Retry",
     "Subscription",

@@ -15,7 +15,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from libs.common.bus._delivery import Handler, Subscription
-from libs.common.bus._message import BusError, Message, RequestTimeout, Unroutable
+from libs.common.bus._message import (
+    BusError,
+    Message,
+    RequestNotSent,
+    RequestTimeout,
+    Unroutable,
+)
 from libs.common.bus.topology import Topology
 
 log = logging.getLogger("libs.common.bus")
@@ -110,9 +116,11 @@ class Bus(ABC):
     ) -> Message:
         """Publish with this bus's private ``reply_to`` and wait up to ``timeout`` s for the reply.
 
-        Raises :class:`RequestTimeout` when the deadline passes (a reply arriving later is
-        dropped and counted in ``late_replies``), :class:`Unroutable` when nobody consumes the
-        request, :class:`BusError` when the bus closes meanwhile.
+        Raises :class:`RequestTimeout` when the deadline passes after the request was stored (a
+        reply arriving later is dropped and counted in ``late_replies``), :class:`RequestNotSent`
+        when it passes before the broker confirmed the request (a broker restarting),
+        :class:`Unroutable` when nobody consumes the request, :class:`BusError` when the bus
+        closes meanwhile.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -121,6 +129,7 @@ class Bus(ABC):
         correlation_id = f"{self._rpc_prefix}{self._rpc_seq}"
         future: asyncio.Future[Message] = loop.create_future()
         self._pending[correlation_id] = future
+        stored = False
         try:
             async with asyncio.timeout_at(deadline):
                 await self.publish(
@@ -132,8 +141,13 @@ class Bus(ABC):
                     reply_to=reply_to,
                     headers=headers,
                 )
+                stored = True
                 return await future
         except TimeoutError:
+            if not stored:
+                raise RequestNotSent(
+                    f"{exchange}/{routing_key} not confirmed by the broker within {timeout:.3f}s"
+                ) from None
             raise RequestTimeout(
                 f"no reply to {exchange}/{routing_key} within {timeout:.3f}s"
             ) from None

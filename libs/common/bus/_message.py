@@ -27,7 +27,12 @@ class BusError(Exception):
 
 
 class RequestTimeout(BusError):
-    """No reply arrived before the request's deadline."""
+    """No reply arrived before the request's deadline (the request itself was stored)."""
+
+
+class RequestNotSent(BusError):
+    """The deadline passed before the broker confirmed the request: it may never have been
+    stored, so nobody may be working on it (publish it again to be sure)."""
 
 
 class Unroutable(BusError):

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -385,6 +386,7 @@ async def announce_positions(
 async def _assign(
     session: AsyncSession, cs: CsSession, agent: CsAgent, name: str, *, now: datetime, quota: int
 ) -> Effects:
+    reassigned = cs.assigned_at is not None
     cs.state = "assigned"
     cs.agent_id = agent.user_id
     cs.assigned_at = now
@@ -400,6 +402,7 @@ async def _assign(
                 agent_id=agent.user_id,
                 assigned_at=now,
                 wait_s=round((now - cs.queued_at).total_seconds(), 3),
+                reassigned=reassigned,
             )
         ],
         notices=await _notice(
@@ -425,20 +428,25 @@ async def append_customer(
     payload: dict[str, Any],
     now: datetime,
 ) -> Effects:
-    """Add the follower's message to the transcript (once per callback) and reopen the window."""
-    seen = await session.scalar(select(CsMessage.id).where(CsMessage.msg_id == msg_id))
-    if seen is not None:
-        return Effects()
-    line = CsMessage(
-        session_id=cs.id,
-        sender="customer",
-        at=now,
-        msg_id=msg_id,
-        kind=kind,
-        content=content,
-        payload=payload,
+    """Add the follower's message to the transcript (once per callback: a redelivered one finds
+    its ``msg_id`` taken, in the same statement that inserts) and reopen the window."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    line_id = await session.scalar(
+        dialect.insert(CsMessage)
+        .values(
+            session_id=cs.id,
+            sender="customer",
+            at=now,
+            msg_id=msg_id,
+            kind=kind,
+            content=content,
+            payload=payload,
+        )
+        .on_conflict_do_nothing(index_elements=["msg_id"])
+        .returning(CsMessage.id)
     )
-    session.add(line)
+    if line_id is None:
+        return Effects()
     cs.last_customer_at = now
     cs.window_sends = 0
     cs.last_activity_at = now
@@ -452,7 +460,7 @@ async def append_customer(
                 "message",
                 cs,
                 message={
-                    "id": line.id,
+                    "id": line_id,
                     "sender": "customer",
                     "kind": kind,
                     "content": content,

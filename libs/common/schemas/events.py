@@ -117,6 +117,20 @@ class WeChatJobFinished(Envelope):
     error_count: int | None = None
 
 
+class PublicationSent(Envelope):
+    """A publication's message went out (routing key ``publication.sent``, R-ST-3): one custom
+    message (``wechat_custom``, one recipient) or one mass send by OpenID list (``wechat_mass``,
+    ``recipients`` many), ``delivered`` when WeChat's API took it, else ``failed``. Statistics
+    count a publication's reach from these, for its click-through rate."""
+
+    account: str
+    publication_id: int
+    notification_id: str
+    channel: str
+    status: str
+    recipients: int
+
+
 class LinkClicked(Envelope):
     """A follower opened a link (routing key ``click``, R-ST-3).
 
@@ -160,11 +174,14 @@ class CsQueued(CsEvent):
 
 
 class CsAssigned(CsEvent):
-    """A session got an agent (``cs.assigned``); ``wait_s`` is queue time."""
+    """A session got an agent (``cs.assigned``); ``wait_s`` is the time since it was first
+    queued. ``reassigned``: it had an agent before (a transfer or a requeue), so ``wait_s`` also
+    holds the time it was being served."""
 
     agent_id: int
     assigned_at: datetime
     wait_s: float
+    reassigned: bool = False
 
 
 class CsFirstResponse(CsEvent):

@@ -15,9 +15,9 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import AdminUser, AuthSession, Org, utcnow
+from libs.common.db.models import utcnow
 from services.admin_api.errors import NotAuthenticated, PermissionDenied
-from services.admin_api.repositories import rows, users
+from services.admin_api.repositories import users
 from services.admin_api.scope import Principal
 from services.admin_api.state import AdminState
 
@@ -82,15 +82,13 @@ async def load_principal(
 ) -> Principal:
     """Check an access token against its login session and user; build the principal."""
     claims = state.tokens.decode(token)
-    login = await rows.get(session, AuthSession, claims.session_id)
+    login, user, org = await users.get_login(session, session_id=claims.session_id)
     if login is None or login.revoked_at is not None or login.user_id != claims.user_id:
         raise NotAuthenticated("session revoked")
     if login.expires_at <= utcnow():
         raise NotAuthenticated("session expired")
-    user = await rows.get(session, AdminUser, claims.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("user disabled")
-    org = await rows.get(session, Org, user.org_id)
     if org is None:
         raise NotAuthenticated("user has no organisation")
     permissions = await users.list_permissions(session, user_id=user.id)

@@ -17,13 +17,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath
 from services.admin_api.audit import record, snapshot
 from services.admin_api.listing import ListQuery, Page
 from services.admin_api.repositories import account_owned, rows
-from services.admin_api.scope import account_in_scope, by_account
+from services.admin_api.scope import Principal, account_in_scope, by_account
 from services.admin_api.state import AdminState
 
 
@@ -45,6 +46,9 @@ class AccountResource:
     filters: Mapping[str, tuple[Any, Any, str]] = field(default_factory=dict)
     # Checks a row before it is written (given the process state); raises FieldErrors.
     check: Callable[[dict[str, Any], AdminState], None] | None = None
+    # Checks a row against stored ones (the material a reply names) before it is written; may
+    # normalise it in place; raises FieldErrors.
+    verify: Callable[[dict[str, Any], AsyncSession, Principal], Awaitable[None]] | None = None
 
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
@@ -143,6 +147,8 @@ def mount(router: APIRouter, res: AccountResource) -> None:
         await account_in_scope(session, principal, data["account_id"])
         if res.check:
             res.check(data, kw["state"])
+        if res.verify:
+            await res.verify(data, session, principal)
         obj = await rows.add(session, model(**data))
         await record(
             session, principal, f"{res.entity}.create", res.entity, obj.id, after=snapshot(obj)
@@ -179,10 +185,13 @@ def mount(router: APIRouter, res: AccountResource) -> None:
         obj, principal, session, body = kw["obj"], kw["principal"], kw["session"], kw["body"]
         before = snapshot(obj)
         changes = body.model_dump(exclude_unset=True)
-        if res.check:
-            # The hook sees the whole resulting row and may normalise it in place.
+        if res.check or res.verify:
+            # The hooks see the whole resulting row and may normalise it in place.
             merged = {**(before or {}), **changes}
-            res.check(merged, kw["state"])
+            if res.check:
+                res.check(merged, kw["state"])
+            if res.verify:
+                await res.verify(merged, session, principal)
             changes = {key: merged[key] for key in changes}
         await rows.update(session, obj, changes)
         await record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +26,13 @@ async def list_customers(
     principal: Principal,
     flt: CustomerFilter,
     params: ListParams,
-    customer_no: str | None,
+    customer_no_tokens: Collection[str] = (),
 ) -> tuple[list[Customer], int]:
-    """One page of the customers of the accounts the caller sees."""
+    """One page of the customers of the accounts the caller sees (only those whose customer
+    number has one of ``customer_no_tokens``, when given)."""
     stmt = customer_query(flt).where(await principal.account_clause(session, Customer.account_id))
-    if customer_no:
-        stmt = stmt.where(Customer.customer_no == customer_no)
+    if customer_no_tokens:
+        stmt = stmt.where(Customer.customer_no_token.in_(list(customer_no_tokens)))
     return await paginate(
         session, stmt, params, sortable=_SORT, default_sort=[Customer.id], search=[Customer.openid]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import AdminUser, Role, user_roles
+from libs.common.db.models import AdminUser, AuthSession, Org, Role, user_roles
 from services.admin_api.listing import ListParams, paginate
 from services.admin_api.scope import Principal
 
@@ -15,6 +15,24 @@ _SORT = {
     "created_at": AdminUser.created_at,
     "last_login_at": AdminUser.last_login_at,
 }
+
+
+async def get_login(
+    session: AsyncSession, *, session_id: str
+) -> tuple[AuthSession | None, AdminUser | None, Org | None]:
+    """A login session with its user and the user's organisation, in one query (every
+    authenticated request reads them)."""
+    row = (
+        await session.execute(
+            select(AuthSession, AdminUser, Org)
+            .outerjoin(AdminUser, AdminUser.id == AuthSession.user_id)
+            .outerjoin(Org, Org.id == AdminUser.org_id)
+            .where(AuthSession.id == session_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None, None, None
+    return row[0], row[1], row[2]
 
 
 async def get_by_username(session: AsyncSession, *, username: str) -> AdminUser | None:

@@ -6,6 +6,9 @@ The engine's answers that missed WeChat's 5-second passive-reply window (origin
 message body ready: unlike a notification, no row exists before the dispatcher writes one, so
 the bus message carries everything.
 
+For an account that tracks clicks, the links of a single custom message (an agent's text, a late
+reply) become tracked short links first; a publication's were made by the admin API.
+
 A customer-service message has no idempotency key, so it goes out at most once: a row keyed by
 the bus message id (:func:`custom_send_id`) is written before the send, and a redelivery that
 finds it (even after a crash) is only acked. A send that certainly did not go out forgets the
@@ -16,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import Reject, Retry
+from libs.common.bus import EVENTS, Bus, Reject, Retry
 from libs.common.observability.logging import get_logger
+from libs.common.schemas.events import PublicationSent
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.short_links import LinkTracker
 from services.dispatcher import repository
 from services.dispatcher.accounts import AccountDirectory, UnknownAccount
 from services.dispatcher.channels import ChannelRegistry
@@ -62,8 +68,12 @@ class CustomSends:
         limiter: RateLimiter,
         sender: Sender,
         policy: RetryPolicy,
+        bus: Bus | None = None,
+        tracker: LinkTracker | None = None,
     ) -> None:
         self._sessions = sessions
+        self._bus = bus
+        self._tracker = tracker
         self._directory = directory
         self._channels = channels
         self._limiter = limiter
@@ -101,11 +111,14 @@ class CustomSends:
         self._remember(request.message_id)
         if not started:
             return
+        body = request.custom_message
+        if self._tracker is not None and account.track_clicks and not mass:
+            body = await self._track(request, account.id, nid, body)
         outgoing = Outgoing(
             message_id=request.message_id,
             account=request.account,
             openid=request.openid,
-            custom_message=request.custom_message,
+            custom_message=body,
             openids=tuple(request.mass_openids or ()),
         )
         await self._limiter.acquire(request.account, channel.name, priority=request.priority)
@@ -143,6 +156,50 @@ class CustomSends:
                 await repository.use_window(
                     session, account_id=account.id, openid=request.openid, now=at
                 )
+        await self._publication_sent(request, nid, channel.name, status)
+
+    async def _track(
+        self, request: OutboundRequested, account_id: int, nid: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The body with its links as tracked short links for this send (an agent's text, a
+        late reply); links that already are short links (a publication's) stay as they are."""
+        assert self._tracker is not None
+        async with self._sessions.begin() as session:
+            return await self._tracker.rewrite_custom(
+                session,
+                body,
+                account_id=account_id,
+                notification_id=nid,
+                openid=request.openid,
+                event_type=request.origin[:32],
+                channel="wechat_custom",
+            )
+
+    async def _publication_sent(
+        self, request: OutboundRequested, nid: str, channel: str, status: str
+    ) -> None:
+        """Tell statistics how many followers a publication's message went to (its reach)."""
+        prefix, _, publication = (request.correlation_id or "").partition(":")
+        if self._bus is None or request.origin != "publication" or prefix != "publication":
+            return
+        if not publication.isdigit():
+            return
+        event = PublicationSent(
+            correlation_id=request.correlation_id,
+            account=request.account,
+            publication_id=int(publication),
+            notification_id=nid,
+            channel=channel,
+            status=status,
+            recipients=len(request.mass_openids or ()) or 1,
+        )
+        try:
+            await self._bus.publish(
+                EVENTS, "publication.sent", event.to_bytes(), message_id=event.message_id
+            )
+        except Exception:
+            # The send is recorded in the database; only the statistics miss it.
+            log.exception("publication_sent_not_published", notification_id=nid)
 
     def _remember(self, message_id: str) -> None:
         self._recent[message_id] = None

@@ -141,7 +141,7 @@ class NotificationDelivery:
         outgoing = await build_outgoing(
             self._sessions, claimed, account, config, self._directory.box, self._tracker
         )
-        state = found.recipient or await state_of(self._sessions, claimed)
+        state = found.recipient or await state_of(self._sessions, claimed, self._directory.box)
         return DeliveryRun(
             claimed,
             account,

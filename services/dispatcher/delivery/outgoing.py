@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.customer_numbers import tokens_of
 from libs.common.phones import contact_phone
 from libs.common.secret_box import SecretBox
 from libs.common.short_links import URL_PATTERN, LinkTracker
@@ -54,7 +55,7 @@ async def build_outgoing(
                 session,
                 account_id=claimed.account_id,
                 openid=None,
-                customer_no=claimed.customer_no,
+                customer_no_tokens=tokens_of(box, [claimed.customer_no]),
             )
         if customer is not None:
             openid = customer.openid if customer.subscribed else None

@@ -89,6 +89,8 @@ class DeliveryService:
             limiter=limiter,
             sender=sender,
             policy=policy,
+            bus=bus,
+            tracker=tracker,
         )
 
     async def start(self) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.customer_numbers import tokens_of
+from libs.common.secret_box import SecretBox
 from services.dispatcher import repository
 from services.dispatcher.fallback import Reason
 from services.dispatcher.repository import Claimed, RecipientState
@@ -69,7 +71,7 @@ async def states_in_claim(
 
 
 async def state_of(
-    sessions: async_sessionmaker[AsyncSession], claimed: Claimed
+    sessions: async_sessionmaker[AsyncSession], claimed: Claimed, box: SecretBox
 ) -> RecipientState | None:
     """One recipient's state (resumed runs, replays, rows naming only a customer number)."""
     if not claimed.openid and not claimed.customer_no:
@@ -79,9 +81,9 @@ async def state_of(
             session,
             account_id=claimed.account_id,
             openids=[claimed.openid] if claimed.openid else (),
-            customer_nos=[claimed.customer_no]
+            customer_no_tokens=tokens_of(box, [claimed.customer_no])
             if claimed.customer_no and not claimed.openid
-            else (),
+            else None,
         )
     key = claimed.openid or claimed.customer_no
     assert key is not None

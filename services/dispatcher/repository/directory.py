@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,14 +53,19 @@ async def get_reminder_type(
 
 
 async def get_customer(
-    session: AsyncSession, *, account_id: int, openid: str | None, customer_no: str | None
+    session: AsyncSession,
+    *,
+    account_id: int,
+    openid: str | None,
+    customer_no_tokens: Collection[str] = (),
 ) -> Customer | None:
-    """The follower matching the openid, else the customer number."""
+    """The follower matching the openid, else the customer number (by its lookup tokens)."""
     if openid:
         query = select(Customer).where(Customer.account_id == account_id, Customer.openid == openid)
-    elif customer_no:
+    elif customer_no_tokens:
         query = select(Customer).where(
-            Customer.account_id == account_id, Customer.customer_no == customer_no
+            Customer.account_id == account_id,
+            Customer.customer_no_token.in_(list(customer_no_tokens)),
         )
     else:
         return None
@@ -87,20 +92,22 @@ async def list_recipient_states(
     *,
     account_id: int,
     openids: Collection[str] = (),
-    customer_nos: Collection[str] = (),
+    customer_no_tokens: Mapping[str, str] | None = None,
 ) -> dict[str, RecipientState]:
-    """The states of the followers with these openids or customer numbers, keyed by both."""
+    """The states of the followers with these openids or customer numbers, keyed by both
+    (``customer_no_tokens``: lookup token → the number it stands for)."""
+    by_token = customer_no_tokens or {}
     conditions = []
     if openids:
         conditions.append(Customer.openid.in_(list(openids)))
-    if customer_nos:
-        conditions.append(Customer.customer_no.in_(list(customer_nos)))
+    if by_token:
+        conditions.append(Customer.customer_no_token.in_(list(by_token)))
     if not conditions:
         return {}
     rows = await session.execute(
         select(
             Customer.openid,
-            Customer.customer_no,
+            Customer.customer_no_token,
             Customer.subscribed,
             Customer.binding_state,
             ReminderType.event_type,
@@ -110,7 +117,8 @@ async def list_recipient_states(
         .where(Customer.account_id == account_id, or_(*conditions))
     )
     found: dict[str, tuple[str | None, bool, str, set[str]]] = {}
-    for openid, customer_no, subscribed, binding_state, event_type in rows.all():
+    for openid, token, subscribed, binding_state, event_type in rows.all():
+        customer_no = by_token.get(token) if token else None
         entry = found.setdefault(openid, (customer_no, subscribed, binding_state, set()))
         if event_type is not None:
             entry[3].add(event_type)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from libs.common.answer_names import BUILTIN_ANSWERS
-from services.engine.answers import help, locations, market_data, personal, texts
+from services.engine.answers import (
+    help,
+    locations,
+    market_data,
+    materials,
+    personal,
+    prospects,
+    texts,
+    transfers,
+)
 from services.engine.registry import AnswerRegistry
 
 
@@ -14,7 +23,7 @@ class BuiltinsOutOfStep(RuntimeError):
 def default_registry() -> AnswerRegistry:
     """A registry holding every built-in answer (exactly the names the admin API accepts)."""
     registry = AnswerRegistry()
-    for module in (help, locations, market_data, personal, texts):
+    for module in (help, locations, market_data, materials, personal, prospects, texts, transfers):
         module.register(registry)
     registered = set(registry.names())
     if registered != BUILTIN_ANSWERS:

@@ -1,5 +1,5 @@
 """Personal answers (R-EN-4, R-EN-5, R-EN-6): the binding, phone and subscriptions links,
-balance and recent transactions.
+balance, recent transactions, opening branches, holdings and agreements.
 
 Only bound followers get personal data; anyone else gets the binding link instead. Card numbers
 are masked (``************3456``) and every answer carries the core system's ``as_of``. A core
@@ -8,6 +8,7 @@ system that fails or is slow gets a polite "try later" answer, never silence.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from libs.common.masking import mask_card_no
@@ -20,7 +21,7 @@ DEFAULT_TRANSACTIONS = 5
 MAX_TRANSACTIONS = 20
 BIND_TITLE = "绑定身份，查询本人账户"
 BIND_DESCRIPTION = "点击进入绑定页面，验证身份证号、银行卡号和查询密码。"
-NEEDS_BINDING = "查询余额、明细前请先绑定身份。点击进入绑定页面完成验证。"
+NEEDS_BINDING = "查询本人账户信息前请先绑定身份。点击进入绑定页面完成验证。"
 UNBIND_TITLE = "解除身份绑定"
 UNBIND_DESCRIPTION = "点击进入页面确认解除绑定，解除后将无法在公众号内查询本人账户。"
 NOT_BOUND = "您尚未绑定身份，无需解绑。发送“绑定”可绑定身份。"
@@ -115,36 +116,129 @@ def _limit(params: dict[str, Any]) -> int:
     return min(max(limit, 1), MAX_TRANSACTIONS)
 
 
-async def balance(ctx: AnswerContext, request: AnswerRequest) -> Reply:
-    """``余额``: the bound customer's accounts, card numbers masked."""
+async def _bound_query(
+    ctx: AnswerContext,
+    request: AnswerRequest,
+    fetch: Callable[[str], Awaitable[dict[str, Any]]],
+    render: Callable[[dict[str, Any]], str],
+) -> Reply:
+    """Ask the core system about the bound customer; anyone else gets the binding link."""
     customer_no = await ctx.customers.bound_customer_no(
         request.account.id, request.message.from_user
     )
     if customer_no is None:
         return _bind_reply(ctx, request, NEEDS_BINDING)
     try:
-        data = await ctx.core.balance(customer_no)
+        data = await fetch(customer_no)
     except NotFound:
         return TextReply(content=NOT_FOUND)
     except CoreSystemError:
         return TextReply(content=UNAVAILABLE)
-    return TextReply(content=_balance_text(data))
+    return TextReply(content=render(data))
+
+
+async def balance(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``余额``: the bound customer's accounts, card numbers masked."""
+    return await _bound_query(ctx, request, ctx.core.balance, _balance_text)
 
 
 async def transactions(ctx: AnswerContext, request: AnswerRequest) -> Reply:
     """``明细``: the bound customer's last N transactions, card numbers masked."""
-    customer_no = await ctx.customers.bound_customer_no(
-        request.account.id, request.message.from_user
+    limit = _limit(request.params)
+    return await _bound_query(
+        ctx, request, lambda no: ctx.core.transactions(no, limit), _transactions_text
     )
-    if customer_no is None:
-        return _bind_reply(ctx, request, NEEDS_BINDING)
-    try:
-        data = await ctx.core.transactions(customer_no, _limit(request.params))
-    except NotFound:
-        return TextReply(content=NOT_FOUND)
-    except CoreSystemError:
-        return TextReply(content=UNAVAILABLE)
-    return TextReply(content=_transactions_text(data))
+
+
+def _branches_text(data: dict[str, Any]) -> str:
+    items = data.get("items", [])
+    if not items:
+        return f"未查询到您的开户信息。\n数据时间：{_when(data.get('as_of'))}"
+    lines = ["【开户行】"]
+    for item in items:
+        lines += [
+            f"{item.get('type', '账户')} {mask_card_no(str(item.get('card_no', '')))}",
+            f"开户行：{item.get('branch', '—')}（行号 {item.get('branch_code', '—')}）",
+            f"地址：{item.get('address', '—')}",
+            f"电话：{item.get('phone', '—')}　开户日期：{item.get('opened_on', '—')}",
+        ]
+    lines.append(f"数据时间：{_when(data.get('as_of'))}")
+    return "\n".join(lines)
+
+
+HOLDING_KINDS = {"fund": "基金", "wealth": "理财产品"}
+
+
+def _holdings_text(data: dict[str, Any]) -> str:
+    items = data.get("items", [])
+    if not items:
+        return f"您目前没有基金或理财产品持仓。\n数据时间：{_when(data.get('as_of'))}"
+    lines = ["【持仓份额】"]
+    for kind, label in HOLDING_KINDS.items():
+        held = [item for item in items if item.get("kind", "fund") == kind]
+        if held:
+            lines.append(f"{label}：")
+        for item in held:
+            lines.append(
+                f"· {item.get('name', '')}（{item.get('code', '')}）"
+                f"：{_number(item.get('shares'), 2)} 份，"
+                f"净值 {_number(item.get('nav'), 4)}（{item.get('nav_date', '—')}），"
+                f"市值 {_number(item.get('market_value'), 2)} 元，"
+                f"浮动盈亏 {_number(item.get('profit'), 2, sign=True)} 元"
+            )
+    lines.append(f"合计市值：{_number(data.get('total_market_value'), 2)} 元")
+    lines.append(f"数据时间：{_when(data.get('as_of'))}")
+    lines.append("浮动盈亏按最新净值估算，以实际确认为准。")
+    return "\n".join(lines)
+
+
+AGREEMENT_TITLES = {"active": "已开通协议", "cancelled": "已退订协议"}
+
+
+def _agreements_text(status: str) -> Callable[[dict[str, Any]], str]:
+    def render(data: dict[str, Any]) -> str:
+        title = AGREEMENT_TITLES[status]
+        items = [item for item in data.get("items", []) if item.get("status") == status]
+        if not items:
+            return f"您目前没有{title}。\n数据时间：{_when(data.get('as_of'))}"
+        lines = [f"【{title}】"]
+        for item in items:
+            product = ""
+            if item.get("product_code"):
+                product = f"（{item.get('product_name') or ''} {item['product_code']}）"
+            dates = f"签约日期 {item.get('signed_on', '—')}"
+            if status == "cancelled":
+                dates += f"，退订日期 {item.get('cancelled_on') or '—'}"
+            lines += [
+                f"· {item.get('name', '')}{product}",
+                f"  协议号 {item.get('agreement_no', '')}，"
+                f"账户 {mask_card_no(str(item.get('card_no', '')))}",
+                f"  {item.get('terms', '')}，{dates}",
+            ]
+        lines.append(f"数据时间：{_when(data.get('as_of'))}")
+        return "\n".join(lines)
+
+    return render
+
+
+async def opening_branch(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``开户行``: where each of the bound customer's accounts was opened."""
+    return await _bound_query(ctx, request, ctx.core.opening_branch, _branches_text)
+
+
+async def holdings(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+    """``持仓`` / ``份额``: the bound customer's fund and wealth-product positions."""
+    return await _bound_query(ctx, request, ctx.core.holdings, _holdings_text)
+
+
+def _agreements(status: str) -> Callable[[AnswerContext, AnswerRequest], Awaitable[Reply]]:
+    async def answer(ctx: AnswerContext, request: AnswerRequest) -> Reply:
+        return await _bound_query(
+            ctx, request, lambda no: ctx.core.agreements(no, status), _agreements_text(status)
+        )
+
+    answer.__doc__ = f"The bound customer's {status} agreements (开通协议 / 退订协议)."
+    return answer
 
 
 def register(registry: AnswerRegistry) -> None:
@@ -155,3 +249,7 @@ def register(registry: AnswerRegistry) -> None:
     registry.add("phone_link", phone_link)
     registry.add("balance", balance)
     registry.add("transactions", transactions)
+    registry.add("opening_branch", opening_branch)
+    registry.add("holdings", holdings)
+    registry.add("opened_agreements", _agreements("active"))
+    registry.add("cancelled_agreements", _agreements("cancelled"))

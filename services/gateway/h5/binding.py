@@ -20,12 +20,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.bus import EVENTS, OUTBOUND, Bus
+from libs.common.customer_numbers import sealed
 from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer
 from libs.common.h5_links import LinkClaims, LinkUsed, purge_expired, record_use
 from libs.common.observability.logging import get_logger
 from libs.common.operation_limits import BIND_ATTEMPT
 from libs.common.schemas.events import CustomerBindingLocked, CustomerBound, CustomerUnbound
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.secret_box import SecretBox
 from libs.common.wechat import TextReply
 from services.gateway.h5.forms import Identity
 from services.gateway.h5.limits import DailyLimits, LimitReached
@@ -112,6 +114,7 @@ class BindingService:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
+        box: SecretBox,
         bus: Bus,
         core: CoreIdentity,
         max_failures: int,
@@ -119,6 +122,7 @@ class BindingService:
         limits: DailyLimits,
     ) -> None:
         self._sessions = sessions
+        self._box = box
         self._bus = bus
         self._core = core
         self._max_failures = max_failures
@@ -187,7 +191,7 @@ class BindingService:
                     raise _NotBound
                 await record_use(session, claims)
                 customer.binding_state = "unbound"
-                customer.customer_no = None
+                customer.customer_no_enc = customer.customer_no_token = None
                 session.add(_audit("customer.unbound", claims, client_ip))
         except LinkUsed:
             return Outcome.USED
@@ -252,15 +256,18 @@ class BindingService:
             await self._publish_quietly(EVENTS, "customer.binding_locked", event.to_bytes())
         return Result(Outcome.LOCKED)
 
-    @staticmethod
-    async def _bind(session: AsyncSession, account_id: int, openid: str, customer_no: str) -> None:
+    async def _bind(
+        self, session: AsyncSession, account_id: int, openid: str, customer_no: str
+    ) -> None:
         customer = await session.scalar(
             select(Customer).where(Customer.account_id == account_id, Customer.openid == openid)
         )
         if customer is None:
             customer = Customer(account_id=account_id, openid=openid)
             session.add(customer)
-        customer.customer_no = customer_no
+        stored = sealed(self._box, customer_no)
+        customer.customer_no_enc = stored["customer_no_enc"]
+        customer.customer_no_token = stored["customer_no_token"]
         customer.binding_state = "bound"
         customer.last_interaction_at = datetime.now(UTC)
 

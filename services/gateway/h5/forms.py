@@ -14,6 +14,11 @@ _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _CARD_NO = re.compile(r"^\d{12,19}$")
 _PASSWORD = re.compile(r"^\d{6}$")
 _CODE = re.compile(r"^\d{6}$")
+# A person's name: Chinese characters or Latin letters, inner spaces and middle dots allowed
+# (``欧阳·娜娜``, ``Li Lei``); nothing that could be markup.
+_NAME = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z](?:[\u4e00-\u9fffA-Za-z ·.]{0,30}[\u4e00-\u9fffA-Za-z])$"
+)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 MAX_FIELDS = 8
@@ -93,3 +98,35 @@ def parse_code(form: dict[str, str]) -> str | None:
     """The 6-digit verification code, ``None`` when malformed."""
     code = form.get("code", "").strip()
     return code if _CODE.match(code) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationForm:
+    """What an application carries besides the verified phone number."""
+
+    name: str
+    product: str
+    product_name: str
+
+
+def parse_name(form: dict[str, str]) -> str | None:
+    """The applicant's name (2–32 letters), ``None`` when malformed."""
+    name = " ".join(form.get("name", "").split())
+    return name if _NAME.match(name) else None
+
+
+def parse_product(form: dict[str, str], products: dict[str, str]) -> str | None:
+    """The product code chosen, ``None`` unless it is one of ``products``."""
+    product = form.get("product", "")
+    return product if product in products else None
+
+
+def parse_application(form: dict[str, str], products: dict[str, str]) -> ApplicationForm | str:
+    """The application's fields, or the text key of the first problem."""
+    name = parse_name(form)
+    if name is None:
+        return "error.name"
+    product = parse_product(form, products)
+    if product is None:
+        return "error.product"
+    return ApplicationForm(name=name, product=product, product_name=products[product])

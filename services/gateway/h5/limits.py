@@ -48,28 +48,34 @@ class DailyLimits:
     async def take(self, account_id: int, openid: str, operation: str) -> LimitReached | None:
         """Count one ``operation`` for today; :class:`LimitReached` (nothing counted) if over."""
         async with self._sessions.begin() as session:
-            overrides = await session.scalar(
-                select(Account.operation_limits).where(Account.id == account_id)
-            )
-            limit = daily_limit(operation, self._defaults, overrides)
-            insert = (
-                postgresql.insert(_COUNTS)
-                if session.get_bind().dialect.name == "postgresql"
-                else sqlite.insert(_COUNTS)
-            )
-            statement: Any = insert.values(
-                account_id=account_id,
-                openid=openid,
-                operation=operation,
-                day=counting_day(),
-                count=1,
-            )
-            statement = statement.on_conflict_do_update(
-                index_elements=["account_id", "openid", "operation", "day"],
-                set_={"count": _COUNTS.c.count + 1},
-                where=_COUNTS.c.count < limit,
-            ).returning(_COUNTS.c.count)
-            taken = (await session.execute(statement)).first()
+            return await self.take_in(session, account_id, openid, operation)
+
+    async def take_in(
+        self, session: AsyncSession, account_id: int, openid: str, operation: str
+    ) -> LimitReached | None:
+        """:meth:`take` inside the caller's transaction: the unit counts only if it commits."""
+        overrides = await session.scalar(
+            select(Account.operation_limits).where(Account.id == account_id)
+        )
+        limit = daily_limit(operation, self._defaults, overrides)
+        insert = (
+            postgresql.insert(_COUNTS)
+            if session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert(_COUNTS)
+        )
+        statement: Any = insert.values(
+            account_id=account_id,
+            openid=openid,
+            operation=operation,
+            day=counting_day(),
+            count=1,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["account_id", "openid", "operation", "day"],
+            set_={"count": _COUNTS.c.count + 1},
+            where=_COUNTS.c.count < limit,
+        ).returning(_COUNTS.c.count)
+        taken = (await session.execute(statement)).first()
         return None if taken is not None else LimitReached(operation, limit)
 
     async def purge(self, now: datetime) -> int:

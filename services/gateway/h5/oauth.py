@@ -29,9 +29,11 @@ from starlette.responses import RedirectResponse, Response
 
 from libs.common.db.models import Account
 from libs.common.h5_links import (
+    APPLY_PAGE,
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
 )
@@ -46,7 +48,9 @@ log = get_logger(__name__)
 
 COOKIE = "wxhub_h5_oauth"
 KEY_PURPOSE = "h5-oauth-state"
-PAGES = frozenset({BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE, PHONE_PAGE})
+PAGES = frozenset(
+    {BIND_PAGE, UNBIND_PAGE, SUBSCRIPTIONS_PAGE, PHONE_PAGE, TRANSFER_PAGE, APPLY_PAGE}
+)
 # A code or state longer than this is not WeChat's.
 MAX_PARAM_CHARS = 128
 

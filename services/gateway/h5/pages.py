@@ -36,10 +36,11 @@ main{max-width:480px;margin:0 auto;padding:24px 16px}
 h1{font-size:20px;margin:0 0 16px}
 p{margin:0 0 12px}
 label{display:block;margin:16px 0 4px;font-size:14px;color:#4e5969}
-input{box-sizing:border-box;width:100%;padding:12px;font-size:16px;border:1px solid #c9cdd4;
-border-radius:8px;background:#fff}
-button{width:100%;margin-top:24px;padding:14px;font-size:17px;border:0;border-radius:8px;
-background:#07c160;color:#fff}
+input,select{box-sizing:border-box;width:100%;padding:12px;font-size:16px;
+border:1px solid #c9cdd4;border-radius:8px;background:#fff}
+button,.button{display:block;box-sizing:border-box;width:100%;margin-top:24px;padding:14px;
+font-size:17px;border:0;border-radius:8px;background:#07c160;color:#fff;text-align:center;
+text-decoration:none}
 .error{padding:12px;border-radius:8px;background:#fff1f0;color:#cf1322}
 .note{font-size:13px;color:#86909c}
 .toggle{margin:0;text-align:right;font-size:14px}
@@ -164,6 +165,59 @@ def phone_form(form: PhoneForm, status: int = 200) -> HTMLResponse:
 </form>
 <p class="note">{text("phone.note", lang)}</p>"""
     return _page(text("phone.title", lang), body, status, lang)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyForm:
+    """What the application form shows: tokens, the products, values already checked (a valid
+    name and product are kept across the code step), a note of the code sent, an error."""
+
+    token: str
+    csrf: str
+    products: dict[str, str]
+    lang: Lang = "zh"
+    name: str = ""
+    product: str = ""
+    info: str = ""
+    error: str = ""
+
+
+def apply_form(form: ApplyForm, status: int = 200) -> HTMLResponse:
+    """Name, number and "send code", product, code and "submit" (the button says which)."""
+    lang = form.lang
+    info = f'<p class="note" role="status">{escape(form.info)}</p>' if form.info else ""
+    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
+    options = "".join(
+        f'<option value="{escape(code)}"{" selected" if code == form.product else ""}>'
+        f"{escape(name)}</option>"
+        for code, name in form.products.items()
+    )
+    body = f"""{_toggle("apply", form.token, lang)}<h1>{text("apply.title", lang)}</h1>
+<p>{text("apply.intro", lang)}</p>{error}{info}
+<form method="post" action="/h5/apply" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
+<label for="name">{text("apply.name", lang)}</label>
+<input id="name" name="name" maxlength="32" value="{escape(form.name)}">
+<label for="product">{text("apply.product", lang)}</label>
+<select id="product" name="product">{options}</select>
+<label for="phone">{text("phone.phone", lang)}</label>
+<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
+<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
+<label for="code">{text("phone.code", lang)}</label>
+<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">
+<button type="submit" name="action" value="submit">{text("apply.submit", lang)}</button>
+</form>
+<p class="note">{text("apply.note", lang)}</p>"""
+    return _page(text("apply.title", lang), body, status, lang)
+
+
+def transfer_page(token: str, target: str, lang: Lang = "zh") -> HTMLResponse:
+    """Says transfers are done in mobile banking, with a button leading there."""
+    body = f"""{_toggle("transfer", token, lang)}<h1>{text("transfer.title", lang)}</h1>
+<p>{text("transfer.intro", lang)}</p>
+<a class="button" href="{escape(target)}" rel="noopener noreferrer">
+{text("transfer.open", lang)}</a>
+<p class="note">{text("transfer.note", lang)}</p>"""
+    return _page(text("transfer.title", lang), body, 200, lang)
 
 
 def notice(key: str, status: int, lang: Lang = "zh", **values: object) -> HTMLResponse:

@@ -11,7 +11,10 @@
 Only a keyed hash of the code is stored (HMAC with a key of its own, bound to the account and
 openid), so the database never holds a usable code. A wrong code costs a try, committed before
 the answer; after the last try the code is dead and only a new one (after the resend interval)
-helps. The number never appears in a log line, an event or an audit row unmasked.
+helps. The application page (``applications.py``) sends and checks codes the same way
+(:meth:`PhoneBinding.check_code`) and keeps the number on the application instead; a follower
+has one pending code, whichever page asked for it. The number never appears in a log line, an
+event or an audit row unmasked.
 """
 
 from __future__ import annotations
@@ -123,8 +126,15 @@ class PhoneBinding:
             return None
         return mask_phone(self._box.decrypt(row.phone_enc))
 
-    async def send(self, claims: LinkClaims, account_id: int, phone: str | None) -> SendResult:
-        """Send a new code to ``phone`` (or again to the pending number when ``None``)."""
+    async def send(
+        self,
+        claims: LinkClaims,
+        account_id: int,
+        phone: str | None,
+        sms_text: str | None = None,
+    ) -> SendResult:
+        """Send a new code to ``phone`` (or again to the pending number when ``None``); the
+        SMS says ``sms_text`` (``{code}``, ``{minutes}``) or the phone page's text."""
         async with self._sessions() as session:
             row = await _code(session, account_id, claims.openid)
             wait_s = self._wait_s(row)
@@ -161,7 +171,7 @@ class PhoneBinding:
                 self._sms_url,
                 message_id=uuid.uuid4().hex,
                 phone=phone,
-                text=self._rules.sms_text.format(code=code, minutes=minutes),
+                text=(sms_text or self._rules.sms_text).format(code=code, minutes=minutes),
             )
         except SmsNotSent as exc:
             log.warning("phone_code_not_sent", account=claims.account, error=str(exc))
@@ -179,23 +189,11 @@ class PhoneBinding:
         self, claims: LinkClaims, account_id: int, code: str, client_ip: str
     ) -> CheckResult:
         """Check ``code``; on a match store the number on the customer and use the link up."""
-        now = datetime.now(UTC)
         try:
             async with self._sessions.begin() as session:
-                row = await _code(session, account_id, claims.openid, lock=True)
-                if row is None:
-                    return CheckResult(Checked.NO_CODE)
-                if row.expires_at <= now:
-                    await session.delete(row)
-                    return CheckResult(Checked.EXPIRED)
-                if row.tries >= self._rules.max_tries:
-                    return CheckResult(Checked.NO_TRIES)
-                expected = self._hash(account_id, claims.openid, code)
-                if not hmac.compare_digest(row.code_hash, expected):
-                    # Committed with the answer: a try is spent whatever happens next.
-                    row.tries += 1
-                    left = self._rules.max_tries - row.tries
-                    return CheckResult(Checked.WRONG if left else Checked.NO_TRIES, left)
+                row = await self.check_code(session, account_id, claims.openid, code)
+                if isinstance(row, CheckResult):
+                    return row
                 await record_use(session, claims)
                 masked = mask_phone(self._box.decrypt(row.phone_enc)) or ""
                 await _store_phone(session, account_id, claims.openid, row.phone_enc)
@@ -213,6 +211,33 @@ class PhoneBinding:
         except LinkUsed:
             return CheckResult(Checked.USED)
         return CheckResult(Checked.BOUND, masked=masked)
+
+    async def check_code(
+        self, session: AsyncSession, account_id: int, openid: str, code: str
+    ) -> PhoneCode | CheckResult:
+        """The pending code's row (locked) when ``code`` matches it, else why not.
+
+        Runs in the caller's transaction, which must commit even when the code is wrong: the
+        spent try is written there. On a match the caller uses the number and deletes the row.
+        """
+        row = await _code(session, account_id, openid, lock=True)
+        if row is None:
+            return CheckResult(Checked.NO_CODE)
+        if row.expires_at <= datetime.now(UTC):
+            await session.delete(row)
+            return CheckResult(Checked.EXPIRED)
+        if row.tries >= self._rules.max_tries:
+            return CheckResult(Checked.NO_TRIES)
+        if not hmac.compare_digest(row.code_hash, self._hash(account_id, openid, code)):
+            # Committed with the answer: a try is spent whatever happens next.
+            row.tries += 1
+            left = self._rules.max_tries - row.tries
+            return CheckResult(Checked.WRONG if left else Checked.NO_TRIES, left)
+        return row
+
+    def decrypt(self, phone_enc: str) -> str:
+        """A stored number in clear (for masking it on a page)."""
+        return self._box.decrypt(phone_enc)
 
     async def purge(self, now: datetime) -> int:
         """Drop codes that expired; returns how many."""

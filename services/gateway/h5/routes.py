@@ -1,13 +1,16 @@
 """``/h5/bind`` (GET shows the form, POST checks and binds), ``/h5/unbind`` (GET asks to
 confirm, POST removes the binding) and ``/h5/subscriptions`` (GET shows the reminder types with
 the customer's choices, POST stores them), ``/h5/phone`` (GET shows the form, POST sends a
-code or checks it, ``phone.py``); ``/h5/oauth/{account}/{page}`` opens any of them through
-WeChat's web authorisation instead of a chat link (``oauth.py``).
+code or checks it, ``phone.py``), ``/h5/apply`` (GET shows the application form, POST sends a
+code or submits, ``applications.py``), ``/h5/transfer`` (GET only: the way into mobile
+banking); ``/h5/oauth/{account}/{page}`` opens any of them through WeChat's web authorisation
+instead of a chat link (``oauth.py``).
 
 Order of checks on POST, cheapest and least revealing first: body size and shape → CSRF → link
 signature and expiry → link already used → lock-out → field formats → the day's cap of the
-operation (``limits.py``) → core system or SMS gateway. Nothing the user typed is echoed back,
-stored or logged (a verified phone number is stored, encrypted).
+operation (``limits.py``) → core system or SMS gateway. Nothing the user typed is echoed back
+(except an application's name and product once they passed their checks), stored or logged
+(a verified phone number is stored, encrypted; so is an application).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from libs.common.h5_links import (
+    APPLY_PAGE,
     BIND_PAGE,
     PHONE_PAGE,
     SUBSCRIPTIONS_PAGE,
+    TRANSFER_PAGE,
     UNBIND_PAGE,
     H5LinkSigner,
     LinkClaims,
@@ -33,20 +38,24 @@ from libs.common.h5_links import (
 from libs.common.periodic import Periodic
 from libs.common.resources import Resources
 from services.gateway.h5 import pages
+from services.gateway.h5.applications import Applications, Applied
 from services.gateway.h5.binding import BindingService, CoreIdentity, Outcome
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
 from services.gateway.h5.forms import (
     MAX_FIELDS,
     FormTooLarge,
     FormUnreadable,
+    parse_application,
     parse_code,
     parse_identity,
+    parse_name,
     parse_phone,
+    parse_product,
     read_form,
 )
 from services.gateway.h5.limits import DailyLimits, LimitReached
 from services.gateway.h5.oauth import OAuthEntry
-from services.gateway.h5.phone import Checked, CodeRules, PhoneBinding, Sent
+from services.gateway.h5.phone import Checked, CheckResult, CodeRules, PhoneBinding, Sent
 from services.gateway.h5.subscriptions import (
     MAX_CHOICES,
     Choice,
@@ -63,6 +72,8 @@ _COMMANDS = {
     UNBIND_PAGE: "解绑",
     SUBSCRIPTIONS_PAGE: "订阅",
     PHONE_PAGE: "绑定手机",
+    TRANSFER_PAGE: "转账",
+    APPLY_PAGE: "申请",
 }
 
 
@@ -80,6 +91,7 @@ class H5Pages:
         self._limits = DailyLimits(resources.sessions, settings.operation_daily_limits)
         self._binding = BindingService(
             sessions=resources.sessions,
+            box=resources.secret_box,
             bus=resources.bus,
             core=CoreIdentity(self.http, settings.core_url),
             max_failures=settings.bind_max_failures,
@@ -100,6 +112,9 @@ class H5Pages:
                 sms_text=settings.phone_code_sms_text,
             ),
             limits=self._limits,
+        )
+        self._applications = Applications(
+            sessions=resources.sessions, phone=self._phone, limits=self._limits
         )
         self._code_minutes = max(1, round(settings.phone_code_ttl_s / 60))
         self.oauth = OAuthEntry(
@@ -358,19 +373,107 @@ class H5Pages:
             return pages.notice("phone_bound", 200, lang, phone=checked.masked)
         if checked.outcome is Checked.USED:
             return pages.link_refused("used", _COMMANDS[PHONE_PAGE], lang)
-        errors = {
-            Checked.WRONG: (422, text("error.code_wrong", lang, tries=checked.tries_left)),
-            Checked.NO_TRIES: (403, text("error.code_no_tries", lang)),
-            Checked.EXPIRED: (410, text("error.code_expired", lang)),
-            Checked.NO_CODE: (400, text("error.code_none", lang)),
-        }
-        status, error = errors[checked.outcome]
-        return again(status, error)
+        return again(*_code_refused(checked, lang))
+
+    async def show_apply(self, request: Request) -> Response:
+        """GET /h5/apply: the application form (noting a code already sent)."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, APPLY_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        account_id = await self._binding.account_id(usable.account)
+        pending = (
+            None if account_id is None else await self._phone.pending(account_id, usable.openid)
+        )
+        products = self._settings.application_products
+        info = self._pending_text(pending, lang)
+        return self._with_csrf_cookie(
+            lambda csrf: pages.apply_form(pages.ApplyForm(token, csrf, products, lang, info=info)),
+            usable.nonce,
+        )
+
+    async def submit_apply(self, request: Request) -> Response:
+        """POST /h5/apply: ``action=send`` texts a code, ``action=submit`` stores the
+        application once the code matches."""
+        posted = await self._posted(request, APPLY_PAGE)
+        if isinstance(posted, Response):
+            return posted
+        form, claims, lang = posted
+        account_id = await self._binding.account_id(claims.account)
+        if account_id is None:
+            return pages.link_refused("forged", _COMMANDS[APPLY_PAGE], lang)
+        products = self._settings.application_products
+        # Only values that passed their checks are shown again (never raw input).
+        name = parse_name(form) or ""
+        product = parse_product(form, products) or ""
+
+        def again(status: int, error: str = "", info: str = "") -> Response:
+            shown = pages.ApplyForm(
+                form["t"], form.get("csrf", ""), products, lang, name, product, info, error
+            )
+            return pages.apply_form(shown, status)
+
+        action = form.get("action")
+        if action == "send":
+            phone = parse_phone(form)
+            if not phone:
+                return again(400, text("error.phone", lang))
+            sms_text = self._settings.application_code_sms_text
+            sent = await self._phone.send(claims, account_id, phone, sms_text)
+            if sent.outcome is Sent.SENT:
+                return again(200, info=self._pending_text(sent.masked, lang))
+            if sent.limit is not None:
+                return _limited(sent.limit, lang)
+            if sent.outcome is Sent.THROTTLED:
+                pending = await self._phone.pending(account_id, claims.openid)
+                error = text("error.code_throttled", lang, seconds=sent.wait_s)
+                return again(429, error, self._pending_text(pending, lang))
+            return again(503, text("error.sms_unavailable", lang))
+        if action != "submit":
+            return pages.notice("unreadable", 400, lang)
+        application = parse_application(form, products)
+        if isinstance(application, str):
+            return again(400, text(application, lang))
+        code = parse_code(form)
+        if code is None:
+            return again(400, text("error.code_format", lang))
+        client_ip = request.client.host if request.client else ""
+        result = await self._applications.submit(claims, account_id, application, code, client_ip)
+        if result.outcome is Applied.SUBMITTED:
+            return pages.notice("applied", 200, lang, reference=result.reference)
+        if result.checked is not None:
+            return again(*_code_refused(result.checked, lang))
+        if result.limit is not None:
+            return _limited(result.limit, lang)
+        if result.outcome is Applied.DUPLICATE:
+            return pages.notice("apply_duplicate", 409, lang)
+        return pages.link_refused("used", _COMMANDS[APPLY_PAGE], lang)
+
+    async def show_transfer(self, request: Request) -> Response:
+        """GET /h5/transfer: the way into mobile banking (nothing is transferred here)."""
+        token = request.query_params.get("t", "")
+        lang = lang_of(request.query_params.get("lang"))
+        usable = await self._usable(token, TRANSFER_PAGE, lang)
+        if isinstance(usable, Response):
+            return usable
+        return pages.transfer_page(token, self._settings.mobile_banking_transfer_url, lang)
 
     def _pending_text(self, masked: str | None, lang: Lang) -> str:
         if not masked:
             return ""
         return text("phone.pending", lang, phone=masked, minutes=self._code_minutes)
+
+
+def _code_refused(checked: CheckResult, lang: Lang) -> tuple[int, str]:
+    """The status and message of a verification code that was not accepted."""
+    errors = {
+        Checked.WRONG: (422, text("error.code_wrong", lang, tries=checked.tries_left)),
+        Checked.NO_TRIES: (403, text("error.code_no_tries", lang)),
+        Checked.EXPIRED: (410, text("error.code_expired", lang)),
+        Checked.NO_CODE: (400, text("error.code_none", lang)),
+    }
+    return errors[checked.outcome]
 
 
 def _limited(reached: LimitReached, lang: Lang) -> Response:
@@ -390,6 +493,9 @@ def install_h5(api: FastAPI, settings: GatewaySettings, resources: Resources) ->
     router.add_api_route("/subscriptions", page.submit_subscriptions, methods=["POST"])
     router.add_api_route("/phone", page.show_phone, methods=["GET"])
     router.add_api_route("/phone", page.submit_phone, methods=["POST"])
+    router.add_api_route("/apply", page.show_apply, methods=["GET"])
+    router.add_api_route("/apply", page.submit_apply, methods=["POST"])
+    router.add_api_route("/transfer", page.show_transfer, methods=["GET"])
     router.add_api_route("/oauth/{account}/{page}", page.oauth.start, methods=["GET"])
     router.add_api_route("/oauth/{account}/{page}/callback", page.oauth.callback, methods=["GET"])
     api.include_router(router)

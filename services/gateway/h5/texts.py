@@ -112,6 +112,46 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You have reached today's limit for this operation ({operation}, {limit} times); "
         "please try again tomorrow.",
     ),
+    "apply.title": ("在线申请", "Apply online"),
+    "apply.intro": (
+        "请填写姓名和手机号并选择申请的产品，我们将在审核后与您联系。提交后可在公众号发送“进度”查询。",
+        "Enter your name and mobile number and choose a product; we will contact you after "
+        "review. Send “进度” in the chat to follow your application.",
+    ),
+    "apply.name": ("姓名", "Name"),
+    "apply.product": ("申请产品", "Product"),
+    "apply.submit": ("提交申请", "Submit application"),
+    "apply.note": (
+        "手机号加密保存，仅用于办理本次申请。",
+        "The number is stored encrypted and only used for this application.",
+    ),
+    "applied.title": ("申请已提交", "Application submitted"),
+    "applied.text": (
+        "您的申请已提交，申请编号 {reference}。可返回公众号发送“进度”查询办理进度。",
+        "Your application is submitted (number {reference}). Send “进度” in the chat to follow it.",
+    ),
+    "apply_duplicate.title": ("申请办理中", "Application in progress"),
+    "apply_duplicate.text": (
+        "您已提交过该产品的申请，正在办理中，请发送“进度”查询，无需重复提交。",
+        "You already applied for this product and it is being processed; send “进度” to follow it.",
+    ),
+    "error.name": (
+        "请填写 2 至 32 个字的姓名，只能包含汉字、字母、空格和“·”。",
+        "Please enter your name (2 to 32 letters; spaces and “·” allowed).",
+    ),
+    "error.product": ("请选择申请的产品。", "Please choose a product."),
+    "transfer.title": ("转账汇款", "Transfers"),
+    "transfer.intro": (
+        "为保障您的资金安全，公众号内不办理转账汇款。请点击下方按钮进入手机银行完成操作。",
+        "For your money's safety, transfers are never made in this chat. Use mobile banking "
+        "through the button below.",
+    ),
+    "transfer.open": ("进入手机银行转账", "Open mobile banking"),
+    "transfer.note": (
+        "谨防诈骗：工作人员不会向您索要密码或验证码，请勿向陌生账户转账。",
+        "Beware of fraud: our staff never ask for passwords or codes; never transfer money to "
+        "strangers.",
+    ),
     "toggle": ("English", "中文"),
     "again": (
         "请返回公众号对话，重新发送“{command}”获取新的链接。",

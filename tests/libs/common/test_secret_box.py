@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 
 import pytest
@@ -85,3 +86,24 @@ def test_each_purpose_gets_its_own_key() -> None:
 )
 def test_entropy_estimate_separates_random_keys_from_weak_ones(secret: str, strong: bool) -> None:
     assert (estimated_entropy_bits(secret) >= MIN_SECRET_ENTROPY_BITS) is strong
+
+
+def test_lookup_tokens_match_equal_values_only_and_follow_the_key() -> None:
+    box = SecretBox("key-one")
+    token = box.token("C00000001", "customer-no")
+    # A known-answer vector: HMAC-SHA256 under the HKDF key of purpose "lookup-token".
+    expected = hmac.new(
+        derive_key("key-one", "lookup-token"), b"customer-no\x00C00000001", hashlib.sha256
+    ).hexdigest()
+    assert token == expected
+    assert len(token) == 64
+    assert box.token("C00000001", "customer-no") == token  # deterministic: searchable
+    assert box.token("C00000002", "customer-no") != token
+    assert box.token("C00000001", "phone") != token  # purposes stay apart
+    assert SecretBox("key-two").token("C00000001", "customer-no") != token
+    # While a rotation is under way, lookups try the old key's token too.
+    rotating = SecretBox("key-two", previous_keys=["key-one"])
+    assert rotating.tokens("C00000001", "customer-no") == [
+        SecretBox("key-two").token("C00000001", "customer-no"),
+        token,
+    ]

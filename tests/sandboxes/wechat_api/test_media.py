@@ -29,6 +29,19 @@ async def test_media_upload(client: httpx.AsyncClient, token: str, state: WeChat
     }
 
 
+async def test_a_thumbnail_comes_back_as_thumb_media_id(
+    client: httpx.AsyncClient, token: str, state: WeChatApiState
+) -> None:
+    files = {"media": ("t.jpg", b"\xff\xd8thumb", "image/jpeg")}
+    response = await client.post(
+        "/cgi-bin/media/upload", params={"access_token": token, "type": "thumb"}, files=files
+    )
+
+    answer = response.json()
+    assert set(answer) == {"type", "thumb_media_id", "created_at"}
+    assert state.media[answer["thumb_media_id"]]["type"] == "thumb"
+
+
 @pytest.mark.parametrize(
     ("media_type", "files", "errcode"),
     [

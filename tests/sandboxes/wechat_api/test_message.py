@@ -48,6 +48,20 @@ async def test_custom_send_is_a_delivery(client: httpx.AsyncClient, token: str) 
     assert found["deliveries"][0]["kind"] == "custom"
 
 
+async def test_deliveries_after_a_msgid_are_the_newer_ones(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    for content in ("一", "二", "三"):
+        await post(client, CUSTOM, token, text("o1", content))
+    first = (await client.get("/__sandbox__/deliveries")).json()["deliveries"][0]
+
+    newer = (await client.get("/__sandbox__/deliveries", params={"after": first["msgid"]})).json()
+    bad = await client.get("/__sandbox__/deliveries", params={"after": "x"})
+
+    assert [d["body"]["text"]["content"] for d in newer["deliveries"]] == ["二", "三"]
+    assert bad.status_code == 400
+
+
 async def test_template_client_msg_id_is_idempotent(
     client: httpx.AsyncClient, token: str, state: WeChatApiState, clock: FakeClock
 ) -> None:

@@ -195,6 +195,47 @@ async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Repl
         assert frames[-1]["cursor"] > last_seen
 
 
+async def test_a_busy_console_is_pinged_and_kept_through_a_quiet_moment(
+    replicas: list[Replica],
+) -> None:
+    first, second = replicas
+    token = await _token(first, "agent1")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        await _frames_until(socket, lambda f: f["type"] == "hello")
+        async with httpx.AsyncClient(base_url=first.http) as client:
+            online = await client.put(
+                "/api/v1/cs/me/status",
+                json={"status": "online"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert online.status_code == 200
+        session_id = await _follower_asks(first, "oChatty")
+        await _frames_until(socket, lambda f: f["type"] == "feed")
+        # A message every half heartbeat (1.5 s) for over three heartbeats; the console answers
+        # the pings it gets, like the console page.
+        frames: list[dict[str, Any]] = []
+        for n in range(12):
+            async with first.resources.sessions.begin() as session:
+                row = await session.get(CsSession, session_id)
+                assert row is not None
+                said = await workflow.append_customer(
+                    session,
+                    row,
+                    msg_id=f"chatty-{uuid.uuid4().hex}",
+                    kind="text",
+                    content=f"第{n}条",
+                    payload={},
+                    now=utcnow(),
+                )
+            await effects.publish(first.resources.bus, said)
+            frames += await _frames_until(socket, lambda f: f["type"] == "feed")
+            await asyncio.sleep(0.6)
+        assert any(f["type"] == "ping" for f in frames)
+        # Then a quiet moment longer than a heartbeat: still open, still pinged.
+        await _frames_until(socket, lambda f: f["type"] == "ping")
+        await _frames_until(socket, lambda f: f["type"] == "ping")
+
+
 async def test_queue_sizes_are_pushed_to_every_console(replicas: list[Replica]) -> None:
     first, second = replicas
     token = await _token(second, "agent2")

@@ -10,8 +10,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from libs.common.bus import DISPATCHER_ALERT, INBOUND, Delivery, Queue, Topology
+from libs.common.bus import (
+    DISPATCHER_ALERT,
+    ENGINE_INBOUND,
+    INBOUND,
+    Delivery,
+    Queue,
+    Topology,
+    typed_handler,
+)
 from libs.common.db.models import Customer
+from libs.common.schemas.inbound import InboundReceived
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
@@ -309,11 +318,36 @@ async def test_appid_mismatch_after_decryption_is_forbidden(stack: InboundStack)
     assert response.json()["code"] == "appid_mismatch"
 
 
-async def test_processing_failure_still_answers_success(stack: InboundStack) -> None:
+async def test_callback_taken_while_the_bus_is_down_is_answered_once_it_is_back(
+    stack: InboundStack,
+) -> None:
+    # RabbitMQ restarting: the callback is answered ``success`` (WeChat will not send it again),
+    # kept, and published once the bus is back; the engine then answers it as a late reply.
     await stack.bus.close()
-    response = await stack.post(stack.pusher.text("oUserY", "帮助", msg_id=msg_id()))
+    xml = stack.pusher.text("oBusDown", "帮助", msg_id=msg_id())
+    response = await stack.post(xml)
     assert response.status_code == 200
     assert response.text == "success"
+    assert len(stack.gateway.callbacks.backlog) == 1
+    # WeChat's own retry of the same message (had it come) adds nothing.
+    assert (await stack.post(xml, nonce="7")).text == "success"
+    assert len(stack.gateway.callbacks.backlog) == 1
+
+    await stack.bus.connect()
+    received: list[OutboundRequested] = []
+
+    async def collect(delivery) -> None:
+        received.append(OutboundRequested.from_bytes(delivery.message.body))
+        await delivery.ack()
+
+    await stack.bus.consume(DISPATCHER_ALERT, collect)
+    # The engine's consumer went with the closed connection; it consumes again, as on reconnect.
+    await stack.bus.consume(ENGINE_INBOUND, typed_handler(InboundReceived, stack.engine.handler))
+    await eventually(lambda: received, timeout=5.0, what="the late reply")
+    await asyncio.sleep(0.2)  # time for a wrong second one to show
+    (late,) = received
+    assert (late.origin, late.openid) == ("late_reply", "oBusDown")
+    assert len(stack.gateway.callbacks.backlog) == 0
 
 
 async def test_callback_declared_in_gbk_is_answered(stack: InboundStack) -> None:

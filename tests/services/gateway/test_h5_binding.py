@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from libs.common.bus import DISPATCHER_ALERT, EVENTS, Queue, Topology
+from libs.common.customer_numbers import PURPOSE, opened
 from libs.common.db.models import Account, AuditEntry, BindingFailure, Customer, H5LinkUse
 from libs.common.h5_links import H5LinkSigner
 from libs.common.schemas.events import CustomerBindingLocked, CustomerBound
@@ -137,7 +138,8 @@ async def test_unbound_balance_link_page_verify_bound_balance(h5: InboundStack) 
     customer = await _customer(h5, openid)
     assert customer is not None
     assert customer.binding_state == "bound"
-    assert customer.customer_no == "C00000002"
+    assert opened(h5.resources.secret_box, customer.customer_no_enc) == "C00000002"
+    assert customer.customer_no_token == h5.resources.secret_box.token("C00000002", PURPOSE)
     await eventually(lambda: events, what="customer.bound")
     assert events[0][0] == "customer.bound"
     assert CustomerBound.from_bytes(events[0][1]).openid == openid
@@ -368,7 +370,7 @@ async def test_unbind_asks_to_confirm_then_removes_the_binding(h5: InboundStack)
     customer = await _customer(h5, openid)
     assert customer is not None
     assert customer.binding_state == "unbound"
-    assert customer.customer_no is None
+    assert (customer.customer_no_enc, customer.customer_no_token) == (None, None)
     balance = await _chat(h5, openid, "余额")
     assert balance["MsgType"] == "news"  # the binding link again
     async with h5.resources.sessions() as session:

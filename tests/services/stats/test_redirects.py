@@ -141,3 +141,18 @@ async def test_anything_but_a_genuine_registered_code_is_a_404_page(
     assert answer.headers["content-type"].startswith("text/html")
     assert "链接无效" in answer.text
     assert presentation.clicks == []
+
+
+async def test_a_menu_buttons_short_link_counts_as_a_menu_click(
+    presentation: Presentation,
+) -> None:
+    async with presentation.service.resources.sessions.begin() as session:
+        [button] = await presentation.tracker.rewrite_menu(
+            session,
+            [{"name": "官网", "type": "view", "url": TARGET}],
+            account_id=presentation.account_id,
+        )
+    answer = await presentation.http.get(button["url"])
+    assert (answer.status_code, answer.headers["location"]) == (302, TARGET)
+    [click] = await eventually(lambda: presentation.clicks, what="click event")
+    assert (click.source, click.url, click.channel) == ("menu", TARGET, "menu")

@@ -27,9 +27,9 @@ const PHONE = { width: 390, height: 844 }
 // Demo users (TEST passwords, libs/common/db/demo_admin.py) and the side-menu entries their roles
 // open (web/admin/src/lib/nav.ts order).
 const USERS = {
-  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
+  admin: { password: 'admin-TEST-pass-1', nav: ['overview', 'stats', 'console', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts', 'orgs', 'users', 'roles', 'config', 'audit', 'deadLetters'] },
   approver: { password: 'approver-TEST-pass-1', nav: ['overview', 'menus', 'publications', 'materials', 'customers', 'accounts', 'audit'] },
-  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'accounts'] },
+  sh_editor: { password: 'editor-TEST-pass-1', nav: ['overview', 'simulator', 'commands', 'menus', 'publications', 'materials', 'reminders', 'locations', 'customers', 'applications', 'accounts'] },
   agent1: { password: 'agent1-TEST-pass-1', nav: ['overview', 'console', 'customers', 'accounts'] },
 }
 
@@ -473,6 +473,28 @@ await test('customers: numbers masked; reveal asks for a reason, shows them, and
   expect((await page.locator('[data-test=reveal]').count()) === 0, 'no reveal button without customer.reveal')
 })
 
+await test('applications: phone masked; the status moves on with a note for the applicant, audited', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/applications`)
+  const row = page.locator('.el-table__row', { hasText: '王小明' }).first()
+  await row.waitFor()
+  const table = await page.locator('.el-table').first().innerText()
+  expect(table.includes('139****0021') && !table.includes('13900000021'), 'the table shows the phone masked')
+  await row.locator('[data-test=change-status]').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await page.getByLabel('给客户的说明').fill('资料已收到，预计 3 个工作日内完成审核')
+  await dialog.locator('[data-test=status-submit]').click()
+  await page.locator('.el-table__row', { hasText: '审核中' }).first().waitFor()
+  await page.locator('.el-table__row', { hasText: '资料已收到' }).first().waitFor()
+  await page.goto(`${base}/audit`)
+  await page.locator('.el-table__row', { hasText: 'application.status' }).first().waitFor()
+  // the approver may not read applications at all
+  await page.evaluate(() => localStorage.clear())
+  await login(page, 'approver')
+  await page.goto(`${base}/applications`)
+  await page.locator('[data-test=forbidden]').waitFor()
+})
+
 await test('dead letters: inspect an undeliverable notification and replay it', async (page) => {
   const sandbox = `http://127.0.0.1:${ports.wechat_sandbox}/__sandbox__/faults`
   const fault = { path: '/cgi-bin/message/template/send', http_status: 503 }
@@ -543,6 +565,24 @@ await test('statistics: a follower\'s messages show in the report, its chart, it
   await page.locator('[data-test=week-chart] canvas').waitFor()
   const inbound = Number(await page.locator('[data-test=inbound-today]').innerText())
   expect(inbound >= 1, `today's inbound on the overview: ${inbound}`)
+})
+
+await test('statistics: the supervision tab charts customer service per agent and exports it', async (page) => {
+  await login(page, 'admin')
+  await page.goto(`${base}/stats`)
+  await page.getByRole('tab', { name: '客服监管' }).click()
+  await page.locator('[data-test=cs-times] canvas').waitFor()
+  await page.locator('[data-test=cs-sessions] canvas').waitFor()
+  await page.locator('[data-test=cs-level] [data-level=cs_groups]').click()
+  await page.waitForLoadState('networkidle')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=cs-csv]').click()])
+  const csv = readFileSync(await download.path(), 'utf8')
+  expect(/^\ufeff?account,group,queued,assigned/.test(csv), `the supervision CSV: ${csv.slice(0, 200)}`)
+  expect(/stats-cs_groups-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/.test(download.suggestedFilename()), download.suggestedFilename())
+  const [workbook] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=cs-xlsx]').click()])
+  expect(workbook.suggestedFilename().endsWith('.xlsx'), workbook.suggestedFilename())
+  mkdirSync(shots, { recursive: true })
+  await page.screenshot({ path: join(shots, 'statistics-supervision.png') })
 })
 
 await test('the overview shows every service\'s heartbeat', async (page) => {

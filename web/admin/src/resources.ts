@@ -3,7 +3,9 @@ import { api } from './api/client'
 import type { ResourceConfig } from './lib/resource'
 
 // Answers the engine registers (services/engine/answers/); plug-ins may add more through the API.
-const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome']
+// Personal queries of bound followers, transfers and prospects (R-EN-4, R-EN-8, R-EN-9).
+const PERSONAL_HANDLERS = ['opening_branch', 'holdings', 'opened_agreements', 'cancelled_agreements', 'transfer_link', 'apply_link', 'application_progress']
+const HANDLERS = ['text', 'help', 'fund_nav', 'wealth_nav', 'fx_rates', 'gold_price', 'deposit_loan_rates', 'promotions', 'nearest_locations', 'welcome', 'material', ...PERSONAL_HANDLERS]
 
 export const RESOURCES: Record<string, ResourceConfig> = {
   accounts: {
@@ -111,6 +113,21 @@ export const RESOURCES: Record<string, ResourceConfig> = {
     rowActions: [
       { label: 'customers.handover', perm: 'customer.handover', prompt: 'customers.handoverNote', run: (row, note) => api.post(`/api/v1/customers/${row.id}/handover`, { note }) },
     ],
+  },
+  applications: {
+    name: 'applications',
+    endpoint: '/api/v1/applications',
+    editPerm: null,
+    canCreate: false,
+    canDelete: false,
+    accountScoped: true,
+    columns: [
+      { prop: 'reference', width: 170 }, { prop: 'name', label: 'applications.applicant', width: 100 }, { prop: 'phone', width: 120 },
+      { prop: 'product_name', width: 130 }, { prop: 'status', kind: 'enum', width: 100 }, { prop: 'status_note', width: 200 },
+      { prop: 'created_at', kind: 'date', width: 170 }, { prop: 'updated_at', kind: 'date', width: 170 },
+    ],
+    fields: [],
+    filters: [{ prop: 'status', kind: 'select', options: ['submitted', 'reviewing', 'approved', 'rejected', 'withdrawn'] }],
   },
   commands: {
     name: 'commands',

@@ -18,6 +18,11 @@ describe('visibleNav', () => {
     expect(names).not.toContain('users')
     expect(names).not.toContain('audit')
   })
+  it('shows the applications page to holders of application.read, after customers', () => {
+    const names = visibleNav([...EDITOR, 'application.read']).map((e) => e.name)
+    expect(names.indexOf('applications')).toBe(names.indexOf('customers') + 1)
+    expect(visibleNav(APPROVER).map((e) => e.name)).not.toContain('applications')
+  })
   it('shows everything to a holder of every permission', () => {
     const all = NAV.map((e) => e.perm).filter((p): p is string => p !== null)
     expect(visibleNav(all)).toHaveLength(NAV.length)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dailyTotals, dayRange, dayTotal, daysOf, lastDays, seriesByDay } from '../src/lib/stats'
+import { csatAverage, csLabel, dailyTotals, dayRange, dayTotal, daysOf, lastDays, ratingCounts, seriesByDay, worstByDay } from '../src/lib/stats'
 
 const rows = [
   { bucket: '2026-12-05T00:00:00Z', account: 'demo', kind: 'text', outcome: 'answered', count: 3 },
@@ -49,5 +49,27 @@ describe('series', () => {
   it('totals a day and every day', () => {
     expect(dayTotal(rows, '2026-12-05')).toBe(5)
     expect(dailyTotals(rows, days)).toEqual([5, 0, 4])
+  })
+})
+
+describe('customer-service supervision', () => {
+  const days = daysOf('2026-12-05', '2026-12-06')
+  const rows = [
+    { bucket: '2026-12-05T00:00:00Z', account: 'demo', group: 'default', agent: '4', agent_name: '客服小王', wait_p90_s: 30, rating_5: 2, rating_3: 0 },
+    { bucket: '2026-12-05T00:00:00Z', account: 'demo', group: 'default', agent: '', agent_name: '', wait_p90_s: null, rating_5: 0 },
+    { bucket: '2026-12-05T00:00:00Z', account: 'bj', group: 'vip', agent: '7', agent_name: '', wait_p90_s: 120, rating_2: 1 },
+  ]
+  it('labels a row by its level; queue rows and unnamed agents stay recognisable', () => {
+    expect(rows.map((r) => csLabel(r, 'cs_agents'))).toEqual(['客服小王', 'demo · default', '#7'])
+    expect(csLabel(rows[0]!, 'cs_groups')).toBe('demo · default')
+    expect(csLabel(rows[0]!, 'cs_accounts')).toBe('demo')
+  })
+  it('charts the worst percentile of a day, nothing on a day without one', () => {
+    expect(worstByDay(rows, days, 'wait_p90_s')).toEqual([120, null])
+  })
+  it('sums the rating distribution and averages it', () => {
+    expect(ratingCounts(rows)).toEqual([0, 1, 0, 0, 2])
+    expect(csatAverage(rows)).toBe(4)
+    expect(csatAverage([])).toBeNull()
   })
 })

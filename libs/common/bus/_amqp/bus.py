@@ -18,12 +18,17 @@ from pamqp.commands import Basic
 from yarl import URL
 
 from libs.common.bus._amqp.connection import BROKER_ERRORS, CorkedTcpTransportFactory
-from libs.common.bus._amqp.declaring import declare_topology, delete_topology, ensure_exchange
+from libs.common.bus._amqp.declaring import (
+    declare_topology,
+    declare_transient,
+    delete_topology,
+    ensure_exchange,
+)
 from libs.common.bus._amqp.subscription import AmqpSubscription
 from libs.common.bus._base import Bus
 from libs.common.bus._delivery import Handler, Subscription
 from libs.common.bus._message import BusError, Message, Unroutable
-from libs.common.bus.topology import Topology
+from libs.common.bus.topology import Queue, Topology
 
 log = logging.getLogger("libs.common.bus")
 
@@ -70,6 +75,8 @@ class AmqpBus(Bus):
         self._reply_channel: AbstractRobustChannel | None = None
         # logical name -> broker name, for exchanges known to exist.
         self._exchange_names: dict[str, str] = {"": ""}
+        # logical name -> spec of the transient queues declared, redeclared by their consumer.
+        self._transient: dict[str, Queue] = {}
         self._subscriptions: set[AmqpSubscription] = set()
         self._reply_queue: str | None = None
         self._reply_lock = asyncio.Lock()
@@ -118,6 +125,9 @@ class AmqpBus(Bus):
     async def declare(self, topology: Topology) -> None:
         """Declare durable exchanges and queues (dead-lettering to wx.dlx) and their bindings."""
         await declare_topology(self._require_connection(), topology, self.qualify, self._queue_type)
+        for spec in topology.queues:
+            if spec.transient:
+                self._transient[spec.name] = spec
         for exchange in topology.exchanges:
             self._exchange_names[exchange.name] = self.qualify(exchange.name)
 
@@ -189,7 +199,13 @@ class AmqpBus(Bus):
             raise BusError(f"cannot consume {queue}: {exc}") from exc
         try:
             await channel.set_qos(prefetch_count=prefetch or self._default_prefetch)
-            amqp_queue = await channel.get_queue(self.qualify(queue), ensure=True)
+            transient = self._transient.get(queue)
+            if transient is not None:
+                # A transient queue dies with the broker: declared (and bound) on the robust
+                # channel, it is declared again when the channel reopens after a restart.
+                amqp_queue = await declare_transient(channel, transient, self.qualify)
+            else:
+                amqp_queue = await channel.get_queue(self.qualify(queue), ensure=True)
         except BROKER_ERRORS as exc:
             # A robust channel would reopen itself after the broker closed it; close it for good.
             with contextlib.suppress(*BROKER_ERRORS):

@@ -6,11 +6,11 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractQueue, AbstractRobustChannel, AbstractRobustConnection
 
 from libs.common.bus._amqp.connection import BROKER_ERRORS
 from libs.common.bus._message import BusError
-from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Topology
+from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Queue, Topology
 
 
 async def declare_topology(
@@ -30,16 +30,7 @@ async def declare_topology(
                 await channel.declare_exchange(qualify(exchange.name), exchange.kind, durable=True)
             for spec in topology.queues:
                 if spec.transient:
-                    transient = await channel.declare_queue(
-                        qualify(spec.name),
-                        durable=False,
-                        arguments={
-                            "x-queue-type": "classic",
-                            "x-expires": TRANSIENT_EXPIRES_MS,
-                        },
-                    )
-                    for exchange_name, key in spec.bindings:
-                        await transient.bind(qualify(exchange_name), key)
+                    await declare_transient(channel, spec, qualify)
                     continue
                 arguments: dict[str, Any] = {"x-queue-type": queue_type}
                 if spec.dead_letter:
@@ -56,6 +47,20 @@ async def declare_topology(
                 await channel.close()
     except BROKER_ERRORS as exc:
         raise BusError(f"cannot declare the topology: {exc}") from exc
+
+
+async def declare_transient(
+    channel: AbstractRobustChannel, spec: Queue, qualify: Callable[[str], str]
+) -> AbstractQueue:
+    """Declare (and bind) a transient queue: classic, not durable, expiring when unused."""
+    queue = await channel.declare_queue(
+        qualify(spec.name),
+        durable=False,
+        arguments={"x-queue-type": "classic", "x-expires": TRANSIENT_EXPIRES_MS},
+    )
+    for exchange_name, key in spec.bindings:
+        await queue.bind(qualify(exchange_name), key)
+    return queue
 
 
 async def delete_topology(

@@ -20,6 +20,7 @@ from libs.common.db.models.admin import (
     Role,
     user_roles,
 )
+from libs.common.db.models.application import Application
 from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.cs import (
     CsAgent,
@@ -35,6 +36,7 @@ from libs.common.db.models.follower_sync import FollowerSyncJob
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
 from libs.common.db.models.location import Location
+from libs.common.db.models.media_upload import MediaUpload
 from libs.common.db.models.notification import (
     AccessToken,
     BusinessSystem,
@@ -46,6 +48,7 @@ from libs.common.db.models.notification import (
 )
 from libs.common.db.models.short_link import ShortLink
 from libs.common.db.models.stats import (
+    CS_DURATION_BOUNDS_MS,
     LATENCY_BOUNDS_MS,
     ROLLUP_TABLES,
     StatsEvent,
@@ -55,12 +58,14 @@ from libs.common.db.models.stats import (
 )
 
 __all__ = [
+    "CS_DURATION_BOUNDS_MS",
     "LATENCY_BOUNDS_MS",
     "ROLLUP_TABLES",
     "AccessToken",
     "Account",
     "AccountGrant",
     "AdminUser",
+    "Application",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -84,6 +89,7 @@ __all__ = [
     "MassQuotaEntry",
     "Material",
     "MaterialChunk",
+    "MediaUpload",
     "Menu",
     "MenuAction",
     "Notification",

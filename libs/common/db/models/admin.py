@@ -141,8 +141,8 @@ class Menu(Timestamped, Base):
 
 
 class Material(Timestamped, Base):
-    """素材库 item: text, image, voice or news; a file's bytes are :class:`MaterialChunk` rows
-    under ``storage_key`` (``libs/common/material_storage.py``)."""
+    """素材库 item: text, image, voice, video or news; a file's bytes are :class:`MaterialChunk`
+    rows under ``storage_key`` (``libs/common/material_storage.py``)."""
 
     __tablename__ = "materials"
 
@@ -157,7 +157,7 @@ class Material(Timestamped, Base):
     filename: Mapped[str] = mapped_column(String(256), default="")
     format: Mapped[str] = mapped_column(String(16), default="")
     size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str] = mapped_column(String(64), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
     duration_s: Mapped[float | None] = mapped_column(default=None)
 
 

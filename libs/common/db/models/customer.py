@@ -27,13 +27,19 @@ class Customer(Timestamped, Base):
     subscribe_scene: Mapped[str] = mapped_column(String(128), default="")
     # "unbound" | "bound" | "suspended" (bindings are suspended on unsubscribe, R-EN-7).
     binding_state: Mapped[str] = mapped_column(String(16), default="unbound")
-    customer_no: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    # The customer number (客户号) of a bound customer: encrypted with the secret box, and its
+    # keyed lookup token for searches by number (libs.common.customer_numbers).
+    customer_no_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    customer_no_token: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     # Plain numbers of rows written before phones were bound on the page; read both through
     # libs.common.phones.contact_phone.
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     # The number verified on the phone page (绑定手机), encrypted with the secret box.
     phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     last_interaction_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The follower sync job that last found this openid among the account's followers; a run
+    # that completes marks subscribed rows it did not find as unsubscribed (no longer following).
+    seen_by_sync_job: Mapped[int | None] = mapped_column(default=None)
 
 
 class ReminderOptOut(Base):

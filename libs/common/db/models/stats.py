@@ -33,6 +33,16 @@ LATENCY_BOUNDS_MS: tuple[int, ...] = (
     2_147_483_647,
 )
 
+# Upper bounds (ms) of the customer-service duration buckets (queue wait, first response,
+# session length, R-ST-1): seconds to a day; the last bucket holds everything longer.
+CS_DURATION_BOUNDS_MS: tuple[int, ...] = tuple(
+    s * 1000
+    for s in (
+        5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800, 2700,
+        3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200, 86400, 604800,
+    )
+)  # fmt: skip
+
 
 class StatsEvent(Base):
     """One event as seen on ``wx.events`` (a batch's items are stored one by one)."""

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.admin_api.api.routes import (
     accounts,
+    applications,
     audiences,
     audit,
     auth,
@@ -44,6 +45,7 @@ ROUTERS: list[APIRouter] = [
     publications.router,
     config_files.router,
     customers.router,
+    applications.router,
     audit.router,
     dead_letters.router,
     simulator.router,

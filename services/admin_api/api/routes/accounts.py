@@ -25,7 +25,7 @@ AES_KEY = r"^[A-Za-z0-9]{43}$"
 DailyCap = Annotated[int, Field(ge=1, le=MAX_DAILY_LIMIT)]
 LIMITS_DESCRIPTION = (
     "每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation "
-    "(bind_attempt, code_send); operations left out use the platform default"
+    "(bind_attempt, code_send, application); operations left out use the platform default"
 )
 
 

@@ -6,13 +6,15 @@ import re
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from libs.common.db.models import Command, MenuAction
-from services.admin_api.api.deps import Perm, StateDep
+from libs.common.db.models import Command, Material, MenuAction
+from libs.common.material_replies import MATERIAL_ANSWER, MATERIAL_KINDS, THUMB_MAX_BYTES
+from services.admin_api.api.deps import Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
 from services.admin_api.api.route_factory import AccountResource, mount
-from services.admin_api.errors import FieldError, FieldErrors
+from services.admin_api.errors import FieldError, FieldErrors, NotFound
+from services.admin_api.scope import Principal, by_org
 from services.admin_api.state import AdminState
 
 router = APIRouter(prefix="/api/v1")
@@ -105,6 +107,75 @@ def check_handler(data: dict[str, Any], state: AdminState) -> None:
         )
 
 
+class MaterialReplyParams(BaseModel):
+    """``params`` of the ``material`` handler: a reply from the material library (R-EN-12)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply_type: Literal["text", "image", "voice", "video", "music", "news"] = Field(
+        description="回复类型 · reply type"
+    )
+    material_id: int = Field(ge=1, le=MAX_ID, description="素材 ID · material id")
+    title: str = Field("", max_length=64, description="标题（视频/音乐） · title (video, music)")
+    description: str = Field(
+        "", max_length=256, description="描述（视频/音乐） · description (video, music)"
+    )
+    music_url: str = Field(
+        "", max_length=1024, pattern=r"^(https?://\S+)?$", description="音乐链接 · music URL"
+    )
+    hq_music_url: str = Field(
+        "", max_length=1024, pattern=r"^(https?://\S+)?$", description="高品质音乐链接 · HQ URL"
+    )
+
+
+def _params_error(message: str, field: str, kind: str, **details: Any) -> FieldErrors:
+    return FieldErrors(message, [FieldError(f"body.params.{field}", message, kind)], **details)
+
+
+async def verify_material_reply(
+    data: dict[str, Any], session: SessionDep, principal: Principal
+) -> None:
+    """A ``material`` handler names an existing material of the reply type's kind that the
+    caller sees (422 otherwise); its params are stored normalised."""
+    if data.get("handler") != MATERIAL_ANSWER:
+        return
+    try:
+        params = MaterialReplyParams.model_validate(data.get("params") or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "params"
+        raise _params_error(f"invalid material reply: {first['msg']}", where, "params") from exc
+    expected = MATERIAL_KINDS[params.reply_type]
+    try:
+        material = await by_org(session, principal, Material, params.material_id, "material")
+    except NotFound:
+        raise _params_error(
+            f"material {params.material_id} not found", "material_id", "material_missing"
+        ) from None
+    if material.kind != expected:
+        raise _params_error(
+            f"a {params.reply_type} reply needs a {expected} material, not {material.kind}",
+            "material_id",
+            "material_kind",
+            expected=expected,
+            actual=material.kind,
+        )
+    if params.reply_type == "music":
+        if not params.music_url:
+            raise _params_error("a music reply needs music_url", "music_url", "missing")
+        if material.size > THUMB_MAX_BYTES:
+            raise _params_error(
+                f"a music thumbnail is at most {THUMB_MAX_BYTES} bytes",
+                "material_id",
+                "thumb_too_large",
+                max=THUMB_MAX_BYTES,
+            )
+    data["params"] = params.model_dump(exclude_defaults=True) | {
+        "reply_type": params.reply_type,
+        "material_id": params.material_id,
+    }
+
+
 def check_command(data: dict[str, Any], state: AdminState) -> None:
     """A known handler, and a regex that compiles (the engine would otherwise skip it)."""
     check_handler(data, state)
@@ -173,6 +244,7 @@ mount(
             "match_kind": (str, Command.match_kind, "匹配方式 · match kind"),
         },
         check=check_command,
+        verify=verify_material_reply,
     ),
 )
 mount(
@@ -191,5 +263,6 @@ mount(
         search=[MenuAction.key, MenuAction.description],
         filters={"enabled": (bool, MenuAction.enabled, "是否启用 · enabled")},
         check=check_handler,
+        verify=verify_material_reply,
     ),
 )

@@ -19,8 +19,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.cs import workflow
+from libs.common.customer_numbers import masked_customer_no
 from libs.common.db.models import CsCannedReply, CsConfig, CsMessage, CsSession, utcnow
-from libs.common.masking import mask_card_no
 from libs.common.spreadsheet import SafeCsvRows
 from services.admin_api import console
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
@@ -248,10 +248,12 @@ async def my_seat(principal: CurrentUser, session: SessionDep) -> AgentRead:
     dependencies=[Perm(AGENT)],
     summary="设置状态 · set my status",
 )
-async def set_status(body: StatusWrite, principal: CurrentUser, state: StateDep) -> AgentRead:
+async def set_status(
+    body: StatusWrite, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> AgentRead:
     """Online takes waiting sessions; offline puts the caller's sessions back at the head of
     the queue for the others."""
-    agent = await console.set_status(state, principal, body.status)
+    agent = await console.set_status(state, principal, session, body.status)
     return AgentRead.model_validate(agent)
 
 
@@ -359,7 +361,7 @@ async def get_session(cs: ScopedSession, session: SessionDep, state: StateDep) -
         ProfileRead(
             subscribed=customer.subscribed,
             binding_state=customer.binding_state,
-            customer_no=mask_card_no(customer.customer_no) if customer.customer_no else None,
+            customer_no=masked_customer_no(state.secret_box, customer.customer_no_enc),
         )
         if customer is not None
         else None
@@ -436,9 +438,11 @@ async def export_transcript(cs: ScopedSession, session: SessionDep) -> Streaming
     dependencies=[Perm(AGENT)],
     summary="接入 / 接管 · accept or take over",
 )
-async def accept(cs: ScopedSession, principal: CurrentUser, state: StateDep) -> SessionRead:
+async def accept(
+    cs: ScopedSession, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> SessionRead:
     """Take a queued session of the caller's groups (supervisors: take over any)."""
-    return _session_read(await console.accept(state, principal, cs.id))
+    return _session_read(await console.accept(state, principal, session, cs.id))
 
 
 @router.post(
@@ -449,11 +453,15 @@ async def accept(cs: ScopedSession, principal: CurrentUser, state: StateDep) -> 
     summary="发送消息 · send",
 )
 async def send(
-    cs: ScopedSession, body: MessageWrite, principal: CurrentUser, state: StateDep
+    cs: ScopedSession,
+    body: MessageWrite,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
 ) -> MessageRead:
     """Send a text or image to the follower (refused outside WeChat's window)."""
     outgoing = console.Outgoing(text=body.text, media_id=body.media_id)
-    line = await console.send(state, principal, cs.id, outgoing)
+    line = await console.send(state, principal, session, cs.id, outgoing)
     return MessageRead.model_validate(line)
 
 
@@ -478,6 +486,7 @@ async def send_image(
     cs: ScopedSession,
     request: Request,
     principal: CurrentUser,
+    session: SessionDep,
     state: StateDep,
     filename: Annotated[
         str, Query(min_length=1, max_length=256, description="文件名 · file name")
@@ -493,7 +502,7 @@ async def send_image(
                 limit="image_max_bytes",
                 max=IMAGE_MAX_BYTES,
             )
-    line = await console.send_image(state, principal, cs.id, content, filename)
+    line = await console.send_image(state, principal, session, cs.id, content, filename)
     return MessageRead.model_validate(line)
 
 
@@ -504,12 +513,17 @@ async def send_image(
     summary="转接 · transfer",
 )
 async def transfer(
-    cs: ScopedSession, body: TransferWrite, principal: CurrentUser, state: StateDep
+    cs: ScopedSession,
+    body: TransferWrite,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
 ) -> SessionRead:
     """Hand the session to another online agent, or to a group's queue (at its head)."""
     moved = await console.transfer(
         state,
         principal,
+        session,
         cs.id,
         to_agent_id=body.to_agent_id,
         to_group=body.to_group,
@@ -524,9 +538,11 @@ async def transfer(
     dependencies=[Perm(AGENT)],
     summary="结束会话 · close",
 )
-async def close(cs: ScopedSession, principal: CurrentUser, state: StateDep) -> SessionRead:
+async def close(
+    cs: ScopedSession, principal: CurrentUser, session: SessionDep, state: StateDep
+) -> SessionRead:
     """End the session; the follower is asked for a 1–5 rating."""
-    return _session_read(await console.close(state, principal, cs.id))
+    return _session_read(await console.close(state, principal, session, cs.id))
 
 
 @router.get(

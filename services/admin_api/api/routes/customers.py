@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from libs.common.bus import OUTBOUND
+from libs.common.customer_numbers import masked_customer_no, opened, tokens_of
 from libs.common.db.models import Account, Customer, CustomerProfile
 from libs.common.db.models.admin import Handover
-from libs.common.masking import mask_card_no, mask_phone
+from libs.common.masking import mask_phone
 from libs.common.phones import contact_phone
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
@@ -130,7 +131,7 @@ def to_read(customer: Customer, profile: CustomerProfile | None, box: SecretBox)
         openid=customer.openid,
         subscribed=customer.subscribed,
         binding_state=customer.binding_state,
-        customer_no=mask_card_no(customer.customer_no) if customer.customer_no else None,
+        customer_no=masked_customer_no(box, customer.customer_no_enc),
         phone=mask_phone(contact_phone(box, customer.phone_enc, customer.phone)),
         category=profile.category if profile else "",
         region=profile.region if profile else "",
@@ -177,7 +178,11 @@ async def search_customers(
 ) -> Page[CustomerRead]:
     """Customers of the accounts the caller sees; ``q`` searches openids."""
     items, total = await customers.list_customers(
-        session, principal=principal, flt=filters, params=params, customer_no=customer_no
+        session,
+        principal=principal,
+        flt=filters,
+        params=params,
+        customer_no_tokens=tokens_of(state.secret_box, [customer_no]) if customer_no else (),
     )
     profiles = await customers.list_profiles(session, customer_ids=[c.id for c in items])
     return Page[CustomerRead](
@@ -275,7 +280,8 @@ async def reveal(
 ) -> RevealRead:
     """The unmasked numbers; audited with the reason and which fields were shown."""
     phone = contact_phone(state.secret_box, customer.phone_enc, customer.phone)
-    numbers = {"customer_no": customer.customer_no, "phone": phone}
+    customer_no = opened(state.secret_box, customer.customer_no_enc)
+    numbers = {"customer_no": customer_no, "phone": phone}
     shown = [field for field, value in numbers.items() if value]
     await record(
         session,
@@ -285,7 +291,7 @@ async def reveal(
         customer.id,
         after={"reason": body.reason, "fields": shown},
     )
-    return RevealRead(id=customer.id, customer_no=customer.customer_no, phone=phone)
+    return RevealRead(id=customer.id, customer_no=customer_no, phone=phone)
 
 
 async def _head_office_account(session: SessionDep, account_id: int | None) -> Account:

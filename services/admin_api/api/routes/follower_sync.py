@@ -25,11 +25,17 @@ class FollowerSyncRead(BaseModel):
     id: int = Field(description="任务 ID · job id")
     account_id: int = Field(description="公众号 ID · account id")
     status: str = Field(description="状态 running/succeeded/failed · status")
+    phase: str = Field(
+        description="阶段 importing/marking_missing/done · what a running job is doing"
+    )
     started_by: str = Field(description="发起人 · started by")
     total: int = Field(description="微信报告的粉丝数 · followers WeChat reports")
     fetched: int = Field(description="已读取 · openids read")
     created: int = Field(description="新建客户 · customers created")
     updated: int = Field(description="更新关注状态 · customers whose subscription changed")
+    missing: int = Field(
+        description="已取关（不在粉丝列表中） · customers no longer following, marked unsubscribed"
+    )
     error: str = Field(description="失败原因 · error")
     started_at: datetime = Field(description="开始时间 · started at")
     finished_at: datetime | None = Field(description="结束时间 · finished at")

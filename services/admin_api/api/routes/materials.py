@@ -1,6 +1,6 @@
-"""Material library (素材库, R-AD-5): text, news, and image/voice files streamed to shared storage
-(``libs/common/material_storage.py``, readable by every replica) with limits checked on content
-(size and format while streaming, then a voice's duration)."""
+"""Material library (素材库, R-AD-5): text, news, and image/voice/video files streamed to shared
+storage (``libs/common/material_storage.py``, readable by every replica) with limits checked on
+content (size and format while streaming, then a voice's duration)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from libs.common.db.models import Material, utcnow
+from libs.common.material_storage import media_type, media_url
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import Conflict, FieldError, FieldErrors, LimitExceeded, NotFound
 from services.admin_api.listing import ListQuery, Page
 from services.admin_api.media_limits import (
+    FORMATS,
     MAX_BYTES,
     NEWS_MAX_CHARS,
     TEXT_MAX_CHARS,
@@ -32,6 +34,7 @@ from services.admin_api.media_limits import (
 )
 from services.admin_api.repositories import materials, rows
 from services.admin_api.scope import Principal, by_org, org_in_scope
+from services.admin_api.state import AdminState
 
 router = APIRouter(prefix="/api/v1/materials", tags=["materials 素材库"])
 
@@ -81,7 +84,7 @@ class MaterialRead(ReadModel):
     id: int = Field(description="ID · id")
     org_id: int = Field(ge=1, le=MAX_ID, description="所属机构 · org")
     author_id: int | None = Field(ge=1, le=MAX_ID, description="作者 · author")
-    kind: str = Field(description="类型 text/image/voice/news · kind")
+    kind: str = Field(description="类型 text/image/voice/video/news · kind")
     title: str = Field(description="标题 · title")
     text: str = Field(description="文本 · text")
     articles: list[dict[str, Any]] = Field(description="文章 · articles")
@@ -91,6 +94,20 @@ class MaterialRead(ReadModel):
     sha256: str = Field(description="SHA-256")
     duration_s: float | None = Field(description="时长（秒） · duration in seconds")
     created_at: datetime = Field(description="创建时间 · created at")
+    media_url: str | None = Field(
+        None,
+        description="公开地址（展现服务，长期缓存） · public URL on the presentation routes "
+        "(cached for good; image and voice files only)",
+    )
+
+
+def _read(material: Material, state: AdminState) -> MaterialRead:
+    """The material as the API shows it, with its file's public URL."""
+    read = MaterialRead.model_validate(material)
+    if not (material.storage_key and material.sha256):
+        return read
+    url = media_url(state.settings.short_link_base, material.sha256, material.format)
+    return read.model_copy(update={"media_url": url})
 
 
 def check_text(text: str) -> None:
@@ -150,9 +167,11 @@ ScopedMaterial = Annotated[Material, Depends(load_material)]
 async def list_materials(
     principal: CurrentUser,
     session: SessionDep,
+    state: StateDep,
     params: ListQuery,
     kind: Annotated[
-        Literal["text", "image", "voice", "news"] | None, Query(description="类型 · kind")
+        Literal["text", "image", "voice", "video", "news"] | None,
+        Query(description="类型 · kind"),
     ] = None,
 ) -> Page[MaterialRead]:
     """Materials of the caller's subtree."""
@@ -160,7 +179,7 @@ async def list_materials(
         session, principal=principal, params=params, kind=kind
     )
     return Page[MaterialRead](
-        items=[MaterialRead.model_validate(m) for m in items],
+        items=[_read(m, state) for m in items],
         total=total,
         page=params.page,
         page_size=params.page_size,
@@ -232,7 +251,7 @@ def refuse_unless(sniffed: tuple[str, str] | None, kind: str, *, final: bool) ->
     if not final and sniffed is None:
         # Too few bytes yet to tell (a BMP needs 14); judged again with more or at the end.
         return ("", "")
-    allowed = "bmp/png/jpeg/gif" if kind == "image" else "mp3/wma/wav/amr"
+    allowed = FORMATS[kind]
     raise LimitExceeded(
         f"content is not a supported {kind} ({allowed})", limit=f"{kind}_format", allowed=allowed
     )
@@ -253,14 +272,14 @@ _UPLOAD_BODY = {
     status_code=201,
     dependencies=[Perm("material.edit")],
     openapi_extra=_UPLOAD_BODY,
-    summary="上传图片/语音 · upload image or voice",
+    summary="上传图片/语音/视频 · upload image, voice or video",
 )
 async def upload_file(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
     state: StateDep,
-    kind: Annotated[Literal["image", "voice"], Query(description="类型 · kind")],
+    kind: Annotated[Literal["image", "voice", "video"], Query(description="类型 · kind")],
     filename: Annotated[str, Query(min_length=1, max_length=256, description="文件名 · file name")],
     title: Annotated[str, Query(max_length=256, description="标题 · title")] = "",
 ) -> MaterialRead:
@@ -329,7 +348,7 @@ async def upload_file(
     await record(
         session, principal, "material.upload", "material", material.id, after=snapshot(material)
     )
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.get(
@@ -338,9 +357,9 @@ async def upload_file(
     dependencies=[Perm("material.read")],
     summary="素材详情 · get material",
 )
-async def get_material(material: ScopedMaterial) -> MaterialRead:
+async def get_material(material: ScopedMaterial, state: StateDep) -> MaterialRead:
     """One material."""
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.get(
@@ -352,22 +371,13 @@ async def get_material(material: ScopedMaterial) -> MaterialRead:
 async def download_material(
     material: ScopedMaterial, session: SessionDep, state: StateDep
 ) -> StreamingResponse:
-    """The stored file of an image or voice material, streamed from shared storage."""
+    """The stored file of an image, voice or video material, streamed from shared storage."""
     key = material.storage_key
     if not key:
         raise NotFound("this material has no file")
     if not await state.materials.exists(session, key):
         raise NotFound("file missing from storage")
-    media = {
-        "png": "image/png",
-        "jpeg": "image/jpeg",
-        "gif": "image/gif",
-        "bmp": "image/bmp",
-        "mp3": "audio/mpeg",
-        "wav": "audio/wav",
-        "amr": "audio/amr",
-        "wma": "audio/x-ms-wma",
-    }.get(material.format, "application/octet-stream")
+    media = media_type(material.format)
 
     async def body() -> AsyncIterator[bytes]:
         # A session of its own: the request's may be closed before the body is sent.
@@ -388,7 +398,11 @@ async def download_material(
     summary="修改素材 · update material",
 )
 async def update_material(
-    material: ScopedMaterial, body: MaterialUpdate, principal: CurrentUser, session: SessionDep
+    material: ScopedMaterial,
+    body: MaterialUpdate,
+    principal: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
 ) -> MaterialRead:
     """Change a title, a text or a news item's articles (limits checked again)."""
     before = snapshot(material)
@@ -414,7 +428,7 @@ async def update_material(
         before=before,
         after=snapshot(material),
     )
-    return MaterialRead.model_validate(material)
+    return _read(material, state)
 
 
 @router.delete(

@@ -19,7 +19,12 @@ from services.admin_api.api.route_factory import AccountResource, mount
 from services.admin_api.api.routes.accounts import ScopedAccount
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import InvalidState
-from services.admin_api.menus import clean_buttons, validate_buttons, validate_matchrule
+from services.admin_api.menus import (
+    clean_buttons,
+    track_menu_links,
+    validate_buttons,
+    validate_matchrule,
+)
 from services.admin_api.repositories import menus as menu_rows
 from services.admin_api.state import AdminState
 from services.admin_api.wechat_access import client_for
@@ -190,9 +195,15 @@ async def publish_menu(
         raise InvalidState("save a default menu before publishing")
     conditionals = await menu_rows.list_conditional(session, account_id=account.id)
     api = MenuApi(client_for(state, account))
-    # Reads only so far: the WeChat calls (and the token row they may write) come first.
-    await api.create(default.buttons)
-    menuids = [await api.add_conditional(m.buttons, m.matchrule or {}) for m in conditionals]
+    # Short links (if tracked) are registered in their own transaction: this one has only read
+    # so far, and the WeChat calls (and the token row they may write) come first.
+    await api.create(await track_menu_links(state, account, default.buttons))
+    menuids = [
+        await api.add_conditional(
+            await track_menu_links(state, account, m.buttons), m.matchrule or {}
+        )
+        for m in conditionals
+    ]
     now = utcnow()
     published = list(zip([default, *conditionals], [None, *menuids], strict=True))
     await menu_rows.mark_published(session, menus=published, at=now, by=principal.user_id)

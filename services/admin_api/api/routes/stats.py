@@ -1,6 +1,7 @@
-"""Statistics reports (R-ST-2, R-ST-3): read from the stats rollups, within the caller's data scope.
+"""Statistics reports (R-ST-1..3): read from the stats rollups, within the caller's data scope.
 
-``GET /api/v1/stats/<report>`` answers JSON; ``?format=csv`` the same rows as CSV. The range is
+``GET /api/v1/stats/<report>`` answers JSON; ``?format=csv`` the same rows as CSV,
+``?format=xlsx`` as an Excel workbook. The range is
 ``[since, until)`` in UTC (default: the last 7 whole days); ``series=true`` splits every row by
 time bucket (the grain the range allows, see :mod:`libs.common.stats_reports`); ``org_id``
 keeps the accounts of that organisation's subtree. An account or organisation outside the
@@ -14,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from libs.common import stats_reports
-from libs.common.spreadsheet import SafeCsvRows
+from libs.common.spreadsheet import XLSX_MEDIA_TYPE, SafeCsvRows, xlsx_bytes
 from libs.common.stats_reports import Report, ReportQuery
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID
@@ -94,6 +95,16 @@ _SUMMARIES = {
     "follower_growth": "粉丝增长 · follows and unfollows per day, by QR scene",
     "commands": "指令热度 · how often each configured command answered, per day",
     "mass_reach": "群发触达 · mass sends' reach (MASSSENDJOBFINISH counts) per day",
+    "click_through": (
+        "点击率 · click-through per message type and per publication: tracked-link clicks over "
+        "messages sent or followers reached"
+    ),
+    "cs_accounts": (
+        "客服监管（按公众号） · customer service per account: sessions, wait, first response, "
+        "session length p50/p90, satisfaction"
+    ),
+    "cs_groups": "客服监管（按技能组） · customer service per account and group",
+    "cs_agents": "客服监管（按坐席） · customer service per agent: sessions and their times",
 }
 
 
@@ -101,11 +112,15 @@ def _route(name: str, compute: Callable[[Any, ReportQuery], Awaitable[Report]]) 
     async def read_report(
         session: SessionDep,
         query: QueryDep,
-        format: Annotated[Literal["json", "csv"], Query(description="格式 · json or csv")] = "json",
+        format: Annotated[
+            Literal["json", "csv", "xlsx"], Query(description="格式 · json, csv or xlsx (Excel)")
+        ] = "json",
     ) -> Any:
         report = await compute(session, query)
         if format == "csv":
             return _csv(report, query)
+        if format == "xlsx":
+            return _xlsx(report, query)
         return ReportRead(
             report=report.name,
             grain=report.grain,
@@ -122,7 +137,7 @@ def _route(name: str, compute: Callable[[Any, ReportQuery], Awaitable[Report]]) 
         methods=["GET"],
         response_model=ReportRead,
         dependencies=[Perm("stats.read")],
-        responses={200: {"content": {"text/csv": {}}}},
+        responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
         summary=_SUMMARIES[name],
     )
 
@@ -138,6 +153,16 @@ def _csv(report: Report, query: ReportQuery) -> StreamingResponse:
     return StreamingResponse(
         lines(),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _xlsx(report: Report, query: ReportQuery) -> Response:
+    rows = [report.columns, *([_cell(row[c]) for c in report.columns] for row in report.rows)]
+    filename = f"stats-{report.name}-{query.since:%Y%m%d}-{query.until:%Y%m%d}.xlsx"
+    return Response(
+        xlsx_bytes(report.name, rows),
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,8 @@ from libs.common.bus import (
     Bus,
     BusError,
     MemoryBus,
+    RequestNotSent,
+    RequestTimeout,
     default_topology,
     make_bus,
 )
@@ -71,3 +75,23 @@ def test_make_bus_picks_the_implementation_from_settings() -> None:
     assert isinstance(amqp, AmqpBus)
     assert amqp.namespace == "ns1"
     assert amqp.qualify(INBOUND) == "ns1.wx.inbound"
+
+
+class _UnconfirmingBus(MemoryBus):
+    """A broker that takes publishes but never confirms them (one restarting)."""
+
+    async def publish(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_request_not_confirmed_before_its_deadline_is_not_sent_rather_than_timed_out() -> (
+    None
+):
+    # A request whose reply is late was stored: someone works on it. One the broker never
+    # confirmed may be nowhere: the caller must learn the difference (the gateway keeps it).
+    bus = _UnconfirmingBus()
+    await bus.declare(default_topology())
+    with pytest.raises(RequestNotSent) as raised:
+        await bus.request(INBOUND, "demo.text", b"x", timeout=0.1)
+    assert not isinstance(raised.value, RequestTimeout)
+    assert isinstance(raised.value, BusError)

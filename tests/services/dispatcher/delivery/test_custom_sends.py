@@ -62,12 +62,23 @@ async def test_late_reply_dedup_survives_a_restart(db_url: str, boxes: Sandboxes
 
 
 async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harness) -> None:
-    from libs.common.bus import OUTBOUND
+    from libs.common.bus import EVENTS, OUTBOUND, Delivery, Queue, Topology
     from libs.common.db.models import Notification
+    from libs.common.schemas.events import PublicationSent
     from libs.common.schemas.outbound import OutboundRequested
 
+    sent: list[PublicationSent] = []
+
+    async def capture(delivery: Delivery) -> None:
+        sent.append(PublicationSent.from_bytes(delivery.message.body))
+        await delivery.ack()
+
+    bus = harness.resources.bus
+    await bus.declare(Topology(queues=[Queue("test.publications", [(EVENTS, "publication.*")])]))
+    await bus.consume("test.publications", capture)
     mass = OutboundRequested(
         message_id="pub7m1",
+        correlation_id="publication:7",
         account="demo",
         priority="bulk",
         origin="publication",
@@ -92,3 +103,7 @@ async def test_mass_publication_goes_out_once_through_the_mass_api(harness: Harn
     assert row is not None
     assert (row.status, row.channel) == ("delivered", "wechat_mass")
     assert row.wechat_msgid
+    # Statistics learn the publication's reach from the send (once, like the send itself).
+    assert [(e.publication_id, e.channel, e.status, e.recipients) for e in sent] == [
+        (7, "wechat_mass", "delivered", 3)
+    ]

@@ -4,11 +4,14 @@ they are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 
-from libs.common.bus import EVENTS
+from libs.common.bus import EVENTS, OUTBOUND
 from libs.common.db.models import Account, ReminderType, ShortLink
 from libs.common.schemas.events import InboundHandled
+from libs.common.schemas.outbound import OutboundRequested
 from libs.common.short_links import ShortLinkSigner
 from tests.polling import eventually
 from tests.services.dispatcher.support import OPENID, Harness
@@ -85,3 +88,41 @@ async def test_an_account_without_tracking_sends_links_unchanged(harness: Harnes
     [template] = [d for d in harness.boxes.wx.deliveries if d.kind == "template"]
     assert template.body["url"] == "https://fund.example.com/detail?tail=1234"
     assert await _links(harness) == []
+
+
+async def test_an_agents_text_links_are_shortened_but_short_links_stay(harness: Harness) -> None:
+    await _configure(harness, track=True)
+    prefix = f"{harness.settings.short_link_base}/r/"
+    # A publication's text, already tracked by the admin API, is sent as it is.
+    already = f"{prefix}AbCdEf"
+    for message_id, text in [
+        ("cs1-m1", "请看 https://fund.example.com/faq 了解详情"),
+        ("cs1-m2", f"本周报告 {already}"),
+    ]:
+        request = OutboundRequested(
+            message_id=message_id,
+            account=DEMO.code,
+            openid=OPENID,
+            origin="cs",
+            custom_message={"msgtype": "text", "text": {"content": text}},
+        )
+        await harness.resources.bus.publish(
+            OUTBOUND, "alert.wechat", request.to_bytes(), message_id=request.message_id
+        )
+
+    def both() -> list[Any]:
+        custom = [d for d in harness.boxes.wx.deliveries if d.kind == "custom"]
+        return custom if len(custom) == 2 else []
+
+    custom = await eventually(both, what="both custom messages")
+    texts = sorted(d.body["text"]["content"] for d in custom)
+    assert texts[0] == f"本周报告 {already}"
+    assert texts[1].startswith(f"请看 {prefix}")
+    assert texts[1].endswith(" 了解详情")
+    [link] = await _links(harness)
+    assert (link.url, link.notification_id, link.openid) == (
+        "https://fund.example.com/faq",
+        "cs1-m1",
+        OPENID,
+    )
+    assert (link.event_type, link.channel) == ("cs", "wechat_custom")

@@ -251,6 +251,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 业务申请列表 · list applications
+         * @description Applications to the accounts the caller sees; ``q`` searches names and openids.
+         */
+        get: operations["list_applications_api_v1_applications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 业务申请详情 · get application
+         * @description One application (phone masked).
+         */
+        get: operations["get_application_api_v1_applications__application_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 变更申请状态 · change an application's status
+         * @description Move the status on as the workflow allows; audited.
+         */
+        post: operations["change_status_api_v1_applications__application_id__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audiences": {
         parameters: {
             query?: never;
@@ -1349,7 +1409,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 上传图片/语音 · upload image or voice
+         * 上传图片/语音/视频 · upload image, voice or video
          * @description Stream the body to shared storage, refusing it as soon as it passes the size limit; then
          *     check the format by content (and a voice's duration). 422 names the broken limit.
          */
@@ -1397,7 +1457,7 @@ export interface paths {
         };
         /**
          * 下载素材文件 · download file
-         * @description The stored file of an image or voice material, streamed from shared storage.
+         * @description The stored file of an image, voice or video material, streamed from shared storage.
          */
         get: operations["download_material_api_v1_materials__material_id__file_get"];
         put?: never;
@@ -1927,6 +1987,23 @@ export interface paths {
         patch: operations["update_role_api_v1_roles__role_id__patch"];
         trace?: never;
     };
+    "/api/v1/stats/click_through": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 点击率 · click-through per message type and per publication: tracked-link clicks over messages sent or followers reached */
+        get: operations["stats_click_through_api_v1_stats_click_through_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/clicks": {
         parameters: {
             query?: never;
@@ -1953,6 +2030,57 @@ export interface paths {
         };
         /** 指令热度 · how often each configured command answered, per day */
         get: operations["stats_commands_api_v1_stats_commands_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按公众号） · customer service per account: sessions, wait, first response, session length p50/p90, satisfaction */
+        get: operations["stats_cs_accounts_api_v1_stats_cs_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按坐席） · customer service per agent: sessions and their times */
+        get: operations["stats_cs_agents_api_v1_stats_cs_agents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cs_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 客服监管（按技能组） · customer service per account and group */
+        get: operations["stats_cs_groups_api_v1_stats_cs_groups_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2262,7 +2390,7 @@ export interface components {
             name: string;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits?: {
                 [key: string]: number;
@@ -2348,7 +2476,7 @@ export interface components {
             name: string;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits: {
                 [key: string]: number;
@@ -2418,7 +2546,7 @@ export interface components {
             name?: string | null;
             /**
              * Operation Limits
-             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send); operations left out use the platform default
+             * @description 每位客户每日操作上限（未设置的用平台默认） · daily cap per customer and operation (bind_attempt, code_send, application); operations left out use the platform default
              */
             operation_limits?: {
                 [key: string]: number;
@@ -2510,6 +2638,85 @@ export interface components {
              * @description 处理器名称 · handler names (built-in and plug-ins)
              */
             names: string[];
+        };
+        /**
+         * ApplicationRead
+         * @description An application with its status; the phone number is masked.
+         */
+        ApplicationRead: {
+            /**
+             * Account Id
+             * @description 公众号 ID · account id
+             */
+            account_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @description 提交时间 · submitted at
+             */
+            created_at: string;
+            /**
+             * Id
+             * @description ID · id
+             */
+            id: number;
+            /**
+             * Name
+             * @description 姓名 · name
+             */
+            name: string;
+            /**
+             * Next Statuses
+             * @description 可变更为（按流程顺序） · statuses it may move to, in workflow order
+             */
+            next_statuses: ("submitted" | "reviewing" | "approved" | "rejected" | "withdrawn")[];
+            /**
+             * Openid
+             * @description OpenID
+             */
+            openid: string;
+            /**
+             * Phone
+             * @description 手机号（脱敏） · phone number (masked)
+             */
+            phone: string;
+            /**
+             * Product
+             * @description 产品代码 · product code
+             */
+            product: string;
+            /**
+             * Product Name
+             * @description 产品 · product
+             */
+            product_name: string;
+            /**
+             * Reference
+             * @description 申请编号 · reference told to the applicant
+             */
+            reference: string;
+            /**
+             * Status
+             * @description 状态 · status
+             * @enum {string}
+             */
+            status: "submitted" | "reviewing" | "approved" | "rejected" | "withdrawn";
+            /**
+             * Status Label
+             * @description 客户看到的状态 · status as the applicant reads it
+             */
+            status_label: string;
+            /**
+             * Status Note
+             * @description 给客户的说明 · note shown to the applicant
+             */
+            status_note: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description 更新时间 · updated at
+             */
+            updated_at: string;
         };
         /**
          * Article
@@ -3682,6 +3889,16 @@ export interface components {
              */
             id: number;
             /**
+             * Missing
+             * @description 已取关（不在粉丝列表中） · customers no longer following, marked unsubscribed
+             */
+            missing: number;
+            /**
+             * Phase
+             * @description 阶段 importing/marking_missing/done · what a running job is doing
+             */
+            phase: string;
+            /**
              * Started At
              * Format: date-time
              * @description 开始时间 · started at
@@ -4222,9 +4439,14 @@ export interface components {
             id: number;
             /**
              * Kind
-             * @description 类型 text/image/voice/news · kind
+             * @description 类型 text/image/voice/video/news · kind
              */
             kind: string;
+            /**
+             * Media Url
+             * @description 公开地址（展现服务，长期缓存） · public URL on the presentation routes (cached for good; image and voice files only)
+             */
+            media_url?: string | null;
             /**
              * Org Id
              * @description 所属机构 · org
@@ -4804,6 +5026,29 @@ export interface components {
              * @description 本页数据 · items of this page
              */
             items: components["schemas"]["AccountRead"][];
+            /**
+             * Page
+             * @description 页码 · page number
+             */
+            page: number;
+            /**
+             * Page Size
+             * @description 每页条数 · page size
+             */
+            page_size: number;
+            /**
+             * Total
+             * @description 总条数 · total matching items
+             */
+            total: number;
+        };
+        /** Page[ApplicationRead] */
+        Page_ApplicationRead_: {
+            /**
+             * Items
+             * @description 本页数据 · items of this page
+             */
+            items: components["schemas"]["ApplicationRead"][];
             /**
              * Page
              * @description 页码 · page number
@@ -6450,6 +6695,24 @@ export interface components {
             why: string;
         };
         /**
+         * StatusChange
+         * @description The new status and what the applicant is told with it ("进度").
+         */
+        StatusChange: {
+            /**
+             * Note
+             * @description 给客户的说明（≤200 字） · note for the applicant
+             * @default
+             */
+            note: string;
+            /**
+             * Status
+             * @description 新状态 · new status
+             * @enum {string}
+             */
+            status: "submitted" | "reviewing" | "approved" | "rejected" | "withdrawn";
+        };
+        /**
          * StatusWrite
          * @description A new status for the caller's seat.
          * @example {
@@ -7911,6 +8174,226 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnswerNamesRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_applications_api_v1_applications_get: {
+        parameters: {
+            query?: {
+                /** @description 公众号 ID · account id */
+                account_id?: number | null;
+                /** @description 状态 · status */
+                status?: ("submitted" | "reviewing" | "approved" | "rejected" | "withdrawn") | null;
+                /** @description 产品代码 · product */
+                product?: string | null;
+                /** @description 页码（从 1 开始） · page number */
+                page?: number;
+                /** @description 每页条数（1-200） · items per page */
+                page_size?: number;
+                /** @description 排序字段，逗号分隔，前缀 - 表示降序 · sort fields, comma-separated, '-' prefix for descending */
+                sort?: string | null;
+                /** @description 关键字搜索 · free-text search */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationRead_"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_application_api_v1_applications__application_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_status_api_v1_applications__application_id__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 对象 ID · object id */
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
                 };
             };
             /** @description Not authenticated (missing, wrong or expired credentials). */
@@ -12493,7 +12976,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 类型 · kind */
-                kind?: ("text" | "image" | "voice" | "news") | null;
+                kind?: ("text" | "image" | "voice" | "video" | "news") | null;
                 /** @description 页码（从 1 开始） · page number */
                 page?: number;
                 /** @description 每页条数（1-200） · items per page */
@@ -12707,7 +13190,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description 类型 · kind */
-                kind: "image" | "voice";
+                kind: "image" | "voice" | "video";
                 /** @description 文件名 · file name */
                 filename: string;
                 /** @description 标题 · title */
@@ -15951,11 +16434,11 @@ export interface operations {
             };
         };
     };
-    stats_clicks_api_v1_stats_clicks_get: {
+    stats_click_through_api_v1_stats_click_through_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -15980,6 +16463,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_clicks_api_v1_stats_clicks_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16033,8 +16597,8 @@ export interface operations {
     stats_commands_api_v1_stats_commands_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16059,6 +16623,247 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_accounts_api_v1_stats_cs_accounts_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_agents_api_v1_stats_cs_agents_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated (missing, wrong or expired credentials). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated but not allowed (permission or data scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with existing data or the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: unreadable body, or fields listed in `errors`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats_cs_groups_api_v1_stats_cs_groups_get: {
+        parameters: {
+            query?: {
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
+                /** @description 起始时间（含） · from */
+                since?: string | null;
+                /** @description 结束时间（不含） · until */
+                until?: string | null;
+                /** @description 公众号代码 · account code */
+                account?: string | null;
+                /** @description 机构（含下级） · organisation subtree */
+                org_id?: number | null;
+                /** @description 按时间分桶 · split by time bucket */
+                series?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16112,8 +16917,8 @@ export interface operations {
     stats_errors_api_v1_stats_errors_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16138,6 +16943,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16191,8 +16997,8 @@ export interface operations {
     stats_fallbacks_api_v1_stats_fallbacks_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16217,6 +17023,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16270,8 +17077,8 @@ export interface operations {
     stats_follower_growth_api_v1_stats_follower_growth_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16296,6 +17103,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16349,8 +17157,8 @@ export interface operations {
     stats_funnel_api_v1_stats_funnel_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16375,6 +17183,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16428,8 +17237,8 @@ export interface operations {
     stats_inbound_api_v1_stats_inbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16454,6 +17263,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16507,8 +17317,8 @@ export interface operations {
     stats_latency_api_v1_stats_latency_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16533,6 +17343,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16586,8 +17397,8 @@ export interface operations {
     stats_mass_reach_api_v1_stats_mass_reach_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16612,6 +17423,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };
@@ -16665,8 +17477,8 @@ export interface operations {
     stats_outbound_api_v1_stats_outbound_get: {
         parameters: {
             query?: {
-                /** @description 格式 · json or csv */
-                format?: "json" | "csv";
+                /** @description 格式 · json, csv or xlsx (Excel) */
+                format?: "json" | "csv" | "xlsx";
                 /** @description 起始时间（含） · from */
                 since?: string | null;
                 /** @description 结束时间（不含） · until */
@@ -16691,6 +17503,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
                 };
             };

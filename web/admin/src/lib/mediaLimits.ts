@@ -2,6 +2,7 @@
 export const LIMITS = {
   image: { maxBytes: 2 * 1024 * 1024, formats: 'BMP / PNG / JPEG / GIF', accept: 'image/bmp,image/png,image/jpeg,image/gif' },
   voice: { maxBytes: 5 * 1024 * 1024, maxSeconds: 60, formats: 'MP3 / WMA / WAV / AMR', accept: 'audio/*,.amr,.wma' },
+  video: { maxBytes: 10 * 1024 * 1024, formats: 'MP4', accept: 'video/mp4,.mp4' },
 } as const
 
 export type UploadKind = keyof typeof LIMITS

@@ -21,6 +21,7 @@ export const NAV: NavEntry[] = [
   { name: 'reminders', path: '/reminders', perm: 'reminder.read', icon: 'Bell', group: 'content' },
   { name: 'locations', path: '/locations', perm: 'location.read', icon: 'Location', group: 'content' },
   { name: 'customers', path: '/customers', perm: 'customer.read', icon: 'User', group: 'content' },
+  { name: 'applications', path: '/applications', perm: 'application.read', icon: 'Tickets', group: 'content' },
   { name: 'accounts', path: '/accounts', perm: 'account.read', icon: 'ChatDotRound', group: 'system' },
   { name: 'orgs', path: '/orgs', perm: 'org.read', icon: 'OfficeBuilding', group: 'system' },
   { name: 'users', path: '/users', perm: 'user.read', icon: 'Avatar', group: 'system' },

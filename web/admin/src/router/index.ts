@@ -16,6 +16,7 @@ const pages: Record<string, () => Promise<{ default: RouteComponent }>> = {
   reminders: () => import('../views/ResourceView.vue'),
   locations: () => import('../views/LocationsView.vue'),
   customers: () => import('../views/CustomersView.vue'),
+  applications: () => import('../views/ApplicationsView.vue'),
   accounts: () => import('../views/AccountsView.vue'),
   orgs: () => import('../views/OrgsView.vue'),
   users: () => import('../views/ResourceView.vue'),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from libs.common.customer_numbers import sealed
 from libs.common.db.models import Customer, CustomerProfile
 from tests.services.admin_api.support import AdminStack
 
@@ -69,7 +70,7 @@ async def _customers(stack: AdminStack) -> None:
                 account_id=acc,
                 openid="o1",
                 binding_state="bound",
-                customer_no="6222020012345678",
+                **sealed(stack.state.secret_box, "6222020012345678"),
                 phone_enc=stack.state.secret_box.encrypt("13912345678"),
             ),
             Customer(account_id=acc, openid="o2", phone="13800000002"),

@@ -3,6 +3,7 @@ reveal with a reason, to holders of ``customer.reveal``."""
 
 from __future__ import annotations
 
+from libs.common.customer_numbers import sealed
 from libs.common.db.models import Customer
 from tests.services.admin_api.support import AdminStack
 
@@ -17,11 +18,13 @@ async def _customers(stack: AdminStack) -> dict[str, int]:
                 account_id=stack.ids["demo_account"],
                 openid="o_reveal",
                 binding_state="bound",
-                customer_no=NUMBER,
+                **sealed(stack.state.secret_box, NUMBER),
                 phone=PHONE,
             ),
             "bj": Customer(
-                account_id=stack.ids["bj_account"], openid="o_reveal_bj", customer_no="BJ0001234"
+                account_id=stack.ids["bj_account"],
+                openid="o_reveal_bj",
+                **sealed(stack.state.secret_box, "BJ0001234"),
             ),
         }
         session.add_all(rows.values())

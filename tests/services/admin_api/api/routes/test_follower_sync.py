@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from libs.common.customer_numbers import opened, sealed
 from libs.common.db.models import AuditEntry, Customer, FollowerSyncJob
 from services.admin_api.follower_sync import INTERRUPTED, fail_interrupted
 from tests.polling import eventually
@@ -46,7 +48,7 @@ async def test_sync_pages_through_followers_and_runs_twice_without_duplicates(
                 openid=openids[7],
                 subscribed=False,
                 binding_state="suspended",
-                customer_no="C0000007",
+                **sealed(stack.state.secret_box, "C0000007"),
                 phone="13800000007",
             )
         )
@@ -75,7 +77,8 @@ async def test_sync_pages_through_followers_and_runs_twice_without_duplicates(
     bound = customers[openids[7]]
     assert bound.subscribed
     assert bound.binding_state == "suspended"
-    assert (bound.customer_no, bound.phone) == ("C0000007", "13800000007")
+    assert opened(stack.state.secret_box, bound.customer_no_enc) == "C0000007"
+    assert bound.phone == "13800000007"
 
     again = await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
     assert again.status_code == 202
@@ -130,3 +133,68 @@ async def test_permissions(stack: AdminStack) -> None:
     url = f"/api/v1/accounts/{acc}/follower-sync"
     assert (await stack.call("noperm", "POST", url)).status_code == 403
     assert (await stack.call("admin", "GET", url)).status_code == 404
+
+
+async def test_customers_absent_from_the_list_are_marked_unsubscribed(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    openids = stack.sandbox.followers.seed(5)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    async with stack.sessions.begin() as session:
+        for openid, state in (("oGoneBound", "bound"), ("oGoneUnbound", "unbound")):
+            session.add(
+                Customer(
+                    account_id=acc,
+                    openid=openid,
+                    subscribed=True,
+                    subscribed_at=long_ago,
+                    binding_state=state,
+                )
+            )
+        # Already known to have left: not counted again.
+        session.add(Customer(account_id=acc, openid="oLeftBefore", subscribed=False))
+        # Followed after the job began (their page may have been read already): spared.
+        session.add(
+            Customer(
+                account_id=acc,
+                openid="oJustFollowed",
+                subscribed=True,
+                subscribed_at=datetime.now(UTC) + timedelta(minutes=1),
+            )
+        )
+        session.add(Customer(account_id=acc, openid=openids[0], subscribed=True))
+    before = {
+        openid
+        for openid, c in (await _customers(stack, acc)).items()
+        if c.subscribed and openid not in openids and openid != "oJustFollowed"
+    }
+    assert {"oGoneBound", "oGoneUnbound"} <= before
+
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    job = await _finished(stack, acc)
+    assert job["status"] == "succeeded", job
+    assert (job["phase"], job["missing"]) == ("done", len(before))
+
+    customers = await _customers(stack, acc)
+    for openid in before:
+        assert not customers[openid].subscribed, openid
+        assert customers[openid].unsubscribed_at is not None
+    assert customers["oGoneBound"].binding_state == "suspended"
+    assert customers["oGoneUnbound"].binding_state == "unbound"
+    assert customers["oJustFollowed"].subscribed
+    assert all(customers[openid].subscribed for openid in openids)
+
+    # Nothing left to mark the second time.
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    assert (await _finished(stack, acc))["missing"] == 0
+
+
+async def test_a_failed_job_marks_nobody_missing(stack: AdminStack) -> None:
+    acc = stack.ids["demo_account"]
+    stack.sandbox.followers.seed(3)
+    stack.sandbox.followers.unknown = {"oSbxFollower000000000001"}
+    async with stack.sessions.begin() as session:
+        session.add(Customer(account_id=acc, openid="oNotInList", subscribed=True))
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/follower-sync")
+    job = await _finished(stack, acc)
+    assert (job["status"], job["phase"], job["missing"]) == ("failed", "importing", 0)
+    assert (await _customers(stack, acc))["oNotInList"].subscribed

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import hashlib
 
+import httpx
 from sqlalchemy import select
 
+from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db.models import Account, Material
-from libs.common.material_storage import CHUNK_BYTES
+from libs.common.material_storage import CHUNK_BYTES, media_url
+from libs.common.resources import open_resources
 from services.admin_api.publishing.content import upload_media
-from tests.services.admin_api.support import AdminStack, another_instance, mp3_bytes, wav_bytes
+from services.stats.app import StatsService
+from services.stats.settings import StatsSettings
+from tests.services.admin_api.support import (
+    SECRET_KEY,
+    AdminStack,
+    another_instance,
+    mp3_bytes,
+    wav_bytes,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
@@ -152,3 +163,47 @@ async def test_deleting_a_material_deletes_its_file(stack: AdminStack) -> None:
     deleted = await stack.call("admin", "DELETE", f"/api/v1/materials/{material_id}")
     assert deleted.status_code == 200, deleted.text
     assert await stack.stored_chunks() == []
+
+
+async def test_the_presentation_routes_serve_media_with_caching_headers(stack: AdminStack) -> None:
+    uploaded = (await _upload(stack, "image", "banner.png", PNG)).json()
+    digest = uploaded["sha256"]
+    # The stats service on the same database, reading only.
+    settings = StatsSettings(
+        database_url=stack.state.settings.database_url,
+        secret_key=SECRET_KEY,
+        heartbeat_interval_s=3600,
+        stats_store_events=False,
+    )
+    resources = await open_resources(settings, bus=stack.state.bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    transport = httpx.ASGITransport(app=service.app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://stats.test") as http:
+            url = media_url("", digest, uploaded["format"])
+            # The admin API names the file's public URL (on the stats service's public address).
+            assert uploaded["media_url"] == media_url(
+                stack.state.settings.short_link_base, digest, "png"
+            )
+            first = await http.get(url)
+            assert first.status_code == 200, first.text
+            assert first.content == PNG
+            assert first.headers["content-type"] == "image/png"
+            assert first.headers["etag"] == f'"{digest}"'
+            assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+            # Without the extension too; a cache revalidating gets 304 and no body.
+            assert (await http.get(f"/m/{digest}")).content == PNG
+            again = await http.get(url, headers={"If-None-Match": f'W/"x", "{digest}"'})
+            assert (again.status_code, again.content) == (304, b"")
+            assert again.headers["etag"] == f'"{digest}"'
+            other = await http.get(url, headers={"If-None-Match": '"0000"'})
+            assert other.status_code == 200
+            head = await http.head(url)
+            assert (head.status_code, head.headers["content-length"]) == (200, str(len(PNG)))
+            # Unknown hashes, wrong extensions and anything that is not a hash: 404, not cached.
+            for bad in (f"/m/{'0' * 64}", f"/m/{digest}.mp3", f"/m/{digest}/more", "/m/abc"):
+                missing = await http.get(bad)
+                assert missing.status_code == 404, bad
+                assert missing.headers["cache-control"] == "no-store"
+    finally:
+        await resources.close()

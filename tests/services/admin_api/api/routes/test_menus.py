@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.db.models import AccessToken, Menu
-from tests.services.admin_api.support import AdminStack
+from libs.common.short_links import ROUTE_PREFIX, ShortLinkSigner, get_link
+from tests.services.admin_api.support import SECRET_KEY, AdminStack
 
 MENU = {
     "buttons": [
@@ -117,3 +118,53 @@ async def test_publish_without_default_menu_is_invalid_state(stack: AdminStack) 
     response = await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/menu/publish")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_state"
+
+
+async def test_with_click_tracking_view_buttons_go_to_wechat_as_short_links(
+    stack: AdminStack,
+) -> None:
+    acc = stack.ids["demo_account"]
+    menu = {
+        "buttons": [
+            {
+                "name": "基金",
+                "sub_button": [
+                    {"name": "净值", "type": "view", "url": "https://example.com/nav"},
+                    {"name": "行情", "type": "click", "key": "MARKET"},
+                ],
+            },
+            {"name": "官网", "type": "view", "url": "https://example.com/fund"},
+        ]
+    }
+    assert (await stack.call("admin", "PUT", f"/api/v1/accounts/{acc}/menu", json=menu)).is_success
+    # Off: the urls as saved.
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/menu/publish")
+    [plain] = stack.sandbox.calls.find("/cgi-bin/menu/create")
+    assert plain.body["button"][1]["url"] == "https://example.com/fund"
+    patched = await stack.call(
+        "admin", "PATCH", f"/api/v1/accounts/{acc}", json={"track_clicks": True}
+    )
+    assert patched.status_code == 200, patched.text
+    published = await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/menu/publish")
+    assert published.status_code == 200, published.text
+    tracked = stack.sandbox.calls.find("/cgi-bin/menu/create")[-1].body["button"]
+    prefix = stack.state.settings.short_link_base + ROUTE_PREFIX
+    urls = [tracked[0]["sub_button"][0]["url"], tracked[1]["url"]]
+    assert all(url.startswith(prefix) for url in urls), urls
+    assert tracked[0]["sub_button"][1] == {"name": "行情", "type": "click", "key": "MARKET"}
+    signer = ShortLinkSigner(SECRET_KEY)
+    async with stack.sessions() as session:
+        links = [
+            await get_link(session, link_id=signer.link_id(url.removeprefix(prefix)) or 0)
+            for url in urls
+        ]
+        saved = await session.scalar(select(Menu).where(Menu.account_id == acc))
+    assert [(link.url, link.channel) for link in links if link] == [
+        ("https://example.com/nav", "menu"),
+        ("https://example.com/fund", "menu"),
+    ]
+    # The saved menu keeps the real urls; publishing again reuses the same links.
+    assert saved is not None
+    assert saved.buttons[1]["url"] == "https://example.com/fund"
+    await stack.call("admin", "POST", f"/api/v1/accounts/{acc}/menu/publish")
+    assert stack.sandbox.calls.find("/cgi-bin/menu/create")[-1].body["button"] == tracked

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
-from libs.common.schemas.events import InboundHandled, InboundHandledBatch, WeChatJobFinished
+from sqlalchemy import update
+
+from libs.common.callback_ledger import MemoryCallbackLedger
+from libs.common.cs import effects, workflow
+from libs.common.db.models import AdminUser, CsSession, utcnow
+from libs.common.resources import open_resources
+from libs.common.schemas.events import (
+    InboundHandled,
+    InboundHandledBatch,
+    LinkClicked,
+    PublicationSent,
+    WeChatJobFinished,
+)
+from libs.common.spreadsheet import XLSX_MEDIA_TYPE
+from services.stats.app import StatsService
+from services.stats.settings import StatsSettings
 from services.stats.store import EventStore
 from services.stats.unpack import unpack
-from tests.services.admin_api.support import AdminStack
+from tests.libs.common.test_spreadsheet import read_xlsx
+from tests.polling import eventually
+from tests.services.admin_api.support import SECRET_KEY, AdminStack, follower_asks
 from tests.services.stats.events import T0, delivered_batch, fallback_batch, inbound_batch
 
 DAY = "since=2026-12-07T00:00:00Z&until=2026-12-08T00:00:00Z"
@@ -168,3 +188,144 @@ async def test_advanced_reports_within_scope_and_as_csv(stack: AdminStack) -> No
         ["day", "account", "jobs", "total", "filtered", "sent", "errors"],
         ["2026-12-07", "bj", "1", "9", "8", "7", "1"],
     ]
+
+
+@asynccontextmanager
+async def _stats_service(stack: AdminStack) -> AsyncIterator[StatsService]:
+    """The stats service on the stack's database and bus, as it runs beside the admin API."""
+    settings = StatsSettings(
+        database_url=stack.state.settings.database_url,
+        secret_key=SECRET_KEY,
+        heartbeat_interval_s=3600,
+    )
+    resources = await open_resources(settings, bus=stack.state.bus, ledger=MemoryCallbackLedger())
+    service = StatsService(settings, resources)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+        await resources.close()
+
+
+async def test_customer_service_supervision_from_the_workflows_events(stack: AdminStack) -> None:
+    async with stack.sessions.begin() as session:
+        # A display name that a spreadsheet would take for a formula.
+        await session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == stack.ids["user_agent1"])
+            .values(display_name="=客服小王")
+        )
+    async with _stats_service(stack):
+        online = await stack.call(
+            "agent1", "PUT", "/api/v1/cs/me/status", json={"status": "online"}
+        )
+        assert online.status_code == 200, online.text
+        served = await follower_asks(stack, "oServed")
+        reply = await stack.call(
+            "agent1", "POST", f"/api/v1/cs/sessions/{served}/messages", json={"text": "您好"}
+        )
+        assert reply.status_code == 201, reply.text
+        closed = await stack.call("agent1", "POST", f"/api/v1/cs/sessions/{served}/close")
+        assert closed.status_code == 200, closed.text
+        async with stack.sessions.begin() as session:
+            row = await session.get(CsSession, served)
+            assert row is not None
+            rating = await workflow.rate(session, row, rating=4, now=utcnow())
+        await effects.publish(stack.state.bus, rating)
+        # The Beijing account's follower, served by the same agent.
+        await follower_asks(stack, "oBeijing", account_id=stack.ids["bj_account"])
+
+        # Yesterday and today (UTC): the events are of today, even if midnight just passed.
+        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        since, until = today - timedelta(days=1), today + timedelta(days=1)
+        days = f"since={since:%Y-%m-%dT%H:%M:%SZ}&until={until:%Y-%m-%dT%H:%M:%SZ}"
+
+        async def agents_report() -> dict[str, Any]:
+            response = await stack.call("admin", "GET", f"/api/v1/stats/cs_agents?{days}")
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            done = sum(r["assigned"] for r in body["rows"]) == 2 and any(
+                r["rated"] for r in body["rows"]
+            )
+            return body if done else {}
+
+        body = await eventually(agents_report, what="the workflow's cs events in the report")
+    agent = str(stack.ids["user_agent1"])
+    rows = {(r["account"], r["agent"]): r for r in body["rows"]}
+    assert set(rows) == {("demo", agent), ("demo", ""), ("bj", agent), ("bj", "")}
+    mine = rows["demo", agent]
+    assert (mine["agent_name"], mine["group"]) == ("=客服小王", "default")
+    assert (mine["assigned"], mine["closed"], mine["abandoned"]) == (1, 1, 0)
+    # Served at once and answered within seconds: the first buckets (≤ 5 s).
+    assert (mine["wait_p50_s"], mine["first_response_p50_s"], mine["session_p90_s"]) == (5, 5, 5)
+    assert (mine["rated"], mine["csat_avg"], mine["rating_4"]) == (1, 4.0, 1)
+    assert mine["close_reasons"] == "agent=1"
+    assert rows["demo", ""]["queued"] == 1
+    # A Shanghai branch user sees only the accounts of its scope.
+    branch = (await stack.call("sh_super", "GET", f"/api/v1/stats/cs_accounts?{days}")).json()
+    assert [(r["account"], r["assigned"]) for r in branch["rows"]] == [("demo", 1)]
+    hidden = await stack.call("sh_super", "GET", f"/api/v1/stats/cs_groups?{days}&account=bj")
+    assert hidden.status_code == 404
+    # CSV: the same rows, the formula-looking name neutralised.
+    export = await stack.call("cs_lead", "GET", f"/api/v1/stats/cs_agents?{days}&format=csv")
+    assert export.status_code == 200, export.text
+    table = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    served_row = next(r for r in table if r["account"] == "demo" and r["agent"] == agent)
+    assert served_row["agent_name"] == "'=客服小王"
+    assert (served_row["csat_avg"], served_row["wait_p50_s"]) == ("4.0", "5")
+    # Excel: the name as text (an inline string is never a formula), figures as numbers.
+    workbook = await stack.call("cs_lead", "GET", f"/api/v1/stats/cs_agents?{days}&format=xlsx")
+    assert workbook.headers["content-type"] == XLSX_MEDIA_TYPE
+    assert workbook.headers["content-disposition"].endswith('.xlsx"')
+    header, *cells = read_xlsx(workbook.content)
+    names = [text for _, _, text in header]
+    sheet = [dict(zip(names, row, strict=True)) for row in cells]
+    mine_xlsx = next(r for r in sheet if r["account"][2] == "demo" and r["agent"][2] == agent)
+    assert mine_xlsx["agent_name"] == (mine_xlsx["agent_name"][0], "inlineStr", "=客服小王")
+    assert mine_xlsx["csat_avg"][1:] == (None, "4.0")
+
+
+async def test_click_through_names_the_publication_and_exports(stack: AdminStack) -> None:
+    created = await stack.call(
+        "sh_editor",
+        "POST",
+        "/api/v1/publications",
+        json={
+            "account_id": stack.ids["demo_account"],
+            "kind": "list",
+            "title": "=本周净值",
+            "text": "通知",
+        },
+    )
+    assert created.status_code == 201, created.text
+    pid = int(created.json()["id"])
+    store = EventStore(stack.sessions.kw["bind"], stack.sessions)
+    sent = PublicationSent(
+        account="demo",
+        publication_id=pid,
+        notification_id="pub1m1",
+        channel="wechat_mass",
+        status="delivered",
+        recipients=40,
+        occurred_at=T0,
+    )
+    clicks = [
+        LinkClicked(
+            account="demo", url="https://x.example/", source="short_link", publication_id=pid
+        ).model_copy(update={"occurred_at": T0})
+        for _ in range(2)
+    ]
+    await store.store(unpack("publication.sent", sent.to_bytes()).events)
+    for click in clicks:
+        await store.store(unpack("click", click.to_bytes()).events)
+    body = (await stack.call("admin", "GET", f"/api/v1/stats/click_through?{DAY}")).json()
+    assert [(r["target"], r["title"], r["sent"], r["clicks"], r["ctr"]) for r in body["rows"]] == [
+        (f"publication:{pid}", "=本周净值", 40, 2, 0.05)
+    ]
+    # The Beijing account's publications are not the Shanghai branch's to see.
+    other = await stack.call("sh_super", "GET", f"/api/v1/stats/click_through?{DAY}&account=bj")
+    assert other.status_code == 404
+    export = await stack.call("admin", "GET", f"/api/v1/stats/click_through?{DAY}&format=csv")
+    [row] = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert (row["title"], row["sent"], row["ctr"]) == ("'=本周净值", "40", "0.05")
