@@ -7,15 +7,57 @@ import contextlib
 import datetime
 import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from libs.common.bus import Delivery, Message
+from libs.common.bus import OUTBOUND, Bus, Delivery, Message
+from libs.common.schemas.outbound import OutboundRequested
 from tests.polling import eventually
+from wxhub.demo.account import DEMO
+
+
+def balance_notification(
+    nid: str,
+    *,
+    account_id: int,
+    now: datetime.datetime,
+    deadline_at: datetime.datetime,
+    openid: str,
+    phone: str,
+    data: Mapping[str, str],
+    priority: str = "alert",
+    fallback: str = "sms",
+) -> dict[str, Any]:
+    """A ``notifications`` row for a ``balance_change`` as the gateway commits it: accepted,
+    resolved, ready for the dispatcher's claim (insert it, then :func:`ring_outbound`)."""
+    return {
+        "id": nid,
+        "account_id": account_id,
+        "event_type": "balance_change",
+        "priority": priority,
+        "openid": openid,
+        "phone": phone,
+        "data": dict(data),
+        "fallback": fallback,
+        "deadline_at": deadline_at,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def ring_outbound(bus: Bus, nid: str, *, priority: str) -> None:
+    """Publish the doorbell the gateway publishes once notification ``nid`` (of the demo
+    account) is committed."""
+    request = OutboundRequested(
+        message_id=nid, account=DEMO.code, priority=priority, notification_id=nid
+    )
+    await bus.publish(OUTBOUND, f"{priority}.wechat", request.to_bytes(), message_id=nid)
 
 
 def in_ci() -> bool:

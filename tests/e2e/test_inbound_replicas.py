@@ -15,7 +15,7 @@ from libs.common.schemas.events import HeartbeatSent
 from libs.common.wechat import parse_xml
 from sandboxes.server import RunningServer
 from sandboxes.wechat_push import CallbackPusher
-from tests.e2e.support import SECRET_KEY, wait_ready
+from tests.e2e.support import platform_env, wait_ready
 from wxhub.demo.account import DEMO
 from wxhub.processes import ProcessGroup
 
@@ -66,16 +66,14 @@ async def test_retry_on_other_gateway_gets_first_reply_and_is_handled_once(
     core_sandbox_server: RunningServer,
 ) -> None:
     processes.env.update(
-        {
-            "WXHUB_ENV": "test",
-            "WXHUB_DATABASE_URL": e2e_database,
-            "WXHUB_AMQP_URL": amqp_url,
-            "WXHUB_REDIS_URL": redis_url,
-            "WXHUB_BUS_NAMESPACE": e2e_namespace,
-            "WXHUB_SECRET_KEY": SECRET_KEY,
-            "WXHUB_CORE_URL": f"http://127.0.0.1:{core_sandbox_server.port}",
-            "WXHUB_HEARTBEAT_INTERVAL_S": "1",
-        }
+        platform_env(
+            database_url=e2e_database,
+            amqp_url=amqp_url,
+            redis_url=redis_url,
+            namespace=e2e_namespace,
+            core_url=f"http://127.0.0.1:{core_sandbox_server.port}",
+            WXHUB_HEARTBEAT_INTERVAL_S="1",
+        )
     )
     engine = processes.start("engine", port_setting="engine_port")
     gateway_a = processes.start("gateway", port_setting="gateway_port")

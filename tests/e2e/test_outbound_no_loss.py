@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from libs.common.bus import OUTBOUND, AmqpBus, default_topology
+from libs.common.bus import AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
-from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
+from tests.support import balance_notification, ring_outbound
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import free_port, stop_process
@@ -97,35 +97,23 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
             await session.execute(
                 insert(Notification),
                 [
-                    {
-                        "id": nid,
-                        "account_id": account_id,
-                        "event_type": "balance_change",
-                        "priority": "alert" if i % 2 else "bulk",
-                        "openid": f"o-e2e-{i:05d}",
-                        "phone": f"138{i:08d}",
-                        "data": {
-                            "account_tail": "1234",
-                            "time": "t",
-                            "amount": "1",
-                            "balance": "2",
-                        },
-                        "fallback": "sms",
+                    balance_notification(
+                        nid,
+                        account_id=account_id,
+                        now=now,
                         # Far enough that a busy machine never turns a test into expiries.
-                        "deadline_at": now + timedelta(minutes=10),
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                        deadline_at=now + timedelta(minutes=10),
+                        openid=f"o-e2e-{i:05d}",
+                        phone=f"138{i:08d}",
+                        data={"account_tail": "1234", "time": "t", "amount": "1", "balance": "2"},
+                        priority="alert" if i % 2 else "bulk",
+                    )
                     for i, nid in enumerate(ids)
                 ],
             )
 
         async def publish(i: int, nid: str) -> None:
-            priority = "alert" if i % 2 else "bulk"
-            request = OutboundRequested(
-                message_id=nid, account=DEMO.code, priority=priority, notification_id=nid
-            )
-            await bus.publish(OUTBOUND, f"{priority}.wechat", request.to_bytes(), message_id=nid)
+            await ring_outbound(bus, nid, priority="alert" if i % 2 else "bulk")
 
         for start in range(0, COUNT, 200):
             await asyncio.gather(

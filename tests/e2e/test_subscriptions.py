@@ -24,7 +24,7 @@ from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import RunningServer, serve
 from sandboxes.wechat_push import CallbackPusher
-from tests.e2e.support import SECRET_KEY, wait_ready
+from tests.e2e.support import SECRET_KEY, platform_env, wait_ready
 from tests.polling import eventually
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import CUSTOMERS, seed_outbound_demo
@@ -73,17 +73,15 @@ async def test_opt_out_and_unsubscribe_keep_notifications_off_wechat(
     async with sessions.begin() as session:
         await seed_outbound_demo(session, SecretBox(SECRET_KEY))
     processes.env.update(
-        {
-            "WXHUB_ENV": "test",
-            "WXHUB_DATABASE_URL": e2e_database,
-            "WXHUB_AMQP_URL": amqp_url,
-            "WXHUB_REDIS_URL": redis_url,
-            "WXHUB_BUS_NAMESPACE": e2e_namespace,
-            "WXHUB_SECRET_KEY": SECRET_KEY,
-            "WXHUB_CORE_URL": core_sandbox_server.url,
-            "WXHUB_WECHAT_API_BASE": wechat_server.url,
-            "WXHUB_SMS_URL": f"{sms_server.url}/send",
-        }
+        platform_env(
+            database_url=e2e_database,
+            amqp_url=amqp_url,
+            redis_url=redis_url,
+            namespace=e2e_namespace,
+            core_url=core_sandbox_server.url,
+            WXHUB_WECHAT_API_BASE=wechat_server.url,
+            WXHUB_SMS_URL=f"{sms_server.url}/send",
+        )
     )
     started = [
         processes.start("engine", port_setting="engine_port"),

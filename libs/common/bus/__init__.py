@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from libs.common.bus._amqp.bus import AmqpBus, QueueType
-from libs.common.bus._base import (
-    Bus,
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Delivery, Handler, Subscription
+from libs.common.bus._memory.bus import MemoryBus
+from libs.common.bus._message import (
     BusError,
-    Delivery,
-    Handler,
     Message,
     Reject,
     RequestNotSent,
     RequestTimeout,
     Retry,
-    Subscription,
     Unroutable,
 )
-from libs.common.bus._memory import MemoryBus
 from libs.common.bus.topology import (
     CS_PUSH,
     DEAD,

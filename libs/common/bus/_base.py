@@ -1,13 +1,7 @@
-"""The bus seam: messages, deliveries, outcome exceptions and the abstract :class:`Bus`.
+"""The abstract :class:`Bus`: names, publish, consume, and request/reply built on publish.
 
-Delivery policy shared by every implementation (see :func:`deliver`):
-
-* a handler that returns without settling its delivery gets it acked;
-* a handler that raises on a first delivery (``redelivered=False``) gets it nacked with requeue;
-* a handler that raises on a redelivery (``redelivered=True``) gets it rejected, which routes it
-  to the dead-letter exchange ``wx.dlx`` (queue ``wx.dead``). A message redelivered for another
-  reason (a consumer cancelled or crashed while holding it) therefore gets one attempt only;
-* a delivery the handler settled itself is left alone, whatever the handler does afterwards.
+Messages and errors are in ``_message.py``; deliveries and the settlement policy every
+implementation shares in ``_delivery.py``.
 """
 
 from __future__ import annotations
@@ -16,133 +10,21 @@ import asyncio
 import logging
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from libs.common.bus._delivery import Handler, Subscription
+from libs.common.bus._message import (
+    BusError,
+    Message,
+    RequestNotSent,
+    RequestTimeout,
+    Unroutable,
+)
 from libs.common.bus.topology import Topology
-from libs.common.observability.metrics import BUS_DELIVERIES
 
 log = logging.getLogger("libs.common.bus")
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A message as a consumer sees it; ``exchange`` is the logical name (namespace stripped)."""
-
-    body: bytes
-    exchange: str
-    routing_key: str
-    message_id: str | None = None
-    correlation_id: str | None = None
-    reply_to: str | None = None
-    headers: Mapping[str, Any] = field(default_factory=dict)
-    priority: int = 0
-    redelivered: bool = False
-
-
-class BusError(Exception):
-    """The bus could not do what was asked (broker unreachable, nacked publish, unknown name)."""
-
-
-class RequestTimeout(BusError):
-    """No reply arrived before the request's deadline (the request itself was stored)."""
-
-
-class RequestNotSent(BusError):
-    """The deadline passed before the broker confirmed the request: it may never have been
-    stored, so nobody may be working on it (publish it again to be sure)."""
-
-
-class Unroutable(BusError):
-    """The broker found no queue bound for a published message; nothing was stored."""
-
-
-class Retry(Exception):
-    """Raised by a typed handler: put the message back on its queue (after ``delay_s``)."""
-
-    def __init__(self, reason: str = "", *, delay_s: float = 0.0) -> None:
-        super().__init__(reason)
-        self.delay_s = delay_s
-
-
-class Reject(Exception):
-    """Raised by a typed handler: the message can never succeed; dead-letter it."""
-
-
-class Delivery(ABC):
-    """One delivered message awaiting settlement; only the first of ack/nack/reject counts."""
-
-    __slots__ = ("_settled", "message")
-
-    def __init__(self, message: Message) -> None:
-        self.message = message
-        self._settled = False
-
-    @property
-    def settled(self) -> bool:
-        """Whether ack, nack or reject was already called."""
-        return self._settled
-
-    async def ack(self) -> None:
-        """Acknowledge: the message is done and leaves the queue."""
-        if not self._settled:
-            self._settled = True
-            BUS_DELIVERIES.labels(self.message.exchange, "ack").inc()
-            await self._ack()
-
-    async def nack(self, *, requeue: bool = True) -> None:
-        """Refuse: back on the queue (``redelivered=True``), or dead-lettered if not ``requeue``."""
-        if not self._settled:
-            self._settled = True
-            BUS_DELIVERIES.labels(self.message.exchange, "requeue" if requeue else "dead").inc()
-            await self._nack(requeue=requeue)
-
-    async def reject(self) -> None:
-        """Dead-letter the message to ``wx.dlx`` (dropped if its queue has no dead-lettering)."""
-        if not self._settled:
-            self._settled = True
-            BUS_DELIVERIES.labels(self.message.exchange, "dead").inc()
-            await self._nack(requeue=False)
-
-    @abstractmethod
-    async def _ack(self) -> None: ...
-
-    @abstractmethod
-    async def _nack(self, *, requeue: bool) -> None: ...
-
-
-Handler = Callable[[Delivery], Awaitable[None]]
-
-
-class Subscription(ABC):
-    """A running consumer."""
-
-    @abstractmethod
-    async def cancel(self) -> None:
-        """Stop consuming; running handlers are cancelled and unsettled messages requeued."""
-
-
-async def deliver(handler: Handler, delivery: Delivery) -> None:
-    """Run ``handler`` on ``delivery`` and settle it according to the module's policy."""
-    try:
-        await handler(delivery)
-    except Exception:
-        message = delivery.message
-        if delivery.settled:
-            log.exception("bus handler failed after settling message %s", message.message_id)
-        elif message.redelivered:
-            log.exception("bus handler failed again, dead-lettering message %s", message.message_id)
-            await delivery.reject()
-        else:
-            log.warning(
-                "bus handler failed, requeueing message %s", message.message_id, exc_info=True
-            )
-            await delivery.nack(requeue=True)
-    else:
-        if not delivery.settled:
-            await delivery.ack()
 
 
 class Bus(ABC):
@@ -151,7 +33,7 @@ class Bus(ABC):
     Every exchange and queue name passed in is logical (``wx.inbound``); the bus prefixes it with
     ``namespace`` so that several isolated topologies can share one broker. ``publish`` returns
     only once the message is stored (publisher confirm) and raises :class:`Unroutable` when no
-    queue is bound for it. Handlers are settled as the module docstring describes. Replies that
+    queue is bound for it. Handlers are settled as ``_delivery.py`` describes. Replies that
     arrive after their request timed out are dropped and counted in ``late_replies``.
     """
 

@@ -18,7 +18,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from libs.common.bus._base import Bus, Delivery, Message
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Delivery
+from libs.common.bus._message import Message
 from libs.common.bus.topology import DEAD
 
 # Set on a replayed message: its consumer may act on it again (the dispatcher reopens a

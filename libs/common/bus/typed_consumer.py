@@ -9,7 +9,8 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from libs.common.bus._base import Delivery, Handler, Message, Reject, Retry
+from libs.common.bus._delivery import Delivery, Handler
+from libs.common.bus._message import Message, Reject, Retry
 from libs.common.schemas import Envelope
 
 log = logging.getLogger("libs.common.bus")

@@ -15,7 +15,7 @@ Sending steps (the scheduler, one short transaction each)::
                                      └ take_over: a stale ``sending`` whose sender died
 
 A step the current state does not allow raises :class:`InvalidState` (409), naming the states
-it is allowed from.
+it is allowed from; who may take a step is ``guards.py``'s rule.
 """
 
 from __future__ import annotations
@@ -34,50 +34,13 @@ from services.admin_api.errors import (
     FieldErrors,
     InvalidState,
     LimitExceeded,
-    PermissionDenied,
 )
-from services.admin_api.publishing import drafts, repository
+from services.admin_api.publishing import drafts
+from services.admin_api.publishing.guards import require_author, require_reviewer, require_state
 from services.admin_api.publishing.quota import release_quota, reserve_quota
 from services.admin_api.publishing.recipients import audience_count
 from services.admin_api.publishing.status import Status
 from services.admin_api.scope import Principal, account_in_scope
-
-TRANSITIONS: dict[str, frozenset[Status]] = {
-    "submit": frozenset({Status.DRAFT, Status.REJECTED}),
-    "approve": frozenset({Status.SUBMITTED}),
-    "reject": frozenset({Status.SUBMITTED}),
-    "cancel": frozenset({Status.SCHEDULED, Status.APPROVED}),
-    "edit": frozenset({Status.DRAFT, Status.REJECTED}),
-    "delete": frozenset({Status.DRAFT, Status.REJECTED, Status.CANCELLED}),
-}
-
-
-def require_state(publication: Publication, action: str) -> None:
-    """Raise :class:`InvalidState` unless ``action`` is allowed in the current state."""
-    if publication.status not in TRANSITIONS[action]:
-        allowed = ", ".join(sorted(TRANSITIONS[action]))
-        raise InvalidState(
-            f"cannot {action} a {publication.status} publication (allowed from: {allowed})",
-            status=publication.status,
-        )
-
-
-def require_author(principal: Principal, publication: Publication) -> None:
-    """Only the author (or the head office) changes a publication before review."""
-    if publication.author_id != principal.user_id and not principal.is_head_office:
-        raise PermissionDenied("only the author (or the head office) edits this publication")
-
-
-async def require_reviewer(
-    session: AsyncSession, principal: Principal, publication: Publication
-) -> None:
-    """Four eyes: the reviewer is not the author, and branch content needs the head office."""
-    if publication.author_id == principal.user_id:
-        raise PermissionDenied("the approver cannot be the author")
-    author_org = await repository.get_author_org(session, publication=publication)
-    branch_content = author_org is None or author_org.parent_id is not None
-    if branch_content and not principal.is_head_office:
-        raise PermissionDenied("branch content needs head-office approval")
 
 
 async def create_draft(

@@ -10,6 +10,7 @@ Follow a message through these modules, in this order:
 - ``plan.py``: which channels to try, in order, and the fallback (from settings).
 - ``attempts.py``: sending on one channel with retries; returns a ``Decision``.
 - ``finishes.py``: the durable switch to the fallback, and the terminal transition (batched).
+- ``outcomes.py``: the end of a run: its terminal transition, then its metrics and event.
 - ``events.py``: ``delivery.<status>`` events, after the status is durable.
 - ``custom_sends.py``: late replies, hand-overs and publications, sent at most once.
 

@@ -6,7 +6,8 @@
         ─▶ recipient unfollowed, suspended or opted out (suppression.py): SMS only, or suppressed
         ─▶ for each channel of the plan (plan.py): window? (windows.py) ─▶ attempts (attempts.py)
         ─▶ not delivered: fallback channel, switch committed first (finishes.py)
-        ─▶ terminal transition committed (finishes.py) ─▶ delivery.<status> event (events.py)
+        ─▶ outcome (outcomes.py): terminal transition committed (finishes.py)
+           ─▶ metrics ─▶ delivery.<status> event (events.py)
 
 A message delivered on one network is never also sent on another: the fallback runs only when
 no channel of the plan delivered, and once it was chosen a resumed run never goes back.
@@ -28,15 +29,16 @@ from services.dispatcher.channels.base import Channel, Outcome
 from services.dispatcher.delivery.attempts import Attempts
 from services.dispatcher.delivery.claims import Claim, Claims, Leases
 from services.dispatcher.delivery.events import StatusPublisher
-from services.dispatcher.delivery.finishes import FallbackSwitch, Finishing, Transitions
+from services.dispatcher.delivery.finishes import FallbackSwitch, Transitions
+from services.dispatcher.delivery.outcomes import Outcomes
 from services.dispatcher.delivery.outgoing import build_outgoing
 from services.dispatcher.delivery.plan import ChannelPlan
-from services.dispatcher.delivery.run import DeliveryRun, Final, now
+from services.dispatcher.delivery.run import DeliveryRun, Final
 from services.dispatcher.delivery.suppression import judge, state_of
 from services.dispatcher.delivery.windows import ServiceWindows
 from services.dispatcher.fallback import Decision, Reason, Step
-from services.dispatcher.metrics import DELIVERY_LATENCY, FALLBACKS, FINAL_STATUS, SUPPRESSED
-from services.dispatcher.repository import Claimed, Finish, PendingEvent
+from services.dispatcher.metrics import FALLBACKS, SUPPRESSED
+from services.dispatcher.repository import Claimed
 
 log = get_logger(__name__)
 
@@ -74,6 +76,7 @@ class NotificationDelivery:
         self._attempts = attempts
         self._transitions = transitions
         self._events = events
+        self._outcomes = Outcomes(transitions, events)
 
     async def __call__(self, notification_id: str, *, replay: bool = False) -> None:
         """Deliver one notification; returns once its outcome is committed (or not ours)."""
@@ -107,7 +110,7 @@ class NotificationDelivery:
         try:
             account = await self._directory.account(account_id=claimed.account_id)
         except UnknownAccount as exc:
-            await self._finish_unstarted(claimed, "failed", str(exc))
+            await self._outcomes.finish_unstarted(claimed, "failed", str(exc))
             return
         try:
             self._events.changed(claimed, account, "sending", previous=claimed.previous)
@@ -115,7 +118,7 @@ class NotificationDelivery:
             if run is None:
                 return
             final = await self._deliver(run)
-            await self._finish(run, final)
+            await self._outcomes.finish(run, final)
         except (Reject, LeaseLost, OperationalError, DBAPIError, OSError):
             raise  # settled already, or the database is away (the message is put back)
         except Exception as exc:
@@ -124,7 +127,7 @@ class NotificationDelivery:
             # operator's replay may reopen it once fixed.
             reason = f"delivery error: {type(exc).__name__}: {exc}"
             log.exception("delivery_error", id=claimed.id)
-            await self._finish_unstarted(claimed, "failed", reason, account)
+            await self._outcomes.finish_unstarted(claimed, "failed", reason, account)
             raise Reject(f"notification {claimed.id}: {reason}") from exc
 
     async def _start(
@@ -133,7 +136,7 @@ class NotificationDelivery:
         config = await self._directory.reminder(claimed.account_id, claimed.event_type)
         if config is None:
             reason = f"event type {claimed.event_type} is not configured"
-            await self._finish_unstarted(claimed, "failed", reason, account)
+            await self._outcomes.finish_unstarted(claimed, "failed", reason, account)
             return None
         outgoing = await build_outgoing(
             self._sessions, claimed, account, config, self._directory.box, self._tracker
@@ -249,63 +252,6 @@ class NotificationDelivery:
             decision.code,
             transient=decision.transient,
         )
-
-    async def _finish(self, run: DeliveryRun, final: Final) -> None:
-        claimed = run.claimed
-        run.note(final.status, final.reason or "ok", channel=final.channel)
-        finished = await self._transitions.finish(
-            Finishing(
-                Finish(
-                    claimed.id,
-                    final.status,
-                    final.channel,
-                    final.reason,
-                    final.provider_id,
-                    tuple(run.events),
-                    claimed.attempts,
-                ),
-                claimed.account_id,
-                run.outgoing.openid if run.unsubscribed else None,
-            )
-        )
-        if not finished:
-            return  # another worker finished it meanwhile; its outcome stands
-        account = run.account.code
-        FINAL_STATUS.labels(account, claimed.priority, final.status, final.channel or "-").inc()
-        DELIVERY_LATENCY.labels(account, claimed.priority, final.status).observe(
-            max(0.0, (now() - claimed.created_at).total_seconds())
-        )
-        refused = final.status != "delivered"
-        self._events.changed(
-            claimed,
-            run.account,
-            final.status,
-            previous="sending",
-            channel=final.channel,
-            reason=final.reason,
-            reason_code=final.code.value if refused else None,
-            errcode=run.last_errcode if refused else None,
-        )
-        if final.status == "failed" and final.transient:
-            raise Reject(f"notification {claimed.id} failed: {final.reason}")
-
-    async def _finish_unstarted(
-        self, claimed: Claimed, status: str, reason: str, account: AccountInfo | None = None
-    ) -> None:
-        """End a claimed notification that could not start (unknown account or event type)."""
-        event = PendingEvent(now(), status, reason)
-        finished = await self._transitions.finish(
-            Finishing(
-                Finish(claimed.id, status, None, reason, None, (event,), claimed.attempts),
-                claimed.account_id,
-            )
-        )
-        if not finished:
-            return
-        code = account.code if account is not None else "-"
-        FINAL_STATUS.labels(code, claimed.priority, status, "-").inc()
-        if account is not None:
-            self._events.changed(claimed, account, status, previous="sending", reason=reason)
 
 
 def _msgid(channel: Channel, decision: Decision) -> str | None:

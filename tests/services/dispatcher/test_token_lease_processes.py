@@ -16,15 +16,15 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
-from libs.common.bus import OUTBOUND, AmqpBus, default_topology
+from libs.common.bus import AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Account, Notification
-from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from tests.services.dispatcher.support import BALANCE
+from tests.support import balance_notification, ring_outbound
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess
@@ -95,27 +95,21 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
                 await session.execute(
                     insert(Notification),
                     [
-                        {
-                            "id": nid,
-                            "account_id": account_id,
-                            "event_type": "balance_change",
-                            "priority": "alert",
-                            "openid": f"o-lease-{nid[:10]}",
-                            "phone": "13800000001",
-                            "data": BALANCE,
-                            "fallback": "none",
-                            "deadline_at": now + timedelta(seconds=60),
-                            "created_at": now,
-                            "updated_at": now,
-                        }
+                        balance_notification(
+                            nid,
+                            account_id=account_id,
+                            now=now,
+                            deadline_at=now + timedelta(seconds=60),
+                            openid=f"o-lease-{nid[:10]}",
+                            phone="13800000001",
+                            data=BALANCE,
+                            fallback="none",
+                        )
                         for nid in chunk
                     ],
                 )
             for nid in chunk:
-                request = OutboundRequested(
-                    message_id=nid, account=DEMO.code, priority="alert", notification_id=nid
-                )
-                await bus.publish(OUTBOUND, "alert.wechat", request.to_bytes(), message_id=nid)
+                await ring_outbound(bus, nid, priority="alert")
             ids.extend(chunk)
             if first_send is None and state.calls.find("/cgi-bin/message/template/send"):
                 first_send = time.monotonic()

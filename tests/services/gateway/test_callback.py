@@ -14,6 +14,7 @@ from libs.common.bus import (
     DISPATCHER_ALERT,
     ENGINE_INBOUND,
     INBOUND,
+    Delivery,
     Queue,
     Topology,
     typed_handler,
@@ -23,6 +24,7 @@ from libs.common.schemas.inbound import InboundReceived
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.wechat import MessageCrypto, build_xml
 from libs.common.wechat.signature import compute_signature
+from sandboxes.server import RunningServer
 from tests.polling import eventually
 from tests.services.support import InboundStack
 from wxhub.demo.account import DEMO
@@ -201,20 +203,29 @@ async def test_retry_gets_the_first_reply_and_is_handled_once(stack: InboundStac
     assert MESSAGES.labels(DEMO.code, "text", "gold_price")._value.get() == handled
 
 
-async def test_late_answer_goes_out_once_as_customer_service_message(
-    make_stack, core_sandbox
-) -> None:
-    stack = await make_stack(reply_deadline_s=0.3, core_timeout_s=5.0)
+async def slow_rates_and_collect_alerts(
+    stack: InboundStack, core_sandbox: RunningServer, *, latency_ms: int
+) -> list[OutboundRequested]:
+    """Delay the core's next FX-rate answer by ``latency_ms``; the list fills with what reaches
+    the dispatcher's alert queue (a late reply, say)."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{core_sandbox.port}") as core:
-        fault = {"path": "/v1/fx/rates", "latency_ms": 800, "count": 1}
+        fault = {"path": "/v1/fx/rates", "latency_ms": latency_ms, "count": 1}
         assert (await core.post("/__sandbox__/faults", json=fault)).status_code < 300
     received: list[OutboundRequested] = []
 
-    async def collect(delivery) -> None:
+    async def collect(delivery: Delivery) -> None:
         received.append(OutboundRequested.from_bytes(delivery.message.body))
         await delivery.ack()
 
     await stack.bus.consume(DISPATCHER_ALERT, collect)
+    return received
+
+
+async def test_late_answer_goes_out_once_as_customer_service_message(
+    make_stack, core_sandbox
+) -> None:
+    stack = await make_stack(reply_deadline_s=0.3, core_timeout_s=5.0)
+    received = await slow_rates_and_collect_alerts(stack, core_sandbox, latency_ms=800)
     xml = stack.pusher.text("oLate", "汇率", msg_id=msg_id())
     response = await stack.post(xml)
     assert response.text == "success"
@@ -235,16 +246,7 @@ async def test_answer_after_the_ledger_forgot_the_callback_still_goes_out(
 ) -> None:
     # The engine answers after the ledger entry's TTL: the callback got ``success`` long ago.
     stack = await make_stack(reply_deadline_s=0.2, core_timeout_s=5.0, ledger_ttl_s=0.5)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{core_sandbox.port}") as core:
-        fault = {"path": "/v1/fx/rates", "latency_ms": 1500, "count": 1}
-        assert (await core.post("/__sandbox__/faults", json=fault)).status_code < 300
-    received: list[OutboundRequested] = []
-
-    async def collect(delivery) -> None:
-        received.append(OutboundRequested.from_bytes(delivery.message.body))
-        await delivery.ack()
-
-    await stack.bus.consume(DISPATCHER_ALERT, collect)
+    received = await slow_rates_and_collect_alerts(stack, core_sandbox, latency_ms=1500)
     response = await stack.post(stack.pusher.text("oAway", "汇率", msg_id=msg_id()))
     assert response.text == "success"
     await eventually(lambda: received, timeout=5.0, what="the late reply")

@@ -25,7 +25,9 @@ from libs.common.bus._amqp.declaring import (
     ensure_exchange,
 )
 from libs.common.bus._amqp.subscription import AmqpSubscription
-from libs.common.bus._base import Bus, BusError, Handler, Message, Subscription, Unroutable
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Handler, Subscription
+from libs.common.bus._message import BusError, Message, Unroutable
 from libs.common.bus.topology import Queue, Topology
 
 log = logging.getLogger("libs.common.bus")

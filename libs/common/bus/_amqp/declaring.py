@@ -9,7 +9,7 @@ from typing import Any
 from aio_pika.abc import AbstractQueue, AbstractRobustChannel, AbstractRobustConnection
 
 from libs.common.bus._amqp.connection import BROKER_ERRORS
-from libs.common.bus._base import BusError
+from libs.common.bus._message import BusError
 from libs.common.bus.topology import DLX, TRANSIENT_EXPIRES_MS, Queue, Topology
 
 

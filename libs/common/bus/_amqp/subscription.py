@@ -20,7 +20,8 @@ from aiormq.abc import DeliveredMessage
 
 from libs.common.bus._amqp.acks import Acker
 from libs.common.bus._amqp.connection import BROKER_ERRORS
-from libs.common.bus._base import Delivery, Handler, Message, Subscription, deliver
+from libs.common.bus._delivery import Delivery, Handler, Subscription, deliver
+from libs.common.bus._message import Message
 
 log = logging.getLogger("libs.common.bus")
 

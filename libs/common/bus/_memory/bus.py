@@ -2,133 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from libs.common.bus._base import (
-    Bus,
-    BusError,
-    Delivery,
-    Handler,
-    Message,
-    Subscription,
-    Unroutable,
-    deliver,
-)
+from libs.common.bus._base import Bus
+from libs.common.bus._delivery import Handler, Subscription
+from libs.common.bus._memory.queues import MemoryQueue, MemorySubscription
+from libs.common.bus._message import BusError, Message, Unroutable
 from libs.common.bus._routing import ExchangeKind, binding_matches
 from libs.common.bus.topology import DLX, Topology
-
-# (negated priority, arrival order, message): highest priority first, FIFO within a priority.
-_Item = tuple[int, int, Message]
-
-
-class _MemoryQueue:
-    """A queue: messages ordered by priority then arrival; a requeued message keeps its place."""
-
-    __slots__ = ("dead_letter", "items", "max_priority", "name", "sink")
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        dead_letter: bool,
-        max_priority: int | None,
-        sink: Callable[[Message], None] | None = None,
-    ) -> None:
-        self.name = name
-        self.dead_letter = dead_letter
-        self.max_priority = max_priority
-        self.items: asyncio.PriorityQueue[_Item] = asyncio.PriorityQueue()
-        self.sink = sink
-
-    def put(self, message: Message, order: int) -> None:
-        """Enqueue (or hand straight to the sink of a reply queue)."""
-        if self.sink is not None:
-            self.sink(message)
-            return
-        priority = min(message.priority, self.max_priority) if self.max_priority else 0
-        self.items.put_nowait((-priority, order, message))
-
-
-class _MemoryDelivery(Delivery):
-    __slots__ = ("_order", "_subscription")
-
-    def __init__(self, subscription: _MemorySubscription, order: int, message: Message) -> None:
-        super().__init__(message)
-        self._subscription = subscription
-        self._order = order
-
-    async def _ack(self) -> None:
-        self._subscription.release(self)
-
-    async def _nack(self, *, requeue: bool) -> None:
-        self._subscription.release(self)
-        self._subscription.bus.settle_refused(
-            self._subscription.queue, self.message, self._order, requeue=requeue
-        )
-
-    def abandon(self) -> None:
-        """Give the message back unsettled (its consumer went away): requeued, redelivered."""
-        if not self._settled:
-            self._settled = True
-            self._subscription.bus.settle_refused(
-                self._subscription.queue, self.message, self._order, requeue=True
-            )
-
-
-class _MemorySubscription(Subscription):
-    def __init__(
-        self, bus: MemoryBus, queue: _MemoryQueue, handler: Handler, prefetch: int
-    ) -> None:
-        self.bus = bus
-        self.queue = queue
-        self._handler = handler
-        self._slots = asyncio.Semaphore(prefetch)
-        self._unsettled: set[_MemoryDelivery] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._cancelled = False
-        self._loop = asyncio.create_task(self._consume(), name=f"memory-bus-consume-{queue.name}")
-
-    async def _consume(self) -> None:
-        while True:
-            await self._slots.acquire()
-            try:
-                _, order, message = await self.queue.items.get()
-            except asyncio.CancelledError:
-                self._slots.release()
-                raise
-            delivery = _MemoryDelivery(self, order, message)
-            self._unsettled.add(delivery)
-            task = asyncio.create_task(deliver(self._handler, delivery))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    def release(self, delivery: _MemoryDelivery) -> None:
-        """Free the prefetch slot a settled delivery held."""
-        if delivery in self._unsettled:
-            self._unsettled.discard(delivery)
-            self._slots.release()
-
-    async def cancel(self) -> None:
-        """Stop consuming; running handlers are cancelled and unsettled messages requeued."""
-        if self._cancelled:
-            return
-        self._cancelled = True
-        self.bus.forget(self)
-        self._loop.cancel()
-        current = asyncio.current_task()
-        running = [task for task in self._tasks if task is not current]
-        for task in running:
-            task.cancel()
-        await asyncio.gather(self._loop, *running, return_exceptions=True)
-        for delivery in list(self._unsettled):
-            self.release(delivery)
-            delivery.abandon()
 
 
 class MemoryBus(Bus):
@@ -143,9 +29,9 @@ class MemoryBus(Bus):
         super().__init__(namespace)
         self._default_prefetch = prefetch
         self._exchanges: dict[str, ExchangeKind] = {}
-        self._bindings: dict[str, list[tuple[str, _MemoryQueue]]] = {}
-        self._queues: dict[str, _MemoryQueue] = {}
-        self._subscriptions: set[_MemorySubscription] = set()
+        self._bindings: dict[str, list[tuple[str, MemoryQueue]]] = {}
+        self._queues: dict[str, MemoryQueue] = {}
+        self._subscriptions: set[MemorySubscription] = set()
         self._order = 0
         self._reply_queue: str | None = None
         self._closed = False
@@ -178,7 +64,7 @@ class MemoryBus(Bus):
             name = self.qualify(queue.name)
             target = self._queues.get(name)
             if target is None:
-                target = _MemoryQueue(
+                target = MemoryQueue(
                     name, dead_letter=queue.dead_letter, max_priority=queue.max_priority
                 )
                 self._queues[name] = target
@@ -235,18 +121,22 @@ class MemoryBus(Bus):
         target = self._queues.get(self.qualify(queue))
         if target is None or target.sink is not None:
             raise BusError(f"no queue {queue}")
-        subscription = _MemorySubscription(
-            self, target, handler, prefetch or self._default_prefetch
+        subscription = MemorySubscription(
+            target,
+            handler,
+            prefetch or self._default_prefetch,
+            settle_refused=self.settle_refused,
+            forget=self.forget,
         )
         self._subscriptions.add(subscription)
         return subscription
 
-    def forget(self, subscription: _MemorySubscription) -> None:
+    def forget(self, subscription: MemorySubscription) -> None:
         """Drop a cancelled subscription from the ones ``close()`` cancels."""
         self._subscriptions.discard(subscription)
 
     def settle_refused(
-        self, queue: _MemoryQueue, message: Message, order: int, *, requeue: bool
+        self, queue: MemoryQueue, message: Message, order: int, *, requeue: bool
     ) -> None:
         """Requeue a refused message in its old place, or dead-letter it."""
         if requeue:
@@ -258,7 +148,7 @@ class MemoryBus(Bus):
     async def _reply_address(self) -> str:
         if self._reply_queue is None:
             name = self.qualify(f"reply.{uuid.uuid4().hex}")
-            self._queues[name] = _MemoryQueue(
+            self._queues[name] = MemoryQueue(
                 name, dead_letter=False, max_priority=None, sink=self._on_reply
             )
             self._reply_queue = name
@@ -285,7 +175,7 @@ class MemoryBus(Bus):
             queue.put(message, self._order)
         return bool(targets)
 
-    def _dead_letter(self, queue: _MemoryQueue, message: Message) -> None:
+    def _dead_letter(self, queue: MemoryQueue, message: Message) -> None:
         """Republish to wx.dlx as RabbitMQ does: same routing key, ``x-death`` prepended."""
         original_exchange = self.qualify(message.exchange)
         headers = dict(message.headers)
