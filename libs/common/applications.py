@@ -70,6 +70,18 @@ def move(application: Application, target: str, note: str) -> None:
     application.status_note = note
 
 
+def status_notice(application: Application) -> str:
+    """What the applicant is told in chat when staff moved the status on."""
+    lines = [
+        f"您的{application.product_name}申请（编号 {reference(application)}）有新进度："
+        f"{STATUS_LABELS.get(application.status, application.status)}。"
+    ]
+    if application.status_note:
+        lines.append(f"说明：{application.status_note}")
+    lines.append("发送“进度”可随时查询。")
+    return "\n".join(lines)
+
+
 def reference(application: Application) -> str:
     """The number the applicant is told: ``AP`` + Beijing date + id (``AP20261207000012``)."""
     day = (application.created_at + _BEIJING).strftime("%Y%m%d")

@@ -183,7 +183,7 @@ def test_binding_in_the_dev_stack_confirms_in_chat_and_logs_no_identity(dev: Dev
 def test_personal_queries_and_an_application_through_the_dev_stack(dev: DevStack) -> None:
     """The bound demo customer asks 开户行 / 持仓 / 开通协议 (masked, with the data time); a
     prospect applies on /h5/apply with the code the SMS sandbox received, staff move the status
-    through the admin API, and 进度 in chat shows it."""
+    through the admin API, the applicant is told in chat, and 进度 shows it."""
     pusher = CallbackPusher(DEMO.token, DEMO.appid, DEMO.original_id, DEMO.encoding_aes_key)
     gateway = dev.url("gateway_port")
 
@@ -236,4 +236,15 @@ def test_personal_queries_and_an_application_through_the_dev_stack(dev: DevStack
     progress = chat(prospect, "进度", 413)["Content"]
     assert "状态：已通过" in progress
     assert "说明：卡片已寄出" in progress
+
+    def told() -> list[dict[str, Any]]:
+        calls = httpx.get(
+            f"{dev.url('wechat_sandbox_port')}/__sandbox__/calls",
+            params={"path": "/cgi-bin/message/custom/send"},
+            timeout=5,
+        ).json()["calls"]
+        return [c["body"] for c in calls if c["body"].get("touser") == prospect]
+
+    [notice] = Deadline(30).poll("the applicant's status notice", told, every=0.2)
+    assert "有新进度：已通过" in notice["text"]["content"]
     assert phone not in dev.log(tail=10**7)

@@ -84,6 +84,22 @@ async def test_authorised_user_gets_the_page_its_link_would_show(h5: InboundStac
         assert "授权失败" in replay.text
 
 
+@pytest.mark.parametrize(
+    ("page", "shows"), [("apply", "在线申请"), ("transfer", "进入手机银行转账")]
+)
+async def test_menu_entries_open_the_application_and_transfer_pages(
+    h5: InboundStack, page: str, shows: str
+) -> None:
+    async with _browser(h5) as browser:
+        landed = await browser.get(await _through_wechat(browser, page, "oMenuProspect"))
+        assert landed.status_code == 303
+        link = landed.headers["location"]
+        assert link.startswith(f"/h5/{page}?t=")
+        opened = await browser.get(link)
+        assert opened.status_code == 200, opened.text
+        assert shows in opened.text
+
+
 async def test_forged_codes_and_planted_callbacks_are_refused(
     h5: InboundStack, sandbox: tuple[wechat_api.WeChatApiState, RunningServer]
 ) -> None:

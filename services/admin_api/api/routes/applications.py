@@ -2,7 +2,9 @@
 
 Applicants submit on ``/h5/apply`` (the gateway); "进度" in chat shows what staff set here. The
 phone number is masked in every answer. A status change follows ``libs/common/applications.py``
-(a step it does not allow is a 409 ``invalid_state``) and is audited with the before and after.
+(a step it does not allow is a 409 ``invalid_state``), is audited with the before and after, and
+tells the applicant in chat (a customer-service message through the dispatcher, ``origin``
+``application``; outside WeChat's 48-hour window it is not delivered, and "进度" still answers).
 """
 
 from __future__ import annotations
@@ -13,16 +15,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from libs.common.applications import STATUS_LABELS, TransitionRefused, next_statuses, reference
-from libs.common.db.models import Application
+from libs.common.applications import (
+    STATUS_LABELS,
+    TransitionRefused,
+    next_statuses,
+    reference,
+    status_notice,
+)
+from libs.common.bus import OUTBOUND
+from libs.common.db.models import Account, Application
 from libs.common.masking import mask_phone
+from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, IdPath, WriteModel
 from services.admin_api.audit import record
 from services.admin_api.errors import InvalidState
 from services.admin_api.listing import ListQuery, Page
-from services.admin_api.repositories import applications
+from services.admin_api.repositories import applications, rows
 from services.admin_api.scope import by_account
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications 业务申请"])
@@ -147,7 +157,7 @@ async def change_status(
     session: SessionDep,
     state: StateDep,
 ) -> ApplicationRead:
-    """Move the status on as the workflow allows; audited."""
+    """Move the status on as the workflow allows; audited; the applicant is told in chat."""
     before = {"status": application.status, "note": application.status_note}
     try:
         await applications.update_status(
@@ -163,5 +173,21 @@ async def change_status(
         application.id,
         before=before,
         after={"status": application.status, "note": application.status_note},
+    )
+    account = await rows.get(session, Account, application.account_id)
+    assert account is not None  # the foreign key guarantees it
+    # Published inside the request's transaction, as hand-overs are: a failure to queue rolls
+    # the change back. Each status is reached once, so the message id is unique.
+    message = OutboundRequested(
+        message_id=f"application{application.id}-{application.status}",
+        correlation_id=f"application:{application.id}",
+        account=account.code,
+        openid=application.openid,
+        priority="alert",
+        origin="application",
+        custom_message={"msgtype": "text", "text": {"content": status_notice(application)}},
+    )
+    await state.bus.publish(
+        OUTBOUND, "alert.wechat", message.to_bytes(), message_id=message.message_id
     )
     return to_read(application, state.secret_box)

@@ -302,7 +302,7 @@ export interface paths {
         put?: never;
         /**
          * 变更申请状态 · change an application's status
-         * @description Move the status on as the workflow allows; audited.
+         * @description Move the status on as the workflow allows; audited; the applicant is told in chat.
          */
         post: operations["change_status_api_v1_applications__application_id__status_post"];
         delete?: never;

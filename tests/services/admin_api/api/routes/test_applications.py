@@ -3,8 +3,9 @@ masked; the status moves as the workflow allows, behind ``application.manage``, 
 
 from __future__ import annotations
 
+from libs.common.bus import DISPATCHER_ALERT
 from libs.common.db.models import Application
-from tests.services.admin_api.support import AdminStack
+from tests.services.admin_api.support import AdminStack, queued_messages
 
 PHONE = "13700001234"
 
@@ -83,6 +84,19 @@ async def test_status_moves_as_the_workflow_allows_and_is_audited(stack: AdminSt
     final = await stack.call("admin", "POST", url, json={"status": "rejected"})
     assert final.status_code == 409
 
+    # The applicant was told of each change in chat, not of the refused ones.
+    told = await queued_messages(stack, DISPATCHER_ALERT)
+    assert [m.openid for m in told] == ["o_apply_demo", "o_apply_demo"]
+    assert {m.account for m in told} == {"demo"}
+    assert {m.origin for m in told} == {"application"}
+    texts = [m.custom_message["text"]["content"] for m in told if m.custom_message]
+    assert texts[0].startswith(
+        f"您的标准信用卡申请（编号 {moved.json()['reference']}）有新进度：审核中"
+    )
+    assert f"说明：{note}" in texts[0]
+    assert "已通过" in texts[1]
+    assert PHONE not in "".join(texts)
+
     audit = await stack.call("admin", "GET", "/api/v1/audit?action=application.status")
     entries = sorted(audit.json()["items"], key=lambda e: e["id"])
     assert [(e["before"]["status"], e["after"]["status"]) for e in entries] == [
@@ -122,3 +136,4 @@ async def test_bad_status_changes_are_refused_and_change_nothing(stack: AdminSta
     assert row.status == "submitted"
     audit = await stack.call("admin", "GET", "/api/v1/audit?action=application.status")
     assert audit.json()["total"] == 0
+    assert await queued_messages(stack, DISPATCHER_ALERT) == []
