@@ -10,7 +10,7 @@ template sends answer 43101 (user refuses: a verdict, so those fall back to SMS)
 delivered/s (terminal, end to end), p50/p99 from acceptance to the terminal status event, the
 fallbacks and their latency, and CPU ms per notification of each process (from /proc, so the
 figure is not distorted by other load on the machine). The unpaced clean run is the maximum
-delivered/s, closed loop.
+delivered/s, closed loop. ``--pg-stats`` adds WAL bytes and SQL statements per notification.
 
 First, the single-POST comparison: ``POST /api/v1/notifications`` one at a time (closed loop,
 ``--single-concurrency`` connections) against the peer (``bench.peers.notifications_api``: plain
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -78,6 +79,9 @@ class Result:
     statuses: dict[str, int]
     latencies: dict[str, list[float]]
     cpu_ms: dict[str, float] = field(default_factory=dict)
+    pg: dict[str, float | None] | None = None
+    # Status events per notification: AMQP messages, and the events they carry.
+    events: tuple[float, float] = (0.0, 0.0)
 
 
 class CpuMeter:
@@ -118,6 +122,72 @@ class CpuMeter:
             used[name] = seconds * 1000 / max(messages, 1)
         self._start = now
         return used
+
+
+class PgMeter:
+    """WAL bytes and SQL statements per message since the last reset, for ``--pg-stats``.
+
+    WAL is the whole cluster's (``pg_current_wal_insert_lsn()``): it is the bench's own only on a
+    PostgreSQL nobody else writes to. Statements are the top-level ``calls`` of
+    ``pg_stat_statements`` in the scratch database (BEGIN and COMMIT included, foreign-key checks
+    not; an ``executemany`` counts once per row though it is one round trip), or ``None`` when the
+    extension is not installed in the server's ``postgres`` database. Neither depends on the
+    machine's speed or load.
+    """
+
+    def __init__(self, url: str, database: str) -> None:
+        self.url = urlsplit(url.replace("+asyncpg", ""))._replace(path="/postgres").geturl()
+        self.database = database
+        self._conn: asyncpg.Connection | None = None
+        self._start: tuple[int, int | None] = (0, None)
+
+    async def connect(self) -> None:
+        """Open the meter's own connection (to ``postgres``, so it is not counted) and reset."""
+        self._conn = await asyncpg.connect(self.url)
+        await self.reset()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def _sample(self) -> tuple[int, int | None]:
+        assert self._conn is not None
+        wal = await self._conn.fetchval("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+        try:
+            calls = await self._conn.fetchval(
+                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE toplevel"
+                " AND dbid = (SELECT oid FROM pg_database WHERE datname = $1)",
+                self.database,
+            )
+        except asyncpg.UndefinedTableError:
+            calls = None
+        return int(wal), None if calls is None else int(calls)
+
+    async def reset(self) -> None:
+        """Start measuring from now."""
+        self._start = await self._sample()
+
+    async def per_message(self, messages: int) -> dict[str, float | None]:
+        """WAL bytes and statements per message since the last reset (then resets)."""
+        now = await self._sample()
+        figures = pg_per_message(self._start, now, messages)
+        self._start = now
+        return figures
+
+
+def pg_per_message(
+    before: tuple[int, int | None], after: tuple[int, int | None], messages: int
+) -> dict[str, float | None]:
+    """``{"wal_bytes": …, "statements": …}`` per message between two samples."""
+    wal_before, calls_before = before
+    wal_after, calls_after = after
+    messages = max(messages, 1)
+    statements = (
+        None
+        if calls_before is None or calls_after is None
+        else (calls_after - calls_before) / messages
+    )
+    return {"wal_bytes": (wal_after - wal_before) / messages, "statements": statements}
 
 
 def postgres_backends(database: str) -> list[int]:
@@ -240,10 +310,15 @@ class Collector:
     def __init__(self) -> None:
         self.terminal: dict[str, tuple[str, float]] = {}
         self.changed = asyncio.Event()
+        self.messages = 0  # AMQP messages of status events received
+        self.events = 0  # status events in them
 
     async def on_event(self, delivery: Delivery) -> None:
         """Record the terminal events of a batch."""
-        for event in DeliveryStatusChangedBatch.from_bytes(delivery.message.body).items:
+        items = DeliveryStatusChangedBatch.from_bytes(delivery.message.body).items
+        self.messages += 1
+        self.events += len(items)
+        for event in items:
             if event.status in TERMINAL and event.accepted_at is not None:
                 latency = (event.occurred_at - event.accepted_at).total_seconds()
                 self.terminal[event.notification_id] = (event.status, latency)
@@ -261,8 +336,12 @@ async def _run(
     rate: float,
     batch: int,
     cpu: CpuMeter,
+    pg: PgMeter | None = None,
 ) -> Result:
     cpu.reset()
+    if pg is not None:
+        await pg.reset()
+    messages, events = collector.messages, collector.events
     ids: list[str] = []
     started = time.perf_counter()
     in_flight = asyncio.Semaphore(4)
@@ -299,7 +378,20 @@ async def _run(
         statuses[found[0]] = statuses.get(found[0], 0) + 1
         latencies.setdefault(found[0], []).append(found[1])
     done = sum(statuses.values())
-    return Result(label, count, accept_s, total_s, statuses, latencies, cpu.per_message_ms(done))
+    cpu_ms = cpu.per_message_ms(done)
+    pg_figures = await pg.per_message(done) if pg is not None else None
+    per = max(done, 1)
+    return Result(
+        label,
+        count,
+        accept_s,
+        total_s,
+        statuses,
+        latencies,
+        cpu_ms,
+        pg_figures,
+        ((collector.messages - messages) / per, (collector.events - events) / per),
+    )
 
 
 def _table(results: list[Result], rate: float, via: str) -> None:
@@ -328,6 +420,21 @@ def _table(results: list[Result], rate: float, via: str) -> None:
     print(f"{'run':<34} " + " ".join(f"{n:>11}" for n in names))
     for r in results:
         print(f"{r.label:<34} " + " ".join(f"{r.cpu_ms[n]:>11.3f}" for n in names))
+    print("\nstatus events per notification (delivery.*, batched into AMQP messages)")
+    print(f"{'run':<34} {'messages':>11} {'events':>11}")
+    for r in results:
+        print(f"{r.label:<34} {r.events[0]:>11.3f} {r.events[1]:>11.2f}")
+    if results[0].pg is not None:
+        print(
+            "\nPostgreSQL per notification (WAL: the whole server's;"
+            " statements: pg_stat_statements)"
+        )
+        print(f"{'run':<34} {'WAL bytes':>11} {'statements':>11}")
+        for r in results:
+            assert r.pg is not None
+            statements = r.pg["statements"]
+            shown = "-" if statements is None else f"{statements:.2f}"
+            print(f"{r.label:<34} {r.pg['wal_bytes']:>11,.0f} {shown:>11}")
 
 
 def single_requests(label: str, count: int, first: int) -> list[bytes]:
@@ -472,6 +579,12 @@ async def main() -> None:
         help="run the dispatcher under cProfile, write its statistics to FILE and print its"
         " Python function calls per notification (a count that does not depend on the load)",
     )
+    parser.add_argument(
+        "--pg-stats",
+        action="store_true",
+        help="print WAL bytes and SQL statements per notification (WAL is the whole server's:"
+        " use a PostgreSQL of the bench's own; statements need pg_stat_statements)",
+    )
     add_server_arguments(parser)
     args = parser.parse_args()
     logs = ROOT / args.logs
@@ -574,6 +687,10 @@ async def main() -> None:
     cpu = CpuMeter(groups)
     print("processes:", {k: v for k, v in groups.items() if isinstance(v, int)}, flush=True)
     submitter = Submitter(api=api, bus=bus, sessions=sessions, account_id=account_id)
+    pg: PgMeter | None = None
+    if args.pg_stats:
+        pg = PgMeter(database, database_name)
+        await pg.connect()
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{wechat_port}") as control:
             if not await _wait_http(
@@ -586,6 +703,7 @@ async def main() -> None:
                 "rate": args.rate,
                 "batch": args.batch,
                 "cpu": cpu,
+                "pg": pg,
             }
             await _run("warm-up", "w", min(2000, args.count), **common)
             if api is not None and peer is not None and args.single_rounds > 0:
@@ -613,6 +731,8 @@ async def main() -> None:
     finally:
         if api is not None:
             await api.aclose()
+        if pg is not None:
+            await pg.close()
         for process in processes:
             await stop_process(process)
         if profile is not None and profile.exists():
