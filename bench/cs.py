@@ -477,7 +477,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(
             *(customers.ask(i, args.ramp * i / customers_n) for i in range(customers_n))
         )
-        seated = await _wait_for(lambda: len(ledger.seats) >= customers_n, 30)
+        # A message before its follower's seat would go to the transcript, not to a socket.
+        seated = await _wait_for(lambda: len(ledger.seats) >= customers_n, args.ramp + 120)
         ramp_s = time.perf_counter() - ramp_started
         per_agent = Counter(ledger.seats.values())
 
