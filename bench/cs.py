@@ -637,7 +637,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--drain",
         type=float,
-        default=15.0,
+        default=45.0,
         help="after the load, wait until nothing arrived for this long (s)",
     )
     p.add_argument("--logs", default="var/bench-cs", help="child process logs")
