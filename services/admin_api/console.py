@@ -175,6 +175,9 @@ async def send(
     """An agent's message to the follower, refused outside WeChat's window."""
 
     async def change(session: AsyncSession) -> tuple[CsMessage, Effects]:
+        # Locked: the send counts against the window (window_sends + 1), which the engine resets
+        # when the follower writes; counting from a stale read would undo that reset.
+        await repo.get_session(session, session_id=session_id, for_update=True)
         cs = await visible_session(session, principal, session_id)
         if cs.agent_id != principal.user_id:
             raise InvalidState("only the session's agent sends in it")

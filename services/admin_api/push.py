@@ -7,8 +7,9 @@ sees every push and hands it to the sockets it holds: an agent is reached whiche
 console is connected to, and nothing lives only in one process's memory.
 
 A console resumes with ``?cursor=<last feed id seen>``: stored feed items after it are replayed
-before live pushes, and a live push at or below what was already sent is skipped, so the console
-gets everything once, in order. Protocol (JSON text frames, server → console)::
+before live pushes, and a live push of an item the socket already got is skipped, so the console
+gets everything once. Live pushes come in commit order, which is not always id order (two
+changes for one agent committing at once). Protocol (JSON text frames, server → console)::
 
     {"type": "feed", "id", "kind", "session_id", "payload", "at"}   assigned, message, closed, ...
     {"type": "queue", "groups": {"default": 3}}                      queue sizes
@@ -24,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -183,14 +186,40 @@ async def serve_console(
         await websocket.send_json(
             {"type": "hello", "cursor": sent, "agent_id": agent_id, "queue": sizes}
         )
-        await _pump(websocket, console, sent, heartbeat_s)
+        await _pump(websocket, console, SentFeed(item.id for item in missed), heartbeat_s)
     except WebSocketDisconnect:
         pass
     finally:
         hub.detach(console)
 
 
-async def _pump(websocket: WebSocket, console: Console, sent: int, heartbeat_s: float) -> None:
+class SentFeed:
+    """Ids of the feed items a socket already got (the latest ``size``), to send each once.
+
+    Feed ids follow insertion order, but the transactions that took them commit and publish in
+    any order (two followers of one agent writing at once): a live push with a lower id than one
+    already sent is new, not a repeat, so only ids actually sent are skipped.
+    """
+
+    def __init__(self, ids: Iterable[int] = (), size: int = 4096) -> None:
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+        self._size = size
+        for feed_id in ids:
+            self.add(feed_id)
+
+    def __contains__(self, feed_id: int) -> bool:
+        return feed_id in self._ids
+
+    def add(self, feed_id: int) -> None:
+        """Remember ``feed_id`` as sent (forgetting the oldest beyond ``size``)."""
+        self._order.append(feed_id)
+        self._ids.add(feed_id)
+        if len(self._order) > self._size:
+            self._ids.discard(self._order.popleft())
+
+
+async def _pump(websocket: WebSocket, console: Console, sent: SentFeed, heartbeat_s: float) -> None:
     loop = asyncio.get_running_loop()
     heard = pinged = loop.time()
 
@@ -224,9 +253,9 @@ async def _pump(websocket: WebSocket, console: Console, sent: int, heartbeat_s: 
                 continue
             feed_id = frame.get("id")
             if frame["type"] == "feed" and isinstance(feed_id, int):
-                if feed_id <= sent:
+                if feed_id in sent:
                     continue  # already replayed
-                sent = feed_id
+                sent.add(feed_id)
             await websocket.send_json(frame)
     finally:
         receiver.cancel()

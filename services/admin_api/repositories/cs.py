@@ -83,8 +83,12 @@ async def list_sessions(
     return list((await session.scalars(stmt.limit(limit))).all())
 
 
-async def get_session(session: AsyncSession, *, session_id: int) -> CsSession | None:
-    """A session by id."""
+async def get_session(
+    session: AsyncSession, *, session_id: int, for_update: bool = False
+) -> CsSession | None:
+    """A session by id (``for_update``: read afresh and locked until the transaction ends)."""
+    if for_update:
+        return await session.get(CsSession, session_id, with_for_update=True)
     return await session.get(CsSession, session_id)
 
 

@@ -236,6 +236,49 @@ async def test_a_busy_console_is_pinged_and_kept_through_a_quiet_moment(
         await _frames_until(socket, lambda f: f["type"] == "ping")
 
 
+async def test_pushes_published_out_of_id_order_all_reach_the_console(
+    replicas: list[Replica],
+) -> None:
+    first, second = replicas
+    token = await _token(first, "agent2")
+    async with connect(f"{second.ws}?token={token}") as socket:
+        await _frames_until(socket, lambda f: f["type"] == "hello")
+        async with httpx.AsyncClient(base_url=first.http) as client:
+            online = await client.put(
+                "/api/v1/cs/me/status",
+                json={"status": "online"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert online.status_code == 200
+        session_id = await _follower_asks(first, "oTwoAtOnce")
+        await _frames_until(socket, lambda f: f["type"] == "feed")
+        # Two messages of the follower: the first takes the lower feed id, but its transaction
+        # publishes last (as when two engine handlers commit at once).
+        said = []
+        for content in ("早", "晚"):
+            async with first.resources.sessions.begin() as session:
+                row = await session.get(CsSession, session_id)
+                assert row is not None
+                said.append(
+                    await workflow.append_customer(
+                        session,
+                        row,
+                        msg_id=f"order-{uuid.uuid4().hex}",
+                        kind="text",
+                        content=content,
+                        payload={},
+                        now=utcnow(),
+                    )
+                )
+        for effect in reversed(said):
+            await effects.publish(first.resources.bus, effect)
+        got: list[str] = []
+        while len(got) < 2:
+            frames = await _frames_until(socket, lambda f: f["type"] == "feed")
+            got.append(frames[-1]["payload"]["message"]["content"])
+        assert sorted(got) == ["早", "晚"]
+
+
 async def test_queue_sizes_are_pushed_to_every_console(replicas: list[Replica]) -> None:
     first, second = replicas
     token = await _token(second, "agent2")

@@ -22,6 +22,15 @@ describe('FeedCursor', () => {
     expect(cursor.accept({ type: 'queue', groups: {} })).toBe(true)
     expect(cursor.value).toBe(6)
   })
+
+  it('keeps a lower id that arrives after a higher one (commit order is not id order)', () => {
+    const cursor = new FeedCursor(5)
+    const item = (id: number) => ({ type: 'feed' as const, id, kind: 'message', session_id: 1, payload: {}, at: '' })
+    expect(cursor.accept(item(8))).toBe(true)
+    expect(cursor.accept(item(7))).toBe(true)
+    expect(cursor.accept(item(7))).toBe(false)
+    expect(cursor.value).toBe(8)
+  })
 })
 
 describe('socketUrl', () => {

@@ -25,15 +25,25 @@ export type ConsoleFrame =
   | { type: 'ping' }
   | { type: 'pong' }
 
-/** Tracks the resume cursor: a feed item at or below it was seen already (a replay overlap). */
+/**
+ * Tracks the resume cursor (the highest feed id seen) and the items seen: an item at or below the
+ * cursor the page started from, or one seen already, is dropped. Live pushes come in commit order,
+ * which is not always id order, so a lower id not seen yet is new.
+ */
 export class FeedCursor {
-  constructor(public value = 0) {}
+  private readonly seen = new Set<number>()
+  private readonly floor: number
+
+  constructor(public value = 0) {
+    this.floor = value
+  }
 
   /** Whether `frame` is new; advances the cursor when it is. */
   accept(frame: ConsoleFrame): boolean {
     if (frame.type !== 'feed') return true
-    if (frame.id <= this.value) return false
-    this.value = frame.id
+    if (frame.id <= this.floor || this.seen.has(frame.id)) return false
+    this.seen.add(frame.id)
+    this.value = Math.max(this.value, frame.id)
     return true
   }
 }
