@@ -26,6 +26,7 @@ _CRITERIA = {"category": "vip", "region": "上海", "tags": ["稳健型"], "bind
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "StatusWrite": {"status": "online"},
+    "StatusChange": {"status": "reviewing", "note": "资料已收到，审核约需 3 个工作日。"},
     "AgentWrite": {"cap": 10, "groups": ["default", "vip"]},
     "MessageWrite": {"text": "您好，我是客服小王，请问有什么可以帮您？"},
     "TransferWrite": {"to_group": "vip", "note": "客户咨询大额赎回，请理财经理跟进"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from libs.common.db.models import (
+    Application,
     Command,
     ConfigDocument,
     CsCannedReply,
@@ -45,6 +46,14 @@ async def out_of_scope_objects(stack: AdminStack) -> dict[str, Any]:
             ),
             "reply_id": CsCannedReply(account_id=bj, title="bj", content="bj"),
             "ticket_id": CsTicket(account_id=bj, openid="o_bj_cs", content="bj"),
+            "application_id": Application(
+                account_id=bj,
+                openid="o_bj_applicant",
+                name="bj",
+                phone_enc="-",
+                product="credit_card",
+                product_name="bj",
+            ),
         }
         session.add_all(objects.values())
         await session.flush()
