@@ -273,6 +273,7 @@ class Submitter:
     async def _direct(self, n: int) -> list[str]:
         now = datetime.now(UTC)
         ids = [uuid.uuid4().hex for _ in range(n)]
+        phone_enc = SecretBox(SECRET_KEY).encrypt("13800000001")
         async with self.sessions.begin() as session:
             await session.execute(
                 insert(Notification),
@@ -283,7 +284,7 @@ class Submitter:
                         "event_type": "balance_change",
                         "priority": "alert",
                         "openid": f"o-bench-{nid[:12]}",
-                        "phone": "13800000001",
+                        "phone_enc": phone_enc,
                         "data": DATA,
                         "fallback": "sms",
                         "deadline_at": now + timedelta(seconds=30),

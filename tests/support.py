@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from libs.common.bus import OUTBOUND, Bus, Delivery, Message
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.secret_box import SecretBox
 from tests.polling import eventually
 from wxhub.demo.account import DEMO
 
@@ -30,6 +31,7 @@ def balance_notification(
     deadline_at: datetime.datetime,
     openid: str,
     phone: str,
+    box: SecretBox,
     data: Mapping[str, str],
     priority: str = "alert",
     fallback: str = "sms",
@@ -42,7 +44,7 @@ def balance_notification(
         "event_type": "balance_change",
         "priority": priority,
         "openid": openid,
-        "phone": phone,
+        "phone_enc": box.encrypt(phone),
         "data": dict(data),
         "fallback": fallback,
         "deadline_at": deadline_at,

@@ -7,11 +7,18 @@ The rotation procedure: move the old key into ``WXHUB_PREVIOUS_SECRET_KEYS`` and
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from libs.common.customer_numbers import PURPOSE, opened
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer, PhoneCode
+from libs.common.db.models import (
+    AccessToken,
+    Account,
+    BusinessSystem,
+    Customer,
+    Notification,
+    PhoneCode,
+)
 from libs.common.db.models._base import Base
 from libs.common.secret_box import SecretBox
 
@@ -21,6 +28,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (BusinessSystem, ("secret_enc",)),
     (AccessToken, ("token",)),
     (Customer, ("phone_enc", "customer_no_enc")),
+    (Notification, ("phone_enc", "customer_no_enc")),
     (PhoneCode, ("phone_enc",)),
 )
 
@@ -35,7 +43,9 @@ async def rotate_secrets(database_url: str, box: SecretBox) -> int:
     try:
         async with make_sessionmaker(engine).begin() as session:
             for model, columns in ENCRYPTED_COLUMNS:
-                for row in (await session.scalars(select(model))).all():
+                # Only rows holding a ciphertext (most notifications name an openid alone).
+                holding = or_(*(getattr(model, column).is_not(None) for column in columns))
+                for row in (await session.scalars(select(model).where(holding))).all():
                     for column in columns:
                         value = getattr(row, column)
                         if value:

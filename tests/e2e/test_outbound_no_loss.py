@@ -93,6 +93,7 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
     try:
         now = datetime.now(UTC)
         ids = [uuid.uuid4().hex for _ in range(COUNT)]
+        box = SecretBox(SECRET_KEY)
         async with sessions.begin() as session:
             await session.execute(
                 insert(Notification),
@@ -105,6 +106,7 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
                         deadline_at=now + timedelta(minutes=10),
                         openid=f"o-e2e-{i:05d}",
                         phone=f"138{i:08d}",
+                        box=box,
                         data={"account_tail": "1234", "time": "t", "amount": "1", "balance": "2"},
                         priority="alert" if i % 2 else "bulk",
                     )

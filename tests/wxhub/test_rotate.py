@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from libs.common.customer_numbers import PURPOSE
 from libs.common.db import make_engine, make_sessionmaker
-from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer
+from libs.common.db.models import AccessToken, Account, BusinessSystem, Customer, Notification
 from libs.common.secret_box import SecretBox, SecretBoxError
 from libs.common.settings import CommonSettings
 from wxhub.dev import seed
@@ -70,10 +71,30 @@ async def test_rotation_moves_every_stored_secret_to_the_new_key(tmp_path: Path)
         session.add(
             AccessToken(account_id=account.id, token=SecretBox(OLD).encrypt("tok"), generation=1)
         )
+        deadline = datetime.now(UTC) + timedelta(minutes=1)
+        session.add_all(
+            [
+                Notification(
+                    id="n-sealed",
+                    account_id=account.id,
+                    event_type="balance_change",
+                    customer_no_enc=SecretBox(OLD).encrypt("C00000001"),
+                    phone_enc=SecretBox(OLD).encrypt("13800000001"),
+                    deadline_at=deadline,
+                ),
+                Notification(
+                    id="n-openid",
+                    account_id=account.id,
+                    event_type="balance_change",
+                    openid="o-only",
+                    deadline_at=deadline,
+                ),
+            ]
+        )
     await engine.dispose()
     before = await _stored_values(url)
     assert len(before) >= 4  # app secret, token, AES key, business-system secret, access token
-    assert {m for m, _ in ENCRYPTED_COLUMNS} >= {Account, BusinessSystem, AccessToken}
+    assert {m for m, _ in ENCRYPTED_COLUMNS} >= {Account, BusinessSystem, AccessToken, Notification}
 
     env = {
         **os.environ,
@@ -91,6 +112,8 @@ async def test_rotation_moves_every_stored_secret_to_the_new_key(tmp_path: Path)
     for value in after:
         with pytest.raises(SecretBoxError):
             old_only.decrypt(value)
+    # The numbers stored on notifications are among them.
+    assert {"C00000001", "13800000001"} <= {new_only.decrypt(v) for v in after}
     # Customer numbers' lookup tokens follow the new key.
     numbers = await _customer_numbers(url)
     assert numbers

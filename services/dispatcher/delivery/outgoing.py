@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.customer_numbers import tokens_of
+from libs.common.customer_numbers import opened, tokens_of
 from libs.common.phones import contact_phone
 from libs.common.secret_box import SecretBox
 from libs.common.short_links import URL_PATTERN, LinkTracker
@@ -45,17 +45,23 @@ async def build_outgoing(
 
     The gateway resolved the recipient when it accepted the notification; only a row that names
     neither an openid nor a phone (written by another producer with a customer number alone)
-    is looked up here. For an account that tracks clicks, the template's url and the links of
-    the customer-service text become short links (SMS texts keep theirs: no click to track).
+    is looked up here. The stored phone is decrypted only when the reminder type has an SMS
+    text (without one no SMS can go out), the customer number only for that lookup. For an
+    account that tracks clicks, the template's url and the links of the customer-service text
+    become short links (SMS texts keep theirs: no click to track).
     """
-    openid, phone = claimed.openid, claimed.phone
-    if not openid and not phone and claimed.customer_no:
+    openid = claimed.openid
+    phone = box.decrypt(claimed.phone_enc) if claimed.phone_enc and config.sms_text else None
+    customer_no = (
+        opened(box, claimed.customer_no_enc) if not openid and not claimed.phone_enc else None
+    )
+    if customer_no:
         async with sessions() as session:
             customer = await repository.get_customer(
                 session,
                 account_id=claimed.account_id,
                 openid=None,
-                customer_no_tokens=tokens_of(box, [claimed.customer_no]),
+                customer_no_tokens=tokens_of(box, [customer_no]),
             )
         if customer is not None:
             openid = customer.openid if customer.subscribed else None

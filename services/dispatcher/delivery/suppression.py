@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.customer_numbers import tokens_of
+from libs.common.customer_numbers import opened, tokens_of
 from libs.common.secret_box import SecretBox
 from services.dispatcher import repository
 from services.dispatcher.fallback import Reason
@@ -74,17 +74,17 @@ async def state_of(
     sessions: async_sessionmaker[AsyncSession], claimed: Claimed, box: SecretBox
 ) -> RecipientState | None:
     """One recipient's state (resumed runs, replays, rows naming only a customer number)."""
-    if not claimed.openid and not claimed.customer_no:
+    if not claimed.openid and not claimed.customer_no_enc:
         return None  # a phone number alone: no follower to ask about
+    # The stored number is opened only when no openid names the follower.
+    customer_no = None if claimed.openid else opened(box, claimed.customer_no_enc)
     async with sessions() as session:
         found = await repository.list_recipient_states(
             session,
             account_id=claimed.account_id,
             openids=[claimed.openid] if claimed.openid else (),
-            customer_no_tokens=tokens_of(box, [claimed.customer_no])
-            if claimed.customer_no and not claimed.openid
-            else None,
+            customer_no_tokens=tokens_of(box, [customer_no]) if customer_no else None,
         )
-    key = claimed.openid or claimed.customer_no
+    key = claimed.openid or customer_no
     assert key is not None
     return found.get(key, UNKNOWN)

@@ -31,8 +31,9 @@ class Claimed:
     event_type: str
     priority: str
     openid: str | None
-    customer_no: str | None
-    phone: str | None
+    # The recipient's numbers as stored (sealed): opened only where a run needs them.
+    customer_no_enc: str | None
+    phone_enc: str | None
     data: dict[str, Any]
     fallback: str
     deadline_at: datetime
@@ -49,8 +50,8 @@ _CLAIM_COLUMNS = (
     Notification.event_type,
     Notification.priority,
     Notification.openid,
-    Notification.customer_no,
-    Notification.phone,
+    Notification.customer_no_enc,
+    Notification.phone_enc,
     Notification.data,
     Notification.fallback,
     Notification.deadline_at,
@@ -103,8 +104,8 @@ def _claimed(row: Any) -> Claimed:
         event_type=row.event_type,
         priority=row.priority,
         openid=row.openid,
-        customer_no=row.customer_no,
-        phone=row.phone,
+        customer_no_enc=row.customer_no_enc,
+        phone_enc=row.phone_enc,
         data=dict(row.data or {}),
         fallback=row.fallback,
         deadline_at=row.deadline_at,

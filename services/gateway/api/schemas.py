@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from libs.common.customer_numbers import opened
 from libs.common.db.models import Notification, NotificationEvent, NotificationJob
 from libs.common.masking import mask_phone
+from libs.common.secret_box import SecretBox
 from services.gateway.api.errors import ErrorBody, FieldError
 from services.gateway.notifications.schemas import NotificationCreate
 
@@ -128,9 +130,13 @@ class NotificationRead(BaseModel):
 
     @classmethod
     def of(
-        cls, row: Notification, account: str | None, history: list[NotificationEvent]
+        cls,
+        row: Notification,
+        account: str | None,
+        history: list[NotificationEvent],
+        box: SecretBox,
     ) -> NotificationRead:
-        """From the stored row and its events."""
+        """From the stored row and its events (the sealed numbers opened with ``box``)."""
         return cls(
             id=row.id,
             account=account,
@@ -141,7 +147,9 @@ class NotificationRead(BaseModel):
             reason=row.reason,
             fallback=row.fallback,
             to=RecipientRead(
-                openid=row.openid, customer_no=row.customer_no, phone=mask_phone(row.phone)
+                openid=row.openid,
+                customer_no=opened(box, row.customer_no_enc),
+                phone=mask_phone(box.decrypt(row.phone_enc) if row.phone_enc else None),
             ),
             attempts=row.attempts,
             idempotency_key=row.idempotency_key,

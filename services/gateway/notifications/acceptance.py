@@ -90,6 +90,11 @@ class NotificationService:
         self._republish_quiet = timedelta(seconds=republish_duplicate_after_s)
         self._groups: dict[int, GroupCommit[NotificationCreate, ItemResult]] = {}
 
+    @property
+    def box(self) -> SecretBox:
+        """The secret box sealing the stored recipients' numbers."""
+        return self._box
+
     async def accept_one(self, system: SystemConfig, request: NotificationCreate) -> ItemResult:
         """Accept one validated request, sharing a transaction with concurrent ones.
 
@@ -147,7 +152,7 @@ class NotificationService:
                 ready, refused = await resolve_recipients(session, candidates, self._box)
                 for item, rejection in refused:
                     results[item.index] = ItemResult(item.index, "rejected", error=rejection)
-                stored = await store(session, system, ready, now, job_id)
+                stored = await store(session, system, ready, now, job_id, self._box)
             pending = [_pending(item, job_id) for item in stored.inserted]
             pending += self._settle(
                 ready, stored.inserted, stored.existing, results, republished, now

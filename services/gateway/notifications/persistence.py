@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.secret_box import SecretBox
 from services.gateway import repository
 from services.gateway.notifications.config import SystemConfig
 from services.gateway.notifications.validation import Candidate
@@ -43,6 +44,7 @@ async def store(
     ready: list[Candidate],
     now: datetime,
     job_id: str | None,
+    box: SecretBox,
 ) -> Stored:
     """Store the items not stored yet (the first of each idempotency key) and commit."""
     firsts: dict[str, Candidate] = {}
@@ -61,7 +63,7 @@ async def store(
         try:
             await repository.create_many(
                 session,
-                notifications=[_row(item, system, now, job_id) for item in pending],
+                notifications=[_row(item, system, now, job_id, box) for item in pending],
                 events=[_event(item, system, now) for item in pending],
             )
             await session.commit()
@@ -81,7 +83,7 @@ async def store(
 
 
 def _row(
-    item: Candidate, system: SystemConfig, now: datetime, job_id: str | None
+    item: Candidate, system: SystemConfig, now: datetime, job_id: str | None, box: SecretBox
 ) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -90,8 +92,9 @@ def _row(
         "event_type": item.reminder.event_type,
         "priority": item.priority,
         "openid": item.openid,
-        "customer_no": item.customer_no,
-        "phone": item.phone,
+        # One encryption per number given; the clear values stay in memory only.
+        "customer_no_enc": box.encrypt(item.customer_no) if item.customer_no else None,
+        "phone_enc": box.encrypt(item.phone) if item.phone else None,
         "data": item.request.data,
         "idempotency_key": item.key,
         "fallback": item.fallback,

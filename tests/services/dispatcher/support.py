@@ -83,6 +83,7 @@ class Harness:
         """Insert an accepted notification (as the gateway does) and publish it."""
         nid = uuid.uuid4().hex
         now = datetime.now(UTC)
+        box = self.resources.secret_box
         async with self.resources.sessions.begin() as session:
             session.add(
                 Notification(
@@ -91,8 +92,8 @@ class Harness:
                     event_type=event_type,
                     priority=priority,
                     openid=openid,
-                    phone=phone,
-                    customer_no=customer_no,
+                    phone_enc=box.encrypt(phone) if phone else None,
+                    customer_no_enc=box.encrypt(customer_no) if customer_no else None,
                     data=data if data is not None else BALANCE,
                     fallback=fallback,
                     deadline_at=now + timedelta(seconds=deadline_s),

@@ -102,6 +102,7 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
                             deadline_at=now + timedelta(seconds=60),
                             openid=f"o-lease-{nid[:10]}",
                             phone="13800000001",
+                            box=SecretBox(SECRET_KEY),
                             data=BALANCE,
                             fallback="none",
                         )

@@ -18,6 +18,13 @@ from sandboxes import wechat_api
 from sandboxes.server import RunningServer, serve
 from tests.services.support import InboundStack
 from wxhub.demo.account import DEMO
+from wxhub.demo.admin import seed_admin_demo
+from wxhub.demo.materials import (
+    CREDIT_CARD_GUIDE,
+    CREDIT_CARD_MENU_KEY,
+    CREDIT_CARD_WORDS,
+    seed_materials_demo,
+)
 
 _msg_ids = itertools.count(8_400_000_000_000_000_000)
 
@@ -238,3 +245,48 @@ async def test_media_is_uploaded_once_and_again_before_it_expires(
     assert uploads() == 3
     assert (await _ask(stack, "图片"))["Image"]["MediaId"] == fresh
     assert uploads() == 3
+
+
+async def test_demo_credit_card_command_answers_with_the_how_to_news(
+    media_stack: InboundStack,
+) -> None:
+    stack = media_stack
+    base = "https://pages.example"
+    async with stack.resources.sessions.begin() as session:
+        await seed_admin_demo(session, stack.resources.secret_box)
+        # Seeding twice (every `make run`) adds nothing.
+        await seed_materials_demo(session, base)
+        await seed_materials_demo(session, base)
+    async with stack.resources.sessions() as session:
+        guides = (
+            await session.scalars(select(Material).where(Material.title == CREDIT_CARD_GUIDE))
+        ).all()
+        commands = (
+            await session.scalars(select(Command).where(Command.handler == "material"))
+        ).all()
+    assert len(guides) == 1
+    assert [(c.pattern, c.params["material_id"]) for c in commands] == [
+        (CREDIT_CARD_WORDS, guides[0].id)
+    ]
+
+    # A text message's passive reply carries one article (WeChat's limit): the how-to itself.
+    news = await _ask(stack, "信用卡")
+    assert news["MsgType"] == "news"
+    [first] = news["Articles"]["item"]
+    assert (first["Title"], first["Url"]) == (
+        CREDIT_CARD_GUIDE,
+        f"{base}/h5/oauth/{DEMO.code}/apply",
+    )
+    assert "进度" in first["Description"]
+    # The menu key's click (an event) gets every article.
+    click = stack.pusher.event(
+        "oMedia", "CLICK", create_time=int(time.time()), EventKey=CREDIT_CARD_MENU_KEY
+    )
+    items = stack.reply_fields(await stack.post(click))["Articles"]["item"]
+    assert [(item["Title"], item["Url"]) for item in items] == [
+        (CREDIT_CARD_GUIDE, f"{base}/h5/oauth/{DEMO.code}/apply"),
+        ("绑定手机，审批结果及时通知", f"{base}/h5/oauth/{DEMO.code}/phone"),
+    ]
+    # The help text lists it.
+    help_text = await _ask(stack, "帮助")
+    assert "信用卡：信用卡办理指南（图文）" in help_text["Content"]

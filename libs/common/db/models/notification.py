@@ -70,8 +70,10 @@ class Notification(Timestamped, Base):
     event_type: Mapped[str] = mapped_column(String(64))
     priority: Mapped[str] = mapped_column(String(16), default="alert")
     openid: Mapped[str | None] = mapped_column(String(64), default=None)
-    customer_no: Mapped[str | None] = mapped_column(String(32), default=None)
-    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The recipient's customer number and phone, encrypted with the secret box (personal data:
+    # never stored in clear). Nothing searches notifications by either, so no lookup token.
+    customer_no_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
     fallback: Mapped[str] = mapped_column(String(16), default="sms")

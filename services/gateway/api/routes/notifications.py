@@ -128,4 +128,4 @@ async def get_notification(
     found = await api.service.get_status(system, notification_id)
     if found is None:
         raise ApiError(404, "not_found", f"No notification {notification_id!r}.")
-    return NotificationRead.of(found.notification, found.account, found.history)
+    return NotificationRead.of(found.notification, found.account, found.history, api.service.box)

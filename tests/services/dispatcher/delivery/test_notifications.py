@@ -200,6 +200,29 @@ async def test_phone_resolved_from_customer_number(harness: Harness) -> None:
     assert harness.boxes.sms.messages[nid].phone == PHONE
 
 
+async def test_customer_number_alone_is_delivered_on_wechat(harness: Harness) -> None:
+    # A row naming only the (sealed) customer number: opened, resolved to the bound follower.
+    nid = await harness.notify(openid=None, phone=None, customer_no="C00000001")
+    rows = await harness.wait_terminal([nid])
+    assert (rows[nid].status, rows[nid].channel) == ("delivered", "wechat_template")
+    (sent,) = harness.boxes.wx.deliveries
+    assert sent.touser == OPENID
+    sealed = rows[nid].customer_no_enc
+    assert sealed is not None
+    assert "C00000001" not in sealed
+
+
+async def test_sealed_phone_reaches_the_sms_fallback(harness: Harness) -> None:
+    harness.boxes.wx.unsubscribed = {OPENID}
+    nid = await harness.notify()
+    rows = await harness.wait_terminal([nid])
+    assert rows[nid].status == "fallback_sent"
+    sealed = rows[nid].phone_enc
+    assert sealed is not None
+    assert PHONE not in sealed
+    assert harness.boxes.sms.messages[nid].phone == PHONE
+
+
 async def test_exhausted_retries_fail_dead_letter_and_replay(harness: Harness) -> None:
     harness.boxes.wx.unsubscribed = {OPENID}
     harness.boxes.sms.faults.add({"path": "/send", "http_status": 503})

@@ -15,9 +15,11 @@ from sqlalchemy.exc import OperationalError
 from libs.common.bus import DISPATCHER_ALERT, DISPATCHER_BULK, BusError
 from libs.common.db.models import Notification, NotificationEvent
 from libs.common.schemas.outbound import OutboundRequested
+from libs.common.secret_box import SecretBox
 from tests.services.gateway.api.support import (
     BALANCE_DATA,
     OTHER_SYSTEM,
+    SECRET_KEY,
     ApiStack,
     execute,
     fetch_all,
@@ -47,9 +49,13 @@ async def test_accepted_notification_is_stored_with_history_and_published_once(
     (row,) = await fetch_all(api.db_url, select(Notification).where(Notification.id == body["id"]))
     stored: Notification = row[0]
     assert stored.status == "accepted"
-    # customer_no resolved to the bound follower's openid and phone.
+    # customer_no resolved to the bound follower's openid and phone; both numbers sealed.
     assert stored.openid == "oWxhubDemoCustomer0000000001"
-    assert stored.phone == "13800000001"
+    box = SecretBox(SECRET_KEY)
+    assert stored.phone_enc is not None
+    assert stored.customer_no_enc is not None
+    assert box.decrypt(stored.phone_enc) == "13800000001"
+    assert box.decrypt(stored.customer_no_enc) == "C00000001"
     assert stored.fallback == "sms"
     assert stored.priority == "alert"
     assert stored.data == BALANCE_DATA
@@ -309,6 +315,23 @@ async def test_status_shows_dispatcher_progress_and_history(api: ApiStack) -> No
     assert [h["status"] for h in status["history"]] == ["accepted", "sending", "fallback_sent"]
     assert status["history"][2]["errcode"] == 43004
     assert status["to"]["phone"] == "138****0001"
+    assert status["to"]["customer_no"] == "C00000001"
+
+
+async def test_no_number_is_stored_in_clear(api: ApiStack) -> None:
+    phone = "13912345678"
+    response = await api.client.post(
+        URL, notification(to={"customer_no": "C00000001", "phone": phone})
+    )
+    assert response.status_code == 202
+    nid = response.json()["id"]
+    (row,) = await fetch_all(api.db_url, select(Notification).where(Notification.id == nid))
+    stored = row[0]
+    # Every column of the row, rendered: neither number appears in any of them.
+    dump = repr({c.key: getattr(stored, c.key) for c in Notification.__table__.columns})
+    assert phone not in dump
+    assert "C00000001" not in dump
+    assert SecretBox(SECRET_KEY).decrypt(stored.phone_enc) == phone
 
 
 async def test_another_systems_notification_is_404(api: ApiStack) -> None:
