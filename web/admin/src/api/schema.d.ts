@@ -6697,6 +6697,10 @@ export interface components {
         /**
          * StatusChange
          * @description The new status and what the applicant is told with it ("进度").
+         * @example {
+         *       "note": "资料已收到，审核约需 3 个工作日。",
+         *       "status": "reviewing"
+         *     }
          */
         StatusChange: {
             /**
