@@ -51,5 +51,5 @@ ROUTERS: list[APIRouter] = [
     simulator.router,
     stats.router,
     heartbeats.router,
-    cs.router,
+    *cs.ROUTERS,
 ]

@@ -1,0 +1,131 @@
+"""The transcript: the follower's messages (recorded once per callback, reopening the window) and
+the agents' (checked against the window, queued for the dispatcher, the first one timed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.cs.effects import Effects
+from libs.common.cs.workflow.records import account_code, event_fields, feed
+from libs.common.cs.workflow.windows import WindowClosed, check_window
+from libs.common.db.models import CsMessage, CsSession
+from libs.common.schemas.events import CsFirstResponse
+from libs.common.schemas.outbound import OutboundRequested
+
+
+async def append_customer(
+    session: AsyncSession,
+    cs: CsSession,
+    *,
+    msg_id: str,
+    kind: str,
+    content: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Effects:
+    """Add the follower's message to the transcript (once per callback: a redelivered one finds
+    its ``msg_id`` taken, in the same statement that inserts) and reopen the window."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    line_id = await session.scalar(
+        dialect.insert(CsMessage)
+        .values(
+            session_id=cs.id,
+            sender="customer",
+            at=now,
+            msg_id=msg_id,
+            kind=kind,
+            content=content,
+            payload=payload,
+        )
+        .on_conflict_do_nothing(index_elements=["msg_id"])
+        .returning(CsMessage.id)
+    )
+    if line_id is None:
+        return Effects()
+    cs.last_customer_at = now
+    cs.window_sends = 0
+    cs.last_activity_at = now
+    await session.flush()
+    effects = Effects()
+    if cs.agent_id is not None and cs.state == "assigned":
+        effects.feed.append(
+            feed(
+                session,
+                cs.agent_id,
+                "message",
+                cs,
+                message={
+                    "id": line_id,
+                    "sender": "customer",
+                    "kind": kind,
+                    "content": content,
+                    "payload": payload,
+                    "at": now.isoformat(),
+                },
+            )
+        )
+    return effects
+
+
+async def append_agent(
+    session: AsyncSession,
+    cs: CsSession,
+    *,
+    agent_id: int,
+    kind: str,
+    content: str,
+    custom_message: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
+    quota: int,
+) -> tuple[CsMessage, Effects]:
+    """An agent's message to the follower: checked against the window, recorded, queued for the
+    dispatcher; the first one of a session is its first response."""
+    if cs.state != "assigned" or cs.agent_id != agent_id:
+        raise WindowClosed("the session is not yours", "not_your_session")
+    check_window(cs, now=now, quota=quota)
+    cs.window_sends += 1
+    cs.last_activity_at = now
+    line = CsMessage(
+        session_id=cs.id,
+        sender="agent",
+        agent_id=agent_id,
+        at=now,
+        kind=kind,
+        content=content,
+        payload=payload,
+    )
+    session.add(line)
+    await session.flush()
+    line.msg_id = f"cs{cs.id}-m{line.id}"
+    effects = Effects(
+        notices=[
+            OutboundRequested(
+                message_id=line.msg_id,
+                correlation_id=f"cs:{cs.id}",
+                account=await account_code(session, cs.account_id),
+                openid=cs.openid,
+                priority="alert",
+                origin="cs",
+                custom_message=custom_message,
+            )
+        ]
+    )
+    if cs.first_response_at is None:
+        cs.first_response_at = now
+        assigned_at = cs.assigned_at or now
+        effects.events.append(
+            CsFirstResponse(
+                **await event_fields(session, cs),
+                agent_id=agent_id,
+                assigned_at=assigned_at,
+                responded_at=now,
+                first_response_s=round((now - assigned_at).total_seconds(), 3),
+            )
+        )
+    await session.flush()
+    return line, effects
