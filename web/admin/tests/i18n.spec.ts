@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { baseCompile } from '@intlify/message-compiler'
 import { describe, expect, it } from 'vitest'
 import zhCN from '../src/i18n/zh-CN'
 import en from '../src/i18n/en'
@@ -28,6 +29,17 @@ describe('messages', () => {
     const flat = (tree: Tree): string[] => Object.values(tree).flatMap((v) => (typeof v === 'string' ? [v] : flat(v)))
     expect(flat(en as Tree).filter((m) => !m.trim())).toEqual([])
     expect(flat(zhCN as Tree).filter((m) => !m.trim())).toEqual([])
+  })
+  it('every message compiles (literal braces written as {\'{\'}; a stray one blanks the page)', () => {
+    const broken = (tree: Tree, prefix = ''): string[] =>
+      Object.entries(tree).flatMap(([k, v]) => {
+        if (typeof v !== 'string') return broken(v, `${prefix}${k}.`)
+        const errors: string[] = []
+        baseCompile(v, { onError: (e) => errors.push(e.message) })
+        return errors.map((e) => `${prefix}${k}: ${e}`)
+      })
+    expect(broken(zhCN as Tree)).toEqual([])
+    expect(broken(en as Tree)).toEqual([])
   })
   it('every literal key the code uses exists', () => {
     const known = new Set(keys(zhCN as Tree))

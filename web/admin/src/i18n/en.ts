@@ -38,7 +38,7 @@ export default {
     deadLetters: 'Messages the platform could not deliver (the dead-letter queue). Inspect a message with its body and send the chosen ones, or all, back to where they were first published; looking and replaying are both recorded in the audit log.',
     applications: 'Followers apply on the application page (send “申请” in the chat) with their name, a mobile number verified by SMS code and a product. Change the status here with a note for the applicant, who sees it by sending “进度”. Changes are audited.',
     customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
-    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s. The material handler answers from the material library, with params such as {"reply_type": "image", "material_id": 12} (reply types text/image/voice/video/music/news; music also needs music_url and an image of at most 64 KB as its cover).',
+    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s. The material handler answers from the material library, with params such as {\'{\'}"reply_type": "image", "material_id": 12{\'}\'} (reply types text/image/voice/video/music/news; music also needs music_url and an image of at most 64 KB as its cover).',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
     menus: "Click a button in the preview to edit it; WeChat's limits are checked as you type.",
     orgs: 'The organisation tree: head office and its branches.',

@@ -38,7 +38,7 @@ export default {
     deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
     applications: '粉丝在申请页（公众号发送“申请”）填写姓名、经短信验证码验证的手机号和产品后提交；在此变更状态并填写给客户的说明，客户发送“进度”即可看到。变更记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
-    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器 material 用素材库回复，参数如 {"reply_type": "image", "material_id": 12}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
+    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器 material 用素材库回复，参数如 {\'{\'}"reply_type": "image", "material_id": 12{\'}\'}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
     menus: '点击预览中的菜单进行编辑；微信的限制会在输入时检查。',
     orgs: '机构树：总行及其分支机构。',
