@@ -23,6 +23,7 @@ from sandboxes.server import RunningServer, serve
 from wxhub.demo.account import DEMO, seed_demo
 from wxhub.demo.admin import seed_admin_demo
 from wxhub.demo.materials import seed_materials_demo
+from wxhub.demo.menu import seed_menu_demo
 from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.demo.prospects import seed_prospects_demo
 from wxhub.services import catalogue
@@ -76,6 +77,7 @@ async def seed(settings: CommonSettings) -> list[tuple[str, str]]:
             await seed_prospects_demo(session, box)
             logins = await seed_admin_demo(session, box)
             await seed_materials_demo(session, settings.h5_base_url)
+            await seed_menu_demo(session)
     finally:
         await engine.dispose()
     return logins
