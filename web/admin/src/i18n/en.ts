@@ -38,7 +38,7 @@ export default {
     deadLetters: 'Messages the platform could not deliver (the dead-letter queue). Inspect a message with its body and send the chosen ones, or all, back to where they were first published; looking and replaying are both recorded in the audit log.',
     applications: 'Followers apply on the application page (send “申请” in the chat) with their name, a mobile number verified by SMS code and a product. Change the status here with a note for the applicant, who sees it by sending “进度”. Changes are audited.',
     customers: 'Customer and phone numbers are shown masked; where permitted, "Show full numbers" reveals them, with a reason that the audit log keeps.',
-    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s. The material handler answers from the material library, with params such as {\'{\'}"reply_type": "image", "material_id": 12{\'}\'} (reply types text/image/voice/video/music/news; music also needs music_url and an image of at most 64 KB as its cover).',
+    commands: 'Text from followers is matched against commands (exact, prefix or regex) and answered by an engine handler. Changes apply within about 5 s. The material handler answers from the material library: pick the reply type and the material in the form, or write params such as {\'{\'}"reply_type": "image", "material_id": 12{\'}\'} (reply types text/image/voice/video/music/news; music also needs music_url and an image of at most 64 KB as its cover).',
     locations: 'When a follower sends a location, the nearest branches and ATMs are answered.',
     menus: "Click a button in the preview to edit it; WeChat's limits are checked as you type.",
     orgs: 'The organisation tree: head office and its branches.',
@@ -79,7 +79,7 @@ export default {
       text: 'Fixed text', help: 'Help', fund_nav: 'Fund NAV', wealth_nav: 'Wealth product NAV', fx_rates: 'FX rates', gold_price: 'Gold price',
       deposit_loan_rates: 'Deposit & loan rates', promotions: 'Promotions', nearest_locations: 'Nearest branches', welcome: 'Welcome text',
       opening_branch: 'Opening branch', holdings: 'Holdings', opened_agreements: 'Active agreements', cancelled_agreements: 'Cancelled agreements',
-      transfer_link: 'Transfers (mobile banking)', apply_link: 'Apply online', application_progress: 'Application progress',
+      transfer_link: 'Transfers (mobile banking)', apply_link: 'Apply online', application_progress: 'Application progress', material: 'From the material library',
     },
   },
   overview: {
@@ -107,6 +107,12 @@ export default {
     commands: 'Text commands', menuActions: 'Menu key actions', menuActionsHelp: 'When a follower taps a click-type menu button, the action with its KEY answers.', 
     tryIt: 'Try it', tryItHelp: 'Send text to the chosen account through the user simulator and see which command answers (changes apply within about 5 s).',
     useAsInput: 'Try this',
+  },
+  materialPicker: {
+    replyType: 'Reply type', material: 'Choose a material (search by title)',
+    hint: 'Choosing from the material library fills in the params; a video may add title and description there.',
+    musicHint: 'Music uses an image material (at most 64 KB) as its cover; add music_url in the params.',
+    types: { text: 'Text', image: 'Image', voice: 'Voice', video: 'Video', music: 'Music', news: 'News' },
   },
   menus: {
     saveDraft: 'Save draft', publish: 'Publish to WeChat', readBack: 'Read back from WeChat', deleteRemote: 'Delete on WeChat',

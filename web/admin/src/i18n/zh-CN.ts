@@ -38,7 +38,7 @@ export default {
     deadLetters: '平台未能投递的消息（死信队列）。可查看消息内容，并把选中的或全部消息重新发回原交换机；查看和重放都会记入审计日志。',
     applications: '粉丝在申请页（公众号发送“申请”）填写姓名、经短信验证码验证的手机号和产品后提交；在此变更状态并填写给客户的说明，客户发送“进度”即可看到。变更记入审计日志。',
     customers: '客户号和手机号脱敏显示；有权限时可点「查看完整号码」并填写原因，查看记录会写入审计日志。',
-    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器 material 用素材库回复，参数如 {\'{\'}"reply_type": "image", "material_id": 12{\'}\'}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
+    commands: '用户发送的文字按指令匹配（精确、前缀或正则），由引擎中的处理器回答。修改约 5 秒内生效。处理器「素材库回复」（material）可在表单中直接挑选回复类型和素材，参数也可手写，如 {\'{\'}"reply_type": "image", "material_id": 12{\'}\'}（回复类型 text/image/voice/video/music/news；音乐另需 music_url，以不超过 64 KB 的图片作封面）。',
     locations: '用户发送位置时，回答最近的网点和 ATM。',
     menus: '点击预览中的菜单进行编辑；微信的限制会在输入时检查。',
     orgs: '机构树：总行及其分支机构。',
@@ -79,7 +79,7 @@ export default {
       text: '固定文本', help: '帮助', fund_nav: '基金净值', wealth_nav: '理财净值', fx_rates: '汇率', gold_price: '黄金价格',
       deposit_loan_rates: '存贷款利率', promotions: '优惠活动', nearest_locations: '最近网点', welcome: '欢迎语',
       opening_branch: '开户行', holdings: '持仓份额', opened_agreements: '已开通协议', cancelled_agreements: '已退订协议',
-      transfer_link: '转账汇款（手机银行）', apply_link: '在线申请', application_progress: '申请进度',
+      transfer_link: '转账汇款（手机银行）', apply_link: '在线申请', application_progress: '申请进度', material: '素材库回复',
     },
   },
   overview: {
@@ -107,6 +107,12 @@ export default {
     commands: '文字指令', menuActions: '菜单 KEY 动作', menuActionsHelp: '粉丝点击菜单（click 类型）时，按 KEY 找到这里的动作回答。', 
     tryIt: '试一试', tryItHelp: '用粉丝模拟器向当前公众号发送文字，看看哪个指令回答（修改后约 5 秒生效）。',
     useAsInput: '试这个',
+  },
+  materialPicker: {
+    replyType: '回复类型', material: '选择素材（可搜索标题）',
+    hint: '从素材库选择后，参数会自动填写；视频可在参数中补充 title、description。',
+    musicHint: '音乐以图片素材（不超过 64 KB）作封面，请在参数中填写 music_url。',
+    types: { text: '文本', image: '图片', voice: '语音', video: '视频', music: '音乐', news: '图文' },
   },
   menus: {
     saveDraft: '保存草稿', publish: '发布到微信', readBack: '读取微信上的菜单', deleteRemote: '删除微信上的菜单',
