@@ -345,14 +345,18 @@ await test('a command answers from the material library, picked in the form', as
 
 await test('build and publish a menu and see it in the simulator', async (page) => {
   await login(page, 'admin')
+  // the saved draft (the demo account has one) loads after the page shows: edit once it is there
+  const draft = page.waitForResponse((r) => /\/api\/v1\/accounts\/\d+\/menu$/.test(r.url()))
   await page.goto(`${base}/menus`)
+  await draft
   await page.locator('[data-test=menu-preview]').waitFor()
-  // the draft loads after the page shows: edit only once it is there
   await page.waitForLoadState('networkidle')
   // start from a one-button menu: remove what the draft holds, then add a button
-  for (let i = 0; i < 3 && (await page.locator('[data-test=menu-preview] .cell').count()); i++) {
+  const tops = page.locator('[data-test=menu-preview] .cell')
+  for (let left = await tops.count(); left > 0; left--) {
     await page.locator('[data-test=menu-preview] .cell .top').first().click()
-    await page.getByRole('button', { name: '删除' }).last().click()
+    await page.locator('[data-test=menu-remove]').click()
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test=menu-preview] .cell').length < n, left)
   }
   await page.locator('[data-test=menu-add-top]').click()
   await page.locator('[data-test=menu-name]').fill('一二三四五六')
