@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wxhub.smoke import free_ports
+from wxhub.ports import free_ports
 
 
 class InfraError(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-from wxhub.smoke import free_ports
+from wxhub.ports import free_ports
 
 # Start order: consumers before the gateway that feeds them (as in wxhub/services.py).
 SERVICE_PORT_SETTINGS = {
