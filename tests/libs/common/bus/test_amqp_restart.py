@@ -17,7 +17,7 @@ from libs.common.bus import CS_PUSH, AmqpBus, Delivery, Queue, Topology, default
 from tests.polling import eventually
 from tests.support import in_ci
 from wxhub.chaos.infra import InfraError, PrivateRabbit
-from wxhub.smoke import free_ports
+from wxhub.ports import free_ports
 
 pytestmark = [pytest.mark.amqp]
 
