@@ -8,7 +8,8 @@ idempotency key settled by ``ON CONFLICT``) and publish the doorbell on ``wx.out
 publisher confirms, answering 202 once both are done. No template-field validation, recipient
 resolution or history rows (wxhub does those). Configured from the environment:
 ``PEER_DATABASE_URL`` (asyncpg DSN), ``PEER_AMQP_URL``, ``PEER_EXCHANGE`` (the namespaced
-``wx.outbound``), ``PEER_SYSTEM`` and ``PEER_SECRET``. Served under the gateway's uvicorn settings.
+``wx.outbound``), ``PEER_SYSTEM``, ``PEER_SECRET`` and ``WXHUB_SECRET_KEY`` (phones are stored
+sealed with it, as the schema requires). Served under the gateway's uvicorn settings.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from libs.common.secret_box import SecretBox
 from libs.common.serving import make_server, run
 
 INSERT = """
-INSERT INTO notifications (id, account_id, system_id, event_type, priority, openid, phone, data,
+INSERT INTO notifications (id, account_id, system_id, event_type, priority, openid, phone_enc, data,
     idempotency_key, fallback, deadline_at, status, attempts, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'accepted', 0, $12, $12)
 ON CONFLICT (system_id, idempotency_key) DO NOTHING
@@ -69,6 +71,7 @@ class State:
     system_id: int
     system: str
     secret: bytes
+    box: SecretBox
 
 
 state = State()
@@ -108,7 +111,8 @@ async def create_notification(
         item.event_type,
         item.priority,
         item.to.openid,
-        item.to.phone,
+        # Numbers are stored sealed under the platform's key, as the schema requires.
+        state.box.encrypt(item.to.phone) if item.to.phone else None,
         json.dumps(item.data, ensure_ascii=False),
         item.idempotency_key,
         item.fallback,
@@ -153,6 +157,7 @@ async def main(port: int) -> None:
     state.exchange = await channel.get_exchange(os.environ["PEER_EXCHANGE"], ensure=False)
     state.system = os.environ["PEER_SYSTEM"]
     state.secret = os.environ["PEER_SECRET"].encode()
+    state.box = SecretBox(os.environ["WXHUB_SECRET_KEY"])
     state.accounts = {
         r["code"]: r["id"] for r in await state.pool.fetch("SELECT id, code FROM accounts")
     }
