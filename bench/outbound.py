@@ -520,6 +520,12 @@ async def compare_single_posts(
         )
     for server in ("peer", "wxhub"):
         print(f"  {server:<6} per round: " + " ".join(f"{r.rate:,.0f}" for r, _ in runs[server]))
+    erring = [server for server in ("peer", "wxhub") if any(r.errors for r, _ in runs[server])]
+    if erring:
+        print(
+            f"  NOT A VALID COMPARISON: {' and '.join(erring)} answered errors "
+            "(samples above); a server that fails requests is not doing the same work"
+        )
 
 
 def _print_calls(profile: Path, notifications: int) -> None:
