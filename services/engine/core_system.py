@@ -2,7 +2,7 @@
 
 Answers depend on the :class:`CoreSystem` protocol, never on a concrete system. The shipped
 implementation speaks the core system's small JSON API over HTTP with a timeout (documented in
-``sandboxes/core_system.py``, which serves the embedded default); another core system plugs in by
+``sandboxes/core_system/``, which serves the embedded default); another core system plugs in by
 implementing the protocol.
 """
 

@@ -84,7 +84,7 @@ class Result:
 
 
 class CoreIdentity:
-    """The core system's ``POST /v1/identity/verify`` (see ``sandboxes/core_system.py``)."""
+    """The core system's ``POST /v1/identity/verify`` (see ``sandboxes/core_system/``)."""
 
     def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
         self._http = http

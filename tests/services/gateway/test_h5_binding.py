@@ -26,7 +26,7 @@ from tests.polling import eventually
 from tests.services.support import SECRET_KEY, InboundStack
 
 _ids = itertools.count(7_100_000_000_000_000_000)
-# The demo customer C00000002's test identity (sandboxes/core_system.py).
+# The demo customer C00000002's test identity (sandboxes/core_system/identity.py).
 IDENTITY = {
     "id_number": "310101198506150024",
     "card_no": "6217000000000054321",

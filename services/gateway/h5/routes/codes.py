@@ -1,0 +1,25 @@
+"""What the pages that text a verification code (phone, application) say about it: the code
+already sent, and why a code was not accepted."""
+
+from __future__ import annotations
+
+from services.gateway.h5.phone import Checked, CheckResult
+from services.gateway.h5.texts import Lang, text
+
+
+def pending_text(masked: str | None, lang: Lang, minutes: int) -> str:
+    """The note that a code was sent to ``masked`` and stays valid ``minutes`` (``""``: none)."""
+    if not masked:
+        return ""
+    return text("phone.pending", lang, phone=masked, minutes=minutes)
+
+
+def code_refused(checked: CheckResult, lang: Lang) -> tuple[int, str]:
+    """The status and message of a verification code that was not accepted."""
+    errors = {
+        Checked.WRONG: (422, text("error.code_wrong", lang, tries=checked.tries_left)),
+        Checked.NO_TRIES: (403, text("error.code_no_tries", lang)),
+        Checked.EXPIRED: (410, text("error.code_expired", lang)),
+        Checked.NO_CODE: (400, text("error.code_none", lang)),
+    }
+    return errors[checked.outcome]
