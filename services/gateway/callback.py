@@ -9,30 +9,27 @@ routing/validation layers cost more than the crypto. The flow (R-IN-1..7):
                       ``inbound_backlog.py``)
       WeChat retry  → the first attempt's reply (REPLIED), wait (PENDING), or "success"
 
-Bad input is answered with a status code and the common JSON error (``libs.common.http_errors``,
-built on the error path only) and never reaches the bus. Anything that
-fails after the input was accepted is logged with the message id and answered ``success``: WeChat
-shows users an error notice for anything else.
+This module checks, opens and answers the request; from the ledger claim on, the round trip to the
+engine is ``engine_round_trip.py``'s. Bad input is answered with a status code and the common JSON
+error (``libs.common.http_errors``, built on the error path only) and never reaches the bus.
+Anything that fails after the input was accepted is logged with the message id and answered
+``success``: WeChat shows users an error notice for anything else.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from libs.common.bus import INBOUND, Bus, RequestTimeout
-from libs.common.callback_ledger import CallbackLedger, LedgerEntry, LedgerState
+from libs.common.bus import Bus
+from libs.common.callback_ledger import CallbackLedger
 from libs.common.http_errors import error_bytes, scope_language
 from libs.common.observability.logging import get_logger
-from libs.common.schemas.inbound import InboundReceived, PassiveReply
 from libs.common.wechat import (
     AppIdMismatch,
-    InboundMessage,
     InvalidSignature,
     MalformedXml,
     WeChatProtocolError,
@@ -42,8 +39,9 @@ from libs.common.wechat import (
     reply_from_dict,
 )
 from services.gateway.accounts import CallbackAccount, CallbackAccounts
-from services.gateway.inbound_backlog import InboundBacklog, Pending
-from services.gateway.metrics import CALLBACK_LATENCY, CALLBACKS, LATE_REPLIES
+from services.gateway.engine_round_trip import EngineRoundTrip
+from services.gateway.inbound_backlog import InboundBacklog
+from services.gateway.metrics import CALLBACK_LATENCY, CALLBACKS
 from services.gateway.settings import GatewaySettings
 
 log = get_logger(__name__)
@@ -77,9 +75,8 @@ class CallbackEndpoint:
     ) -> None:
         self._settings = settings
         self._accounts = accounts
-        self._bus = bus
-        self._ledger = ledger
         self.backlog = backlog or InboundBacklog(bus)
+        self._round_trip = EngineRoundTrip(settings, bus, ledger, self.backlog)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -161,11 +158,7 @@ class CallbackEndpoint:
             raise Rejected(400, "malformed_message", str(exc) or "missing fields") from exc
 
         key = f"{account.code}:{message.dedup_key}"
-        previous = await self._ledger.claim(key)
-        if previous is None:
-            reply, outcome = await self._ask_engine(account, message, key, encrypted)
-        else:
-            reply, outcome = await self._answer_retry(key, previous)
+        reply, outcome = await self._round_trip.answer(account, message, key, encrypted)
         CALLBACKS.labels(account.code, outcome).inc()
         if reply is None:
             return 200, _SUCCESS, _TEXT_HEADERS
@@ -219,77 +212,6 @@ class CallbackEndpoint:
             return parse_xml(decrypted.xml), decrypted.key_index
         except MalformedXml as exc:
             raise Rejected(400, "malformed_xml", str(exc) or "malformed inner XML") from exc
-
-    async def _ask_engine(
-        self, account: CallbackAccount, message: InboundMessage, key: str, encrypted: bool
-    ) -> tuple[dict[str, Any] | None, str]:
-        deadline = self._settings.reply_deadline_s
-        request = InboundReceived(
-            account=account.code,
-            kind=message.kind,
-            dedup_key=key,
-            fields=message.raw,
-            encrypted=encrypted,
-            reply_by=datetime.now(UTC) + timedelta(seconds=deadline),
-        )
-        try:
-            response = await self._bus.request(
-                INBOUND,
-                f"{account.code}.{message.kind}",
-                request.to_bytes(),
-                timeout=deadline,
-                message_id=request.message_id,
-            )
-        except RequestTimeout:
-            before = await self._ledger.expire(key)
-            if before is not None and before.state is LedgerState.REPLIED:
-                return _decode_reply(before.reply), "replied"
-            LATE_REPLIES.labels(account.code).inc()
-            return None, "deadline_missed"
-        except Exception:
-            return await self._keep(account, message, key, request)
-        return PassiveReply.from_bytes(response.body).reply, "replied"
-
-    async def _keep(
-        self, account: CallbackAccount, message: InboundMessage, key: str, request: InboundReceived
-    ) -> tuple[dict[str, Any] | None, str]:
-        """The bus failed the request: answer ``success`` and publish the message later.
-
-        WeChat does not send a message again once it got an answer, so the message is kept in
-        the backlog; its ledger entry expires, so the engine's answer goes out as a late reply.
-        """
-        log.warning(
-            "inbound_publish_failed", message_id=request.message_id, dedup_key=key, exc_info=True
-        )
-        before = await self._ledger.expire(key)
-        if before is not None and before.state is LedgerState.REPLIED:
-            # It did reach the engine, which answered before the failure surfaced here.
-            return _decode_reply(before.reply), "replied"
-        kept = self.backlog.add(
-            Pending(f"{account.code}.{message.kind}", request.to_bytes(), request.message_id)
-        )
-        if not kept:
-            log.error("inbound_backlog_full", message_id=request.message_id, dedup_key=key)
-            await self._ledger.release(key)
-            return None, "failed"
-        return None, "kept"
-
-    async def _answer_retry(
-        self, key: str, previous: LedgerEntry
-    ) -> tuple[dict[str, Any] | None, str]:
-        entry = previous
-        if entry.state is LedgerState.PENDING:
-            entry = await self._ledger.wait_settled(key, timeout=self._settings.reply_deadline_s)
-        if entry.state is LedgerState.REPLIED:
-            return _decode_reply(entry.reply), "retry_replied"
-        return None, "retry_success"
-
-
-def _decode_reply(raw: bytes) -> dict[str, Any] | None:
-    if not raw:
-        return None
-    value = json.loads(raw)
-    return value if isinstance(value, dict) else None
 
 
 async def _respond(

@@ -24,8 +24,8 @@ from libs.common.bus._amqp.declaring import (
     delete_topology,
     ensure_exchange,
 )
+from libs.common.bus._amqp.replies import DirectReplies
 from libs.common.bus._amqp.subscription import AmqpSubscription
-from libs.common.bus._base import Bus
 from libs.common.bus._delivery import Handler, Subscription
 from libs.common.bus._message import BusError, Message, Unroutable
 from libs.common.bus.topology import Queue, Topology
@@ -34,10 +34,8 @@ log = logging.getLogger("libs.common.bus")
 
 QueueType = Literal["quorum", "classic"]
 
-DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
-
-class AmqpBus(Bus):
+class AmqpBus(DirectReplies):
     """The bus over RabbitMQ.
 
     One robust connection; one publisher-confirm channel for publishing (concurrent publishes
@@ -72,14 +70,11 @@ class AmqpBus(Bus):
         self._publish_timeout = publish_timeout
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
-        self._reply_channel: AbstractRobustChannel | None = None
         # logical name -> broker name, for exchanges known to exist.
         self._exchange_names: dict[str, str] = {"": ""}
         # logical name -> spec of the transient queues declared, redeclared by their consumer.
         self._transient: dict[str, Queue] = {}
         self._subscriptions: set[AmqpSubscription] = set()
-        self._reply_queue: str | None = None
-        self._reply_lock = asyncio.Lock()
 
     async def connect(self) -> None:
         """Connect (idempotent); raises BusError when the broker is unreachable."""
@@ -232,67 +227,6 @@ class AmqpBus(Bus):
     def forget(self, subscription: AmqpSubscription) -> None:
         """Drop a cancelled subscription from the ones ``close()`` cancels."""
         self._subscriptions.discard(subscription)
-
-    async def _reply_address(self) -> str:
-        # RabbitMQ's direct reply-to: no reply queue to create, persist or delete, and replies
-        # skip the queue machinery entirely. It must be consumed, without acks, on the channel
-        # that publishes the requests — the publishing channel.
-        if self._reply_queue is not None:
-            return self._reply_queue
-        async with self._reply_lock:
-            if self._reply_queue is None:
-                channel = self._channel
-                if channel is None:
-                    raise BusError("bus is not connected")
-                try:
-                    await self._consume_replies(channel)
-                except BROKER_ERRORS as exc:
-                    raise BusError(f"cannot consume direct replies: {exc}") from exc
-                channel.reopen_callbacks.add(self._resume_replies)
-                self._reply_queue = DIRECT_REPLY_TO
-            return self._reply_queue
-
-    async def reply(
-        self, request: Message, body: bytes, *, headers: Mapping[str, Any] | None = None
-    ) -> None:
-        """Send ``body`` to the requester, without waiting for a confirm.
-
-        A lost reply costs nothing: the requester's deadline passes and the callback ledger (or
-        its equivalent) still holds the answer. Skipping the confirm halves the broker's work.
-        """
-        if not request.reply_to:
-            return
-        channel = self._reply_channel
-        if channel is None:
-            raise BusError("bus is not connected")
-        properties = Basic.Properties(
-            delivery_mode=1,
-            correlation_id=request.correlation_id,
-            headers=dict(headers) if headers else None,
-        )
-        try:
-            underlay = cast(Channel, await channel.get_underlay_channel())
-            await underlay.basic_publish(
-                body,
-                exchange="",
-                routing_key=request.reply_to,
-                properties=properties,
-                # Fire and forget, like the missing confirm: no wait for the writer task either.
-                wait=False,
-            )
-        except BROKER_ERRORS as exc:
-            log.warning("reply to %s lost: %s", request.reply_to, exc)
-
-    async def _consume_replies(self, channel: AbstractRobustChannel) -> None:
-        """Consume direct replies on the channel's current underlay (again after a reopen)."""
-        underlay = await channel.get_underlay_channel()
-        await underlay.basic_consume(DIRECT_REPLY_TO, self._on_amqp_reply, no_ack=True)
-
-    async def _resume_replies(self, channel: Any, *_: Any) -> None:
-        await self._consume_replies(channel)
-
-    async def _on_amqp_reply(self, incoming: DeliveredMessage) -> None:
-        self._on_reply(self._to_message(incoming))
 
     async def _known_exchange(self, exchange: str) -> str:
         """Check once, on a throwaway channel, that an exchange this bus did not declare exists."""
