@@ -40,7 +40,7 @@ ROUTERS: list[APIRouter] = [
     reminders.router,
     locations.router,
     menus.router,
-    materials.router,
+    *materials.ROUTERS,
     audiences.router,
     publications.router,
     config_files.router,
