@@ -44,7 +44,7 @@ ROUTERS: list[APIRouter] = [
     audiences.router,
     publications.router,
     config_files.router,
-    customers.router,
+    *customers.ROUTERS,
     applications.router,
     audit.router,
     dead_letters.router,
