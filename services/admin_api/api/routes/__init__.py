@@ -34,7 +34,7 @@ ROUTERS: list[APIRouter] = [
     orgs.router,
     users.router,
     roles.router,
-    accounts.router,
+    *accounts.ROUTERS,
     follower_sync.router,
     commands.router,
     reminders.router,
