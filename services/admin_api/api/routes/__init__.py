@@ -42,7 +42,7 @@ ROUTERS: list[APIRouter] = [
     menus.router,
     *materials.ROUTERS,
     audiences.router,
-    publications.router,
+    *publications.ROUTERS,
     config_files.router,
     *customers.ROUTERS,
     applications.router,
