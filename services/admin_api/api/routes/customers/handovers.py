@@ -4,8 +4,7 @@ of past hand-overs."""
 from __future__ import annotations
 
 from libs.common.bus import OUTBOUND
-from libs.common.db.models import Account
-from libs.common.db.models.admin import Handover
+from libs.common.db.models import Account, Handover
 from libs.common.schemas.outbound import OutboundRequested
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.routes.customers.access import ScopedCustomer, customers_router
