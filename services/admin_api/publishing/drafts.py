@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Material, Publication
-from libs.common.db.models.admin import SavedAudience
+from libs.common.db.models import Material, Publication, SavedAudience
 from services.admin_api.errors import FieldError, FieldErrors
 from services.admin_api.scope import Principal, by_org
 

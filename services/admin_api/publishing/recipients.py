@@ -6,8 +6,7 @@ import dataclasses
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Customer, Publication
-from libs.common.db.models.admin import SavedAudience
+from libs.common.db.models import Customer, Publication, SavedAudience
 from services.admin_api.audience import CustomerFilter, customer_query
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Publication
-from libs.common.db.models.admin import SavedAudience
+from libs.common.db.models import Publication, SavedAudience
 from services.admin_api.audience import CustomerFilter, customer_query
 from services.admin_api.listing import ListParams, paginate
 from services.admin_api.publishing.status import IN_REVIEW_OR_SENDING

@@ -7,8 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db.models import Account, Customer, CustomerProfile, Org
-from libs.common.db.models.admin import Handover
+from libs.common.db.models import Account, Customer, CustomerProfile, Handover, Org
 from services.admin_api.audience import CustomerFilter, customer_query
 from services.admin_api.listing import ListParams, paginate
 from services.admin_api.scope import Principal

@@ -18,8 +18,8 @@ from libs.common.db.models import (
     MenuAction,
     Publication,
     ReminderType,
+    SavedAudience,
 )
-from libs.common.db.models.admin import SavedAudience
 from tests.services.admin_api.support import AdminStack
 
 

@@ -8,6 +8,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -147,20 +148,35 @@ def _feed(frames: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return [(f["kind"], f["session_id"]) for f in frames if f["type"] == "feed"]
 
 
+@asynccontextmanager
+async def _console(
+    replica: Replica, token: str, *, cursor: int | None = None
+) -> AsyncIterator[tuple[ClientConnection, list[dict[str, Any]]]]:
+    """An agent's console socket on ``replica``, with the frames up to its hello (what it missed
+    since ``cursor``, then the hello)."""
+    url = f"{replica.ws}?token={token}" + (f"&cursor={cursor}" if cursor is not None else "")
+    async with connect(url) as socket:
+        yield socket, await _frames_until(socket, lambda f: f["type"] == "hello")
+
+
+async def _go_online(replica: Replica, token: str) -> None:
+    """The agent goes online through ``replica``'s HTTP API."""
+    async with httpx.AsyncClient(base_url=replica.http) as client:
+        online = await client.put(
+            "/api/v1/cs/me/status",
+            json={"status": "online"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert online.status_code == 200, online.text
+
+
 async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Replica]) -> None:
     first, second = replicas
     token = await _token(first, "agent1")
-    async with connect(f"{second.ws}?token={token}") as socket:
-        hello = await _frames_until(socket, lambda f: f["type"] == "hello")
+    async with _console(second, token) as (socket, hello):
         assert hello[-1]["cursor"] == 0
         # Through the first replica: online, then a follower asks.
-        async with httpx.AsyncClient(base_url=first.http) as client:
-            online = await client.put(
-                "/api/v1/cs/me/status",
-                json={"status": "online"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert online.status_code == 200, online.text
+        await _go_online(first, token)
         session_id = await _follower_asks(first, "oPushed")
         frames = await _frames_until(socket, lambda f: f["type"] == "feed")
         assert _feed(frames) == [("assigned", session_id)]
@@ -189,8 +205,7 @@ async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Repl
     # Disconnected: another follower is assigned meanwhile; reconnecting with the cursor replays
     # exactly that.
     missed = await _follower_asks(first, "oWhileAway")
-    async with connect(f"{first.ws}?token={token}&cursor={last_seen}") as socket:
-        frames = await _frames_until(socket, lambda f: f["type"] == "hello")
+    async with _console(first, token, cursor=last_seen) as (_, frames):
         assert _feed(frames) == [("assigned", missed)]
         assert frames[-1]["cursor"] > last_seen
 
@@ -200,15 +215,8 @@ async def test_a_busy_console_is_pinged_and_kept_through_a_quiet_moment(
 ) -> None:
     first, second = replicas
     token = await _token(first, "agent1")
-    async with connect(f"{second.ws}?token={token}") as socket:
-        await _frames_until(socket, lambda f: f["type"] == "hello")
-        async with httpx.AsyncClient(base_url=first.http) as client:
-            online = await client.put(
-                "/api/v1/cs/me/status",
-                json={"status": "online"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert online.status_code == 200
+    async with _console(second, token) as (socket, _):
+        await _go_online(first, token)
         session_id = await _follower_asks(first, "oChatty")
         await _frames_until(socket, lambda f: f["type"] == "feed")
         # A message every half heartbeat (1.5 s) for over three heartbeats; the console answers
@@ -241,15 +249,8 @@ async def test_pushes_published_out_of_id_order_all_reach_the_console(
 ) -> None:
     first, second = replicas
     token = await _token(first, "agent2")
-    async with connect(f"{second.ws}?token={token}") as socket:
-        await _frames_until(socket, lambda f: f["type"] == "hello")
-        async with httpx.AsyncClient(base_url=first.http) as client:
-            online = await client.put(
-                "/api/v1/cs/me/status",
-                json={"status": "online"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert online.status_code == 200
+    async with _console(second, token) as (socket, _):
+        await _go_online(first, token)
         session_id = await _follower_asks(first, "oTwoAtOnce")
         await _frames_until(socket, lambda f: f["type"] == "feed")
         # Two messages of the follower: the first takes the lower feed id, but its transaction
@@ -282,8 +283,7 @@ async def test_pushes_published_out_of_id_order_all_reach_the_console(
 async def test_queue_sizes_are_pushed_to_every_console(replicas: list[Replica]) -> None:
     first, second = replicas
     token = await _token(second, "agent2")
-    async with connect(f"{second.ws}?token={token}") as socket:
-        await _frames_until(socket, lambda f: f["type"] == "hello")
+    async with _console(second, token) as (socket, _):
         await _follower_asks(first, "oWaiting")
         frames = await _frames_until(socket, lambda f: f["type"] == "queue")
         assert frames[-1]["groups"] == {"default": 1}
@@ -307,15 +307,8 @@ async def test_a_console_gone_past_the_grace_period_puts_its_sessions_back(
 ) -> None:
     first, second = replicas
     token = await _token(first, "agent1")
-    async with connect(f"{second.ws}?token={token}") as socket:
-        await _frames_until(socket, lambda f: f["type"] == "hello")
-        async with httpx.AsyncClient(base_url=first.http) as client:
-            online = await client.put(
-                "/api/v1/cs/me/status",
-                json={"status": "online"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert online.status_code == 200
+    async with _console(second, token) as (socket, _):
+        await _go_online(first, token)
         session_id = await _follower_asks(first, "oKept")
         await _frames_until(socket, lambda f: f["type"] == "feed")
         # Connected (to the other replica) for longer than the grace period: kept.

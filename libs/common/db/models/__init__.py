@@ -2,26 +2,15 @@
 
 from libs.common.db.models._base import Base, Timestamped, UtcDateTime, utcnow
 from libs.common.db.models.account import Account
-from libs.common.db.models.admin import (
-    AccountGrant,
-    AdminUser,
-    AuditEntry,
-    AuthSession,
+from libs.common.db.models.application import Application
+from libs.common.db.models.command import Command, MenuAction
+from libs.common.db.models.content import (
     ConfigDocument,
     ConfigVersion,
-    CustomerProfile,
-    MassQuotaEntry,
     Material,
     MaterialChunk,
     Menu,
-    Org,
-    Publication,
-    PublicationRecipient,
-    Role,
-    user_roles,
 )
-from libs.common.db.models.application import Application
-from libs.common.db.models.command import Command, MenuAction
 from libs.common.db.models.cs import (
     CsAgent,
     CsCannedReply,
@@ -32,6 +21,7 @@ from libs.common.db.models.cs import (
     CsTicket,
 )
 from libs.common.db.models.customer import Customer, ReminderOptOut
+from libs.common.db.models.customer_admin import CustomerProfile, Handover, SavedAudience
 from libs.common.db.models.follower_sync import FollowerSyncJob
 from libs.common.db.models.heartbeat import ServiceHeartbeat
 from libs.common.db.models.identity import BindingFailure, H5LinkUse, OperationCount, PhoneCode
@@ -46,6 +36,16 @@ from libs.common.db.models.notification import (
     ReminderType,
     ServiceWindow,
 )
+from libs.common.db.models.operators import (
+    AccountGrant,
+    AdminUser,
+    AuditEntry,
+    AuthSession,
+    Org,
+    Role,
+    user_roles,
+)
+from libs.common.db.models.publication import MassQuotaEntry, Publication, PublicationRecipient
 from libs.common.db.models.short_link import ShortLink
 from libs.common.db.models.stats import (
     CS_DURATION_BOUNDS_MS,
@@ -85,6 +85,7 @@ __all__ = [
     "CustomerProfile",
     "FollowerSyncJob",
     "H5LinkUse",
+    "Handover",
     "Location",
     "MassQuotaEntry",
     "Material",
@@ -103,6 +104,7 @@ __all__ = [
     "ReminderOptOut",
     "ReminderType",
     "Role",
+    "SavedAudience",
     "ServiceHeartbeat",
     "ServiceWindow",
     "ShortLink",

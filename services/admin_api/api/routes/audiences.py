@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from libs.common.db.models.admin import SavedAudience
+from libs.common.db.models import SavedAudience
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep
 from services.admin_api.api.models import MAX_ID, Deleted, IdPath, ReadModel, WriteModel
 from services.admin_api.audience import CustomerFilter

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from libs.common.db.models import FollowerSyncJob
 from services.admin_api import follower_sync
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
-from services.admin_api.api.routes.accounts import ScopedAccount
+from services.admin_api.api.routes.accounts.access import ScopedAccount
 from services.admin_api.audit import record
 from services.admin_api.errors import Conflict, NotFound
 from services.admin_api.repositories import follower_sync as jobs

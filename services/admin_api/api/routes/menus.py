@@ -16,7 +16,7 @@ from libs.common.wechat.menu_rules import MENU_TYPES
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import MAX_ID, ReadModel, WriteModel
 from services.admin_api.api.route_factory import AccountResource, mount
-from services.admin_api.api.routes.accounts import ScopedAccount
+from services.admin_api.api.routes.accounts.access import ScopedAccount
 from services.admin_api.audit import record, snapshot
 from services.admin_api.errors import InvalidState
 from services.admin_api.menus import (

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from libs.common.db.models import Account
 from services.admin_api.api.deps import CurrentUser, Perm, SessionDep, StateDep
 from services.admin_api.api.models import WriteModel
-from services.admin_api.api.routes.accounts import ScopedAccount
+from services.admin_api.api.routes.accounts.access import ScopedAccount
 from services.admin_api.api.routes.menus import read_remote_menu
 from services.admin_api.audit import record
 from services.admin_api.errors import FieldError, FieldErrors, PermissionDenied, UpstreamError

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
 
 from libs.common.customer_numbers import PURPOSE, opened
-from libs.common.db import make_engine
 from libs.common.db.migrate import alembic_config, upgrade
 from libs.common.secret_box import SecretBox
+from tests.libs.common.db.support import add_account, execute
 from tests.services.admin_api.support import scratch_postgres
 
 KEY = "migration-0019-test-key"
@@ -22,30 +20,12 @@ REVISION = "0022"
 PARENT = "0021"
 
 
-async def _execute(url: str, sql: str, **params: Any) -> list[Any]:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(sql), params)
-            return list(result.all()) if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
-
 def _round_trip(url: str) -> None:
     upgrade(url, PARENT)
-    asyncio.run(
-        _execute(
-            url,
-            "INSERT INTO accounts (code, name, appid, original_id, mode, app_secret_enc,"
-            " token_enc, welcome_text, help_header, enabled, created_at, updated_at)"
-            " VALUES ('m', 'm', 'wxm', 'gh_m', 'plaintext', 'x', 'x', '', '', true,"
-            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        )
-    )
+    add_account(url)
     for openid, number in (("oBound", "C00000042"), ("oPlain", None)):
         asyncio.run(
-            _execute(
+            execute(
                 url,
                 "INSERT INTO customers (account_id, openid, subscribed, subscribe_scene,"
                 " binding_state, customer_no, created_at, updated_at)"
@@ -58,7 +38,7 @@ def _round_trip(url: str) -> None:
 
     upgrade(url, REVISION)
     rows = asyncio.run(
-        _execute(
+        execute(
             url,
             "SELECT openid, customer_no_enc, customer_no_token FROM customers ORDER BY openid",
         )
@@ -72,7 +52,7 @@ def _round_trip(url: str) -> None:
     assert tuple(rows[1]) == ("oPlain", None, None)
 
     command.downgrade(alembic_config(url), PARENT)
-    back = asyncio.run(_execute(url, "SELECT openid, customer_no FROM customers ORDER BY openid"))
+    back = asyncio.run(execute(url, "SELECT openid, customer_no FROM customers ORDER BY openid"))
     assert [tuple(r) for r in back] == [("oBound", "C00000042"), ("oPlain", None)]
     upgrade(url)
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
 
-from libs.common.db import make_engine
 from libs.common.db.migrate import alembic_config, upgrade
 from libs.common.secret_box import SecretBox
+from tests.libs.common.db.support import add_account, execute
 from tests.services.admin_api.support import scratch_postgres
 
 KEY = "migration-0024-test-key"
@@ -21,27 +19,9 @@ REVISION = "0024"
 PARENT = "0023"
 
 
-async def _execute(url: str, sql: str, **params: Any) -> list[Any]:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(sql), params)
-            return list(result.all()) if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
-
 def _round_trip(url: str) -> None:
     upgrade(url, PARENT)
-    asyncio.run(
-        _execute(
-            url,
-            "INSERT INTO accounts (code, name, appid, original_id, mode, app_secret_enc,"
-            " token_enc, welcome_text, help_header, enabled, created_at, updated_at)"
-            " VALUES ('m', 'm', 'wxm', 'gh_m', 'plaintext', 'x', 'x', '', '', true,"
-            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        )
-    )
+    add_account(url)
     recipients = (
         ("n1", "C00000042", "13800000042"),
         ("n2", None, "13900000007"),
@@ -49,7 +29,7 @@ def _round_trip(url: str) -> None:
     )
     for nid, number, phone in recipients:
         asyncio.run(
-            _execute(
+            execute(
                 url,
                 "INSERT INTO notifications (id, account_id, event_type, priority, openid,"
                 " customer_no, phone, data, fallback, deadline_at, status, attempts,"
@@ -65,7 +45,7 @@ def _round_trip(url: str) -> None:
 
     upgrade(url, REVISION)
     rows = asyncio.run(
-        _execute(url, "SELECT id, customer_no_enc, phone_enc FROM notifications ORDER BY id")
+        execute(url, "SELECT id, customer_no_enc, phone_enc FROM notifications ORDER BY id")
     )
     box = SecretBox(KEY)
     n1, n2, n3 = rows
@@ -77,9 +57,7 @@ def _round_trip(url: str) -> None:
     assert tuple(n3) == ("n3", None, None)
 
     command.downgrade(alembic_config(url), PARENT)
-    back = asyncio.run(
-        _execute(url, "SELECT id, customer_no, phone FROM notifications ORDER BY id")
-    )
+    back = asyncio.run(execute(url, "SELECT id, customer_no, phone FROM notifications ORDER BY id"))
     assert [tuple(r) for r in back] == list(recipients)
     upgrade(url)
 

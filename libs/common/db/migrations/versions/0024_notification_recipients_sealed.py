@@ -11,6 +11,8 @@ Create Date: 2026-12-07 15:40:00.000000
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -45,25 +47,36 @@ def _opened(box: SecretBox, value: str | None) -> str | None:
     return box.decrypt(value) if value else None
 
 
+def _convert(
+    source: tuple[str, str],
+    target: tuple[str, str],
+    convert: Callable[[SecretBox, str | None], str | None],
+) -> None:
+    """Write each notification's customer number and phone from the ``source`` columns into the
+    ``target`` ones through ``convert`` (the key is read only when there is a row to convert)."""
+    connection = op.get_bind()
+    n = _notifications.c
+    number, phone = n[source[0]], n[source[1]]
+    rows = connection.execute(
+        sa.select(n.id, number, phone).where(sa.or_(number.is_not(None), phone.is_not(None)))
+    ).all()
+    if rows:
+        box = _box()
+        for row_id, number_value, phone_value in rows:
+            connection.execute(
+                _notifications.update()
+                .where(n.id == row_id)
+                .values(
+                    {target[0]: convert(box, number_value), target[1]: convert(box, phone_value)}
+                )
+            )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("customer_no_enc", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("phone_enc", sa.Text(), nullable=True))
-    connection = op.get_bind()
-    n = _notifications.c
-    rows = connection.execute(
-        sa.select(n.id, n.customer_no, n.phone).where(
-            sa.or_(n.customer_no.is_not(None), n.phone.is_not(None))
-        )
-    ).all()
-    if rows:
-        box = _box()
-        for row_id, customer_no, phone in rows:
-            connection.execute(
-                _notifications.update()
-                .where(n.id == row_id)
-                .values(customer_no_enc=_sealed(box, customer_no), phone_enc=_sealed(box, phone))
-            )
+    _convert(("customer_no", "phone"), ("customer_no_enc", "phone_enc"), _sealed)
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("phone")
         batch_op.drop_column("customer_no")
@@ -73,21 +86,7 @@ def downgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("customer_no", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("phone", sa.String(length=20), nullable=True))
-    connection = op.get_bind()
-    n = _notifications.c
-    rows = connection.execute(
-        sa.select(n.id, n.customer_no_enc, n.phone_enc).where(
-            sa.or_(n.customer_no_enc.is_not(None), n.phone_enc.is_not(None))
-        )
-    ).all()
-    if rows:
-        box = _box()
-        for row_id, customer_no_enc, phone_enc in rows:
-            connection.execute(
-                _notifications.update()
-                .where(n.id == row_id)
-                .values(customer_no=_opened(box, customer_no_enc), phone=_opened(box, phone_enc))
-            )
+    _convert(("customer_no_enc", "phone_enc"), ("customer_no", "phone"), _opened)
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("phone_enc")
         batch_op.drop_column("customer_no_enc")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from libs.common.bus import DISPATCHER_ALERT
-from libs.common.db.models import Account, Customer
-from libs.common.db.models.admin import Handover
+from libs.common.db.models import Account, Customer, Handover
 from libs.common.schemas.outbound import OutboundRequested
 from tests.services.admin_api.support import AdminStack, queued_messages
 
