@@ -36,10 +36,11 @@ class CommonSettings(BaseSettings):
     # Prefix for every exchange, queue and ledger key, so isolated stacks can share one broker.
     bus_namespace: str = ""
     amqp_prefetch: int = 256
-    # Database pool per process. ``pool_pre_ping`` costs a round trip on every checkout; services
-    # that check out per message (the dispatcher) turn it off and retry on a dead connection.
+    # Database pool per process. ``pool_pre_ping`` costs three round trips on every checkout, so
+    # it is off: a connection the server closed (a restart) is replaced at checkout anyway, and
+    # one that dies unnoticed fails its statement, so the message is retried (see make_engine).
     db_pool_size: int = 10
-    db_pool_pre_ping: bool = True
+    db_pool_pre_ping: bool = False
 
     # Network. Ports are those of docs/architecture.md's embedded default.
     host: str = "127.0.0.1"

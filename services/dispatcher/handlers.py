@@ -100,8 +100,6 @@ class InteractionHandler:
                     duration=duration,
                     quota=quota,
                 )
-                # Flushed per event so a batch touching one openid twice updates, not inserts.
-                await session.flush()
 
 
 def _window_kind(kind: str) -> str | None:

@@ -54,9 +54,9 @@ class DispatcherSettings(CommonSettings):
 
     # Database: connections per process, and the most claims/finishes written in one commit.
     db_pool_size: int = 8
-    # No pre-ping: it would cost a round trip on every claim and finish batch. A connection that
-    # died meanwhile fails its statement instead; the delivery then requeues its bus message
-    # (``Retry``) and the pool replaces the connection.
+    # No pre-ping (the default): it would cost round trips on every claim and finish batch. A
+    # connection that died meanwhile fails its statement instead; the delivery then requeues its
+    # bus message (``Retry``) and the pool replaces the connection.
     db_pool_pre_ping: bool = False
     batch_max: int = 200
     # A claim owns a notification this long, renewed every third of it while its run goes on:

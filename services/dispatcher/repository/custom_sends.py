@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
@@ -27,27 +27,28 @@ async def start_custom_send(
     """Record a custom send (a late reply, hand-over, publication: its ``origin`` is stored as
     the event type) as a ``sending`` notification before it is sent; False when one with that id
     exists already (sent, or attempted before a crash): it must not go out again."""
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(Notification).values(
-                    id=notification_id,
-                    account_id=account_id,
-                    event_type=origin[:64],
-                    priority=priority,
-                    openid=openid,
-                    fallback="none",
-                    deadline_at=now,
-                    status="sending",
-                    channel=channel,
-                    attempts=1,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    # One statement: a taken id is skipped by the insert itself (no savepoint round trips).
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = await session.scalar(
+        dialect.insert(Notification)
+        .values(
+            id=notification_id,
+            account_id=account_id,
+            event_type=origin[:64],
+            priority=priority,
+            openid=openid,
+            fallback="none",
+            deadline_at=now,
+            status="sending",
+            channel=channel,
+            attempts=1,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Notification.id])
+        .returning(Notification.id)
+    )
+    return inserted is not None
 
 
 async def forget_custom_send(session: AsyncSession, *, notification_id: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
@@ -65,28 +66,32 @@ async def open_window(
     quota: int,
 ) -> None:
     """Open (or renew) a window after an interaction; a short event window never shortens an
-    open message window that still has sends left."""
-    window = await session.get(ServiceWindow, (account_id, openid), with_for_update=False)
-    if window is None:
-        session.add(
-            ServiceWindow(
-                account_id=account_id,
-                openid=openid,
-                kind=kind,
-                opened_at=now,
-                expires_at=now + duration,
-                quota=quota,
-                used=0,
-            )
-        )
-        return
-    live_message_window = (
-        window.kind == "message" and window.expires_at > now and window.used < window.quota
+    open message window that still has sends left. One statement (an upsert), no read first."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ServiceWindow).values(
+        account_id=account_id,
+        openid=openid,
+        kind=kind,
+        opened_at=now,
+        expires_at=now + duration,
+        quota=quota,
+        used=0,
     )
-    if kind == "event" and live_message_window:
-        return
-    window.kind = kind
-    window.opened_at = now
-    window.expires_at = now + duration
-    window.quota = quota
-    window.used = 0
+    live_message_window = and_(
+        ServiceWindow.kind == "message",
+        ServiceWindow.expires_at > now,
+        ServiceWindow.used < ServiceWindow.quota,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ServiceWindow.account_id, ServiceWindow.openid],
+            set_={
+                "kind": statement.excluded.kind,
+                "opened_at": statement.excluded.opened_at,
+                "expires_at": statement.excluded.expires_at,
+                "quota": statement.excluded.quota,
+                "used": 0,
+            },
+            where=not_(live_message_window) if kind == "event" else None,
+        )
+    )

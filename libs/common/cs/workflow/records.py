@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import Account, CsFeedItem, CsSession
@@ -18,9 +19,11 @@ def open_key(account_id: int, openid: str) -> str:
 
 
 async def account_code(session: AsyncSession, account_id: int) -> str:
-    """The account's code (its id as text once the account is gone)."""
-    account = await session.get(Account, account_id)
-    return account.code if account is not None else str(account_id)
+    """The account's code (its id as text once the account is gone).
+
+    Just the column, not the whole account: every agent's send asks for it."""
+    code = await session.scalar(select(Account.code).where(Account.id == account_id))
+    return code if code is not None else str(account_id)
 
 
 async def event_fields(session: AsyncSession, cs: CsSession) -> dict[str, Any]:
