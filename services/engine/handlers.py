@@ -1,6 +1,6 @@
 """The engine's bus edge: one ``InboundReceived`` in, one answer out — exactly once.
 
-The callback ledger arbitrates with the gateway (see ``libs/common/callback_ledger.py``): if our
+The callback ledger arbitrates with the gateway (see ``libs/common/callback_ledger/``): if our
 answer lands while the gateway still waits, it goes back as the passive reply; if the gateway
 already gave up, it goes to ``wx.outbound`` as a customer-service message. A redelivered message
 whose answer is already recorded is not answered again.

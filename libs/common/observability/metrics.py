@@ -26,7 +26,7 @@ async def metrics_endpoint(_request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-# The callback ledger's fallback (libs/common/callback_ledger.py): Redis unreachable, so this
+# The callback ledger's fallback (libs/common/callback_ledger/): Redis unreachable, so this
 # instance deduplicates callbacks in process only (a retry on another replica is not recognised).
 LEDGER_DEGRADED = Gauge(
     "wxhub_callback_ledger_degraded",
