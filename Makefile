@@ -46,7 +46,7 @@ run: venv-run web
 ## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
 ## admin app's unit and browser tests. The local-cluster test needs HAProxy (installed if missing).
 test: venv web haproxy promtool
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest --cov --cov-report=term --durations=30
 	$(MAKE) test-web
 
 # --- the admin app (web/admin): npm ci + vite build when its sources change, stamped like the venv
