@@ -114,7 +114,7 @@ async def run_dev() -> None:
         services.append(entry.build(settings, resources))
     _print_banner(base, logins)
     try:
-        await serve_services(services, base.host)
+        await serve_services(services, base.host, freeze_heap=True)
     finally:
         await resources.close()
         await bus.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from typing import Any
 
@@ -40,9 +41,13 @@ class _Probe:
         self.started = False
 
 
-async def _serving(service: _Probe) -> tuple[asyncio.Event, asyncio.Task[None]]:
+async def _serving(
+    service: _Probe, *, freeze_heap: bool = False
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_services([service], "127.0.0.1", stop=stop))
+    task = asyncio.create_task(
+        serve_services([service], "127.0.0.1", stop=stop, freeze_heap=freeze_heap)
+    )
     async with httpx.AsyncClient() as client:
         for _ in range(200):
             try:
@@ -84,6 +89,28 @@ async def test_without_an_ops_port_everything_answers_on_the_service_port() -> N
     finally:
         stop.set()
         await task
+
+
+async def test_a_process_of_its_own_freezes_its_heap_once_the_services_have_started() -> None:
+    gc.unfreeze()
+    service = _Probe(free_port(), None)
+    stop, task = await _serving(service, freeze_heap=True)
+    try:
+        assert service.started
+        assert gc.get_freeze_count() > 0
+    finally:
+        stop.set()
+        await task
+        gc.unfreeze()
+
+
+async def test_serving_inside_another_process_leaves_its_heap_alone() -> None:
+    frozen = gc.get_freeze_count()
+    service = _Probe(free_port(), None)
+    stop, task = await _serving(service)
+    stop.set()
+    await task
+    assert gc.get_freeze_count() == frozen
 
 
 @pytest.mark.parametrize("taken", ["port", "ops_port"])
