@@ -1,0 +1,5 @@
+"""``python -m bench.cs``."""
+
+from bench.cs.cli import main
+
+main()

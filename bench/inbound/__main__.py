@@ -1,0 +1,7 @@
+"""``python -m bench.inbound``."""
+
+import asyncio
+
+from bench.inbound.cli import main
+
+asyncio.run(main())
