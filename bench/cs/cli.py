@@ -18,8 +18,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(
-        # The name --help showed when the benchmark was a single module.
-        prog="cs.py",
+        prog="python -m bench.cs",
         description=bench.cs.__doc__,
         formatter_class=argparse.RawTextHelpFormatter,
     )

@@ -21,8 +21,7 @@ from bench.inbound.rounds import (
 def parser() -> argparse.ArgumentParser:
     """The options; ``--help`` shows the package's docstring."""
     p = argparse.ArgumentParser(
-        # The name --help showed when the benchmark was a single module.
-        prog="inbound.py",
+        prog="python -m bench.inbound",
         description=bench.inbound.__doc__,
         formatter_class=argparse.RawTextHelpFormatter,
     )

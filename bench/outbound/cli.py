@@ -20,8 +20,7 @@ from wxhub.processes import REPO_ROOT
 
 def parser() -> argparse.ArgumentParser:
     """The options; ``--help`` shows the package's docstring."""
-    # The name --help showed when the benchmark was a single module.
-    p = argparse.ArgumentParser(prog="outbound.py", description=bench.outbound.__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.outbound", description=bench.outbound.__doc__)
     p.add_argument("--count", type=int, default=50_000)
     p.add_argument("--rate", type=float, default=0.0, help="submissions per second, 0: max")
     p.add_argument("--batch", type=int, default=100, help="notifications per API call")
