@@ -19,7 +19,7 @@ from services.gateway.h5.forms import (
     parse_product,
 )
 from services.gateway.h5.phone import PhoneBinding, Sent
-from services.gateway.h5.routes.codes import code_refused, pending_text
+from services.gateway.h5.routes.codes import code_refused, pending_note, pending_text
 from services.gateway.h5.routes.guards import COMMANDS, PageGuard, client_ip, limited
 from services.gateway.h5.texts import text
 from services.gateway.settings import GatewaySettings
@@ -50,12 +50,8 @@ class ApplicationPages:
         if isinstance(opened, Response):
             return opened
         token, claims, lang = opened.token, opened.claims, opened.lang
-        account_id = await self._binding.account_id(claims.account)
-        pending = (
-            None if account_id is None else await self._phone.pending(account_id, claims.openid)
-        )
         products = self._settings.application_products
-        info = pending_text(pending, lang, self._code_minutes)
+        info = await pending_note(self._binding, self._phone, claims, lang, self._code_minutes)
         return self._guard.with_csrf_cookie(
             lambda csrf: pages.apply_form(pages.ApplyForm(token, csrf, products, lang, info=info)),
             claims.nonce,

@@ -3,7 +3,9 @@ already sent, and why a code was not accepted."""
 
 from __future__ import annotations
 
-from services.gateway.h5.phone import Checked, CheckResult
+from libs.common.h5_links import LinkClaims
+from services.gateway.h5.binding import BindingService
+from services.gateway.h5.phone import Checked, CheckResult, PhoneBinding
 from services.gateway.h5.texts import Lang, text
 
 
@@ -12,6 +14,15 @@ def pending_text(masked: str | None, lang: Lang, minutes: int) -> str:
     if not masked:
         return ""
     return text("phone.pending", lang, phone=masked, minutes=minutes)
+
+
+async def pending_note(
+    binding: BindingService, phone: PhoneBinding, claims: LinkClaims, lang: Lang, minutes: int
+) -> str:
+    """The note a page shows on opening when a code was already texted to this follower."""
+    account_id = await binding.account_id(claims.account)
+    pending = None if account_id is None else await phone.pending(account_id, claims.openid)
+    return pending_text(pending, lang, minutes)
 
 
 def code_refused(checked: CheckResult, lang: Lang) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService
 from services.gateway.h5.forms import parse_code, parse_phone
 from services.gateway.h5.phone import Checked, PhoneBinding, Sent
-from services.gateway.h5.routes.codes import code_refused, pending_text
+from services.gateway.h5.routes.codes import code_refused, pending_note, pending_text
 from services.gateway.h5.routes.guards import COMMANDS, PageGuard, client_ip, limited
 from services.gateway.h5.texts import text
 
@@ -33,11 +33,7 @@ class PhonePages:
         if isinstance(opened, Response):
             return opened
         token, claims, lang = opened.token, opened.claims, opened.lang
-        account_id = await self._binding.account_id(claims.account)
-        pending = (
-            None if account_id is None else await self._phone.pending(account_id, claims.openid)
-        )
-        info = pending_text(pending, lang, self._code_minutes)
+        info = await pending_note(self._binding, self._phone, claims, lang, self._code_minutes)
         return self._guard.with_csrf_cookie(
             lambda csrf: pages.phone_form(pages.PhoneForm(token, csrf, lang, info)), claims.nonce
         )
