@@ -34,16 +34,18 @@ async def test_two_dispatchers_send_one_notification_once(
 async def test_a_run_longer_than_its_lease_keeps_it_by_renewal(
     db_url: str, boxes: Sandboxes
 ) -> None:
-    # Sends take 1.5 s, the lease 0.6 s: only renewal keeps the twin from taking over.
-    boxes.wx.faults.add({"path": TEMPLATE, "latency_ms": 1500})
-    first = await start_harness(db_url, boxes, claim_lease_s=0.6)
-    twin = await start_harness(db_url, boxes, claim_lease_s=0.6)
+    # Sends take 3 s, the lease 1.5 s: only renewal (every 0.5 s) keeps the twin from taking
+    # over. The margin is wide because a loaded CI machine can hold a loop (or SQLite's write
+    # lock) for a good part of a second; production leases are 10 s.
+    boxes.wx.faults.add({"path": TEMPLATE, "latency_ms": 3000})
+    first = await start_harness(db_url, boxes, claim_lease_s=1.5)
+    twin = await start_harness(db_url, boxes, claim_lease_s=1.5)
     try:
         nid = await first.notify()
         await asyncio.sleep(0.2)
         await twin.publish(nid)
         rows = await first.wait_terminal([nid])
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(1.8)  # past the twin's lease wait: it looks again and finds it done
     finally:
         await stop_harness(twin)
         await stop_harness(first)
