@@ -32,7 +32,7 @@ class ListParams:
     q: str | None
 
 
-def list_params(
+async def list_params(
     page: Annotated[
         int, Query(ge=1, le=100_000, description="页码（从 1 开始） · page number")
     ] = 1,

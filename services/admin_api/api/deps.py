@@ -27,8 +27,14 @@ AUTHENTICATED = "authenticated"
 _bearer = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 
 
-def get_state(request: Request) -> AdminState:
+# Dependencies are coroutines even where they do not await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop on every request.
+async def get_state(request: Request) -> AdminState:
     """The admin API's process-wide state."""
+    return _state(request)
+
+
+def _state(request: Request) -> AdminState:
     state: AdminState = request.app.state.admin
     return state
 
@@ -58,7 +64,7 @@ def client_ip(request: Request) -> str:
     anything, so a caller cannot pick the address its failed logins are counted against.
     """
     peer = request.client.host if request.client else ""
-    trusted = get_state(request).settings.trusted_proxies
+    trusted = _state(request).settings.trusted_proxies
     forwarded = request.headers.get("x-forwarded-for")
     if not forwarded or not _in_networks(peer, trusted):
         return peer
@@ -82,24 +88,23 @@ async def load_principal(
 ) -> Principal:
     """Check an access token against its login session and user; build the principal."""
     claims = state.tokens.decode(token)
-    login, user, org = await users.get_login(session, session_id=claims.session_id)
+    login = await users.get_login(session, session_id=claims.session_id)
     if login is None or login.revoked_at is not None or login.user_id != claims.user_id:
         raise NotAuthenticated("session revoked")
     if login.expires_at <= utcnow():
         raise NotAuthenticated("session expired")
-    if user is None or not user.is_active:
+    if login.username is None or not login.is_active:
         raise NotAuthenticated("user disabled")
-    if org is None:
+    if login.org_id is None or login.org_path is None:
         raise NotAuthenticated("user has no organisation")
-    permissions = await users.list_permissions(session, user_id=user.id)
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        org_id=org.id,
-        org_path=org.path,
-        is_head_office=org.parent_id is None,
-        permissions=permissions,
-        session_id=login.id,
+        user_id=claims.user_id,
+        username=login.username,
+        org_id=login.org_id,
+        org_path=login.org_path,
+        is_head_office=login.org_parent_id is None,
+        permissions=login.permissions,
+        session_id=claims.session_id,
         ip=ip,
     )
 

@@ -50,7 +50,7 @@ async def send(
     async def change(session: AsyncSession) -> tuple[CsMessage, Effects]:
         # Locked: the send counts against the window (window_sends + 1), which the engine resets
         # when the follower writes; counting from a stale read would undo that reset.
-        await repo.get_session(session, session_id=session_id, for_update=True)
+        _, account = await repo.lock_session_with_account(session, session_id=session_id)
         cs = await visible_session(session, principal, session_id)
         if cs.agent_id != principal.user_id:
             raise InvalidState("only the session's agent sends in it")
@@ -66,6 +66,7 @@ async def send(
                 payload={"media_id": outgoing.media_id} if outgoing.media_id else {},
                 now=utcnow(),
                 quota=state.settings.cs_window_sends,
+                account=account,
             )
         except workflow.WindowClosed as exc:
             raise _refusal(exc) from exc

@@ -92,6 +92,25 @@ async def get_session(
     return await session.get(CsSession, session_id)
 
 
+async def lock_session_with_account(
+    session: AsyncSession, *, session_id: int
+) -> tuple[CsSession | None, str | None]:
+    """A session read afresh and locked until the transaction ends, with its account's code
+    (one query: every agent's send needs both)."""
+    row = (
+        await session.execute(
+            select(CsSession, Account.code)
+            .outerjoin(Account, Account.id == CsSession.account_id)
+            .where(CsSession.id == session_id)
+            .with_for_update(of=CsSession)
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
 async def list_messages(
     session: AsyncSession, *, session_id: int, after: int = 0, limit: int = 1000
 ) -> list[CsMessage]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,22 +20,62 @@ _SORT = {
 }
 
 
-async def get_login(
-    session: AsyncSession, *, session_id: str
-) -> tuple[AuthSession | None, AdminUser | None, Org | None]:
-    """A login session with its user and the user's organisation, in one query (every
-    authenticated request reads them)."""
-    row = (
+@dataclass(frozen=True, slots=True)
+class Login:
+    """What an authenticated request needs of its login session, user and organisation."""
+
+    user_id: int | None
+    revoked_at: datetime | None
+    expires_at: datetime
+    username: str | None
+    is_active: bool
+    org_id: int | None
+    org_path: str | None
+    org_parent_id: int | None
+    permissions: frozenset[str]
+
+
+async def get_login(session: AsyncSession, *, session_id: str) -> Login | None:
+    """A login session with its user, organisation and the permissions of the user's roles,
+    in one round trip (every authenticated request reads them): a row per role, columns only."""
+    rows = (
         await session.execute(
-            select(AuthSession, AdminUser, Org)
+            select(
+                AuthSession.user_id,
+                AuthSession.revoked_at,
+                AuthSession.expires_at,
+                AdminUser.username,
+                AdminUser.is_active,
+                Org.id,
+                Org.path,
+                Org.parent_id,
+                Role.permissions,
+            )
+            .select_from(AuthSession)
             .outerjoin(AdminUser, AdminUser.id == AuthSession.user_id)
             .outerjoin(Org, Org.id == AdminUser.org_id)
+            .outerjoin(user_roles, user_roles.c.user_id == AdminUser.id)
+            .outerjoin(Role, Role.id == user_roles.c.role_id)
             .where(AuthSession.id == session_id)
         )
-    ).one_or_none()
-    if row is None:
-        return None, None, None
-    return row[0], row[1], row[2]
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    permissions = frozenset(
+        p for row in rows for p in (row.permissions or []) if isinstance(p, str)
+    )
+    return Login(
+        user_id=first.user_id,
+        revoked_at=first.revoked_at,
+        expires_at=first.expires_at,
+        username=first.username,
+        is_active=bool(first.is_active) and first.username is not None,
+        org_id=first.id,
+        org_path=first.path,
+        org_parent_id=first.parent_id,
+        permissions=permissions,
+    )
 
 
 async def get_by_username(session: AsyncSession, *, username: str) -> AdminUser | None:
@@ -81,11 +124,3 @@ async def replace_roles(session: AsyncSession, *, user_id: int, role_ids: list[i
         await session.execute(
             insert(user_roles), [{"user_id": user_id, "role_id": r} for r in role_ids]
         )
-
-
-async def list_permissions(session: AsyncSession, *, user_id: int) -> frozenset[str]:
-    """Every permission the user's roles carry."""
-    roles = await session.scalars(
-        select(Role.permissions).join(user_roles).where(user_roles.c.user_id == user_id)
-    )
-    return frozenset(p for perms in roles for p in (perms or []) if isinstance(p, str))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
     Notification,
 )
+
+# Core table: the insert skips the ORM's bulk-insert preparation (every agent's send).
+_NOTIFICATIONS = cast(Table, Notification.__table__)
 
 
 async def start_custom_send(
@@ -30,7 +34,7 @@ async def start_custom_send(
     # One statement: a taken id is skipped by the insert itself (no savepoint round trips).
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(Notification)
+        dialect.insert(_NOTIFICATIONS)
         .values(
             id=notification_id,
             account_id=account_id,
@@ -45,8 +49,8 @@ async def start_custom_send(
             created_at=now,
             updated_at=now,
         )
-        .on_conflict_do_nothing(index_elements=[Notification.id])
-        .returning(Notification.id)
+        .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.id])
+        .returning(_NOTIFICATIONS.c.id)
     )
     return inserted is not None
 

@@ -53,10 +53,12 @@ async def finish(
 ) -> bool:
     """Move a ``sending`` notification to a terminal status; False if it was not ``sending``
     (or, given ``claim``, another worker claimed it since)."""
-    fenced = [] if claim is None else [Notification.attempts == claim]
+    c = _NOTIFICATIONS.c
+    fenced = [] if claim is None else [c.attempts == claim]
+    # The core table: no ORM synchronisation of loaded objects (a custom send's finish).
     result = await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "sending", *fenced)
+        update(_NOTIFICATIONS)
+        .where(c.id == notification_id, c.status == "sending", *fenced)
         .values(
             status=status,
             channel=channel,

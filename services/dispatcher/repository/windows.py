@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, not_, select, update
+from sqlalchemy import Table, and_, not_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,18 +14,23 @@ from libs.common.db.models import (
     ServiceWindow,
 )
 
+# Core table for the per-message statements (a window opened per interaction, one send taken
+# per custom message): no ORM bulk preparation or synchronisation of loaded objects.
+_WINDOWS = cast(Table, ServiceWindow.__table__)
+_W = _WINDOWS.c
+
 
 async def use_window(session: AsyncSession, *, account_id: int, openid: str, now: datetime) -> bool:
     """Take one send from the user's open customer-service window; False when none is left."""
     result = await session.execute(
-        update(ServiceWindow)
+        update(_WINDOWS)
         .where(
-            ServiceWindow.account_id == account_id,
-            ServiceWindow.openid == openid,
-            ServiceWindow.expires_at > now,
-            ServiceWindow.used < ServiceWindow.quota,
+            _W.account_id == account_id,
+            _W.openid == openid,
+            _W.expires_at > now,
+            _W.used < _W.quota,
         )
-        .values(used=ServiceWindow.used + 1)
+        .values(used=_W.used + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -68,7 +74,7 @@ async def open_window(
     """Open (or renew) a window after an interaction; a short event window never shortens an
     open message window that still has sends left. One statement (an upsert), no read first."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ServiceWindow).values(
+    statement = dialect.insert(_WINDOWS).values(
         account_id=account_id,
         openid=openid,
         kind=kind,
@@ -78,13 +84,13 @@ async def open_window(
         used=0,
     )
     live_message_window = and_(
-        ServiceWindow.kind == "message",
-        ServiceWindow.expires_at > now,
-        ServiceWindow.used < ServiceWindow.quota,
+        _W.kind == "message",
+        _W.expires_at > now,
+        _W.used < _W.quota,
     )
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[ServiceWindow.account_id, ServiceWindow.openid],
+            index_elements=[_W.account_id, _W.openid],
             set_={
                 "kind": statement.excluded.kind,
                 "opened_at": statement.excluded.opened_at,

@@ -26,10 +26,13 @@ async def account_code(session: AsyncSession, account_id: int) -> str:
     return code if code is not None else str(account_id)
 
 
-async def event_fields(session: AsyncSession, cs: CsSession) -> dict[str, Any]:
-    """The fields every customer-service event carries."""
+async def event_fields(
+    session: AsyncSession, cs: CsSession, *, account: str | None = None
+) -> dict[str, Any]:
+    """The fields every customer-service event carries (``account``: the code, when the caller
+    read it already)."""
     return {
-        "account": await account_code(session, cs.account_id),
+        "account": account or await account_code(session, cs.account_id),
         "session_id": cs.id,
         "openid": cs.openid,
         "group": cs.group,

@@ -3,6 +3,7 @@ the agents' (checked against the window, queued for the dispatcher, the first on
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -82,32 +83,36 @@ async def append_agent(
     payload: dict[str, Any],
     now: datetime,
     quota: int,
+    account: str | None = None,
 ) -> tuple[CsMessage, Effects]:
     """An agent's message to the follower: checked against the window, recorded, queued for the
-    dispatcher; the first one of a session is its first response."""
+    dispatcher; the first one of a session is its first response. ``account`` is the account's
+    code when the caller read it with the session (saves a query per send)."""
     if cs.state != "assigned" or cs.agent_id != agent_id:
         raise WindowClosed("the session is not yours", "not_your_session")
     check_window(cs, now=now, quota=quota)
     cs.window_sends += 1
     cs.last_activity_at = now
+    # The message id is chosen here, not derived from the row id: one INSERT, no UPDATE after.
     line = CsMessage(
         session_id=cs.id,
         sender="agent",
         agent_id=agent_id,
         at=now,
+        msg_id=f"cs{cs.id}-{uuid.uuid4().hex[:16]}",
         kind=kind,
         content=content,
         payload=payload,
     )
     session.add(line)
-    await session.flush()
-    line.msg_id = f"cs{cs.id}-m{line.id}"
+    account = account or await account_code(session, cs.account_id)
+    assert line.msg_id is not None
     effects = Effects(
         notices=[
             OutboundRequested(
                 message_id=line.msg_id,
                 correlation_id=f"cs:{cs.id}",
-                account=await account_code(session, cs.account_id),
+                account=account,
                 openid=cs.openid,
                 priority="alert",
                 origin="cs",
@@ -120,7 +125,7 @@ async def append_agent(
         assigned_at = cs.assigned_at or now
         effects.events.append(
             CsFirstResponse(
-                **await event_fields(session, cs),
+                **await event_fields(session, cs, account=account),
                 agent_id=agent_id,
                 assigned_at=assigned_at,
                 responded_at=now,

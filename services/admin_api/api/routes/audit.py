@@ -37,7 +37,7 @@ class AuditRead(ReadModel):
     ip: str = Field(description="来源地址 · client address")
 
 
-def audit_filter(
+async def audit_filter(
     user_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="操作人 ID · user id")
     ] = None,

@@ -18,7 +18,7 @@ from services.admin_api.repositories import customers
 router = customers_router()
 
 
-def customer_filter(
+async def customer_filter(
     account_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="公众号 ID · account id")
     ] = None,
