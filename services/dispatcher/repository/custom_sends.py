@@ -5,16 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import (
     Notification,
 )
+from libs.common.db.prepared import Prepared
 
-# Core table: the insert skips the ORM's bulk-insert preparation (every agent's send).
+# Core table, built once: the insert skips the ORM's bulk-insert preparation and statement
+# building (every agent's send). A taken id is skipped by the insert itself (no savepoint).
 _NOTIFICATIONS = cast(Table, Notification.__table__)
+_START = Prepared(
+    lambda dialect: (
+        dialect.insert(_NOTIFICATIONS)
+        .values(
+            id=bindparam("id"),
+            account_id=bindparam("account_id"),
+            event_type=bindparam("event_type"),
+            priority=bindparam("priority"),
+            openid=bindparam("openid"),
+            fallback="none",
+            deadline_at=bindparam("now"),
+            status="sending",
+            channel=bindparam("channel"),
+            attempts=1,
+            created_at=bindparam("now"),
+            updated_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.id])
+        .returning(_NOTIFICATIONS.c.id)
+    )
+)
 
 
 async def start_custom_send(
@@ -31,26 +53,17 @@ async def start_custom_send(
     """Record a custom send (a late reply, hand-over, publication: its ``origin`` is stored as
     the event type) as a ``sending`` notification before it is sent; False when one with that id
     exists already (sent, or attempted before a crash): it must not go out again."""
-    # One statement: a taken id is skipped by the insert itself (no savepoint round trips).
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(_NOTIFICATIONS)
-        .values(
-            id=notification_id,
-            account_id=account_id,
-            event_type=origin[:64],
-            priority=priority,
-            openid=openid,
-            fallback="none",
-            deadline_at=now,
-            status="sending",
-            channel=channel,
-            attempts=1,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.id])
-        .returning(_NOTIFICATIONS.c.id)
+        _START.for_session(session),
+        {
+            "id": notification_id,
+            "account_id": account_id,
+            "event_type": origin[:64],
+            "priority": priority,
+            "openid": openid,
+            "channel": channel,
+            "now": now,
+        },
     )
     return inserted is not None
 

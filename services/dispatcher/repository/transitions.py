@@ -11,15 +11,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, text, tuple_, update
+from sqlalchemy import Table, Update, bindparam, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db.models import Notification
+from libs.common.db.prepared import Prepared
 from services.dispatcher.repository.events import PendingEvent, add_events_many
 
 TERMINAL = frozenset({"delivered", "fallback_sent", "failed", "suppressed"})
 # Core table for the batched hot-path statements (see ``claims.py``).
 _NOTIFICATIONS = cast(Table, Notification.__table__)
+
+
+def _finish(*, fenced: bool) -> Update:
+    # Parameter names differ from the column names: an UPDATE reserves those for its SET.
+    c = _NOTIFICATIONS.c
+    claim = [c.attempts == bindparam("claim")] if fenced else []
+    return (
+        update(_NOTIFICATIONS)
+        .where(c.id == bindparam("nid"), c.status == "sending", *claim)
+        .values(
+            status=bindparam("to_status"),
+            channel=bindparam("to_channel"),
+            reason=bindparam("to_reason"),
+            wechat_msgid=bindparam("to_msgid"),
+            finished_at=bindparam("at"),
+            updated_at=bindparam("at"),
+            claim_until=None,
+        )
+    )
+
+
+# Built once (core table, bound parameters): a custom send's finish is on every message's path.
+_FINISH = Prepared(lambda _dialect: _finish(fenced=False))
+_FINISH_FENCED = Prepared(lambda _dialect: _finish(fenced=True))
 
 
 async def set_deadline(
@@ -53,21 +78,18 @@ async def finish(
 ) -> bool:
     """Move a ``sending`` notification to a terminal status; False if it was not ``sending``
     (or, given ``claim``, another worker claimed it since)."""
-    c = _NOTIFICATIONS.c
-    fenced = [] if claim is None else [c.attempts == claim]
-    # The core table: no ORM synchronisation of loaded objects (a custom send's finish).
+    prepared = _FINISH if claim is None else _FINISH_FENCED
     result = await session.execute(
-        update(_NOTIFICATIONS)
-        .where(c.id == notification_id, c.status == "sending", *fenced)
-        .values(
-            status=status,
-            channel=channel,
-            reason=reason,
-            wechat_msgid=wechat_msgid,
-            finished_at=now,
-            updated_at=now,
-            claim_until=None,
-        )
+        prepared.for_session(session),
+        {
+            "nid": notification_id,
+            "claim": claim,
+            "to_status": status,
+            "to_channel": channel,
+            "to_reason": reason,
+            "to_msgid": wechat_msgid,
+            "at": now,
+        },
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import cast
 
-from sqlalchemy import Table, and_, not_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, bindparam, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from libs.common.db.models import (
     ServiceWindow,
 )
+from libs.common.db.prepared import Prepared
 
 # Core table for the per-message statements (a window opened per interaction, one send taken
 # per custom message): no ORM bulk preparation or synchronisation of loaded objects.
@@ -20,17 +22,26 @@ _WINDOWS = cast(Table, ServiceWindow.__table__)
 _W = _WINDOWS.c
 
 
-async def use_window(session: AsyncSession, *, account_id: int, openid: str, now: datetime) -> bool:
-    """Take one send from the user's open customer-service window; False when none is left."""
-    result = await session.execute(
+_USE_WINDOW = Prepared(
+    lambda _dialect: (
         update(_WINDOWS)
         .where(
-            _W.account_id == account_id,
-            _W.openid == openid,
-            _W.expires_at > now,
+            # Not the column names: an UPDATE reserves those for its SET clause.
+            _W.account_id == bindparam("of_account"),
+            _W.openid == bindparam("of_openid"),
+            _W.expires_at > bindparam("now"),
             _W.used < _W.quota,
         )
         .values(used=_W.used + 1)
+    )
+)
+
+
+async def use_window(session: AsyncSession, *, account_id: int, openid: str, now: datetime) -> bool:
+    """Take one send from the user's open customer-service window; False when none is left."""
+    result = await session.execute(
+        _USE_WINDOW.for_session(session),
+        {"of_account": account_id, "of_openid": openid, "now": now},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -61,6 +72,39 @@ async def close_window(
     )
 
 
+def _open_window(dialect: ModuleType, *, event: bool) -> Executable:
+    statement = dialect.insert(_WINDOWS).values(
+        account_id=bindparam("account_id"),
+        openid=bindparam("openid"),
+        kind=bindparam("kind"),
+        opened_at=bindparam("now"),
+        expires_at=bindparam("expires_at"),
+        quota=bindparam("quota"),
+        used=0,
+    )
+    live_message_window = and_(
+        _W.kind == "message",
+        _W.expires_at > bindparam("now"),
+        _W.used < _W.quota,
+    )
+    upsert: Executable = statement.on_conflict_do_update(
+        index_elements=[_W.account_id, _W.openid],
+        set_={
+            "kind": statement.excluded.kind,
+            "opened_at": statement.excluded.opened_at,
+            "expires_at": statement.excluded.expires_at,
+            "quota": statement.excluded.quota,
+            "used": 0,
+        },
+        where=not_(live_message_window) if event else None,
+    )
+    return upsert
+
+
+_OPEN_MESSAGE_WINDOW = Prepared(lambda dialect: _open_window(dialect, event=False))
+_OPEN_EVENT_WINDOW = Prepared(lambda dialect: _open_window(dialect, event=True))
+
+
 async def open_window(
     session: AsyncSession,
     *,
@@ -73,31 +117,15 @@ async def open_window(
 ) -> None:
     """Open (or renew) a window after an interaction; a short event window never shortens an
     open message window that still has sends left. One statement (an upsert), no read first."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(_WINDOWS).values(
-        account_id=account_id,
-        openid=openid,
-        kind=kind,
-        opened_at=now,
-        expires_at=now + duration,
-        quota=quota,
-        used=0,
-    )
-    live_message_window = and_(
-        _W.kind == "message",
-        _W.expires_at > now,
-        _W.used < _W.quota,
-    )
+    prepared = _OPEN_EVENT_WINDOW if kind == "event" else _OPEN_MESSAGE_WINDOW
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_W.account_id, _W.openid],
-            set_={
-                "kind": statement.excluded.kind,
-                "opened_at": statement.excluded.opened_at,
-                "expires_at": statement.excluded.expires_at,
-                "quota": statement.excluded.quota,
-                "used": 0,
-            },
-            where=not_(live_message_window) if kind == "event" else None,
-        )
+        prepared.for_session(session),
+        {
+            "account_id": account_id,
+            "openid": openid,
+            "kind": kind,
+            "now": now,
+            "expires_at": now + duration,
+            "quota": quota,
+        },
     )
