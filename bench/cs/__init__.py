@@ -24,7 +24,7 @@ message through ``POST /api/v1/cs/sessions/{id}/messages`` after a think time of
 Also prints CPU ms per customer message of each process (utime + stime from /proc) and the
 machine's load average, which on a shared machine says how far to trust the absolute figures.
 
-    python -m bench.cs [--agents 30] [--sessions 10] [--duration 60] [--interval 5]
+    python -m bench.cs [--agents 30] [--sessions 10] [--duration 60] [--interval 10]
 """
 
 from bench.cs.cli import parser

@@ -26,9 +26,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=int, default=10, help="customers per agent")
     p.add_argument("--cap", type=int, default=10, help="sessions an agent serves at once")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of conversation")
-    p.add_argument("--interval", type=float, default=5.0, help="seconds between a customer's texts")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=10.0,
+        help="seconds between a customer's texts (10: a brisk chat, 30 texts/s each way)",
+    )
     p.add_argument("--think", type=float, default=2.0, help="an agent answers within this (s)")
-    p.add_argument("--ramp", type=float, default=10.0, help="customers ask over this many s")
+    p.add_argument("--ramp", type=float, default=20.0, help="customers ask over this many s")
     p.add_argument(
         "--drain",
         type=float,
