@@ -5,17 +5,37 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.cs.effects import Effects
 from libs.common.cs.workflow.records import account_code, event_fields, feed
 from libs.common.cs.workflow.windows import WindowClosed, check_window
 from libs.common.db.models import CsMessage, CsSession
+from libs.common.db.prepared import Prepared
 from libs.common.schemas.events import CsFirstResponse
 from libs.common.schemas.outbound import OutboundRequested
+
+# Built once, on the core table: every message a follower sends in a session is one insert.
+_LINES = cast(Table, CsMessage.__table__)
+_CUSTOMER_LINE = Prepared(
+    lambda dialect: (
+        dialect.insert(_LINES)
+        .values(
+            session_id=bindparam("session_id"),
+            sender="customer",
+            at=bindparam("at"),
+            msg_id=bindparam("msg_id"),
+            kind=bindparam("kind"),
+            content=bindparam("content"),
+            payload=bindparam("payload"),
+        )
+        .on_conflict_do_nothing(index_elements=[_LINES.c.msg_id])
+        .returning(_LINES.c.id)
+    )
+)
 
 
 async def append_customer(
@@ -30,20 +50,16 @@ async def append_customer(
 ) -> Effects:
     """Add the follower's message to the transcript (once per callback: a redelivered one finds
     its ``msg_id`` taken, in the same statement that inserts) and reopen the window."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     line_id = await session.scalar(
-        dialect.insert(CsMessage)
-        .values(
-            session_id=cs.id,
-            sender="customer",
-            at=now,
-            msg_id=msg_id,
-            kind=kind,
-            content=content,
-            payload=payload,
-        )
-        .on_conflict_do_nothing(index_elements=["msg_id"])
-        .returning(CsMessage.id)
+        _CUSTOMER_LINE.for_session(session),
+        {
+            "session_id": cs.id,
+            "at": now,
+            "msg_id": msg_id,
+            "kind": kind,
+            "content": content,
+            "payload": payload,
+        },
     )
     if line_id is None:
         return Effects()
