@@ -70,7 +70,7 @@ async def get_login(session: AsyncSession, *, session_id: str) -> Login | None:
         revoked_at=first.revoked_at,
         expires_at=first.expires_at,
         username=first.username,
-        is_active=bool(first.is_active) and first.username is not None,
+        is_active=bool(first.is_active),
         org_id=first.id,
         org_path=first.path,
         org_parent_id=first.parent_id,

@@ -110,23 +110,23 @@ async def append_agent(
     cs.window_sends += 1
     cs.last_activity_at = now
     # The message id is chosen here, not derived from the row id: one INSERT, no UPDATE after.
+    msg_id = f"cs{cs.id}-{uuid.uuid4().hex[:16]}"
     line = CsMessage(
         session_id=cs.id,
         sender="agent",
         agent_id=agent_id,
         at=now,
-        msg_id=f"cs{cs.id}-{uuid.uuid4().hex[:16]}",
+        msg_id=msg_id,
         kind=kind,
         content=content,
         payload=payload,
     )
     session.add(line)
     account = account or await account_code(session, cs.account_id)
-    assert line.msg_id is not None
     effects = Effects(
         notices=[
             OutboundRequested(
-                message_id=line.msg_id,
+                message_id=msg_id,
                 correlation_id=f"cs:{cs.id}",
                 account=account,
                 openid=cs.openid,
