@@ -45,8 +45,11 @@ run: venv-run web
 ## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
 ## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
 ## admin app's unit and browser tests. The local-cluster test needs HAProxy (installed if missing).
+## Two pytest workers (TEST_WORKERS=1 for one): each has its own PostgreSQL database and scratch
+## databases named after it; RabbitMQ namespaces and Redis key prefixes are per test already.
+TEST_WORKERS ?= 2
 test: venv web haproxy promtool
-	$(BIN)/python -m pytest --cov --cov-report=term --durations=30
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term --durations=30
 	$(MAKE) test-web
 
 # --- the admin app (web/admin): npm ci + vite build when its sources change, stamped like the venv

@@ -16,8 +16,22 @@ import pytest
 from tests.support import in_ci
 
 AMQP_URL = os.environ.get("WXHUB_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-POSTGRES_URL = os.environ.get(
-    "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
+
+
+def _per_worker(url: str) -> str:
+    """The database of ``url`` suffixed by the pytest-xdist worker (``wxhub_test_gw1``), so
+    parallel workers never share it; their scratch databases are named after it too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    return parts._replace(path=f"{parts.path}_{worker}").geturl()
+
+
+POSTGRES_URL = _per_worker(
+    os.environ.get(
+        "WXHUB_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/wxhub_test"
+    )
 )
 REDIS_URL = os.environ.get("WXHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

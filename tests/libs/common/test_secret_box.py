@@ -83,6 +83,8 @@ def test_each_purpose_gets_its_own_key() -> None:
         ("correct horse battery staple", False),
         ("", False),
     ],
+    # Stable ids: parallel workers must collect the same names for these random values.
+    ids=["hex-32", "urlsafe-32", "hex-16", "repeated", "passphrase", "empty"],
 )
 def test_entropy_estimate_separates_random_keys_from_weak_ones(secret: str, strong: bool) -> None:
     assert (estimated_entropy_bits(secret) >= MIN_SECRET_ENTROPY_BITS) is strong

@@ -15,6 +15,8 @@ STRONG = secrets.token_urlsafe(48)
 @pytest.mark.parametrize(
     "secret_key",
     [DEV_SECRET_KEY, "", "short-but-not-empty", "x" * 64, secrets.token_hex(16)],
+    # Stable ids: parallel workers must collect the same names for these random values.
+    ids=["dev-key", "empty", "short", "repeated", "hex-16"],
 )
 def test_prod_refuses_missing_dev_or_weak_secret_keys(secret_key: str) -> None:
     with pytest.raises(ValidationError, match="WXHUB_SECRET_KEY"):
