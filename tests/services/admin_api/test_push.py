@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,20 @@ from websockets.exceptions import InvalidStatus
 from libs.common.bus import AmqpBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.cs import effects, workflow
-from libs.common.db.models import Account, AdminUser, AuthSession, CsAgent, CsSession, utcnow
+from libs.common.db.models import Account, AdminUser, CsAgent, CsSession, utcnow
 from libs.common.resources import Resources, open_resources
 from libs.common.settings import CommonSettings
 from sandboxes.server import RunningServer, serve
 from services.admin_api.app import AdminService
 from services.admin_api.settings import AdminSettings
 from tests.polling import eventually
-from tests.services.admin_api.support import PG_TEMPLATE, SECRET_KEY, pg_admin, pg_database_url
+from tests.services.admin_api.support import (
+    PG_TEMPLATE,
+    SECRET_KEY,
+    mint_token,
+    pg_admin,
+    pg_database_url,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.amqp]
 
@@ -94,19 +99,7 @@ async def replicas(pg_template: str, amqp_url: str, tmp_path: Path) -> AsyncIter
 
 
 async def _token(replica: Replica, username: str) -> str:
-    async with replica.resources.sessions.begin() as session:
-        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
-        assert user_id is not None
-        session_id = uuid.uuid4().hex
-        session.add(
-            AuthSession(
-                id=session_id,
-                user_id=user_id,
-                refresh_hash="-",
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
-    return replica.service.state.tokens.issue(user_id, session_id)[0]
+    return await mint_token(replica.resources.sessions, replica.service.state, username)
 
 
 async def _follower_asks(replica: Replica, openid: str) -> int:
