@@ -15,12 +15,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.bus import OUTBOUND, Bus, Delivery, Message
+from libs.common.bus import OUTBOUND, AmqpBus, Bus, Delivery, Message, default_topology
+from libs.common.db.models import Account, Notification
 from libs.common.schemas.outbound import OutboundRequested
 from libs.common.secret_box import SecretBox
 from tests.polling import eventually
 from wxhub.demo.account import DEMO
+from wxhub.demo.outbound import seed_outbound_demo
 
 
 def balance_notification(
@@ -60,6 +64,31 @@ async def ring_outbound(bus: Bus, nid: str, *, priority: str) -> None:
         message_id=nid, account=DEMO.code, priority=priority, notification_id=nid
     )
     await bus.publish(OUTBOUND, f"{priority}.wechat", request.to_bytes(), message_id=nid)
+
+
+async def seed_demo_outbound(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
+    """Seed the demo account with its outbound templates; the account's id."""
+    async with sessions.begin() as session:
+        await seed_outbound_demo(session, box)
+        account_id = await session.scalar(select(Account.id).where(Account.code == DEMO.code))
+        assert account_id is not None
+        return account_id
+
+
+async def insert_notifications(
+    sessions: async_sessionmaker[AsyncSession], rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``notifications`` rows (from :func:`balance_notification`) in one transaction."""
+    async with sessions.begin() as session:
+        await session.execute(insert(Notification), rows)
+
+
+async def declared_amqp_bus(amqp_url: str, namespace: str) -> AmqpBus:
+    """A connected bus in ``namespace`` with the default topology declared."""
+    bus = AmqpBus(amqp_url, namespace=namespace)
+    await bus.connect()
+    await bus.declare(default_topology())
+    return bus
 
 
 def in_ci() -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -65,6 +65,11 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="总条数 · total matching items")
     page: int = Field(description="页码 · page number")
     page_size: int = Field(description="每页条数 · page size")
+
+    @classmethod
+    def of(cls, items: list[T], total: int, params: ListParams) -> Self:
+        """The page ``params`` asked for: ``items`` out of ``total`` matching ones."""
+        return cls(items=items, total=total, page=params.page, page_size=params.page_size)
 
 
 def order_by(sort: str | None, sortable: Mapping[str, Any], default: Sequence[Any]) -> list[Any]:

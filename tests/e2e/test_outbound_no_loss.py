@@ -13,19 +13,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from libs.common.bus import AmqpBus, default_topology
+from libs.common.bus import default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
-from libs.common.db.models import Account, Notification
+from libs.common.db.models import Notification
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from tests.support import balance_notification, ring_outbound
-from wxhub.demo.account import DEMO
-from wxhub.demo.outbound import seed_outbound_demo
+from tests.support import (
+    balance_notification,
+    declared_amqp_bus,
+    insert_notifications,
+    ring_outbound,
+    seed_demo_outbound,
+)
 from wxhub.processes import free_port, stop_process
 from wxhub.scratch_db import fresh_postgres
 
@@ -70,14 +74,8 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
     wx.faults.add({"path": "/cgi-bin/message/template/send", "latency_ms": 5})
     engine = make_engine(database)
     sessions = make_sessionmaker(engine)
-    async with sessions.begin() as session:
-        await seed_outbound_demo(session, SecretBox(SECRET_KEY))
-        account = await session.scalar(select(Account).where(Account.code == DEMO.code))
-        assert account is not None
-        account_id = account.id
-    bus = AmqpBus(amqp_url, namespace=namespace)
-    await bus.connect()
-    await bus.declare(default_topology())
+    account_id = await seed_demo_outbound(sessions, SecretBox(SECRET_KEY))
+    bus = await declared_amqp_bus(amqp_url, namespace)
     env = {
         **os.environ,
         "WXHUB_DATABASE_URL": database,
@@ -94,25 +92,24 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
         now = datetime.now(UTC)
         ids = [uuid.uuid4().hex for _ in range(COUNT)]
         box = SecretBox(SECRET_KEY)
-        async with sessions.begin() as session:
-            await session.execute(
-                insert(Notification),
-                [
-                    balance_notification(
-                        nid,
-                        account_id=account_id,
-                        now=now,
-                        # Far enough that a busy machine never turns a test into expiries.
-                        deadline_at=now + timedelta(minutes=10),
-                        openid=f"o-e2e-{i:05d}",
-                        phone=f"138{i:08d}",
-                        box=box,
-                        data={"account_tail": "1234", "time": "t", "amount": "1", "balance": "2"},
-                        priority="alert" if i % 2 else "bulk",
-                    )
-                    for i, nid in enumerate(ids)
-                ],
-            )
+        await insert_notifications(
+            sessions,
+            [
+                balance_notification(
+                    nid,
+                    account_id=account_id,
+                    now=now,
+                    # Far enough that a busy machine never turns a test into expiries.
+                    deadline_at=now + timedelta(minutes=10),
+                    openid=f"o-e2e-{i:05d}",
+                    phone=f"138{i:08d}",
+                    box=box,
+                    data={"account_tail": "1234", "time": "t", "amount": "1", "balance": "2"},
+                    priority="alert" if i % 2 else "bulk",
+                )
+                for i, nid in enumerate(ids)
+            ],
+        )
 
         async def publish(i: int, nid: str) -> None:
             await ring_outbound(bus, nid, priority="alert" if i % 2 else "bulk")

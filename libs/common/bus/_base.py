@@ -82,7 +82,6 @@ class Bus(ABC):
     async def declare(self, topology: Topology) -> None:
         """Declare exchanges, durable queues (dead-lettering to ``wx.dlx``) and bindings."""
 
-    @abstractmethod
     async def publish(
         self,
         exchange: str,
@@ -97,6 +96,27 @@ class Bus(ABC):
         persistent: bool = True,
     ) -> None:
         """Publish and wait for the broker's confirm; raises :class:`Unroutable` or BusError."""
+        await self._publish(
+            Message(
+                body=body,
+                exchange=exchange,
+                routing_key=routing_key,
+                message_id=message_id,
+                correlation_id=correlation_id,
+                reply_to=reply_to,
+                headers=dict(headers) if headers else {},
+                priority=priority,
+            ),
+            persistent=persistent,
+        )
+
+    @abstractmethod
+    async def _publish(self, message: Message, *, persistent: bool) -> None:
+        """Send ``message`` (its ``exchange`` a logical name) as :meth:`publish` promises.
+
+        The one publish signature lives in :meth:`publish`; implementations receive its
+        arguments gathered in the message a consumer will see.
+        """
 
     @abstractmethod
     async def consume(

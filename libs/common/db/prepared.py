@@ -8,10 +8,11 @@ key memoised on the object, and each execution only binds values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import ModuleType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Column, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
@@ -39,3 +40,28 @@ class Prepared(Generic[S]):
                 postgresql if name == "postgresql" else sqlite
             )
         return statement
+
+
+def insert_unless_taken(
+    table: Table,
+    *,
+    key: Column[Any],
+    returning: Column[Any],
+    bound: Iterable[str],
+    **values: Any,
+) -> Prepared[Executable]:
+    """An INSERT into ``table`` that skips the row when its ``key`` is taken, in the statement
+    itself (no savepoint), and returns the inserted row's ``returning`` (no row when skipped).
+
+    Each column named in ``bound`` takes the parameter of its name; ``values`` sets the others
+    (constants, or a :func:`~sqlalchemy.bindparam` that several columns share).
+    """
+    row = {name: bindparam(name) for name in bound} | values
+    return Prepared(
+        lambda dialect: (
+            dialect.insert(table)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(returning)
+        )
+    )

@@ -112,11 +112,8 @@ def mount(router: APIRouter, res: AccountResource) -> None:
             sortable=res.sortable,
             search=res.search,
         )
-        return Page[read](  # type: ignore[valid-type]
-            items=[read.model_validate(i) for i in items],
-            total=total,
-            page=params.page,
-            page_size=params.page_size,
+        return Page[read].of(  # type: ignore[valid-type]
+            [read.model_validate(i) for i in items], total, params
         )
 
     account_filter = Annotated[

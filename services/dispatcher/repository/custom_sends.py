@@ -11,31 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db.models import (
     Notification,
 )
-from libs.common.db.prepared import Prepared
+from libs.common.db.prepared import insert_unless_taken
 
 # Core table, built once: the insert skips the ORM's bulk-insert preparation and statement
 # building (every agent's send). A taken id is skipped by the insert itself (no savepoint).
 _NOTIFICATIONS = cast(Table, Notification.__table__)
-_START = Prepared(
-    lambda dialect: (
-        dialect.insert(_NOTIFICATIONS)
-        .values(
-            id=bindparam("id"),
-            account_id=bindparam("account_id"),
-            event_type=bindparam("event_type"),
-            priority=bindparam("priority"),
-            openid=bindparam("openid"),
-            fallback="none",
-            deadline_at=bindparam("now"),
-            status="sending",
-            channel=bindparam("channel"),
-            attempts=1,
-            created_at=bindparam("now"),
-            updated_at=bindparam("now"),
-        )
-        .on_conflict_do_nothing(index_elements=[_NOTIFICATIONS.c.id])
-        .returning(_NOTIFICATIONS.c.id)
-    )
+_START = insert_unless_taken(
+    _NOTIFICATIONS,
+    key=_NOTIFICATIONS.c.id,
+    returning=_NOTIFICATIONS.c.id,
+    bound=("id", "account_id", "event_type", "priority", "openid", "channel"),
+    fallback="none",
+    deadline_at=bindparam("now"),
+    status="sending",
+    attempts=1,
+    created_at=bindparam("now"),
+    updated_at=bindparam("now"),
 )
 
 

@@ -7,7 +7,7 @@ sends them), NAVs with 4 decimals, percentages and prices with 2.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -87,26 +87,33 @@ async def _wealth(ctx: AnswerContext, code: str) -> dict[str, Any]:
     return await ctx.core.wealth_nav(code)
 
 
+def _board(title: list[str], rows: Iterable[str], data: dict[str, Any]) -> str:
+    """A price board: its title lines, a line per row, then when the prices were taken."""
+    return "\n".join([*title, *rows, f"更新时间：{_when(data.get('as_of'))}"])
+
+
+def _fx_row(rate: dict[str, Any]) -> str:
+    return (
+        f"{rate.get('name', '')}（{rate.get('currency', '')}）"
+        f"　{_number(rate.get('buy'), 2)}　{_number(rate.get('sell'), 2)}"
+    )
+
+
 def _fx_text(data: dict[str, Any]) -> str:
-    lines = ["【外汇牌价】（每 100 外币兑人民币，供 QDII 基金参考）", "币种　现汇买入　现汇卖出"]
-    for rate in data.get("rates", []):
-        lines.append(
-            f"{rate.get('name', '')}（{rate.get('currency', '')}）"
-            f"　{_number(rate.get('buy'), 2)}　{_number(rate.get('sell'), 2)}"
-        )
-    lines.append(f"更新时间：{_when(data.get('as_of'))}")
-    return "\n".join(lines)
+    title = ["【外汇牌价】（每 100 外币兑人民币，供 QDII 基金参考）", "币种　现汇买入　现汇卖出"]
+    return _board(title, map(_fx_row, data.get("rates", [])), data)
+
+
+def _gold_row(item: dict[str, Any]) -> str:
+    return (
+        f"{item.get('product', '')}：{_number(item.get('price'), 2)} {item.get('unit', '')}"
+        f"（{_change(item.get('change_pct'))}）"
+    )
 
 
 def _gold_text(data: dict[str, Any]) -> str:
-    lines = ["【黄金行情】（供黄金 ETF 及联接基金参考）"]
-    for item in data.get("items", []):
-        lines.append(
-            f"{item.get('product', '')}：{_number(item.get('price'), 2)} {item.get('unit', '')}"
-            f"（{_change(item.get('change_pct'))}）"
-        )
-    lines.append(f"更新时间：{_when(data.get('as_of'))}")
-    return "\n".join(lines)
+    title = ["【黄金行情】（供黄金 ETF 及联接基金参考）"]
+    return _board(title, map(_gold_row, data.get("items", [])), data)
 
 
 def _yields_text(data: dict[str, Any]) -> str:

@@ -42,6 +42,7 @@ from libs.common.secret_box import SecretBox, derive_key
 from libs.common.wechat.api.oauth import authorize_url, exchange_code
 from libs.common.wechat.errors import WeChatApiError, WeChatTransportError
 from services.gateway.h5 import pages
+from services.gateway.h5.cookies import PageCookie
 from services.gateway.h5.texts import lang_of
 
 log = get_logger(__name__)
@@ -84,8 +85,10 @@ class OAuthEntry:
         self._base_url = base_url.rstrip("/")
         self._api_base = api_base
         self._oauth_base = oauth_base
-        self._cookie_max_age_s = cookie_max_age_s
-        self._secure_cookie = base_url.startswith("https://")
+        # Lax: WeChat's redirect back to the callback is a cross-site navigation.
+        self._cookie = PageCookie(
+            COOKIE, "/h5/oauth", "lax", cookie_max_age_s, secure=base_url.startswith("https://")
+        )
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s))
 
     async def start(self, request: Request) -> Response:
@@ -101,15 +104,7 @@ class OAuthEntry:
             self._oauth_base, app.appid, redirect_uri, self._state(cookie, account, page)
         )
         response = RedirectResponse(target, 302, headers=pages.SECURITY_HEADERS)
-        response.set_cookie(
-            COOKIE,
-            cookie,
-            max_age=self._cookie_max_age_s,
-            path="/h5/oauth",
-            secure=self._secure_cookie,
-            httponly=True,
-            samesite="lax",
-        )
+        self._cookie.set(response, cookie)
         return response
 
     async def callback(self, request: Request) -> Response:
@@ -138,7 +133,7 @@ class OAuthEntry:
             return pages.notice("error_unavailable", 503)
         link = self._signer.url("", account, identity.openid, page)
         response = RedirectResponse(link, 303, headers=pages.SECURITY_HEADERS)
-        response.delete_cookie(COOKIE, path="/h5/oauth")
+        self._cookie.delete(response)
         return response
 
     async def close(self) -> None:

@@ -86,12 +86,26 @@ def _hidden(token: str, csrf: str, lang: Lang) -> str:
     )
 
 
+def _outcome(error: str, info: str = "") -> str:
+    """A form's error (an alert), then its note of what was done (a status); escaped."""
+    shown = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    return shown + (f'<p class="note" role="status">{escape(info)}</p>' if info else "")
+
+
+def _phone_and_code(lang: Lang) -> str:
+    """The number with its "send code" button, then the code field (its button follows)."""
+    return f"""<label for="phone">{text("phone.phone", lang)}</label>
+<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
+<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
+<label for="code">{text("phone.code", lang)}</label>
+<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">"""
+
+
 def bind_form(form: BindForm, status: int = 200) -> HTMLResponse:
     """The binding form; values the user typed are never echoed back."""
     lang = form.lang
-    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
     body = f"""{_toggle("bind", form.token, lang)}<h1>{text("bind.title", lang)}</h1>
-<p>{text("bind.intro", lang)}</p>{error}
+<p>{text("bind.intro", lang)}</p>{_outcome(form.error)}
 <form method="post" action="/h5/bind" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
 <label for="id_number">{text("bind.id_number", lang)}</label>
 <input id="id_number" name="id_number" maxlength="18" required>
@@ -151,16 +165,10 @@ class PhoneForm:
 def phone_form(form: PhoneForm, status: int = 200) -> HTMLResponse:
     """Number and "send code", then code and "verify" (one form, the button says which)."""
     lang = form.lang
-    info = f'<p class="note" role="status">{escape(form.info)}</p>' if form.info else ""
-    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
     body = f"""{_toggle("phone", form.token, lang)}<h1>{text("phone.title", lang)}</h1>
-<p>{text("phone.intro", lang)}</p>{error}{info}
+<p>{text("phone.intro", lang)}</p>{_outcome(form.error, form.info)}
 <form method="post" action="/h5/phone" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
-<label for="phone">{text("phone.phone", lang)}</label>
-<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
-<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
-<label for="code">{text("phone.code", lang)}</label>
-<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">
+{_phone_and_code(lang)}
 <button type="submit" name="action" value="verify">{text("phone.verify", lang)}</button>
 </form>
 <p class="note">{text("phone.note", lang)}</p>"""
@@ -185,25 +193,19 @@ class ApplyForm:
 def apply_form(form: ApplyForm, status: int = 200) -> HTMLResponse:
     """Name, number and "send code", product, code and "submit" (the button says which)."""
     lang = form.lang
-    info = f'<p class="note" role="status">{escape(form.info)}</p>' if form.info else ""
-    error = f'<p class="error" role="alert">{escape(form.error)}</p>' if form.error else ""
     options = "".join(
         f'<option value="{escape(code)}"{" selected" if code == form.product else ""}>'
         f"{escape(name)}</option>"
         for code, name in form.products.items()
     )
     body = f"""{_toggle("apply", form.token, lang)}<h1>{text("apply.title", lang)}</h1>
-<p>{text("apply.intro", lang)}</p>{error}{info}
+<p>{text("apply.intro", lang)}</p>{_outcome(form.error, form.info)}
 <form method="post" action="/h5/apply" autocomplete="off">{_hidden(form.token, form.csrf, lang)}
 <label for="name">{text("apply.name", lang)}</label>
 <input id="name" name="name" maxlength="32" value="{escape(form.name)}">
 <label for="product">{text("apply.product", lang)}</label>
 <select id="product" name="product">{options}</select>
-<label for="phone">{text("phone.phone", lang)}</label>
-<input id="phone" name="phone" type="tel" inputmode="numeric" maxlength="11">
-<button type="submit" name="action" value="send">{text("phone.send", lang)}</button>
-<label for="code">{text("phone.code", lang)}</label>
-<input id="code" name="code" inputmode="numeric" maxlength="6" autocomplete="one-time-code">
+{_phone_and_code(lang)}
 <button type="submit" name="action" value="submit">{text("apply.submit", lang)}</button>
 </form>
 <p class="note">{text("apply.note", lang)}</p>"""

@@ -87,6 +87,26 @@ async def pg_admin(postgres_url: str, *statements: str) -> None:
         await conn.close()
 
 
+async def mint_token(
+    sessions: async_sessionmaker[AsyncSession], state: AdminState, username: str
+) -> str:
+    """An access token for ``username``: a real login session row and a signed JWT, minted
+    directly (argon2 verification is slow on purpose; the auth tests log in for real)."""
+    async with sessions.begin() as session:
+        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
+        assert user_id is not None, username
+        session_id = uuid.uuid4().hex
+        session.add(
+            AuthSession(
+                id=session_id,
+                user_id=user_id,
+                refresh_hash="-",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    return state.tokens.issue(user_id, session_id)[0]
+
+
 @dataclass
 class AdminStack:
     """The app under test with its database, sandbox and helpers to log in."""
@@ -99,24 +119,9 @@ class AdminStack:
     _tokens: dict[str, str] = field(default_factory=dict)
 
     async def token(self, username: str) -> str:
-        """An access token for ``username``: a real login session row and a signed JWT, minted
-        directly (argon2 verification is slow on purpose; the auth tests log in for real)."""
+        """An access token for ``username`` (:func:`mint_token`), minted once per stack."""
         if username not in self._tokens:
-            async with self.sessions.begin() as session:
-                user_id = await session.scalar(
-                    select(AdminUser.id).where(AdminUser.username == username)
-                )
-                assert user_id is not None, username
-                session_id = uuid.uuid4().hex
-                session.add(
-                    AuthSession(
-                        id=session_id,
-                        user_id=user_id,
-                        refresh_hash="-",
-                        expires_at=utcnow() + timedelta(hours=1),
-                    )
-                )
-            self._tokens[username] = self.state.tokens.issue(user_id, session_id)[0]
+            self._tokens[username] = await mint_token(self.sessions, self.state, username)
         return self._tokens[username]
 
     async def auth(self, username: str) -> dict[str, str]:

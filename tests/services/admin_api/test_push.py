@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,20 @@ from websockets.exceptions import InvalidStatus
 from libs.common.bus import AmqpBus, default_topology
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.cs import effects, workflow
-from libs.common.db.models import Account, AdminUser, AuthSession, CsAgent, CsSession, utcnow
+from libs.common.db.models import Account, AdminUser, CsAgent, CsSession, utcnow
 from libs.common.resources import Resources, open_resources
 from libs.common.settings import CommonSettings
 from sandboxes.server import RunningServer, serve
 from services.admin_api.app import AdminService
 from services.admin_api.settings import AdminSettings
 from tests.polling import eventually
-from tests.services.admin_api.support import PG_TEMPLATE, SECRET_KEY, pg_admin, pg_database_url
+from tests.services.admin_api.support import (
+    PG_TEMPLATE,
+    SECRET_KEY,
+    mint_token,
+    pg_admin,
+    pg_database_url,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.amqp]
 
@@ -94,19 +99,7 @@ async def replicas(pg_template: str, amqp_url: str, tmp_path: Path) -> AsyncIter
 
 
 async def _token(replica: Replica, username: str) -> str:
-    async with replica.resources.sessions.begin() as session:
-        user_id = await session.scalar(select(AdminUser.id).where(AdminUser.username == username))
-        assert user_id is not None
-        session_id = uuid.uuid4().hex
-        session.add(
-            AuthSession(
-                id=session_id,
-                user_id=user_id,
-                refresh_hash="-",
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
-    return replica.service.state.tokens.issue(user_id, session_id)[0]
+    return await mint_token(replica.resources.sessions, replica.service.state, username)
 
 
 async def _follower_asks(replica: Replica, openid: str) -> int:
@@ -170,6 +163,40 @@ async def _go_online(replica: Replica, token: str) -> None:
         assert online.status_code == 200, online.text
 
 
+async def _follower_writes(
+    replica: Replica, session_id: int, content: str, *, msg_id_prefix: str
+) -> effects.Effects:
+    """The follower of session ``session_id`` writes ``content`` (what the engine records); the
+    effects are returned unpublished."""
+    async with replica.resources.sessions.begin() as session:
+        row = await session.get(CsSession, session_id)
+        assert row is not None
+        return await workflow.append_customer(
+            session,
+            row,
+            msg_id=f"{msg_id_prefix}-{uuid.uuid4().hex}",
+            kind="text",
+            content=content,
+            payload={},
+            now=utcnow(),
+        )
+
+
+@asynccontextmanager
+async def _console_with_a_session(
+    replicas: list[Replica], agent: str, openid: str
+) -> AsyncIterator[tuple[ClientConnection, int]]:
+    """``agent``'s console on the second replica, once the agent went online and a follower
+    (``openid``) who asked through the first was assigned: the socket and the session id."""
+    first, second = replicas
+    token = await _token(first, agent)
+    async with _console(second, token) as (socket, _):
+        await _go_online(first, token)
+        session_id = await _follower_asks(first, openid)
+        await _frames_until(socket, lambda f: f["type"] == "feed")
+        yield socket, session_id
+
+
 async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Replica]) -> None:
     first, second = replicas
     token = await _token(first, "agent1")
@@ -182,18 +209,7 @@ async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Repl
         assert _feed(frames) == [("assigned", session_id)]
         assert frames[-1]["payload"]["session"]["openid"] == "oPushed"
         # The follower writes: the message is pushed too.
-        async with first.resources.sessions.begin() as session:
-            row = await session.get(CsSession, session_id)
-            assert row is not None
-            said = await workflow.append_customer(
-                session,
-                row,
-                msg_id=f"push-{uuid.uuid4().hex}",
-                kind="text",
-                content="我想问一下定投",
-                payload={},
-                now=utcnow(),
-            )
+        said = await _follower_writes(first, session_id, "我想问一下定投", msg_id_prefix="push")
         await effects.publish(first.resources.bus, said)
         frames = await _frames_until(socket, lambda f: f["type"] == "feed")
         assert frames[-1]["kind"] == "message"
@@ -213,28 +229,13 @@ async def test_a_push_reaches_the_agent_on_the_other_replica(replicas: list[Repl
 async def test_a_busy_console_is_pinged_and_kept_through_a_quiet_moment(
     replicas: list[Replica],
 ) -> None:
-    first, second = replicas
-    token = await _token(first, "agent1")
-    async with _console(second, token) as (socket, _):
-        await _go_online(first, token)
-        session_id = await _follower_asks(first, "oChatty")
-        await _frames_until(socket, lambda f: f["type"] == "feed")
+    first, _ = replicas
+    async with _console_with_a_session(replicas, "agent1", "oChatty") as (socket, session_id):
         # A message every half heartbeat (1.5 s) for over three heartbeats; the console answers
         # the pings it gets, like the console page.
         frames: list[dict[str, Any]] = []
         for n in range(12):
-            async with first.resources.sessions.begin() as session:
-                row = await session.get(CsSession, session_id)
-                assert row is not None
-                said = await workflow.append_customer(
-                    session,
-                    row,
-                    msg_id=f"chatty-{uuid.uuid4().hex}",
-                    kind="text",
-                    content=f"第{n}条",
-                    payload={},
-                    now=utcnow(),
-                )
+            said = await _follower_writes(first, session_id, f"第{n}条", msg_id_prefix="chatty")
             await effects.publish(first.resources.bus, said)
             frames += await _frames_until(socket, lambda f: f["type"] == "feed")
             await asyncio.sleep(0.6)
@@ -247,30 +248,14 @@ async def test_a_busy_console_is_pinged_and_kept_through_a_quiet_moment(
 async def test_pushes_published_out_of_id_order_all_reach_the_console(
     replicas: list[Replica],
 ) -> None:
-    first, second = replicas
-    token = await _token(first, "agent2")
-    async with _console(second, token) as (socket, _):
-        await _go_online(first, token)
-        session_id = await _follower_asks(first, "oTwoAtOnce")
-        await _frames_until(socket, lambda f: f["type"] == "feed")
+    first, _ = replicas
+    async with _console_with_a_session(replicas, "agent2", "oTwoAtOnce") as (socket, session_id):
         # Two messages of the follower: the first takes the lower feed id, but its transaction
         # publishes last (as when two engine handlers commit at once).
-        said = []
-        for content in ("早", "晚"):
-            async with first.resources.sessions.begin() as session:
-                row = await session.get(CsSession, session_id)
-                assert row is not None
-                said.append(
-                    await workflow.append_customer(
-                        session,
-                        row,
-                        msg_id=f"order-{uuid.uuid4().hex}",
-                        kind="text",
-                        content=content,
-                        payload={},
-                        now=utcnow(),
-                    )
-                )
+        said = [
+            await _follower_writes(first, session_id, content, msg_id_prefix="order")
+            for content in ("早", "晚")
+        ]
         for effect in reversed(said):
             await effects.publish(first.resources.bus, effect)
         got: list[str] = []

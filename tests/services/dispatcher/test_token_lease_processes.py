@@ -14,19 +14,24 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from libs.common.bus import AmqpBus, default_topology
+from libs.common.bus import default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
-from libs.common.db.models import Account, Notification
+from libs.common.db.models import Notification
 from libs.common.secret_box import SecretBox
 from sandboxes import wechat_api
 from sandboxes.server import serve
 from tests.services.dispatcher.support import BALANCE
-from tests.support import balance_notification, ring_outbound
+from tests.support import (
+    balance_notification,
+    declared_amqp_bus,
+    insert_notifications,
+    ring_outbound,
+    seed_demo_outbound,
+)
 from wxhub.demo.account import DEMO
-from wxhub.demo.outbound import seed_outbound_demo
 from wxhub.processes import ProcessGroup, ServiceProcess
 from wxhub.scratch_db import fresh_postgres
 
@@ -56,18 +61,12 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
     await upgrade_async(database)
     engine = make_engine(database)
     sessions = make_sessionmaker(engine)
-    async with sessions.begin() as session:
-        await seed_outbound_demo(session, SecretBox(SECRET_KEY))
-        account = await session.scalar(select(Account).where(Account.code == DEMO.code))
-        assert account is not None
-        account_id = account.id
+    account_id = await seed_demo_outbound(sessions, SecretBox(SECRET_KEY))
     # Tokens live 6 s; stable_token rotates in the last 2 s, which is when the replicas refresh.
     state = wechat_api.WeChatApiState(token_lifetime_s=LIFETIME_S, stable_rotate_s=MARGIN_S)
     server = await serve(wechat_api.build_app(state), "127.0.0.1", 0)
     namespace = f"lease-{uuid.uuid4().hex[:8]}"
-    bus = AmqpBus(amqp_url, namespace=namespace)
-    await bus.connect()
-    await bus.declare(default_topology())
+    bus = await declared_amqp_bus(amqp_url, namespace)
     group = ProcessGroup(
         env={
             "WXHUB_DATABASE_URL": database,
@@ -91,24 +90,23 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
             # 20 notifications every 0.1 s: both replicas always have sends needing a token.
             now = datetime.now(UTC)
             chunk = [uuid.uuid4().hex for _ in range(20)]
-            async with sessions.begin() as session:
-                await session.execute(
-                    insert(Notification),
-                    [
-                        balance_notification(
-                            nid,
-                            account_id=account_id,
-                            now=now,
-                            deadline_at=now + timedelta(seconds=60),
-                            openid=f"o-lease-{nid[:10]}",
-                            phone="13800000001",
-                            box=SecretBox(SECRET_KEY),
-                            data=BALANCE,
-                            fallback="none",
-                        )
-                        for nid in chunk
-                    ],
-                )
+            await insert_notifications(
+                sessions,
+                [
+                    balance_notification(
+                        nid,
+                        account_id=account_id,
+                        now=now,
+                        deadline_at=now + timedelta(seconds=60),
+                        openid=f"o-lease-{nid[:10]}",
+                        phone="13800000001",
+                        box=SecretBox(SECRET_KEY),
+                        data=BALANCE,
+                        fallback="none",
+                    )
+                    for nid in chunk
+                ],
+            )
             for nid in chunk:
                 await ring_outbound(bus, nid, priority="alert")
             ids.extend(chunk)

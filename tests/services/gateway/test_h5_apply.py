@@ -8,7 +8,6 @@ import itertools
 import re
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -19,21 +18,13 @@ from libs.common.applications import REVIEWING, move
 from libs.common.db.models import Application, AuditEntry, OperationCount, PhoneCode
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
-from sandboxes.server import RunningServer, serve
+from sandboxes.server import RunningServer
 from services.gateway.settings import GatewaySettings
+from tests.services.gateway.support import BASE, code_sent, h5_browser, open_linked_page
 from tests.services.support import SECRET_KEY, InboundStack
 
 _ids = itertools.count(7_800_000_000_000_000_000)
-BASE = "http://gateway"
 PHONE = "13987654321"
-
-
-@pytest.fixture
-async def sms() -> AsyncIterator[tuple[sms_sandbox.SmsState, RunningServer]]:
-    state = sms_sandbox.SmsState()
-    running = await serve(sms_sandbox.build_app(state), "127.0.0.1", 0)
-    yield state, running
-    await running.stop()
 
 
 @pytest.fixture
@@ -67,13 +58,12 @@ class Applicant:
         return self.stack.reply_fields(reply)
 
     async def open(self) -> httpx.Response:
-        fields = await self.chat("申请")
-        assert fields["MsgType"] == "news", fields
-        url = urlsplit(fields["Articles"]["item"][0]["Url"])
-        assert url.path == "/h5/apply"
-        page = await self.browser.get(f"{url.path}?{url.query}")
-        self.hidden = dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', page.text))
-        return page
+        page = await open_linked_page(
+            self.stack, self.browser, self.openid, "申请", msg_id=next(_ids)
+        )
+        assert page.path == "/h5/apply"
+        self.hidden = page.hidden
+        return page.response
 
     async def send(self, phone: str = PHONE, **fields: str) -> httpx.Response:
         data = {**self.hidden, "action": "send", "phone": phone, **fields}
@@ -95,16 +85,8 @@ class Applicant:
 
 @pytest.fixture
 async def browser(h5: InboundStack) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=h5.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+    async with h5_browser(h5) as client:
         yield client
-
-
-def _code_sent(state: sms_sandbox.SmsState, phone: str = PHONE) -> str:
-    texts = [m.text for m in state.messages.values() if m.phone == phone]
-    found = re.search(r"验证码 (\d{6})", texts[-1])
-    assert found is not None, texts
-    return found.group(1)
 
 
 async def _count(stack: InboundStack, model: Any) -> int:
@@ -137,7 +119,7 @@ async def test_apply_with_a_code_then_progress_in_chat(
     assert 'value="张小明"' in sent.text  # a valid name is kept for the second step
     assert '<option value="platinum_card" selected>' in sent.text
     assert PHONE not in sent.text
-    code = _code_sent(state)
+    code = code_sent(state, PHONE)
     assert "业务申请" in next(iter(state.messages.values())).text
 
     wrong = await applicant.submit("000000" if code != "000000" else "111111")
@@ -218,7 +200,7 @@ async def test_bad_input_gets_a_clear_page_and_nothing_is_stored(
     applicant = Applicant(h5, browser, "oProspectBad")
     await applicant.open()
     assert (await applicant.send()).status_code == 200
-    code = _code_sent(sms[0])
+    code = code_sent(sms[0], PHONE)
     answer = await applicant.submit(**{"code": code, **fields})
     assert answer.status_code == status, answer.text
     assert says in answer.text
@@ -254,8 +236,7 @@ async def test_missing_csrf_cookie_sends_nothing(
 ) -> None:
     applicant = Applicant(h5, browser, "oProspectCsrf")
     await applicant.open()
-    transport = httpx.ASGITransport(app=h5.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as attacker:
+    async with h5_browser(h5) as attacker:
         data = {**applicant.hidden, "action": "send", "phone": PHONE}
         assert (await attacker.post("/h5/apply", data=data)).status_code == 403
     assert sms[0].messages == {}
@@ -266,19 +247,18 @@ async def test_one_open_application_per_product(
     make_h5: Any, sms: tuple[sms_sandbox.SmsState, Any]
 ) -> None:
     stack: InboundStack = await make_h5(phone_code_resend_s=0)
-    transport = httpx.ASGITransport(app=stack.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as browser:
+    async with h5_browser(stack) as browser:
         applicant = Applicant(stack, browser, "oProspectTwice")
         await applicant.open()
         await applicant.send()
-        assert (await applicant.submit(_code_sent(sms[0]))).status_code == 200
+        assert (await applicant.submit(code_sent(sms[0], PHONE))).status_code == 200
         await applicant.open()
         await applicant.send()
-        again = await applicant.submit(_code_sent(sms[0]))
+        again = await applicant.submit(code_sent(sms[0], PHONE))
         assert again.status_code == 409
         assert "无需重复提交" in again.text
         # Another product is a new application.
-        other = await applicant.submit(_code_sent(sms[0]), product="fund_account")
+        other = await applicant.submit(code_sent(sms[0], PHONE), product="fund_account")
         assert other.status_code == 200, other.text
     assert [a.product for a in await _applications(stack)] == ["credit_card", "fund_account"]
 
@@ -289,15 +269,14 @@ async def test_daily_caps_on_applications_and_code_sends(
     stack: InboundStack = await make_h5(
         operation_daily_limits={"application": 1, "code_send": 2}, phone_code_resend_s=0
     )
-    transport = httpx.ASGITransport(app=stack.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as browser:
+    async with h5_browser(stack) as browser:
         applicant = Applicant(stack, browser, "oProspectCapped")
         await applicant.open()
         await applicant.send()
-        assert (await applicant.submit(_code_sent(sms[0]))).status_code == 200
+        assert (await applicant.submit(code_sent(sms[0], PHONE))).status_code == 200
         await applicant.open()
         await applicant.send()
-        capped = await applicant.submit(_code_sent(sms[0]), product="fund_account")
+        capped = await applicant.submit(code_sent(sms[0], PHONE), product="fund_account")
         assert capped.status_code == 429
         assert "您今日的提交申请次数已达上限（1 次）" in capped.text
         assert len(await _applications(stack)) == 1

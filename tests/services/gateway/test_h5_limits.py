@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,27 +18,19 @@ from libs.common.db.models import Account, BindingFailure, OperationCount, Phone
 from libs.common.operation_limits import counting_day
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
-from sandboxes.server import RunningServer, serve
+from sandboxes.server import RunningServer
 from services.gateway.h5.limits import DailyLimits
+from tests.services.gateway.support import BASE, h5_browser, open_linked_page
 from tests.services.support import SECRET_KEY, InboundStack
 from wxhub.demo.account import seed_demo
 from wxhub.scratch_db import fresh_postgres
 
 _ids = itertools.count(7_600_000_000_000_000_000)
-BASE = "http://gateway"
 WRONG = {
     "id_number": "310101198506150024",
     "card_no": "6217000000000054321",
     "password": "000000",
 }
-
-
-@pytest.fixture
-async def sms() -> AsyncIterator[tuple[sms_sandbox.SmsState, RunningServer]]:
-    state = sms_sandbox.SmsState()
-    running = await serve(sms_sandbox.build_app(state), "127.0.0.1", 0)
-    yield state, running
-    await running.stop()
 
 
 @pytest.fixture
@@ -57,15 +46,9 @@ async def h5(make_stack: Any, sms: tuple[sms_sandbox.SmsState, RunningServer]) -
 async def _page(
     stack: InboundStack, browser: httpx.AsyncClient, openid: str, command: str
 ) -> dict[str, str]:
-    chat = await stack.post(stack.pusher.text(openid, command, msg_id=next(_ids)))
-    url = urlsplit(stack.reply_fields(chat)["Articles"]["item"][0]["Url"])
-    page = await browser.get(f"{url.path}?{url.query}")
-    assert page.status_code == 200, page.text
-    return dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', page.text))
-
-
-def _browser(stack: InboundStack) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=stack.gateway.app), base_url=BASE)
+    page = await open_linked_page(stack, browser, openid, command, msg_id=next(_ids))
+    assert page.response.status_code == 200, page.response.text
+    return page.hidden
 
 
 async def _count(stack: InboundStack, model: Any) -> int:
@@ -74,7 +57,7 @@ async def _count(stack: InboundStack, model: Any) -> int:
 
 
 async def test_identity_checks_beyond_the_daily_cap_are_refused(h5: InboundStack) -> None:
-    async with _browser(h5) as browser:
+    async with h5_browser(h5) as browser:
         hidden = await _page(h5, browser, "oCapped", "绑定")
         for _ in range(2):
             wrong = await browser.post("/h5/bind", data={**hidden, **WRONG})
@@ -97,7 +80,7 @@ async def test_identity_checks_beyond_the_daily_cap_are_refused(h5: InboundStack
     # Tomorrow the count starts again (yesterday's row no longer counts).
     async with h5.resources.sessions.begin() as session:
         await session.execute(update(OperationCount).values(day=counting_day() - timedelta(days=1)))
-    async with _browser(h5) as browser:
+    async with h5_browser(h5) as browser:
         hidden = await _page(h5, browser, "oCapped", "绑定")
         assert (await browser.post("/h5/bind", data={**hidden, **WRONG})).status_code == 422
 
@@ -108,7 +91,7 @@ async def test_an_accounts_own_cap_limits_code_sends(
     state, _ = sms
     async with h5.resources.sessions.begin() as session:
         await session.execute(update(Account).values(operation_limits={"code_send": 1}))
-    async with _browser(h5) as browser:
+    async with h5_browser(h5) as browser:
         hidden = await _page(h5, browser, "oCodes", "绑定手机")
         send = {**hidden, "action": "send", "phone": "13912345678"}
         assert (await browser.post("/h5/phone", data=send)).status_code == 200

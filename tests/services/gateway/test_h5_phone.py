@@ -5,11 +5,9 @@ allow 5 tries, and a new one is throttled."""
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,20 +16,12 @@ from sqlalchemy import func, select, update
 from libs.common.db.models import AuditEntry, Customer, PhoneCode
 from libs.common.secret_box import SecretBox
 from sandboxes import sms as sms_sandbox
-from sandboxes.server import RunningServer, serve
+from sandboxes.server import RunningServer
+from tests.services.gateway.support import BASE, code_sent, h5_browser, open_linked_page
 from tests.services.support import SECRET_KEY, InboundStack
 
 _ids = itertools.count(7_500_000_000_000_000_000)
-BASE = "http://gateway"
 PHONE = "13912345678"
-
-
-@pytest.fixture
-async def sms() -> AsyncIterator[tuple[sms_sandbox.SmsState, RunningServer]]:
-    state = sms_sandbox.SmsState()
-    running = await serve(sms_sandbox.build_app(state), "127.0.0.1", 0)
-    yield state, running
-    await running.stop()
 
 
 @pytest.fixture
@@ -49,12 +39,12 @@ class Phone:
         self.hidden: dict[str, str] = {}
 
     async def open(self, openid: str) -> httpx.Response:
-        chat = await self.stack.post(self.stack.pusher.text(openid, "绑定手机", msg_id=next(_ids)))
-        url = urlsplit(self.stack.reply_fields(chat)["Articles"]["item"][0]["Url"])
-        assert url.path == "/h5/phone"
-        page = await self.browser.get(f"{url.path}?{url.query}")
-        self.hidden = dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', page.text))
-        return page
+        page = await open_linked_page(
+            self.stack, self.browser, openid, "绑定手机", msg_id=next(_ids)
+        )
+        assert page.path == "/h5/phone"
+        self.hidden = page.hidden
+        return page.response
 
     async def send(self, phone: str = PHONE) -> httpx.Response:
         data = {**self.hidden, "action": "send", "phone": phone}
@@ -67,16 +57,8 @@ class Phone:
 
 @pytest.fixture
 async def phone(h5: InboundStack) -> AsyncIterator[Phone]:
-    transport = httpx.ASGITransport(app=h5.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as browser:
+    async with h5_browser(h5) as browser:
         yield Phone(h5, browser)
-
-
-def _code_sent(state: sms_sandbox.SmsState, phone: str = PHONE) -> str:
-    texts = [m.text for m in state.messages.values() if m.phone == phone]
-    found = re.search(r"验证码 (\d{6})", texts[-1])
-    assert found is not None, texts
-    return found.group(1)
 
 
 async def _pending(stack: InboundStack) -> list[PhoneCode]:
@@ -102,7 +84,7 @@ async def test_code_by_sms_binds_the_number_encrypted(
     assert sent.status_code == 200, sent.text
     assert "验证码已发送至 139****5678" in sent.text
     assert PHONE not in sent.text
-    code = _code_sent(state)
+    code = code_sent(state, PHONE)
     [row] = await _pending(phone.stack)
     # Neither the code nor the number is stored readable.
     assert code not in row.code_hash
@@ -134,7 +116,7 @@ async def test_five_wrong_codes_kill_the_code(
     state, _ = sms
     await phone.open("oPhoneWrong")
     await phone.send()
-    code = _code_sent(state)
+    code = code_sent(state, PHONE)
     wrong = "000000" if code != "000000" else "111111"
     for left in (4, 3, 2, 1):
         answer = await phone.verify(wrong)
@@ -155,7 +137,7 @@ async def test_resend_is_throttled_and_a_new_code_replaces_the_old(
     state, _ = sms
     await phone.open("oPhoneResend")
     await phone.send()
-    first = _code_sent(state)
+    first = code_sent(state, PHONE)
     again = await phone.send()
     assert again.status_code == 429
     assert "秒后再重新获取" in again.text
@@ -168,7 +150,7 @@ async def test_resend_is_throttled_and_a_new_code_replaces_the_old(
     resent = await phone.send(phone="")
     assert resent.status_code == 200, resent.text
     assert len(state.messages) == 2
-    second = _code_sent(state)
+    second = code_sent(state, PHONE)
     if first != second:
         assert (await phone.verify(first)).status_code == 422
     assert (await phone.verify(second)).status_code == 200
@@ -180,7 +162,7 @@ async def test_an_expired_code_is_refused(
     state, _ = sms
     await phone.open("oPhoneLate")
     await phone.send()
-    code = _code_sent(state)
+    code = code_sent(state, PHONE)
     async with phone.stack.resources.sessions.begin() as session:
         await session.execute(
             update(PhoneCode).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))

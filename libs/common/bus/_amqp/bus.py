@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
@@ -133,20 +132,9 @@ class AmqpBus(DirectReplies):
             self._exchange_names.pop(exchange.name, None)
         await delete_topology(connection, topology, self.qualify)
 
-    async def publish(
-        self,
-        exchange: str,
-        routing_key: str,
-        body: bytes,
-        *,
-        message_id: str | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-        headers: Mapping[str, Any] | None = None,
-        priority: int = 0,
-        persistent: bool = True,
-    ) -> None:
+    async def _publish(self, message: Message, *, persistent: bool) -> None:
         """Publish (mandatory) and wait for the confirm; raises Unroutable or BusError."""
+        exchange, routing_key = message.exchange, message.routing_key
         name = self._exchange_names.get(exchange)
         if name is None:
             name = await self._known_exchange(exchange)
@@ -155,17 +143,17 @@ class AmqpBus(DirectReplies):
             raise BusError("bus is not connected")
         properties = Basic.Properties(
             delivery_mode=2 if persistent else 1,
-            priority=priority or None,
-            message_id=message_id,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            headers=dict(headers) if headers else None,
+            priority=message.priority or None,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            reply_to=message.reply_to,
+            headers=dict(message.headers) if message.headers else None,
         )
         try:
             async with asyncio.timeout(self._publish_timeout):
                 underlay = cast(Channel, await channel.get_underlay_channel())
                 await underlay.basic_publish(
-                    body,
+                    message.body,
                     exchange=name,
                     routing_key=routing_key,
                     properties=properties,

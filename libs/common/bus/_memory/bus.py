@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -85,33 +84,13 @@ class MemoryBus(Bus):
             self._exchanges.pop(self.qualify(exchange.name), None)
             self._bindings.pop(self.qualify(exchange.name), None)
 
-    async def publish(
-        self,
-        exchange: str,
-        routing_key: str,
-        body: bytes,
-        *,
-        message_id: str | None = None,
-        correlation_id: str | None = None,
-        reply_to: str | None = None,
-        headers: Mapping[str, Any] | None = None,
-        priority: int = 0,
-        persistent: bool = True,
-    ) -> None:
+    async def _publish(self, message: Message, *, persistent: bool) -> None:
         """Route the message to every bound queue; raises Unroutable when there is none."""
         self._check_open()
-        message = Message(
-            body=body,
-            exchange=exchange,
-            routing_key=routing_key,
-            message_id=message_id,
-            correlation_id=correlation_id,
-            reply_to=reply_to,
-            headers=dict(headers) if headers else {},
-            priority=priority,
-        )
-        if not self._route(self.qualify(exchange), message):
-            raise Unroutable(f"no queue bound for {exchange or '(default)'}/{routing_key}")
+        if not self._route(self.qualify(message.exchange), message):
+            raise Unroutable(
+                f"no queue bound for {message.exchange or '(default)'}/{message.routing_key}"
+            )
 
     async def consume(
         self, queue: str, handler: Handler, *, prefetch: int | None = None

@@ -7,34 +7,25 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.cs.effects import Effects
 from libs.common.cs.workflow.records import account_code, event_fields, feed
 from libs.common.cs.workflow.windows import WindowClosed, check_window
 from libs.common.db.models import CsMessage, CsSession
-from libs.common.db.prepared import Prepared
+from libs.common.db.prepared import insert_unless_taken
 from libs.common.schemas.events import CsFirstResponse
 from libs.common.schemas.outbound import OutboundRequested
 
 # Built once, on the core table: every message a follower sends in a session is one insert.
 _LINES = cast(Table, CsMessage.__table__)
-_CUSTOMER_LINE = Prepared(
-    lambda dialect: (
-        dialect.insert(_LINES)
-        .values(
-            session_id=bindparam("session_id"),
-            sender="customer",
-            at=bindparam("at"),
-            msg_id=bindparam("msg_id"),
-            kind=bindparam("kind"),
-            content=bindparam("content"),
-            payload=bindparam("payload"),
-        )
-        .on_conflict_do_nothing(index_elements=[_LINES.c.msg_id])
-        .returning(_LINES.c.id)
-    )
+_CUSTOMER_LINE = insert_unless_taken(
+    _LINES,
+    key=_LINES.c.msg_id,
+    returning=_LINES.c.id,
+    bound=("session_id", "at", "msg_id", "kind", "content", "payload"),
+    sender="customer",
 )
 
 

@@ -115,12 +115,7 @@ async def list_applications(
         status=status,
         product=product,
     )
-    return Page[ApplicationRead](
-        items=[to_read(a, state.secret_box) for a in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[ApplicationRead].of([to_read(a, state.secret_box) for a in items], total, params)
 
 
 async def load_application(

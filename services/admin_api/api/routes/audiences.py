@@ -153,12 +153,7 @@ async def list_audiences(
     items, total = await audiences.list_audiences(
         session, principal=principal, params=params, account_id=account_id
     )
-    return Page[AudienceRead](
-        items=[AudienceRead.model_validate(a) for a in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[AudienceRead].of([AudienceRead.model_validate(a) for a in items], total, params)
 
 
 @router.post(

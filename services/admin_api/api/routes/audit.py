@@ -80,12 +80,7 @@ async def list_audit(
     items, total = await audit_log.list_entries(
         session, principal=principal, flt=flt, params=params
     )
-    return Page[AuditRead](
-        items=[AuditRead.model_validate(e) for e in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[AuditRead].of([AuditRead.model_validate(e) for e in items], total, params)
 
 
 _CSV_COLUMNS = [

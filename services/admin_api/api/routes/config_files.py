@@ -124,12 +124,7 @@ async def list_documents(
 ) -> Page[ConfigRead]:
     """Config documents of the caller's subtree."""
     items, total = await config_files.list_documents(session, principal=principal, params=params)
-    return Page[ConfigRead](
-        items=[ConfigRead.model_validate(d) for d in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[ConfigRead].of([ConfigRead.model_validate(d) for d in items], total, params)
 
 
 @router.post(
@@ -207,12 +202,7 @@ async def list_versions(
 ) -> Page[VersionRead]:
     """Every version, newest first by default."""
     items, total = await config_files.list_versions(session, document_id=doc.id, params=params)
-    return Page[VersionRead](
-        items=[VersionRead.model_validate(v) for v in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[VersionRead].of([VersionRead.model_validate(v) for v in items], total, params)
 
 
 @router.get(

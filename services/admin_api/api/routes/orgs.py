@@ -90,12 +90,7 @@ async def list_orgs(
     items, total = await orgs.list_orgs(
         session, principal=principal, params=params, parent_id=parent_id
     )
-    return Page[OrgRead](
-        items=[OrgRead.model_validate(o) for o in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[OrgRead].of([OrgRead.model_validate(o) for o in items], total, params)
 
 
 @router.get(

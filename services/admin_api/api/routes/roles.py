@@ -116,12 +116,7 @@ async def list_roles(
 ) -> Page[RoleRead]:
     """Roles owned by organisations in the caller's subtree."""
     items, total = await roles.list_roles(session, principal=principal, params=params)
-    return Page[RoleRead](
-        items=[RoleRead.model_validate(r) for r in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[RoleRead].of([RoleRead.model_validate(r) for r in items], total, params)
 
 
 @router.post(

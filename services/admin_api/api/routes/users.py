@@ -112,12 +112,7 @@ async def list_users(
     items, total = await users.list_users(
         session, principal=principal, params=params, org_id=org_id, is_active=is_active
     )
-    return Page[UserRead](
-        items=[await _read(session, u) for u in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[UserRead].of([await _read(session, u) for u in items], total, params)
 
 
 @router.post(

@@ -30,6 +30,7 @@ from libs.common.h5_links import (
 )
 from services.gateway.h5 import pages
 from services.gateway.h5.binding import BindingService
+from services.gateway.h5.cookies import PageCookie
 from services.gateway.h5.csrf import COOKIE, CsrfTokens
 from services.gateway.h5.forms import MAX_FIELDS, FormTooLarge, FormUnreadable, read_form
 from services.gateway.h5.limits import LimitReached
@@ -84,8 +85,7 @@ class PageGuard:
         self._csrf = csrf
         self._binding = binding
         self._max_form_bytes = max_form_bytes
-        self._cookie_max_age_s = cookie_max_age_s
-        self._secure_cookie = secure_cookie
+        self._cookie = PageCookie(COOKIE, "/h5", "strict", cookie_max_age_s, secure_cookie)
         self._lock_hours = lock_hours
 
     def locked(self, lang: Lang) -> Response:
@@ -139,15 +139,7 @@ class PageGuard:
         """``render`` the form with a CSRF token, setting the cookie the token is bound to."""
         cookie = CsrfTokens.new_cookie()
         response = render(self._csrf.form_token(cookie, nonce))
-        response.set_cookie(
-            COOKIE,
-            cookie,
-            max_age=self._cookie_max_age_s,
-            path="/h5",
-            secure=self._secure_cookie,
-            httponly=True,
-            samesite="strict",
-        )
+        self._cookie.set(response, cookie)
         return response
 
     async def _still_usable(

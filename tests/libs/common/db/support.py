@@ -1,14 +1,21 @@
 """What the migration tests share: SQL run against a database at any revision (no models,
-which follow the newest one), and the account their rows belong to."""
+which follow the newest one), the account their rows belong to, and the round trip of a
+migration that seals stored values under the platform key."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
+import pytest
+from alembic import command
 from sqlalchemy import text
 
 from libs.common.db import make_engine
+from libs.common.db.migrate import alembic_config, upgrade
+from libs.common.secret_box import SecretBox
+from tests.services.admin_api.support import scratch_postgres
 
 
 async def execute(url: str, sql: str, **params: Any) -> list[Any]:
@@ -33,3 +40,50 @@ def add_account(url: str) -> None:
             " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
         )
     )
+
+
+class SealingRoundTrip:
+    """A migration that seals stored values under the environment's platform key: rows seeded
+    at ``parent`` are sealed by ``revision`` and come back in clear on downgrade, on SQLite and
+    on PostgreSQL. A ``Test*`` subclass names the revisions, the key and the scratch database,
+    and writes the three steps."""
+
+    revision: ClassVar[str]
+    parent: ClassVar[str]
+    key: ClassVar[str]
+    database: ClassVar[str]
+
+    def seed(self, url: str) -> None:
+        """Insert the rows to seal (at ``parent``, account ``m`` exists)."""
+        raise NotImplementedError
+
+    def check_sealed(self, url: str, box: SecretBox) -> None:
+        """Assert what ``revision`` made of the seeded rows."""
+        raise NotImplementedError
+
+    def check_opened(self, url: str) -> None:
+        """Assert the seeded rows are back in clear after the downgrade to ``parent``."""
+        raise NotImplementedError
+
+    @pytest.fixture(autouse=True)
+    def _platform_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("WXHUB_SECRET_KEY", self.key)
+        monkeypatch.delenv("WXHUB_PREVIOUS_SECRET_KEYS", raising=False)
+
+    def round_trip(self, url: str) -> None:
+        upgrade(url, self.parent)
+        add_account(url)
+        self.seed(url)
+        upgrade(url, self.revision)
+        self.check_sealed(url, SecretBox(self.key))
+        command.downgrade(alembic_config(url), self.parent)
+        self.check_opened(url)
+        upgrade(url)
+
+    def test_round_trip_sqlite(self, tmp_path: Path) -> None:
+        self.round_trip(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+
+    @pytest.mark.postgres
+    def test_round_trip_postgres(self, postgres_url: str) -> None:
+        with scratch_postgres(postgres_url, self.database) as url:
+            self.round_trip(url)

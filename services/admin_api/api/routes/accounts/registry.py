@@ -43,11 +43,8 @@ async def list_accounts(
     items, total = await accounts.list_accounts(
         session, principal=principal, params=params, enabled=enabled
     )
-    return Page[AccountRead](
-        items=[await to_read(session, state.secret_box, a) for a in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
+    return Page[AccountRead].of(
+        [await to_read(session, state.secret_box, a) for a in items], total, params
     )
 
 

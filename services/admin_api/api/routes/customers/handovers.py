@@ -52,9 +52,4 @@ async def list_handovers(
 ) -> Page[HandoverRead]:
     """The customer's hand-overs, newest first by default."""
     items, total = await customers.list_handovers(session, customer_id=customer.id, params=params)
-    return Page[HandoverRead](
-        items=[HandoverRead.model_validate(h) for h in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[HandoverRead].of([HandoverRead.model_validate(h) for h in items], total, params)

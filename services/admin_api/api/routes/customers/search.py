@@ -61,11 +61,8 @@ async def search_customers(
         customer_no_tokens=tokens_of(state.secret_box, [customer_no]) if customer_no else (),
     )
     profiles = await customers.list_profiles(session, customer_ids=[c.id for c in items])
-    return Page[CustomerRead](
-        items=[to_read(c, profiles.get(c.id), state.secret_box) for c in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
+    return Page[CustomerRead].of(
+        [to_read(c, profiles.get(c.id), state.secret_box) for c in items], total, params
     )
 
 

@@ -35,9 +35,4 @@ async def list_materials(
     items, total = await materials.list_materials(
         session, principal=principal, params=params, kind=kind
     )
-    return Page[MaterialRead](
-        items=[to_read(m, state) for m in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page[MaterialRead].of([to_read(m, state) for m in items], total, params)

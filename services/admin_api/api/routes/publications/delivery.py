@@ -38,22 +38,18 @@ async def list_recipients(
     rows, total = await repository.list_recipients(
         session, publication_id=publication.id, params=params, status=status
     )
-    return Page[RecipientRead](
-        items=[
-            RecipientRead(
-                openid=r.openid,
-                message_id=r.message_id,
-                status=r.status,
-                sent_at=r.sent_at,
-                delivery_status=outcome.status if outcome else None,
-                reason=outcome.reason if outcome else None,
-            )
-            for r, outcome in rows
-        ],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    recipients = [
+        RecipientRead(
+            openid=r.openid,
+            message_id=r.message_id,
+            status=r.status,
+            sent_at=r.sent_at,
+            delivery_status=outcome.status if outcome else None,
+            reason=outcome.reason if outcome else None,
+        )
+        for r, outcome in rows
+    ]
+    return Page[RecipientRead].of(recipients, total, params)
 
 
 @router.get(

@@ -36,9 +36,6 @@ async def list_publications(
     items, total = await repository.list_publications(
         session, principal=principal, params=params, status=status, kind=kind, account_id=account_id
     )
-    return Page[PublicationRead](
-        items=[PublicationRead.model_validate(p) for p in items],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
+    return Page[PublicationRead].of(
+        [PublicationRead.model_validate(p) for p in items], total, params
     )
