@@ -7,7 +7,6 @@ from starlette.applications import Starlette
 
 from libs.common.bus import ENGINE_INBOUND, EVENTS, Subscription, typed_handler
 from libs.common.bus.batcher import EventBatcher
-from libs.common.db import is_sqlite
 from libs.common.h5_links import H5LinkSigner
 from libs.common.http_errors import install_error_handlers
 from libs.common.material_storage import DatabaseMaterialStorage
@@ -133,7 +132,6 @@ class EngineService:
         )
         self.interactions = InteractionBook(
             resources.sessions,
-            sqlite_db=is_sqlite(resources.db_engine),
             interval_s=settings.interaction_flush_interval_s,
             max_entries=settings.interaction_flush_max,
             resolution_s=settings.interaction_resolution_s,

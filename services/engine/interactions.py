@@ -2,9 +2,10 @@
 
 The hot path only notes ``(account, openid) → time`` in a dict (:meth:`InteractionBook.note`);
 a :class:`~libs.common.periodic.Periodic` flushes it every ``interval_s``, or as soon as
-``max_entries`` followers are waiting, as one upsert statement per batch: a new openid becomes a
-row (subscribed: only followers can write to an account), a known one gets the later of its
-stored and noted times. Flushing is idempotent (the same batch twice changes nothing the second
+``max_entries`` followers are waiting, as one upsert executed with the batch's rows as its
+parameters (one prepared statement, whatever the batch's size): a new openid becomes a row
+(subscribed: only followers can write to an account), a known one gets the later of its stored
+and noted times. Flushing is idempotent (the same batch twice changes nothing the second
 time), so a failed flush puts its entries back and the next tick tries again; what is still
 noted at :meth:`stop` is flushed then. Nothing here is on the reply path.
 
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import Any, cast
 
-from sqlalchemy import Table, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db.models import Customer
+from libs.common.db.prepared import Prepared
 from libs.common.observability.logging import get_logger
 from libs.common.periodic import Periodic
 from libs.common.wechat import InboundMessage, UnsubscribeEvent
@@ -50,13 +52,11 @@ class InteractionBook:
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
-        sqlite_db: bool,
         interval_s: float,
         max_entries: int,
         resolution_s: float = 60.0,
     ) -> None:
         self._sessions = sessions
-        self._sqlite = sqlite_db
         self._max_entries = max(1, max_entries)
         self._resolution_s = resolution_s
         self._pending: dict[tuple[int, str], int] = {}
@@ -101,7 +101,7 @@ class InteractionBook:
             for start in range(0, len(items), self._max_entries):
                 chunk = items[start : start + self._max_entries]
                 async with self._sessions.begin() as session:
-                    await session.execute(self._upsert(chunk))
+                    await session.execute(_UPSERT.for_session(session), _rows(chunk))
                 done += len(chunk)
                 self._written.update(chunk)
         except Exception:
@@ -119,29 +119,42 @@ class InteractionBook:
         for key in stale:
             del self._written[key]
 
-    def _upsert(self, chunk: list[tuple[tuple[int, str], int]]) -> Any:
-        insert: Any = sqlite.insert(_TABLE) if self._sqlite else postgresql.insert(_TABLE)
-        now = datetime.now(UTC)
-        statement = insert.values(
-            [
-                {
-                    "account_id": account_id,
-                    "openid": openid,
-                    "subscribed": True,
-                    "subscribe_scene": "",
-                    "binding_state": "unbound",
-                    "last_interaction_at": datetime.fromtimestamp(at, UTC),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for (account_id, openid), at in chunk
-            ]
-        )
-        return statement.on_conflict_do_update(
-            index_elements=[_TABLE.c.account_id, _TABLE.c.openid],
-            set_={"last_interaction_at": statement.excluded.last_interaction_at},
-            where=or_(
-                _TABLE.c.last_interaction_at.is_(None),
-                _TABLE.c.last_interaction_at < statement.excluded.last_interaction_at,
-            ),
-        )
+
+def _rows(chunk: list[tuple[tuple[int, str], int]]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {
+            "account_id": account_id,
+            "openid": openid,
+            "at": datetime.fromtimestamp(at, UTC),
+            "now": now,
+        }
+        for (account_id, openid), at in chunk
+    ]
+
+
+def _build_upsert(dialect: ModuleType) -> Any:
+    """A follower's row, or the later ``last_interaction_at`` on the one they have."""
+    statement = dialect.insert(_TABLE).values(
+        account_id=bindparam("account_id"),
+        openid=bindparam("openid"),
+        subscribed=True,
+        subscribe_scene="",
+        binding_state="unbound",
+        last_interaction_at=bindparam("at"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.account_id, _TABLE.c.openid],
+        set_={"last_interaction_at": statement.excluded.last_interaction_at},
+        where=or_(
+            _TABLE.c.last_interaction_at.is_(None),
+            _TABLE.c.last_interaction_at < statement.excluded.last_interaction_at,
+        ),
+    )
+
+
+# One statement executed for the whole batch (one prepared statement, its rows as parameters):
+# a multi-row VALUES statement is compiled anew for every batch size.
+_UPSERT: Prepared[Any] = Prepared(_build_upsert)

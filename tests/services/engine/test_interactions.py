@@ -133,7 +133,7 @@ async def test_the_upsert_on_postgresql_creates_updates_and_is_idempotent(pg_url
             account_id = await session.scalar(select(Account.id).where(Account.code == DEMO.code))
             assert account_id is not None
             session.add(Customer(account_id=account_id, openid="oKnown", binding_state="bound"))
-        book = InteractionBook(sessions, sqlite_db=False, interval_s=3600, max_entries=2)
+        book = InteractionBook(sessions, interval_s=3600, max_entries=2)
         now = int(time.time())
         for n in range(3):
             book.note(account_id, f"oPg{n}", now)
