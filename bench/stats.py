@@ -32,6 +32,7 @@ from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import ROLLUP_TABLES
 from libs.common.schemas._envelope import new_id
 from wxhub.processes import stop_process
+from wxhub.scratch_bus import delete_topologies
 from wxhub.scratch_db import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,7 +207,7 @@ async def main() -> None:
         print("exactly once: " + ("yes" if exact else "NO — counts differ from published"))
     finally:
         await stop_process(worker)
-        await bus.delete(default_topology())
+        await delete_topologies(bus)
         await bus.close()
         await engine.dispose()
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 
 from bench.cs.database import SECRET_KEY
-from libs.common.bus import AmqpBus, Queue, Topology, default_topology
 from wxhub.processes import REPO_ROOT, ProcessGroup, free_port
+from wxhub.scratch_bus import delete_namespace
 
 
 def start_services(args: argparse.Namespace, database: str, log_dir: Path) -> dict[str, Any]:
@@ -71,14 +71,7 @@ async def stop_services(started: dict[str, Any], amqp_url: str) -> None:
     group.stop_all()
     started["sandboxes"].terminate()
     started["sandboxes"].wait()
-    bus = AmqpBus(amqp_url, namespace=started["namespace"])
-    await bus.connect()
-    await bus.delete(default_topology())
-    # The dispatcher's own queues (not in the default topology).
-    await bus.delete(
-        Topology(queues=[Queue("dispatcher.interactions"), Queue("dispatcher.reports")])
-    )
-    await bus.close()
+    await delete_namespace(amqp_url, started["namespace"])
 
 
 def sandbox_answers(url: str) -> bool:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from bench.inbound.database import SECRET_KEY, drop_database
 from bench.inbound.measure import Servers, broker_pids
-from libs.common.bus import AmqpBus, default_topology
 from wxhub.processes import REPO_ROOT, ProcessGroup, free_port
+from wxhub.scratch_bus import delete_namespace
 
 
 @dataclass
@@ -126,8 +126,5 @@ async def stop(deployment: Deployment, args: argparse.Namespace, db_url: str) ->
         process.wait()
     namespaces = (deployment.namespace, deployment.baseline_namespace)
     for used in namespaces if args.baseline else namespaces[:1]:
-        bus = AmqpBus(args.amqp, namespace=used)
-        await bus.connect()
-        await bus.delete(default_topology())
-        await bus.close()
+        await delete_namespace(args.amqp, used)
     await drop_database(args.database, db_url)

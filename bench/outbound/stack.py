@@ -37,6 +37,7 @@ from libs.common.secret_box import SecretBox
 from wxhub.demo.account import DEMO
 from wxhub.demo.outbound import DEMO_SYSTEM, seed_outbound_demo
 from wxhub.processes import REPO_ROOT, free_port, stop_process
+from wxhub.scratch_bus import delete_topologies
 from wxhub.scratch_db import fresh_postgres
 
 # The scratch database is named after the configured one: <database>_bench.
@@ -212,9 +213,6 @@ async def stop_processes(stack: Stack) -> None:
 async def clean_up(stack: Stack) -> None:
     """Delete the bench's queues and exchanges, close the bus and the database engine."""
     await stack.events.cancel()
-    await stack.bus.delete(default_topology())
-    await stack.bus.delete(
-        Topology(queues=[Queue("bench.delivery"), Queue("dispatcher.interactions")])
-    )
+    await delete_topologies(stack.bus, "bench.delivery")
     await stack.bus.close()
     await stack.engine.dispose()

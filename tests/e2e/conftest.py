@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from libs.common.bus import AmqpBus, default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.secret_box import SecretBox
@@ -17,6 +16,7 @@ from sandboxes.server import RunningServer, serve
 from tests.e2e.support import SECRET_KEY, run_on_server
 from wxhub.demo.account import seed_demo
 from wxhub.processes import ProcessGroup
+from wxhub.scratch_bus import delete_namespace
 
 
 @pytest.fixture
@@ -39,12 +39,7 @@ async def e2e_namespace(amqp_url: str) -> AsyncIterator[str]:
     """A bus namespace of its own, deleted afterwards (quorum queues outlive their consumers)."""
     namespace = f"e2e{uuid.uuid4().hex[:8]}."
     yield namespace
-    bus = AmqpBus(amqp_url, namespace=namespace)
-    await bus.connect()
-    try:
-        await bus.delete(default_topology())
-    finally:
-        await bus.close()
+    await delete_namespace(amqp_url, namespace)
 
 
 @pytest.fixture

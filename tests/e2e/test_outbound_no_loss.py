@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from libs.common.bus import default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Notification
@@ -31,6 +30,7 @@ from tests.support import (
     seed_demo_outbound,
 )
 from wxhub.processes import free_port, stop_process
+from wxhub.scratch_bus import delete_topologies
 from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.amqp, pytest.mark.postgres]
@@ -180,7 +180,7 @@ async def test_sigkill_mid_run_loses_and_duplicates_nothing(amqp_url: str, datab
         assert not sms_ids & wechat_ids
     finally:
         await stop_process(process, 10)
-        await bus.delete(default_topology())
+        await delete_topologies(bus)
         await bus.close()
         await engine.dispose()
         for server in servers:

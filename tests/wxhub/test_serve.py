@@ -17,6 +17,7 @@ import pytest
 from libs.common.bus import EVENTS, STATS_EVENTS, AmqpBus, Delivery, default_topology
 from libs.common.schemas.events import HeartbeatSent
 from wxhub.processes import REPO_ROOT, free_port
+from wxhub.scratch_bus import delete_topologies
 
 pytestmark = [pytest.mark.amqp, pytest.mark.e2e]
 
@@ -28,7 +29,7 @@ async def bus(amqp_url: str) -> AsyncIterator[AmqpBus]:
     await bus.connect()
     await bus.declare(default_topology())
     yield bus
-    await bus.delete(default_topology())
+    await delete_topologies(bus)
     await bus.close()
 
 

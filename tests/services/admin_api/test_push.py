@@ -36,6 +36,7 @@ from tests.services.admin_api.support import (
     pg_admin,
     pg_database_url,
 )
+from wxhub.scratch_bus import delete_namespace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.amqp]
 
@@ -95,6 +96,7 @@ async def replicas(pg_template: str, amqp_url: str, tmp_path: Path) -> AsyncIter
             await replica.service.stop()
             await replica.resources.bus.close()
             await replica.resources.close()
+        await delete_namespace(amqp_url, namespace)
         await pg_admin(pg_template, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from libs.common.bus import EVENTS, AmqpBus, Queue, Topology, default_topology
+from libs.common.bus import EVENTS
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Notification
 from libs.common.schemas.events import WeChatJobFinished
 from sandboxes import sms as sms_sandbox
 from sandboxes import wechat_api
 from sandboxes.server import serve
-from services.dispatcher.delivery_reports import REPORTS
 from tests.polling import eventually
 from tests.services.dispatcher.support import OPENID, Sandboxes, start_harness, stop_harness
 from wxhub.demo.account import DEMO
+from wxhub.scratch_bus import delete_namespace
 from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
@@ -30,14 +30,7 @@ pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
 async def namespace(amqp_url: str) -> AsyncIterator[str]:
     name = f"reports{uuid.uuid4().hex[:8]}"
     yield name
-    bus = AmqpBus(amqp_url, namespace=name)
-    await bus.connect()
-    try:
-        extra = ["dispatcher.interactions", REPORTS, "test.delivery"]
-        await bus.delete(Topology(queues=[Queue(q, []) for q in extra]))
-        await bus.delete(default_topology())
-    finally:
-        await bus.close()
+    await delete_namespace(amqp_url, name, "test.delivery")
 
 
 async def test_an_early_report_waits_on_the_queue_for_the_send_record(

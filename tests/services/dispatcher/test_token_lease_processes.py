@@ -16,7 +16,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from libs.common.bus import default_topology
 from libs.common.db import make_engine, make_sessionmaker
 from libs.common.db.migrate import upgrade_async
 from libs.common.db.models import Notification
@@ -33,6 +32,7 @@ from tests.support import (
 )
 from wxhub.demo.account import DEMO
 from wxhub.processes import ProcessGroup, ServiceProcess
+from wxhub.scratch_bus import delete_topologies
 from wxhub.scratch_db import fresh_postgres
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
@@ -146,7 +146,7 @@ async def test_two_dispatcher_processes_fetch_one_token_per_expiry_period(
         assert state.tokens_issued[DEMO.appid, "classic"] == 0
     finally:
         await asyncio.to_thread(group.stop_all)
-        await bus.delete(default_topology())
+        await delete_topologies(bus)
         await bus.close()
         await engine.dispose()
         await server.stop()

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from libs.common.bus import EVENTS, AmqpBus, default_topology
+from libs.common.bus import EVENTS, AmqpBus
 from libs.common.callback_ledger import MemoryCallbackLedger
 from libs.common.db.models import ROLLUP_TABLES, StatsEvent
 from libs.common.resources import Resources, open_resources
@@ -17,18 +17,14 @@ from services.stats.settings import StatsSettings
 from tests.polling import eventually
 from tests.services.stats.events import delivered_batch
 from tests.services.support import SECRET_KEY
+from wxhub.scratch_bus import delete_namespace
 
 
 @pytest.fixture
 async def namespace(amqp_url: str) -> AsyncIterator[str]:
     name = f"stats{uuid.uuid4().hex[:8]}"
     yield name
-    bus = AmqpBus(amqp_url, namespace=name)
-    await bus.connect()
-    try:
-        await bus.delete(default_topology())
-    finally:
-        await bus.close()
+    await delete_namespace(amqp_url, name)
 
 
 async def _start(amqp_url: str, namespace: str, database_url: str) -> StatsService:
