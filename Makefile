@@ -42,12 +42,14 @@ venv: $(DEV_STAMP)
 run: venv-run web
 	$(BIN)/wxhub dev
 
-## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true);
-## fails when total coverage drops below the floor in pyproject.toml ([tool.coverage.report]); then the
-## admin app's unit and browser tests. The local-cluster test needs HAProxy (installed if missing).
-## Two pytest workers (TEST_WORKERS=1 for one): each has its own PostgreSQL database and scratch
-## databases named after it; RabbitMQ namespaces and Redis key prefixes are per test already.
+# pytest workers of `make test` (1: one process); each has a PostgreSQL database of its own, and
+# RabbitMQ namespaces and Redis key prefixes are per test.
 TEST_WORKERS ?= 2
+
+## Unit, contract and end-to-end tests (real RabbitMQ/PostgreSQL/Redis when reachable; required with CI=true)
+## on TEST_WORKERS workers; fails when total coverage drops below the floor in pyproject.toml
+## ([tool.coverage.report]); then the admin app's unit and browser tests. The local-cluster test
+## needs HAProxy (installed if missing).
 test: venv web haproxy promtool
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term --durations=30
 	$(MAKE) test-web
