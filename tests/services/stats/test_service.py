@@ -184,16 +184,29 @@ async def test_each_instance_keeps_its_latest_heartbeat(
     other = HeartbeatSent(service="gateway", instance_id="g1", uptime_s=5.0, occurred_at=now)
     for beat in (newer, older, other):
         await bus.publish(EVENTS, f"heartbeat.{beat.service}", beat.to_bytes())
-    beats = await eventually(lambda: _beats_when(service, 2), what="two instances")
-    # the older beat arrived last but changes nothing
-    assert beats["engine", "e1"].uptime_s == 20.0
+    # Handled concurrently, in any order: whichever beat of e1 is stored last, the newer one stays.
+    beats = await eventually(
+        lambda: _beats_when(service, 2, uptime=("engine", "e1", 20.0)), what="two instances"
+    )
     assert beats["engine", "e1"].last_seen_at == now
     assert beats["gateway", "g1"].uptime_s == 5.0
-
-
-async def _beats_when(service: StatsService, count: int) -> dict[tuple[str, str], ServiceHeartbeat]:
-    """The stored heartbeats once there are ``count`` of them (empty before)."""
+    # The older beat stored after the newer one changes nothing.
+    assert service.beats is not None
+    await service.beats.record(older)
     beats = await _beats(service)
+    assert (beats["engine", "e1"].uptime_s, beats["engine", "e1"].last_seen_at) == (20.0, now)
+
+
+async def _beats_when(
+    service: StatsService, count: int, *, uptime: tuple[str, str, float] | None = None
+) -> dict[tuple[str, str], ServiceHeartbeat]:
+    """The stored heartbeats once there are ``count`` of them and, if given, ``(service,
+    instance, uptime)`` is stored (empty before)."""
+    beats = await _beats(service)
+    if uptime is not None:
+        row = beats.get(uptime[:2])
+        if row is None or row.uptime_s != uptime[2]:
+            return {}
     return beats if len(beats) == count else {}
 
 

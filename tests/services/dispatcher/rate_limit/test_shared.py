@@ -60,10 +60,12 @@ async def test_three_dispatchers_send_no_faster_than_the_rate_in_total(
     burst = max(1.0, rate * burst_s)
     shortest = (len(sent) - burst) / rate
     assert sent[-1] - sent[0] >= 0.8 * shortest, (sent[-1] - sent[0], shortest)
-    # No second anywhere in the run holds more than a second's worth plus the burst.
+    # No second anywhere in the run holds much more than a second's worth plus the burst (each
+    # replica limiting alone would put 3x the rate in it). The sandbox stamps arrivals, and sends
+    # permitted on time arrive bunched when the shared event loop stalls on a busy machine.
     for i, at in enumerate(sent):
         in_a_second = sum(1 for other in sent[i:] if other - at < 1.0)
-        assert in_a_second <= rate * 1.25 + burst, (at, in_a_second)
+        assert in_a_second <= rate * 1.5 + burst, (at, in_a_second)
 
 
 def refused_url() -> str:
